@@ -1,0 +1,327 @@
+"""Typer application. Commands parse input, call one service, and render with Rich.
+
+Errors are translated in one place (:func:`main`): a
+:class:`~trustreach.core.TrustreachError` prints its message (and, for a refused
+import, a table of the problems) and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from trustreach import __version__, services
+from trustreach.core import AuditChainError, ImportValidationError, TrustreachError
+
+app = typer.Typer(
+    name="trustreach",
+    help="Ethical-AI influencer marketing: explained, auditable, contestable, private by design.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+privacy_app = typer.Typer(
+    help="Record of processing and data-subject rights.", no_args_is_help=True
+)
+app.add_typer(audit_app, name="audit")
+app.add_typer(privacy_app, name="privacy")
+
+console = Console()
+err_console = Console(stderr=True)
+
+Workspace = Annotated[
+    str,
+    typer.Option(
+        "--workspace", "-w", help="Workspace (tenant) slug.", envvar="TRUSTREACH_WORKSPACE"
+    ),
+]
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+@app.command("version")
+def version() -> None:
+    """Print the trustreach version."""
+    console.print(__version__)
+
+
+@app.command("import")
+def import_(
+    path: Annotated[
+        Path, typer.Argument(help="A <kind>.jsonl|csv|parquet file or a directory of them.")
+    ],
+    workspace: Workspace = "default",
+) -> None:
+    """Validate every record, then write all-or-nothing in one transaction.
+
+    Re-importing the same data changes nothing. Follower and commenter ids are
+    stored only as keyed pseudonyms; usernames become two counts.
+    """
+    with _progress() as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def advance(kind: str, rows: int) -> None:
+            if kind not in tasks:
+                tasks[kind] = bar.add_task(kind, total=None)
+            bar.advance(tasks[kind], rows)
+
+        report = services.import_path(path, workspace=workspace, progress=advance)
+    table = Table(title=f"Imported into workspace '{report.workspace}'")
+    for col in ("kind", "rows", "new", "changed", "unchanged"):
+        table.add_column(col, justify="left" if col == "kind" else "right")
+    for k in report.kinds:
+        table.add_row(k.kind, f"{k.rows:,}", f"{k.new:,}", f"{k.changed:,}", f"{k.unchanged:,}")
+    console.print(table)
+    rate = report.rows / report.seconds if report.seconds else 0.0
+    console.print(
+        f"{report.rows:,} records in {report.seconds:.1f} s ({rate:,.0f}/s); "
+        f"audit record #{report.audit_seq}"
+    )
+
+
+@app.command("synth")
+def synth(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Directory to write the world to.")
+    ] = Path("demo-world"),
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
+    creators: Annotated[int, typer.Option(min=1, help="Number of creators.")] = 30,
+    followers_per_creator: Annotated[
+        int, typer.Option(min=1, help="Sampled follower accounts per creator account.")
+    ] = 2000,
+    days: Annotated[int, typer.Option(min=14, help="Days of history.")] = 180,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv or parquet.")] = "jsonl",
+) -> None:
+    """Write a synthetic demo world with injected fraud and a ground-truth file."""
+    with _progress() as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def step(kind: str, done: int, total: int) -> None:
+            if kind not in tasks:
+                tasks[kind] = bar.add_task(kind, total=total or None)
+            bar.update(tasks[kind], completed=done)
+
+        summary = services.synthesize_world(
+            out,
+            seed=seed,
+            creators=creators,
+            followers_per_creator=followers_per_creator,
+            days=days,
+            fmt=fmt,
+            progress=step,
+        )
+    table = Table(title=f"Synthetic world (seed {seed}) in {out}")
+    table.add_column("kind")
+    table.add_column("records", justify="right")
+    for kind, count in summary.counts.items():
+        table.add_row(kind, f"{count:,}")
+    console.print(table)
+
+
+@app.command("summary")
+def summary(workspace: Workspace = "default") -> None:
+    """Summarise the creators, audiences and campaigns of a workspace."""
+    s = services.summarize_workspace(workspace)
+    counts = Table(title=f"Workspace '{s.workspace}'")
+    counts.add_column("entity")
+    counts.add_column("rows", justify="right")
+    for name, n in s.counts.items():
+        counts.add_row(name, f"{n:,}")
+    console.print(counts)
+    creators = Table(title="Creators")
+    for col in (
+        "creator",
+        "niches",
+        "platforms",
+        "followers",
+        "posts",
+        "sampled followers",
+        "median ER",
+    ):
+        creators.add_column(
+            col,
+            justify="right"
+            if col in ("followers", "posts", "sampled followers", "median ER")
+            else "left",
+        )
+    for c in s.creators:
+        er = "–" if c.median_engagement_rate is None else f"{c.median_engagement_rate:.2%}"
+        creators.add_row(
+            c.display_name,
+            ", ".join(c.niches),
+            ", ".join(c.platforms),
+            f"{c.followers:,}",
+            f"{c.posts:,}",
+            f"{c.sampled_followers:,}",
+            er,
+        )
+    console.print(creators)
+    campaigns = Table(title="Campaigns")
+    for col in ("campaign", "goal", "dates", "creators", "sponsored posts", "events", "revenue"):
+        campaigns.add_column(col)
+    for k in s.campaigns:
+        campaigns.add_row(
+            k.name,
+            k.goal,
+            f"{k.starts_on} → {k.ends_on}",
+            str(k.creators),
+            str(k.sponsored_posts),
+            f"{k.events:,}",
+            f"{k.revenue:,.2f}",
+        )
+    console.print(campaigns)
+
+
+@app.command("demo")
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the demo world.")] = Path(
+        "demo-world"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed of the demo world.")] = 7,
+    workspace: Workspace = "demo",
+) -> None:
+    """Generate the demo world, import it into the embedded store and summarise it."""
+    synth(out=out, seed=seed, creators=30, followers_per_creator=2000, days=180, fmt="jsonl")
+    import_(path=out, workspace=workspace)
+    summary(workspace=workspace)
+    head = services.verify_audit_log()
+    console.print(f"Audit log verified: {head.seq if head else 0} records, chain intact.")
+
+
+@app.command("schema")
+def schema(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Directory for the JSON Schema files.")
+    ] = Path("docs/schema"),
+) -> None:
+    """Write the JSON Schema of every interchange kind (the published format)."""
+    from trustreach.ingest import KINDS
+
+    out.mkdir(parents=True, exist_ok=True)
+    for kind, model in KINDS.items():
+        path = out / f"{kind}.schema.json"
+        path.write_text(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n")
+        console.print(f"wrote {path}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; name the first changed, deleted or reordered record."""
+    head = services.verify_audit_log()
+    if head is None:
+        console.print("Audit log is empty.")
+    else:
+        console.print(f"Audit log intact: {head.seq} records, head {head.hash[:16]}…")
+
+
+@audit_app.command("log")
+def audit_log(
+    workspace: Annotated[
+        str | None, typer.Option("--workspace", "-w", help="Only this workspace.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many of the latest records.")] = 20,
+) -> None:
+    """Show the latest audit records."""
+    table = Table(title="Audit log")
+    for col in ("seq", "when (UTC)", "workspace", "actor", "action", "subject", "model", "hash"):
+        table.add_column(col)
+    for e in services.list_audit(workspace=workspace, limit=limit):
+        model = f"{e.model_name} {e.model_version}" if e.model_name else ""
+        table.add_row(
+            str(e.seq),
+            e.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
+            e.workspace or "",
+            e.actor,
+            e.action,
+            e.subject or "",
+            model,
+            e.hash[:12],
+        )
+    console.print(table)
+
+
+@privacy_app.command("register")
+def privacy_register() -> None:
+    """List every table holding personal data: subject, purpose, legal basis, retention."""
+    table = Table(title="Record of processing (GDPR Art. 30, personal-data tables)")
+    for col in ("table", "subject", "purpose", "legal basis", "retention", "subject key"):
+        table.add_column(col)
+    for e in services.record_of_processing():
+        d = e.declaration
+        table.add_row(
+            e.table, d.subject, d.purpose, d.legal_basis, e.retention, ", ".join(d.subject_columns)
+        )
+    console.print(table)
+
+
+@privacy_app.command("erase-follower")
+def privacy_erase_follower(
+    account_id: Annotated[str, typer.Argument(help="The follower's or commenter's platform id.")],
+    workspace: Workspace = "default",
+) -> None:
+    """Erase one follower or commenter (by platform id) and log the erasure."""
+    report = services.erase_third_party(account_id, workspace=workspace)
+    removed = ", ".join(f"{t}: {n}" for t, n in report.removed.items())
+    console.print(
+        f"Erased subject {report.subject_key} ({removed}); audit record #{report.audit_seq}"
+    )
+
+
+def main() -> None:
+    """Entry point: run the app and translate trustreach errors into messages."""
+    try:
+        app(standalone_mode=False)
+    except ImportValidationError as exc:
+        table = Table(title="Import refused: nothing was written", show_lines=False)
+        for col in ("file", "row", "field", "value", "problem"):
+            table.add_column(col, overflow="fold")
+        for e in exc.errors:
+            table.add_row(e.file, str(e.row or ""), e.field or "", e.value or "", e.message)
+        err_console.print(table)
+        more = " (more not shown)" if exc.truncated else ""
+        err_console.print(f"[red]{len(exc.errors)} problem(s){more}; the database is unchanged.")
+        sys.exit(2)
+    except AuditChainError as exc:
+        err_console.print(f"[red]{exc}")
+        sys.exit(3)
+    except TrustreachError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        sys.exit(2)
+    except ValidationError as exc:
+        err_console.print(f"[red]error in settings (TRUSTREACH_* environment):[/red] {exc}")
+        sys.exit(2)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (typer.Exit, click.exceptions.Exit) as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("Aborted.")
+        sys.exit(1)

@@ -1,0 +1,79 @@
+"""Few, specific exceptions under one base class.
+
+Each refines a builtin as well, so callers that only know ``ValueError`` or
+``LookupError`` still catch them. Messages name the bad value and what is
+allowed; the CLI translates them to exit codes in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class TrustreachError(Exception):
+    """Base class of every error trustreach raises on purpose."""
+
+
+class ConfigurationError(TrustreachError, ValueError):
+    """A setting is missing or has a value outside what is allowed."""
+
+
+class NotFoundError(TrustreachError, LookupError):
+    """A named thing (workspace, creator, file) does not exist."""
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """One problem in one record of an input file.
+
+    Attributes
+    ----------
+    file : str
+        The file the record came from.
+    row : int
+        1-based record number (line for JSONL, data row for CSV, row for Parquet);
+        0 when the problem concerns the whole file.
+    field : str | None
+        The field at fault, or None when the record as a whole is broken.
+    value : str | None
+        The offending value, shortened for display.
+    message : str
+        What is wrong and what is allowed.
+    """
+
+    file: str
+    row: int
+    field: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: row {self.row}" if self.row else self.file
+        if self.field:
+            where += f", field '{self.field}'"
+        got = f" (got {self.value})" if self.value is not None else ""
+        return f"{where}: {self.message}{got}"
+
+
+class ImportValidationError(TrustreachError, ValueError):
+    """An import was refused; nothing was written.
+
+    ``errors`` lists every problem found (up to a cap), each naming the file,
+    row, field, bad value and what is allowed.
+    """
+
+    def __init__(self, errors: list[RecordError], *, truncated: bool = False) -> None:
+        self.errors = errors
+        self.truncated = truncated
+        head = "; ".join(str(e) for e in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        super().__init__(f"import refused, nothing was written: {head}{more}")
+
+
+class AuditChainError(TrustreachError, ValueError):
+    """The audit log's hash chain is broken at ``seq``."""
+
+    def __init__(self, seq: int, reason: str) -> None:
+        self.seq = seq
+        self.reason = reason
+        super().__init__(f"audit log broken at record {seq}: {reason}")

@@ -1,0 +1,81 @@
+"""Validated settings, read lazily through a cached getter (never at import time)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings from ``TRUSTREACH_*`` environment variables.
+
+    Examples
+    --------
+    >>> s = Settings(data_dir="/tmp/tr")
+    >>> s.resolved_database_url()
+    'sqlite:////tmp/tr/trustreach.db'
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TRUSTREACH_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path(".trustreach"),
+        description="Directory for the embedded SQLite database and the pseudonym key.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL; unset means SQLite in data_dir. postgresql:// URLs use psycopg."
+        ),
+    )
+    pseudonym_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "File holding the install secret for keyed pseudonyms (default data_dir/pseudonym.key)."
+        ),
+    )
+    min_bucket_size: int = Field(
+        default=100, ge=1, description="Audience buckets smaller than this are suppressed."
+    )
+    import_batch_rows: int = Field(default=50_000, ge=1, le=1_000_000)
+    max_reported_errors: int = Field(default=200, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        scheme = value.split(":", 1)[0]
+        allowed = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")
+        if scheme not in allowed:
+            raise ValueError(
+                f"TRUSTREACH_DATABASE_URL scheme {scheme!r} is not supported; "
+                f"allowed: {', '.join(allowed)}"
+            )
+        if scheme in ("postgresql", "postgres"):
+            value = "postgresql+psycopg:" + value.split(":", 1)[1]
+        return value
+
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the configured one or SQLite under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'trustreach.db'}"
+
+    def resolved_key_file(self) -> Path:
+        """Where the pseudonym key lives (outside the database)."""
+        return self.pseudonym_key_file or self.data_dir / "pseudonym.key"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings so the next :func:`get_settings` re-reads the environment."""
+    get_settings.cache_clear()

@@ -1,0 +1,24 @@
+"""Privacy by design: keyed pseudonyms at the edge and the record of processing.
+
+Third parties (followers, commenters) never signed up, so trustreach keeps
+only an HMAC pseudonym of their id, keyed with an install secret stored outside
+the database. Without the key a pseudonym cannot be linked back to a handle;
+with it, one subject can be found and erased by key.
+
+The record of processing (which tables hold personal data, why, for how
+long) is declared beside the tables: :func:`trustreach.store.processing_register`.
+"""
+
+from trustreach.ethics.privacy._pseudonym import (
+    Pseudonymizer,
+    load_or_create_key,
+    mask_mentions,
+    username_features,
+)
+
+__all__ = [
+    "Pseudonymizer",
+    "load_or_create_key",
+    "mask_mentions",
+    "username_features",
+]

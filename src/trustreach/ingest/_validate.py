@@ -1,0 +1,317 @@
+"""Validation of raw batches against the interchange models.
+
+Two paths give the same verdicts:
+
+- the *record* path validates each record with its pydantic model; it is exact
+  and used for every kind, and for any batch the fast path cannot read;
+- the *column* path (high-volume flat kinds such as ``follower_accounts``)
+  checks whole columns at once with Polars and names every failing row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+import polars as pl
+from pydantic import BaseModel, ValidationError
+
+from trustreach.core import RecordError
+from trustreach.ingest._fields import FieldSpec, field_specs
+from trustreach.ingest._readers import RawBatch, decode_json_line
+from trustreach.ingest._schema import KINDS
+
+COLUMN_KINDS = frozenset({"follower_accounts", "follows"})
+_TRUE = ("true", "t", "yes", "y", "1")
+_FALSE = ("false", "f", "no", "n", "0")
+_INT_TYPES = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
+
+
+@dataclass
+class ValidBatch:
+    """The valid records of a batch: models (record path) or a typed frame (column path)."""
+
+    rows: list[int]
+    models: list[BaseModel] | None = None
+    frame: pl.DataFrame | None = None
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _model_errors(file: str, row: int, kind: str, exc: ValidationError) -> list[RecordError]:
+    specs = field_specs(KINDS[kind])
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = [str(p) for p in err["loc"]]
+        name = loc[0] if loc else None
+        spec = specs.get(name) if name else None
+        if err["type"] == "extra_forbidden":
+            message = f"is not a field of {kind}; allowed fields: {', '.join(specs)}"
+        elif err["type"] == "missing":
+            message = "is required"
+        elif spec is not None and err["type"] != "value_error":
+            detail = f" at {'.'.join(loc)}" if len(loc) > 1 else ""
+            message = f"must be {spec.allowed}{detail} ({err['msg']})"
+        else:
+            message = str(err["msg"]).removeprefix("Value error, ")
+        value = None if err["type"] == "missing" else _show(err.get("input"))
+        if name is None or (err["type"] == "value_error" and not loc):
+            value = None
+        out.append(RecordError(file, row, name if loc else None, value, message))
+    return out
+
+
+def _csv_record(header: list[str], cells: list[str], specs: dict[str, FieldSpec]) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for name, cell in zip(header, cells, strict=True):
+        if cell == "":
+            continue
+        spec = specs.get(name)
+        if spec is not None and spec.kind == "list":
+            record[name] = [part.strip() for part in cell.split(";") if part.strip()]
+        elif spec is not None and spec.kind == "dict":
+            try:
+                record[name] = orjson.loads(cell)
+            except orjson.JSONDecodeError:
+                record[name] = cell
+        else:
+            record[name] = cell
+    return record
+
+
+def _records(batch: RawBatch, kind: str) -> Iterable[tuple[int, dict[str, Any] | str]]:
+    specs = field_specs(KINDS[kind])
+    if batch.lines is not None:
+        for row, line in zip(batch.rows, batch.lines, strict=True):
+            yield row, decode_json_line(line)
+    elif batch.cells is not None and batch.header is not None:
+        for row, cells in zip(batch.rows, batch.cells, strict=True):
+            yield row, _csv_record(batch.header, cells, specs)
+    elif batch.table is not None:
+        dict_fields = {n for n, s in specs.items() if s.kind == "dict"}
+        for row, record in zip(batch.rows, batch.table.to_pylist(), strict=True):
+            for name in dict_fields & record.keys():
+                if isinstance(record[name], str):
+                    with contextlib.suppress(orjson.JSONDecodeError):
+                        record[name] = orjson.loads(record[name])
+            yield row, {k: v for k, v in record.items() if v is not None}
+
+
+def validate_records(batch: RawBatch, kind: str) -> tuple[ValidBatch, list[RecordError]]:
+    """The record path: each record through its pydantic model."""
+    model = KINDS[kind]
+    errors: list[RecordError] = []
+    rows: list[int] = []
+    models: list[BaseModel] = []
+    for row, record in _records(batch, kind):
+        if isinstance(record, str):
+            errors.append(RecordError(batch.file, row, None, None, record))
+            continue
+        try:
+            models.append(model.model_validate(record))
+            rows.append(row)
+        except ValidationError as exc:
+            errors.extend(_model_errors(batch.file, row, kind, exc))
+    return ValidBatch(rows, models=models), errors
+
+
+# ---------------------------------------------------------------- column path
+
+
+def _frame(batch: RawBatch) -> pl.DataFrame | None:
+    """The batch as a frame, or None when only the record path can read it."""
+    try:
+        if batch.lines is not None:
+            payload = b"\n".join(batch.lines)
+            payload.decode("utf-8")  # polars would replace bad bytes silently
+            return pl.read_ndjson(io.BytesIO(payload), infer_schema_length=None)
+        if batch.cells is not None and batch.header is not None:
+            if len(set(batch.header)) != len(batch.header):
+                return None
+            columns = (
+                list(zip(*batch.cells, strict=True)) if batch.cells else [()] * len(batch.header)
+            )
+            return pl.DataFrame(
+                {
+                    h: pl.Series(h, c, dtype=pl.String)
+                    for h, c in zip(batch.header, columns, strict=True)
+                }
+            ).with_columns(pl.all().replace("", None))
+        if batch.table is not None:
+            frame = pl.from_arrow(batch.table)
+            return frame if isinstance(frame, pl.DataFrame) else None
+    except (pl.exceptions.PolarsError, UnicodeDecodeError, ValueError):
+        return None
+    return None
+
+
+class _Collector:
+    def __init__(self, file: str, rows: np.ndarray, cap: int) -> None:
+        self.file, self.rows, self.cap = file, rows, cap
+        self.errors: list[RecordError] = []
+        self.bad = np.zeros(len(rows), dtype=bool)
+
+    def add(
+        self, mask: pl.Series, name: str | None, values: pl.Series | None, message: str
+    ) -> None:
+        idx = np.flatnonzero(mask.fill_null(False).to_numpy())
+        if idx.size == 0:
+            return
+        self.bad[idx] = True
+        for i in idx[: self.cap]:
+            value = None if values is None else _show(values[int(i)])
+            self.errors.append(RecordError(self.file, int(self.rows[i]), name, value, message))
+
+
+def _coerce(series: pl.Series, spec: FieldSpec, out: _Collector) -> pl.Series:
+    """Cast one column to its spec's type, reporting rows that cannot be."""
+    dtype = series.dtype
+    message = f"must be {spec.allowed}"
+    present = series.is_not_null()
+    if spec.kind == "int":
+        if dtype in _INT_TYPES:
+            result = series.cast(pl.Int64)
+        elif dtype in (pl.Float32, pl.Float64):
+            result = series.cast(pl.Int64, strict=False)
+            out.add(
+                present & (series != series.floor()).fill_null(True), spec.name, series, message
+            )
+        elif dtype == pl.String:
+            cleaned = series.str.strip_chars()
+            result = cleaned.cast(pl.Int64, strict=False)
+            out.add(present & result.is_null(), spec.name, series, message)
+        else:
+            result = pl.Series(spec.name, [None] * len(series), dtype=pl.Int64)
+            out.add(present, spec.name, series, message)
+        if spec.ge is not None:
+            out.add(result < spec.ge, spec.name, series, message)
+        return result.alias(spec.name)
+    if spec.kind == "bool":
+        if dtype == pl.Boolean:
+            return series
+        if dtype in _INT_TYPES:
+            out.add(~series.is_in([0, 1]) & present, spec.name, series, message)
+            return (series == 1).alias(spec.name)
+        if dtype == pl.String:
+            lowered = series.str.strip_chars().str.to_lowercase()
+            truthy, falsy = lowered.is_in(list(_TRUE)), lowered.is_in(list(_FALSE))
+            out.add(present & ~truthy & ~falsy, spec.name, series, message)
+            return (
+                pl.select(pl.when(truthy).then(True).when(falsy).then(False).otherwise(None))
+                .to_series()
+                .alias(spec.name)
+            )
+        out.add(present, spec.name, series, message)
+        return pl.Series(spec.name, [None] * len(series), dtype=pl.Boolean)
+    if spec.kind == "date":
+        if dtype == pl.Date:
+            return series
+        if dtype == pl.String:
+            result = series.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+            out.add(present & result.is_null(), spec.name, series, message)
+            return result.alias(spec.name)
+        out.add(present, spec.name, series, message)
+        return pl.Series(spec.name, [None] * len(series), dtype=pl.Date)
+    # text
+    if dtype == pl.String:
+        result = series.str.strip_chars()
+    elif dtype in _INT_TYPES:
+        result = series.cast(pl.String)
+    else:
+        out.add(present, spec.name, series, message)
+        return pl.Series(spec.name, [None] * len(series), dtype=pl.String)
+    lengths = result.str.len_chars()
+    if spec.min_length:
+        out.add(lengths < spec.min_length, spec.name, series, message)
+    if spec.max_length:
+        out.add(lengths > spec.max_length, spec.name, series, message)
+    return result.alias(spec.name)
+
+
+def validate_columns(
+    batch: RawBatch, kind: str, *, cap: int = 200
+) -> tuple[ValidBatch, list[RecordError]]:
+    """The column path; falls back to the record path when the batch is not a clean table."""
+    frame = _frame(batch)
+    if frame is None:
+        return validate_records(batch, kind)
+    specs = field_specs(KINDS[kind])
+    rows = np.asarray(batch.rows)
+    out = _Collector(batch.file, rows, cap)
+    for name in frame.columns:
+        if name not in specs:
+            out.add(
+                frame[name].is_not_null(),
+                name,
+                None,
+                f"is not a field of {kind}; allowed fields: {', '.join(specs)}",
+            )
+    columns = []
+    for name, spec in specs.items():
+        if name not in frame.columns:
+            if spec.required:
+                out.add(pl.Series([True] * frame.height), name, None, "is required")
+            columns.append(pl.Series(name, [None] * frame.height, dtype=_polars_type(spec)))
+            continue
+        series = _coerce(frame[name], spec, out)
+        if spec.required:
+            out.add(series.is_null(), name, None, "is required")
+        columns.append(series)
+    typed = pl.DataFrame(columns)
+    if kind == "follower_accounts":
+        typed = _follower_checks(typed, out)
+    keep = ~out.bad
+    valid = typed.filter(pl.Series(keep))
+    return ValidBatch([int(r) for r in rows[keep]], frame=valid), out.errors
+
+
+def _polars_type(spec: FieldSpec) -> type[pl.DataType]:
+    return {"int": pl.Int64, "bool": pl.Boolean, "date": pl.Date}.get(spec.kind, pl.String)
+
+
+def _follower_checks(frame: pl.DataFrame, out: _Collector) -> pl.DataFrame:
+    """Derive counts from ``username`` (then drop it) and check they agree."""
+    username = frame["username"]
+    derived_len = username.str.len_chars().cast(pl.Int64)
+    derived_digits = username.str.count_matches(r"\d").cast(pl.Int64)
+    for name, derived in (
+        ("username_length", derived_len),
+        ("username_digit_count", derived_digits),
+    ):
+        given = frame[name]
+        out.add(
+            given.is_not_null() & derived.is_not_null() & (given != derived),
+            name,
+            given,
+            f"does not match the username given in the same record ({name} is derived from it)",
+        )
+    frame = frame.with_columns(
+        pl.coalesce(frame["username_length"], derived_len).alias("username_length"),
+        pl.coalesce(frame["username_digit_count"], derived_digits).alias("username_digit_count"),
+    ).drop("username")
+    out.add(
+        frame["username_digit_count"] > frame["username_length"],
+        "username_digit_count",
+        frame["username_digit_count"],
+        "cannot exceed username_length",
+    )
+    return frame
+
+
+def validate_batch(
+    batch: RawBatch, kind: str, *, cap: int = 200
+) -> tuple[ValidBatch, list[RecordError]]:
+    """Validate one raw batch of ``kind``; the reader's own errors come first."""
+    if kind in COLUMN_KINDS:
+        valid, errors = validate_columns(batch, kind, cap=cap)
+    else:
+        valid, errors = validate_records(batch, kind)
+    return valid, batch.errors + errors

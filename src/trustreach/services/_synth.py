@@ -1,0 +1,34 @@
+"""Synthetic demo world use-case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trustreach.synth import WorldSummary
+
+
+def synthesize_world(
+    out_dir: Path,
+    *,
+    seed: int,
+    creators: int,
+    followers_per_creator: int,
+    days: int,
+    fmt: str,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> WorldSummary:
+    """Write a synthetic world (interchange files + ground truth) to ``out_dir``."""
+    from trustreach.synth import generate_world  # numpy-heavy; only when asked for
+
+    return generate_world(
+        out_dir,
+        seed=seed,
+        creators=creators,
+        followers_per_creator=followers_per_creator,
+        days=days,
+        fmt=fmt,
+        progress=progress,
+    )

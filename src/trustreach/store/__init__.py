@@ -1,0 +1,29 @@
+"""The operational store: tables, engines, migrations and bulk upserts.
+
+SQLite (WAL) is the embedded default; PostgreSQL is used when
+``TRUSTREACH_DATABASE_URL`` points at one. The schema is created and upgraded by
+Alembic migrations (:func:`upgrade`).
+"""
+
+from trustreach.store._bulk import UpsertCounts, bulk_upsert, count_rows
+from trustreach.store._engine import create_store_engine, upgrade
+from trustreach.store._tables import (
+    PersonalData,
+    ProcessingEntry,
+    audit_log,
+    metadata,
+    processing_register,
+)
+
+__all__ = [
+    "PersonalData",
+    "ProcessingEntry",
+    "UpsertCounts",
+    "audit_log",
+    "bulk_upsert",
+    "count_rows",
+    "create_store_engine",
+    "metadata",
+    "processing_register",
+    "upgrade",
+]

@@ -1,0 +1,407 @@
+"""The operational schema: SQLAlchemy 2 tables.
+
+Keys are the natural keys of the interchange format, scoped by ``workspace``
+(the tenant), so a re-import upserts in place and no id lookups are needed.
+
+Every table that holds personal data says why and for how long in
+``Table.info["personal_data"]`` (a :class:`PersonalData`); ``trustreach privacy
+register`` lists them (the start of a GDPR Art. 30 record of processing).
+Third parties (followers, commenters) appear only as keyed pseudonyms, so one
+subject can be erased by key without scanning free text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """Why a table holds personal data, about whom, and for how long.
+
+    Attributes
+    ----------
+    subject : str
+        Whose data it is (``creator``, ``follower``, ``commenter``, ``user``).
+    purpose : str
+        The purpose of processing, in plain words.
+    retention_days : int | None
+        How long rows are kept after their last update; None means "until the
+        subject or the workspace is erased" (stated, not hidden).
+    subject_columns : tuple[str, ...]
+        Columns that identify the subject, used for access and erasure.
+    legal_basis : str
+        The GDPR Art. 6 basis relied on.
+    """
+
+    subject: str
+    purpose: str
+    retention_days: int | None
+    subject_columns: tuple[str, ...]
+    legal_basis: str
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _ws() -> Column[str]:
+    return Column("workspace", String(64), primary_key=True)
+
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("workspace", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+brands = Table(
+    "brands",
+    metadata,
+    _ws(),
+    Column("brand_id", String(200), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("country", String(2)),
+)
+
+creators = Table(
+    "creators",
+    metadata,
+    _ws(),
+    Column("creator_id", String(200), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("niches", JSON, nullable=False),
+    Column("country", String(2)),
+    Column("language", String(2)),
+    info={
+        "personal_data": PersonalData(
+            subject="creator",
+            purpose="find, vet and contract creators for brand campaigns",
+            retention_days=None,
+            subject_columns=("creator_id",),
+            legal_basis="legitimate interests (Art. 6(1)(f)); contract once engaged",
+        )
+    },
+)
+
+creator_accounts = Table(
+    "creator_accounts",
+    metadata,
+    _ws(),
+    Column("account_id", String(200), primary_key=True),
+    Column("creator_id", String(200), nullable=False),
+    Column("platform", String(20), nullable=False),
+    Column("handle", String(100), nullable=False),
+    Column("followers_count", BigInteger),
+    Column("following_count", BigInteger),
+    Column("posts_count", BigInteger),
+    Column("verified", Boolean, nullable=False),
+    ForeignKeyConstraint(
+        ["workspace", "creator_id"], ["creators.workspace", "creators.creator_id"]
+    ),
+    info={
+        "personal_data": PersonalData(
+            subject="creator",
+            purpose="link a creator to their public platform accounts",
+            retention_days=None,
+            subject_columns=("creator_id",),
+            legal_basis="legitimate interests (Art. 6(1)(f))",
+        )
+    },
+)
+
+audience_snapshots = Table(
+    "audience_snapshots",
+    metadata,
+    _ws(),
+    Column("account_id", String(200), primary_key=True),
+    Column("captured_on", Date, primary_key=True),
+    Column("followers_count", BigInteger, nullable=False),
+    Column("following_count", BigInteger),
+    Column("age_bands", JSON),
+    Column("genders", JSON),
+    Column("countries", JSON),
+    ForeignKeyConstraint(
+        ["workspace", "account_id"],
+        ["creator_accounts.workspace", "creator_accounts.account_id"],
+    ),
+)
+
+follower_accounts = Table(
+    "follower_accounts",
+    metadata,
+    _ws(),
+    Column("follower_key", String(32), primary_key=True),
+    Column("username_length", Integer),
+    Column("username_digit_count", Integer),
+    Column("full_name_length", Integer),
+    Column("biography_length", Integer),
+    Column("posts_count", BigInteger),
+    Column("followers_count", BigInteger),
+    Column("following_count", BigInteger),
+    Column("has_profile_pic", Boolean),
+    Column("is_private", Boolean),
+    Column("has_external_url", Boolean),
+    info={
+        "personal_data": PersonalData(
+            subject="follower",
+            purpose="estimate audience authenticity (fake-follower share) for brand safety",
+            retention_days=180,
+            subject_columns=("follower_key",),
+            legal_basis="legitimate interests (Art. 6(1)(f)); minimised to counts and flags",
+        )
+    },
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    _ws(),
+    Column("creator_account_id", String(200), primary_key=True),
+    Column("follower_key", String(32), primary_key=True),
+    Column("followed_on", Date),
+    ForeignKeyConstraint(
+        ["workspace", "creator_account_id"],
+        ["creator_accounts.workspace", "creator_accounts.account_id"],
+    ),
+    ForeignKeyConstraint(
+        ["workspace", "follower_key"],
+        ["follower_accounts.workspace", "follower_accounts.follower_key"],
+        ondelete="CASCADE",
+    ),
+    Index("ix_follows_follower", "workspace", "follower_key"),
+    info={
+        "personal_data": PersonalData(
+            subject="follower",
+            purpose="estimate audience authenticity and follower-growth anomalies",
+            retention_days=180,
+            subject_columns=("follower_key",),
+            legal_basis="legitimate interests (Art. 6(1)(f))",
+        )
+    },
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    _ws(),
+    Column("campaign_id", String(200), primary_key=True),
+    Column("brand_id", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("goal", String(20), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("budget", Float),
+    Column("currency", String(3), nullable=False),
+    ForeignKeyConstraint(["workspace", "brand_id"], ["brands.workspace", "brands.brand_id"]),
+)
+
+briefs = Table(
+    "briefs",
+    metadata,
+    _ws(),
+    Column("brief_id", String(200), primary_key=True),
+    Column("brand_id", String(200), nullable=False),
+    Column("campaign_id", String(200)),
+    Column("goal", String(20), nullable=False),
+    Column("topics", JSON, nullable=False),
+    Column("audience_countries", JSON, nullable=False),
+    Column("audience_age_bands", JSON, nullable=False),
+    Column("platforms", JSON, nullable=False),
+    Column("budget", Float),
+    Column("currency", String(3), nullable=False),
+    Column("category", String(40), nullable=False),
+    ForeignKeyConstraint(["workspace", "brand_id"], ["brands.workspace", "brands.brand_id"]),
+)
+
+deals = Table(
+    "deals",
+    metadata,
+    _ws(),
+    Column("deal_id", String(200), primary_key=True),
+    Column("campaign_id", String(200), nullable=False),
+    Column("creator_id", String(200), nullable=False),
+    Column("compensation", String(20), nullable=False),
+    Column("amount", Float),
+    Column("currency", String(3), nullable=False),
+    Column("affiliate_code", String(100)),
+    Column("signed_on", Date),
+    Column("material_connection", Boolean, nullable=False),
+    ForeignKeyConstraint(
+        ["workspace", "campaign_id"], ["campaigns.workspace", "campaigns.campaign_id"]
+    ),
+    ForeignKeyConstraint(
+        ["workspace", "creator_id"], ["creators.workspace", "creators.creator_id"]
+    ),
+    info={
+        "personal_data": PersonalData(
+            subject="creator",
+            purpose="contract management and disclosure-duty tracking",
+            retention_days=2555,
+            subject_columns=("creator_id",),
+            legal_basis="contract (Art. 6(1)(b)); legal obligation for records",
+        )
+    },
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    _ws(),
+    Column("post_id", String(200), primary_key=True),
+    Column("account_id", String(200), nullable=False),
+    Column("posted_at", DateTime(timezone=True), nullable=False),
+    Column("media_type", String(20), nullable=False),
+    Column("caption", Text),
+    Column("hashtags", JSON, nullable=False),
+    Column("likes", BigInteger, nullable=False),
+    Column("comments", BigInteger, nullable=False),
+    Column("views", BigInteger),
+    Column("shares", BigInteger),
+    Column("saves", BigInteger),
+    Column("paid_partnership", Boolean, nullable=False),
+    Column("campaign_id", String(200)),
+    ForeignKeyConstraint(
+        ["workspace", "account_id"],
+        ["creator_accounts.workspace", "creator_accounts.account_id"],
+    ),
+    Index("ix_posts_account", "workspace", "account_id", "posted_at"),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    _ws(),
+    Column("comment_id", String(200), primary_key=True),
+    Column("post_id", String(200), nullable=False),
+    Column("author_key", String(32), nullable=False),
+    Column("posted_at", DateTime(timezone=True), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("likes", BigInteger, nullable=False),
+    ForeignKeyConstraint(["workspace", "post_id"], ["posts.workspace", "posts.post_id"]),
+    Index("ix_comments_author", "workspace", "author_key"),
+    Index("ix_comments_post", "workspace", "post_id"),
+    info={
+        "personal_data": PersonalData(
+            subject="commenter",
+            purpose="conversation analysis (sentiment, brand safety, bot-like patterns)",
+            retention_days=365,
+            subject_columns=("author_key",),
+            legal_basis="legitimate interests (Art. 6(1)(f)); @mentions masked at import",
+        )
+    },
+)
+
+tracking_events = Table(
+    "tracking_events",
+    metadata,
+    _ws(),
+    Column("event_id", String(200), primary_key=True),
+    Column("campaign_id", String(200), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("event_type", String(20), nullable=False),
+    Column("post_id", String(200)),
+    Column("creator_id", String(200)),
+    Column("quantity", Integer, nullable=False),
+    Column("value", Float),
+    Column("currency", String(3)),
+    ForeignKeyConstraint(
+        ["workspace", "campaign_id"], ["campaigns.workspace", "campaigns.campaign_id"]
+    ),
+    Index("ix_events_campaign", "workspace", "campaign_id", "occurred_at"),
+)
+
+consent_records = Table(
+    "consent_records",
+    metadata,
+    _ws(),
+    Column("consent_id", String(200), primary_key=True),
+    Column("creator_id", String(200), nullable=False),
+    Column("purpose", String(40), nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("source", String(200), nullable=False),
+    ForeignKeyConstraint(
+        ["workspace", "creator_id"], ["creators.workspace", "creators.creator_id"]
+    ),
+    info={
+        "personal_data": PersonalData(
+            subject="creator",
+            purpose="proof of consent for profiling, contact and declared attributes",
+            retention_days=None,
+            subject_columns=("creator_id",),
+            legal_basis="legal obligation to demonstrate consent (Art. 7(1))",
+        )
+    },
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("workspace", String(64)),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("subject", String(300)),
+    Column("model_name", String(100)),
+    Column("model_version", String(50)),
+    Column("input_digest", String(64)),
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+)
+
+
+@dataclass(frozen=True)
+class ProcessingEntry:
+    """One line of the record of processing (GDPR Art. 30): a table and its declaration."""
+
+    table: str
+    declaration: PersonalData
+
+    @property
+    def retention(self) -> str:
+        """Retention in plain words."""
+        days = self.declaration.retention_days
+        if days is None:
+            return "until the subject or the workspace is erased"
+        return f"{days} days after last update"
+
+
+def processing_register() -> list[ProcessingEntry]:
+    """Every table declaring personal data, sorted by table name.
+
+    >>> [e.table for e in processing_register()][:2]
+    ['comments', 'consent_records']
+    """
+    return [
+        ProcessingEntry(table.name, table.info["personal_data"])
+        for table in sorted(metadata.tables.values(), key=lambda t: t.name)
+        if isinstance(table.info.get("personal_data"), PersonalData)
+    ]

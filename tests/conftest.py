@@ -1,0 +1,61 @@
+"""Shared fixtures: settings on a temporary data directory, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from trustreach.core import Settings, reset_settings
+from trustreach.services import _context
+from trustreach.store import create_store_engine, metadata
+
+POSTGRES_URL = os.environ.get("TRUSTREACH_TEST_POSTGRES_URL")
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_store_engine(url)
+    with engine.begin() as connection:
+        metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test reads the developer's own data directory or database."""
+    monkeypatch.setenv("TRUSTREACH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("TRUSTREACH_DATABASE_URL", raising=False)
+    monkeypatch.delenv("TRUSTREACH_PSEUDONYM_KEY_FILE", raising=False)
+    reset_settings()
+    _context._migrated.clear()
+    yield
+    reset_settings()
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    """Settings for an embedded SQLite store in a fresh directory."""
+    return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def postgres_settings(tmp_path: Path) -> Settings:
+    """Settings for the test PostgreSQL database, emptied first."""
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set TRUSTREACH_TEST_POSTGRES_URL (see .ci/run)")
+        pytest.skip("TRUSTREACH_TEST_POSTGRES_URL is not set (CI sets it; see .ci/run)")
+    _reset_postgres(POSTGRES_URL)
+    return Settings(data_dir=tmp_path / "data", database_url=POSTGRES_URL)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_settings(request: pytest.FixtureRequest) -> Settings:
+    """The same test on both stores."""
+    name = "sqlite_settings" if request.param == "sqlite" else "postgres_settings"
+    settings: Settings = request.getfixturevalue(name)
+    return settings
