@@ -79,21 +79,38 @@ def read_batches(path: Path, fmt: str, batch_rows: int) -> Iterator[RawBatch]:
 
 
 def _jsonl(path: Path, batch_rows: int) -> Iterator[RawBatch]:
+    """Read in large byte blocks and split on newlines (C speed), keeping line numbers."""
     name = str(path)
     batch = RawBatch(name, [], lines=[])
+    number = 0
+    tail = b""
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            line = line.strip()
-            if not line:
-                continue
-            assert batch.lines is not None
-            batch.rows.append(number)
-            batch.lines.append(line)
+        while True:
+            block = handle.read(1 << 23)
+            if not block:
+                break
+            pieces = (tail + block).split(b"\n")
+            tail = pieces.pop()
+            for line in pieces:
+                number += 1
+                line = line.strip()
+                if line:
+                    batch.rows.append(number)
+                    batch.lines.append(line)  # type: ignore[union-attr]
             if len(batch.rows) >= batch_rows:
-                yield batch
+                yield from _split(batch, batch_rows)
                 batch = RawBatch(name, [], lines=[])
+    if tail.strip():
+        batch.rows.append(number + 1)
+        batch.lines.append(tail.strip())  # type: ignore[union-attr]
     if batch.rows:
-        yield batch
+        yield from _split(batch, batch_rows)
+
+
+def _split(batch: RawBatch, size: int) -> Iterator[RawBatch]:
+    assert batch.lines is not None
+    for i in range(0, len(batch.rows), size):
+        yield RawBatch(batch.file, batch.rows[i : i + size], lines=batch.lines[i : i + size])
 
 
 def _decoded_lines(handle: io.BufferedReader) -> Iterator[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -19,18 +19,21 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel
 
-from trustreach.ethics.privacy import mask_mentions, username_features
+from trustreach.ethics.privacy import Pseudonymizer, mask_mentions, username_features
 
-Pseudonymize = Callable[[str, str], str]
 _HASHTAG = re.compile(r"#(\w{1,139})")
 
 
 @dataclass(frozen=True)
 class TransformContext:
-    """What a transform needs besides the records: the tenant and the pseudonym function."""
+    """What a transform needs besides the records: the tenant and the pseudonymizer."""
 
     workspace: str
-    pseudonymize: Pseudonymize
+    pseudonymizer: Pseudonymizer
+
+    def pseudonymize(self, identifier: str) -> str:
+        """The workspace-scoped pseudonym of a third party's id."""
+        return self.pseudonymizer(self.workspace, identifier)
 
 
 # Table columns written per kind (the workspace column comes first in every row).
@@ -103,12 +106,12 @@ def _row(kind: str, record: Any, ctx: TransformContext) -> dict[str, Any]:
             if key in data:
                 data[key] = _json(data[key])
     elif kind == "follower_accounts":
-        data["follower_key"] = ctx.pseudonymize(ctx.workspace, data.pop("account_id"))
+        data["follower_key"] = ctx.pseudonymize(data.pop("account_id"))
         username = data.pop("username")
         if username is not None:
             data["username_length"], data["username_digit_count"] = username_features(username)
     elif kind == "follows":
-        data["follower_key"] = ctx.pseudonymize(ctx.workspace, data.pop("follower_account_id"))
+        data["follower_key"] = ctx.pseudonymize(data.pop("follower_account_id"))
     elif kind == "posts":
         tags = data["hashtags"]
         tags = (
@@ -118,7 +121,7 @@ def _row(kind: str, record: Any, ctx: TransformContext) -> dict[str, Any]:
         )
         data["hashtags"] = _json(tags)
     elif kind == "comments":
-        data["author_key"] = ctx.pseudonymize(ctx.workspace, data.pop("author_id"))
+        data["author_key"] = ctx.pseudonymize(data.pop("author_id"))
         data["text"] = mask_mentions(data["text"])
     elif kind == "deals":
         data["material_connection"] = True
@@ -144,15 +147,11 @@ def _plain(value: Any) -> Any:
 def frame_to_table(kind: str, frame: pl.DataFrame, ctx: TransformContext) -> pl.DataFrame:
     """Table frame (``workspace`` first) from a column-path frame of ``kind``."""
     if kind == "follower_accounts":
-        ids = frame["account_id"].to_list()
-        frame = frame.with_columns(
-            pl.Series("follower_key", [ctx.pseudonymize(ctx.workspace, i) for i in ids])
-        )
+        keys = ctx.pseudonymizer.many(ctx.workspace, frame["account_id"].to_list())
+        frame = frame.with_columns(pl.Series("follower_key", keys, dtype=pl.String))
     elif kind == "follows":
-        ids = frame["follower_account_id"].to_list()
-        frame = frame.with_columns(
-            pl.Series("follower_key", [ctx.pseudonymize(ctx.workspace, i) for i in ids])
-        )
+        keys = ctx.pseudonymizer.many(ctx.workspace, frame["follower_account_id"].to_list())
+        frame = frame.with_columns(pl.Series("follower_key", keys, dtype=pl.String))
     else:  # pragma: no cover - guarded by COLUMN_KINDS
         raise ValueError(f"no column transform for kind {kind!r}")
     return frame.select(pl.lit(ctx.workspace).alias("workspace"), *TABLE_COLUMNS[kind])

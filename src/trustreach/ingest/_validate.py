@@ -126,12 +126,32 @@ def validate_records(batch: RawBatch, kind: str) -> tuple[ValidBatch, list[Recor
 # ---------------------------------------------------------------- column path
 
 
-def _frame(batch: RawBatch) -> pl.DataFrame | None:
+def _only_known_keys(payload: bytes, frame: pl.DataFrame) -> bool:
+    """True when every key in the payload was read into a declared column.
+
+    Reading with a declared schema drops unknown keys silently, so count them:
+    every ``":`` ends a key, and every key read is either a non-null value or an
+    explicit null. A False is not an error, only a reason to read again with
+    inference, which surfaces unknown keys as columns.
+    """
+    keys = payload.count(b'":')
+    nulls = payload.count(b'":null') + payload.count(b'": null')
+    return bool(keys == nulls + sum(frame.count().row(0)))
+
+
+def _frame(batch: RawBatch, specs: dict[str, FieldSpec]) -> pl.DataFrame | None:
     """The batch as a frame, or None when only the record path can read it."""
     try:
         if batch.lines is not None:
             payload = b"\n".join(batch.lines)
             payload.decode("utf-8")  # polars would replace bad bytes silently
+            schema = {name: _polars_type(spec) for name, spec in specs.items()}
+            try:  # declared types: 3x faster than inference, strict on every value
+                frame = pl.read_ndjson(io.BytesIO(payload), schema=schema)
+                if _only_known_keys(payload, frame):
+                    return frame
+            except pl.exceptions.PolarsError:
+                pass
             return pl.read_ndjson(io.BytesIO(payload), infer_schema_length=None)
         if batch.cells is not None and batch.header is not None:
             if len(set(batch.header)) != len(batch.header):
@@ -146,8 +166,8 @@ def _frame(batch: RawBatch) -> pl.DataFrame | None:
                 }
             ).with_columns(pl.all().replace("", None))
         if batch.table is not None:
-            frame = pl.from_arrow(batch.table)
-            return frame if isinstance(frame, pl.DataFrame) else None
+            table = pl.from_arrow(batch.table)
+            return table if isinstance(table, pl.DataFrame) else None
     except (pl.exceptions.PolarsError, UnicodeDecodeError, ValueError):
         return None
     return None
@@ -240,10 +260,10 @@ def validate_columns(
     batch: RawBatch, kind: str, *, cap: int = 200
 ) -> tuple[ValidBatch, list[RecordError]]:
     """The column path; falls back to the record path when the batch is not a clean table."""
-    frame = _frame(batch)
+    specs = field_specs(KINDS[kind])
+    frame = _frame(batch, specs)
     if frame is None:
         return validate_records(batch, kind)
-    specs = field_specs(KINDS[kind])
     rows = np.asarray(batch.rows)
     out = _Collector(batch.file, rows, cap)
     for name in frame.columns:
@@ -259,7 +279,8 @@ def validate_columns(
         if name not in frame.columns:
             if spec.required:
                 out.add(pl.Series([True] * frame.height), name, None, "is required")
-            columns.append(pl.Series(name, [None] * frame.height, dtype=_polars_type(spec)))
+            dtype = pl.Date if spec.kind == "date" else _polars_type(spec)
+            columns.append(pl.Series(name, [None] * frame.height, dtype=dtype))
             continue
         series = _coerce(frame[name], spec, out)
         if spec.required:
@@ -274,7 +295,7 @@ def validate_columns(
 
 
 def _polars_type(spec: FieldSpec) -> type[pl.DataType]:
-    return {"int": pl.Int64, "bool": pl.Boolean, "date": pl.Date}.get(spec.kind, pl.String)
+    return {"int": pl.Int64, "bool": pl.Boolean}.get(spec.kind, pl.String)
 
 
 def _follower_checks(frame: pl.DataFrame, out: _Collector) -> pl.DataFrame:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import queue
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,6 +116,47 @@ def import_files(path: Path) -> list[tuple[str, str, Path]]:
     return files
 
 
+class _Writer:
+    """Writes batches on a second thread while the next batch is read and validated.
+
+    Only this thread touches the connection while it runs; :meth:`close` waits
+    for it and re-raises any error it met, so nothing is silently dropped.
+    """
+
+    def __init__(self, connection: Connection, table: Table) -> None:
+        # sqlite3 re-takes the GIL for every row it binds: hand it back quickly
+        self.switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self.switch_interval, 0.0002))
+        self.connection, self.table = connection, table
+        self.written = 0
+        self.error: BaseException | None = None
+        self.queue: queue.Queue[tuple[Any, list[str] | None] | None] = queue.Queue(maxsize=2)
+        self.thread = threading.Thread(target=self._run, name="trustreach-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    counts = bulk_upsert(self.connection, self.table, item[0], columns=item[1])
+                    self.written += counts.written
+                except BaseException as exc:  # re-raised by close() in the caller's thread
+                    self.error = exc
+
+    def submit(self, data: Any, columns: list[str] | None) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put((data, columns))
+
+    def close(self) -> int:
+        self.queue.put(None)
+        self.thread.join()
+        sys.setswitchinterval(self.switch_interval)
+        if self.error is not None:
+            raise self.error
+        return self.written
+
+
 class _Importer:
     def __init__(self, connection: Connection, ctx: TransformContext, settings: Settings) -> None:
         self.connection = connection
@@ -171,8 +215,31 @@ class _Importer:
         table: Table = metadata.tables[kind]
         report = KindReport(kind=kind, file=str(path))
         before = count_rows(self.connection, table, self.ctx.workspace)
-        written = 0
+        for _, target in REFERENCES.get(kind, []):
+            self.known_keys(target)  # load before the writer owns the connection
         key_column = table.primary_key.columns.values()[-1].name
+        writer = _Writer(self.connection, table)
+        try:
+            self._read_validate_submit(kind, fmt, path, report, key_column, writer, progress)
+        finally:
+            written = writer.close()
+        if not self.failed:
+            after = count_rows(self.connection, table, self.ctx.workspace)
+            report.new = after - before
+            report.changed = written - report.new
+            report.unchanged = report.rows - written
+        return report
+
+    def _read_validate_submit(
+        self,
+        kind: str,
+        fmt: str,
+        path: Path,
+        report: KindReport,
+        key_column: str,
+        writer: _Writer,
+        progress: Progress | None,
+    ) -> None:
         for batch in read_batches(path, fmt, self.settings.import_batch_rows):
             valid, errors = validate_batch(batch, kind, cap=self.settings.max_reported_errors)
             report.rows += len(batch.rows)
@@ -187,16 +254,9 @@ class _Importer:
                 )
                 self.known_keys(kind).update(k for k, good in zip(keys, refs, strict=True) if good)
             if not self.failed:
-                counts = bulk_upsert(self.connection, table, data, columns=columns)
-                written += counts.written
+                writer.submit(data, columns)
             if progress is not None:
                 progress(kind, len(batch.rows))
-        if not self.failed:
-            after = count_rows(self.connection, table, self.ctx.workspace)
-            report.new = after - before
-            report.changed = written - report.new
-            report.unchanged = report.rows - written
-        return report
 
     def _table_rows(self, kind: str, valid: ValidBatch) -> tuple[Any, list[str] | None]:
         if valid.frame is not None:
@@ -234,7 +294,7 @@ def import_path(
     started = time.perf_counter()
     engine = open_store(settings)
     key = load_or_create_key(settings.resolved_key_file())
-    ctx = TransformContext(workspace=workspace, pseudonymize=Pseudonymizer(key))
+    ctx = TransformContext(workspace=workspace, pseudonymizer=Pseudonymizer(key))
     report = ImportReport(workspace=workspace)
     try:
         with engine.begin() as connection:

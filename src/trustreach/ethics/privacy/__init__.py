@@ -1,7 +1,7 @@
 """Privacy by design: keyed pseudonyms at the edge and the record of processing.
 
 Third parties (followers, commenters) never signed up, so trustreach keeps
-only an HMAC pseudonym of their id, keyed with an install secret stored outside
+only a keyed-hash pseudonym of their id, keyed with an install secret stored outside
 the database. Without the key a pseudonym cannot be linked back to a handle;
 with it, one subject can be found and erased by key.
 
