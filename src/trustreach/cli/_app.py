@@ -7,12 +7,10 @@ import, a table of the problems) and exits with status 2.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -54,16 +52,35 @@ Workspace = Annotated[
 ]
 
 
-def _progress() -> Progress:
+def _progress(unit: str = "rows") -> Progress:
     return Progress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed:,} rows"),
+        TextColumn("{task.completed:,} " + unit),
         TimeElapsedColumn(),
         console=console,
         transient=False,
     )
+
+
+class _KindProgress:
+    """One bar per kind; a kind's bar is completed when the next one starts."""
+
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.tasks: dict[str, TaskID] = {}
+
+    def advance(self, kind: str, rows: int) -> None:
+        if kind not in self.tasks:
+            self.finish()
+            self.tasks[kind] = self.bar.add_task(kind, total=None)
+        self.bar.advance(self.tasks[kind], rows)
+
+    def finish(self) -> None:
+        for task in self.tasks.values():
+            done = self.bar.tasks[task].completed
+            self.bar.update(task, total=max(done, 1), completed=max(done, 1) if done else 0)
 
 
 @app.command("version")
@@ -85,14 +102,9 @@ def import_(
     stored only as keyed pseudonyms; usernames become two counts.
     """
     with _progress() as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def advance(kind: str, rows: int) -> None:
-            if kind not in tasks:
-                tasks[kind] = bar.add_task(kind, total=None)
-            bar.advance(tasks[kind], rows)
-
-        report = services.import_path(path, workspace=workspace, progress=advance)
+        kinds = _KindProgress(bar)
+        report = services.import_path(path, workspace=workspace, progress=kinds.advance)
+        kinds.finish()
     table = Table(title=f"Imported into workspace '{report.workspace}'")
     for col in ("kind", "rows", "new", "changed", "unchanged"):
         table.add_column(col, justify="left" if col == "kind" else "right")
@@ -120,7 +132,7 @@ def synth(
     fmt: Annotated[str, typer.Option("--format", help="jsonl, csv or parquet.")] = "jsonl",
 ) -> None:
     """Write a synthetic demo world with injected fraud and a ground-truth file."""
-    with _progress() as bar:
+    with _progress("done") as bar:
         tasks: dict[str, TaskID] = {}
 
         def step(kind: str, done: int, total: int) -> None:
@@ -221,13 +233,8 @@ def schema(
         Path, typer.Option("--out", "-o", help="Directory for the JSON Schema files.")
     ] = Path("docs/schema"),
 ) -> None:
-    """Write the JSON Schema of every interchange kind (the published format)."""
-    from trustreach.ingest import KINDS
-
-    out.mkdir(parents=True, exist_ok=True)
-    for kind, model in KINDS.items():
-        path = out / f"{kind}.schema.json"
-        path.write_text(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n")
+    """Write the JSON Schema of every interchange kind and a Markdown field reference."""
+    for path in services.write_schemas(out):
         console.print(f"wrote {path}")
 
 
@@ -317,11 +324,15 @@ def main() -> None:
     except ValidationError as exc:
         err_console.print(f"[red]error in settings (TRUSTREACH_* environment):[/red] {exc}")
         sys.exit(2)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (typer.Exit, click.exceptions.Exit) as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
         err_console.print("Aborted.")
         sys.exit(1)
+    except typer.TyperException as exc:  # usage errors: missing or invalid arguments
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            err_console.print(f"[red]error:[/red] {exc}")
+        sys.exit(int(getattr(exc, "exit_code", 2)))

@@ -10,6 +10,7 @@ Writing them is the job of :mod:`trustreach.services`.
 
 from trustreach.ingest._fields import FieldSpec, field_specs
 from trustreach.ingest._readers import FORMATS, RawBatch, detect_kind, read_batches
+from trustreach.ingest._reference import format_reference
 from trustreach.ingest._schema import (
     AGE_BANDS,
     GENDERS,
@@ -81,6 +82,7 @@ __all__ = [
     "ValidBatch",
     "detect_kind",
     "field_specs",
+    "format_reference",
     "frame_to_table",
     "hashtags_from_caption",
     "read_batches",

@@ -34,6 +34,7 @@ class FieldSpec:
     min_length: int | None = None
     max_length: int | None = None
     choices: tuple[str, ...] | None = None
+    hint: str | None = None
 
     @property
     def allowed(self) -> str:
@@ -48,7 +49,9 @@ class FieldSpec:
             "list": "a list (JSON array; in CSV, values separated by ';')",
             "dict": "an object of shares (JSON object; in CSV, JSON text)",
         }
-        if self.kind == "enum" and self.choices:
+        if self.hint:
+            text = self.hint
+        elif self.kind == "enum" and self.choices:
             text = "one of: " + ", ".join(self.choices)
         else:
             text = words.get(self.kind, self.kind)
@@ -113,6 +116,8 @@ def _spec(name: str, info: FieldInfo) -> FieldSpec:
     metadata = [*inner, *info.metadata]
     values: dict[str, Any] = {}
     for item in metadata:
+        if isinstance(item, FieldInfo) and item.description:
+            values["hint"] = item.description
         for constraint in getattr(item, "metadata", [item]):
             if isinstance(constraint, at.Ge):
                 values["ge"] = constraint.ge

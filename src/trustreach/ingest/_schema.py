@@ -46,9 +46,15 @@ def _language(value: str) -> str:
     return value
 
 
-Country = Annotated[str, AfterValidator(_country)]
-Currency = Annotated[str, AfterValidator(_currency)]
-Language = Annotated[str, AfterValidator(_language)]
+Country = Annotated[
+    str, AfterValidator(_country), Field(description="an ISO 3166-1 alpha-2 code such as US")
+]
+Currency = Annotated[
+    str, AfterValidator(_currency), Field(description="an ISO 4217 code such as USD")
+]
+Language = Annotated[
+    str, AfterValidator(_language), Field(description="an ISO 639-1 code such as en")
+]
 
 
 class Platform(StrEnum):

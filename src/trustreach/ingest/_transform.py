@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -141,7 +142,11 @@ def rows_from_models(
 
 
 def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, StrEnum) else value
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)  # the format's rule: no zone means UTC
+    return value
 
 
 def frame_to_table(kind: str, frame: pl.DataFrame, ctx: TransformContext) -> pl.DataFrame:

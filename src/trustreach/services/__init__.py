@@ -7,6 +7,7 @@ from trustreach.services._audit import list_audit, verify_audit_log
 from trustreach.services._context import check_workspace, open_store
 from trustreach.services._import import ImportReport, KindReport, import_files, import_path
 from trustreach.services._privacy import ErasureReport, erase_third_party, record_of_processing
+from trustreach.services._schema import schema_documents, write_schemas
 from trustreach.services._summary import (
     CampaignLine,
     CreatorLine,
@@ -29,7 +30,9 @@ __all__ = [
     "list_audit",
     "open_store",
     "record_of_processing",
+    "schema_documents",
     "summarize_workspace",
     "synthesize_world",
     "verify_audit_log",
+    "write_schemas",
 ]

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trustreach.core import ConfigurationError
+
 if TYPE_CHECKING:
     from trustreach.synth import WorldSummary
 
@@ -21,7 +23,10 @@ def synthesize_world(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> WorldSummary:
     """Write a synthetic world (interchange files + ground truth) to ``out_dir``."""
-    from trustreach.synth import generate_world  # numpy-heavy; only when asked for
+    from trustreach.synth import FORMATS, generate_world  # numpy-heavy; only when asked for
+
+    if fmt not in FORMATS:
+        raise ConfigurationError(f"format {fmt!r} not allowed; allowed: {', '.join(FORMATS)}")
 
     return generate_world(
         out_dir,

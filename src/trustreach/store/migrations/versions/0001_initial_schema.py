@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("is_private", sa.Boolean(), nullable=True),
         sa.Column("has_external_url", sa.Boolean(), nullable=True),
         sa.PrimaryKeyConstraint("workspace", "follower_key", name=op.f("pk_follower_accounts")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "workspaces",
@@ -211,6 +212,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "workspace", "creator_account_id", "follower_key", name=op.f("pk_follows")
         ),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("follows", schema=None) as batch_op:
         batch_op.create_index("ix_follows_follower", ["workspace", "follower_key"], unique=False)

@@ -1,0 +1,118 @@
+"""The command line: documented, scriptable, and clear about errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from tests._world import TINY, write_records, write_world
+
+from trustreach.cli import app
+from trustreach.services import schema_documents
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _commands() -> list[tuple[str, Any]]:
+    group = typer.main.get_command(app)
+    found: list[tuple[str, Any]] = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        if hasattr(command, "commands"):
+            found += [(f"{name} {sub}", c) for sub, c in command.commands.items()]
+        else:
+            found.append((name, command))
+    return found
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m trustreach ARGS`` as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "trustreach", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        check=False,
+    )
+
+
+def test_every_command_has_help_and_is_documented() -> None:
+    docs = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    commands = _commands()
+    assert len(commands) >= 10
+    for name, command in commands:
+        assert (command.help or "").strip(), f"{name} has no help text"
+        assert f"`trustreach {name}" in docs, f"{name} is not documented in docs/cli.md"
+
+
+def test_published_schemas_are_up_to_date() -> None:
+    for name, content in schema_documents().items():
+        path = ROOT / "docs" / "schema" / name
+        assert path.exists(), f"{path} missing: run `make docs`"
+        assert path.read_text(encoding="utf-8") == content, f"{path} is stale: run `make docs`"
+
+
+def test_import_then_summary_and_audit(tmp_path: Path) -> None:
+    world = write_world(tmp_path / "world")
+    env = {"TRUSTREACH_DATA_DIR": str(tmp_path / "data")}
+    first = run("import", str(world), "--workspace", "acme", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "audit record #1" in first.stdout
+    summary = run("summary", "-w", "acme", env=env)
+    assert summary.returncode == 0, summary.stderr
+    assert "Ana Glow" in summary.stdout and "Glow Week" in summary.stdout
+    verify = run("audit", "verify", env=env)
+    assert verify.returncode == 0 and "intact: 1 records" in verify.stdout
+    register = run("privacy", "register", env=env)
+    assert "follower_accounts" in register.stdout and "180 days" in register.stdout
+
+
+def test_refused_import_prints_every_problem_and_exits_2(tmp_path: Path) -> None:
+    rows = [dict(r) for r in TINY["follower_accounts"]]
+    rows[1]["followers_count"] = -3
+    path = write_records(tmp_path / "follower_accounts.csv", rows)
+    env = {"TRUSTREACH_DATA_DIR": str(tmp_path / "data")}
+    result = run("import", str(path), env=env)
+    assert result.returncode == 2
+    assert "nothing was written" in result.stderr
+    assert "followers_count" in result.stderr and "-3" in result.stderr
+
+
+def test_tampered_audit_log_exits_3(tmp_path: Path) -> None:
+    import sqlite3
+
+    env = {"TRUSTREACH_DATA_DIR": str(tmp_path / "data")}
+    assert run("import", str(write_world(tmp_path / "w")), env=env).returncode == 0
+    assert run("import", str(write_world(tmp_path / "w")), env=env).returncode == 0
+    db = sqlite3.connect(tmp_path / "data" / "trustreach.db")
+    db.execute("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 1")
+    db.commit()
+    db.close()
+    result = run("audit", "verify", env=env)
+    assert result.returncode == 3
+    assert "record 1" in result.stderr and "altered" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["summary", "-w", "nobody"], "does not exist"),
+        (["import", "nowhere.jsonl"], "no such file"),
+        (["synth", "--format", "xml", "--out", "x"], "jsonl, csv, parquet"),
+    ],
+)
+def test_errors_are_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run(*args, env={"TRUSTREACH_DATA_DIR": str(tmp_path / "data")})
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_setting_is_named(tmp_path: Path) -> None:
+    result = run("summary", env={"TRUSTREACH_DATABASE_URL": "mysql://x/y"})
+    assert result.returncode == 2
+    assert "mysql" in result.stderr and "allowed" in result.stderr
