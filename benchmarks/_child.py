@@ -37,7 +37,10 @@ def main() -> None:
         raise SystemExit(f"unknown step {step!r}; allowed: import, followers, world")
     seconds = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"rows={rows}\nseconds={seconds:.3f}\npeak_mib={peak_mib:.0f}")
+    worker_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"rows={rows}\nseconds={seconds:.3f}\npeak_mib={peak_mib:.0f}\nworker_mib={worker_mib:.0f}"
+    )
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="trustreach-bench-") as tmp:
         work = Path(tmp)
-        sizes = sorted({max(args.rows // 4, 1), args.rows})
+        sizes = sorted({max(args.rows // 10, 1), max(args.rows // 4, 1), args.rows})
         for n in sizes:
             path = work / f"n{n}" / "follower_accounts.jsonl"
             path.parent.mkdir()
@@ -65,6 +65,7 @@ def main() -> None:
             print(f"sqlite_import_rows_{n}={got['rows']:.0f}")
             print(f"sqlite_import_rows_per_s_{n}={got['rows'] / got['seconds']:.0f}")
             print(f"sqlite_import_peak_mib_{n}={got['peak_mib']:.0f}")
+            print(f"sqlite_import_worker_peak_mib_{n}={got['worker_mib']:.0f}")
             again = child("import", str(path), str(work / f"sqlite{n}"), "")
             print(f"sqlite_reimport_rows_per_s_{n}={again['rows'] / again['seconds']:.0f}")
             if args.postgres_url:

@@ -275,3 +275,10 @@ def test_workspaces_are_isolated(tmp_path: Path, sqlite_settings: Settings) -> N
     acme = {k for w, k in keys if w == "acme"}
     globex = {k for w, k in keys if w == "globex"}
     assert len(acme) == 3 and not acme & globex, "pseudonyms must not link tenants"
+
+
+def test_column_path_keys_are_the_store_primary_keys() -> None:
+    from trustreach.ingest._transform import COLUMN_KEYS
+
+    for kind, keys in COLUMN_KEYS.items():
+        assert keys == tuple(c.name for c in metadata.tables[kind].primary_key.columns)

@@ -81,6 +81,13 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+# Natural keys of the column-path kinds, as the store's primary keys (a test checks).
+COLUMN_KEYS: dict[str, tuple[str, ...]] = {
+    "follower_accounts": ("workspace", "follower_key"),
+    "follows": ("workspace", "creator_account_id", "follower_key"),
+}
+
+
 def _json(value: Any) -> str | None:
     if value is None:
         return None
@@ -149,8 +156,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def frame_to_table(kind: str, frame: pl.DataFrame, ctx: TransformContext) -> pl.DataFrame:
-    """Table frame (``workspace`` first) from a column-path frame of ``kind``."""
+def frame_to_table(
+    kind: str, frame: pl.DataFrame, ctx: TransformContext, *, rows: list[int] | None = None
+) -> pl.DataFrame:
+    """Table frame (``workspace`` first) from a column-path frame of ``kind``.
+
+    The result is unique by natural key (the last record wins, as a sequence
+    of upserts would) and sorted by it, which is the order B-trees take fastest.
+    With ``rows``, a ``_row`` column carries each record's row number along.
+    """
     if kind == "follower_accounts":
         keys = ctx.pseudonymizer.many(ctx.workspace, frame["account_id"].to_list())
         frame = frame.with_columns(pl.Series("follower_key", keys, dtype=pl.String))
@@ -159,4 +173,10 @@ def frame_to_table(kind: str, frame: pl.DataFrame, ctx: TransformContext) -> pl.
         frame = frame.with_columns(pl.Series("follower_key", keys, dtype=pl.String))
     else:  # pragma: no cover - guarded by COLUMN_KINDS
         raise ValueError(f"no column transform for kind {kind!r}")
-    return frame.select(pl.lit(ctx.workspace).alias("workspace"), *TABLE_COLUMNS[kind])
+    extra = [pl.Series("_row", rows, dtype=pl.Int64)] if rows is not None else []
+    keys = list(COLUMN_KEYS[kind])
+    return (
+        frame.select(pl.lit(ctx.workspace).alias("workspace"), *TABLE_COLUMNS[kind], *extra)
+        .unique(subset=keys, keep="last", maintain_order=True)
+        .sort(keys)
+    )

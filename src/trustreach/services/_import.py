@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,19 +26,9 @@ from trustreach.core import (
 )
 from trustreach.ethics.audit import ChainHead, append_audit, digest_file
 from trustreach.ethics.privacy import Pseudonymizer, load_or_create_key
-from trustreach.ingest import (
-    FORMATS,
-    KINDS,
-    TABLE_COLUMNS,
-    TransformContext,
-    ValidBatch,
-    detect_kind,
-    frame_to_table,
-    read_batches,
-    rows_from_models,
-    validate_batch,
-)
+from trustreach.ingest import FORMATS, KINDS, TransformContext, detect_kind
 from trustreach.services._context import check_workspace, ensure_workspace, open_store, write_anchor
+from trustreach.services._prepare import PreparedSource
 from trustreach.store import bulk_upsert, count_rows, metadata
 
 Progress = Callable[[str, int], None]
@@ -138,7 +130,10 @@ class _Writer:
         while (item := self.queue.get()) is not None:
             if self.error is None:
                 try:
-                    counts = bulk_upsert(self.connection, self.table, item[0], columns=item[1])
+                    data, columns = item  # frames come unique by key and sorted (prepare_batch)
+                    counts = bulk_upsert(
+                        self.connection, self.table, data, columns=columns, presorted=True
+                    )
                     self.written += counts.written
                 except BaseException as exc:  # re-raised by close() in the caller's thread
                     self.error = exc
@@ -211,7 +206,9 @@ class _Importer:
             self.add_errors(bad)
         return ok
 
-    def run_file(self, kind: str, fmt: str, path: Path, progress: Progress | None) -> KindReport:
+    def run_file(
+        self, kind: str, path: Path, source: PreparedSource, progress: Progress | None
+    ) -> KindReport:
         table: Table = metadata.tables[kind]
         report = KindReport(kind=kind, file=str(path))
         before = count_rows(self.connection, table, self.ctx.workspace)
@@ -220,7 +217,7 @@ class _Importer:
         key_column = table.primary_key.columns.values()[-1].name
         writer = _Writer(self.connection, table)
         try:
-            self._read_validate_submit(kind, fmt, path, report, key_column, writer, progress)
+            self._submit(kind, path, source, report, key_column, writer, progress)
         finally:
             written = writer.close()
         if not self.failed:
@@ -230,22 +227,21 @@ class _Importer:
             report.unchanged = report.rows - written
         return report
 
-    def _read_validate_submit(
+    def _submit(
         self,
         kind: str,
-        fmt: str,
         path: Path,
+        source: PreparedSource,
         report: KindReport,
         key_column: str,
         writer: _Writer,
         progress: Progress | None,
     ) -> None:
-        for batch in read_batches(path, fmt, self.settings.import_batch_rows):
-            valid, errors = validate_batch(batch, kind, cap=self.settings.max_reported_errors)
-            report.rows += len(batch.rows)
-            self.add_errors(errors)
-            data, columns = self._table_rows(kind, valid)
-            refs = self.check_refs(kind, str(path), valid.rows, _column_view(data, columns))
+        for item in source:
+            data, columns = item.data, item.columns
+            report.rows += item.read
+            self.add_errors(item.errors)
+            refs = self.check_refs(kind, str(path), item.rows, _column_view(data, columns))
             if kind in self.wanted:
                 keys = (
                     data[key_column].to_list()
@@ -256,14 +252,7 @@ class _Importer:
             if not self.failed:
                 writer.submit(data, columns)
             if progress is not None:
-                progress(kind, len(batch.rows))
-
-    def _table_rows(self, kind: str, valid: ValidBatch) -> tuple[Any, list[str] | None]:
-        if valid.frame is not None:
-            return frame_to_table(kind, valid.frame, self.ctx), None
-        assert valid.models is not None
-        columns = ["workspace", *TABLE_COLUMNS[kind]]
-        return rows_from_models(kind, valid.models, self.ctx), columns
+                progress(kind, item.read)
 
 
 def _column_view(data: Any, columns: list[str] | None) -> Any:
@@ -292,11 +281,27 @@ def import_path(
     workspace = check_workspace(workspace)
     files = import_files(path)
     started = time.perf_counter()
-    engine = open_store(settings)
     key = load_or_create_key(settings.resolved_key_file())
     ctx = TransformContext(workspace=workspace, pseudonymizer=Pseudonymizer(key))
     report = ImportReport(workspace=workspace)
-    try:
+    with contextlib.ExitStack() as stack:
+        # Large files' worker processes and the input digest start first, so they
+        # run while the store is opened and earlier files are written.
+        sources = []
+        for kind, fmt, file in files:
+            source = PreparedSource(
+                file,
+                fmt,
+                kind,
+                ctx,
+                batch_rows=settings.import_batch_rows,
+                cap=settings.max_reported_errors,
+            )
+            stack.callback(source.close)
+            sources.append(source)
+        digest = stack.enter_context(ThreadPoolExecutor(1)).submit(digest_file, path)
+        engine = open_store(settings)
+        stack.callback(engine.dispose)
         with engine.begin() as connection:
             ensure_workspace(connection, workspace)
             importer = _Importer(connection, ctx, settings)
@@ -307,8 +312,8 @@ def import_path(
                 for _, target in REFERENCES.get(kind, [])
                 if target in present
             }
-            for kind, fmt, file in files:
-                report.kinds.append(importer.run_file(kind, fmt, file, progress))
+            for (kind, _, file), source in zip(files, sources, strict=True):
+                report.kinds.append(importer.run_file(kind, file, source, progress))
             if importer.failed:
                 raise ImportValidationError(
                     importer.errors, truncated=importer.error_count > len(importer.errors)
@@ -319,7 +324,7 @@ def import_path(
                 action="import",
                 workspace=workspace,
                 subject=str(path),
-                input_digest=digest_file(path),
+                input_digest=digest.result(),
                 details={
                     "files": {k.kind: Path(k.file).name for k in report.kinds},
                     "rows": {k.kind: k.rows for k in report.kinds},
@@ -329,7 +334,5 @@ def import_path(
             )
         report.audit_seq = entry.seq
         write_anchor(settings, ChainHead(entry.seq, entry.hash))
-    finally:
-        engine.dispose()
     report.seconds = time.perf_counter() - started
     return report

@@ -5,7 +5,7 @@ SQLite (WAL) is the embedded default; PostgreSQL is used when
 Alembic migrations (:func:`upgrade`).
 """
 
-from trustreach.store._bulk import UpsertCounts, bulk_upsert, count_rows
+from trustreach.store._bulk import UpsertCounts, bulk_upsert, count_rows, dedupe_sorted
 from trustreach.store._engine import create_store_engine, upgrade
 from trustreach.store._tables import (
     PersonalData,
@@ -23,6 +23,7 @@ __all__ = [
     "bulk_upsert",
     "count_rows",
     "create_store_engine",
+    "dedupe_sorted",
     "metadata",
     "processing_register",
     "upgrade",

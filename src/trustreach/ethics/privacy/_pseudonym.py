@@ -70,6 +70,11 @@ class Pseudonymizer:
             raise ConfigurationError("pseudonym key must be at least 16 bytes")
         self._key = key
 
+    @property
+    def key(self) -> bytes:
+        """The install secret (handed only to the importer's own worker process)."""
+        return self._key
+
     def __call__(self, workspace: str, identifier: str) -> str:
         message = f"{workspace}\x1f{identifier}".encode()
         return hashlib.blake2b(message, key=self._key, digest_size=16).hexdigest()
