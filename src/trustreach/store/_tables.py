@@ -362,6 +362,61 @@ consent_records = Table(
     },
 )
 
+creator_audits = Table(
+    "creator_audits",
+    metadata,
+    _ws(),
+    Column("creator_id", String(200), primary_key=True),
+    Column("audit_seq", Integer, primary_key=True),
+    Column("generated_at", DateTime(timezone=True), nullable=False),
+    Column("model_name", String(100)),
+    Column("model_version", String(50)),
+    Column("quality_score", Float, nullable=False),
+    Column("result", Text, nullable=False),
+    ForeignKeyConstraint(
+        ["workspace", "creator_id"], ["creators.workspace", "creators.creator_id"]
+    ),
+    info={
+        "personal_data": PersonalData(
+            subject="creator",
+            purpose="audience-authenticity audits shown to brands and to the creator",
+            retention_days=730,
+            subject_columns=("creator_id",),
+            legal_basis="legitimate interests (Art. 6(1)(f)); creator may contest (Art. 21/22)",
+        )
+    },
+)
+
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("dispute_id", Integer, primary_key=True, autoincrement=True),
+    Column("workspace", String(64), nullable=False),
+    Column("creator_id", String(200), nullable=False),
+    Column("audit_seq", Integer),
+    Column("filed_by", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+    Column("reviewer", String(200)),
+    Column("decision", Text),
+    Column("resolved_at", DateTime(timezone=True)),
+    ForeignKeyConstraint(
+        ["workspace", "creator_id"], ["creators.workspace", "creators.creator_id"]
+    ),
+    Index("ix_disputes_creator", "workspace", "creator_id"),
+    Index("ix_disputes_status", "workspace", "status"),
+    info={
+        "personal_data": PersonalData(
+            subject="creator",
+            purpose="contest an automated assessment and record the human decision",
+            retention_days=2555,
+            subject_columns=("creator_id",),
+            legal_basis="legal obligation and GDPR Art. 22(3) right to contest",
+        )
+    },
+)
+
 audit_log = Table(
     "audit_log",
     metadata,
