@@ -7,6 +7,7 @@ import, a table of the problems) and exits with status 2.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -38,8 +39,18 @@ audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=Tr
 privacy_app = typer.Typer(
     help="Record of processing and data-subject rights.", no_args_is_help=True
 )
+audience_app = typer.Typer(
+    help="Audience authenticity: score follower accounts.", no_args_is_help=True
+)
+dispute_app = typer.Typer(
+    help="Contest an audit: file, review and resolve disputes.", no_args_is_help=True
+)
+train_app = typer.Typer(help="Reproducible training of the shipped models.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(audience_app, name="audience")
+app.add_typer(dispute_app, name="dispute")
+app.add_typer(train_app, name="train")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -299,6 +310,183 @@ def privacy_erase_follower(
     console.print(
         f"Erased subject {report.subject_key} ({removed}); audit record #{report.audit_seq}"
     )
+
+
+@audience_app.command("score-accounts")
+def audience_score_accounts(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="A JSONL/CSV/Parquet file of follower accounts; with --dask a directory "
+            "of Parquet partitions."
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Output .csv or .parquet (a directory with --dask)."),
+    ],
+    explain: Annotated[
+        str, typer.Option(help="Explain which rows: flagged (default), all, or none.")
+    ] = "flagged",
+    dask: Annotated[
+        bool, typer.Option("--dask", help="Score partitions on a Dask cluster.")
+    ] = False,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address; default: start a LocalCluster.")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="LocalCluster worker processes.")] = 2,
+) -> None:
+    """Score follower accounts: calibrated fake probability, flag and top signals per account."""
+    if dask:
+        report = services.score_accounts_dask(
+            source,
+            output,
+            scheduler=scheduler,
+            workers=workers,
+            explain="none" if explain == "flagged" else explain,
+        )
+    else:
+        with _progress() as bar:
+            task = bar.add_task("scoring", total=None)
+            report = services.score_accounts_file(
+                source, output, explain=explain, progress=lambda n: bar.advance(task, n)
+            )
+    rate = report.accounts / report.seconds if report.seconds else 0.0
+    console.print(
+        f"Scored {report.accounts:,} accounts with {report.model_name} {report.model_version}: "
+        f"{report.flagged:,} show signs of being fake at the operating threshold "
+        f"({rate:,.0f} accounts/s). Wrote {report.output}; audit record #{report.audit_seq}."
+    )
+
+
+@app.command("audit-creator")
+def audit_creator(
+    creator: Annotated[str, typer.Argument(help="The creator's creator_id.")],
+    workspace: Workspace = "default",
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write a self-contained HTML report here.")
+    ] = None,
+) -> None:
+    """Audit a creator's audience: fake-follower share, fraud signals, Audience Quality."""
+    audit = services.audit_creator(creator, workspace=workspace, report_path=report)
+    _print_audit(audit)
+    if report is not None:
+        console.print(f"Report written to {report}")
+
+
+def _print_audit(audit: object) -> None:
+    from trustreach.audience import CreatorAudit
+
+    assert isinstance(audit, CreatorAudit)
+    console.print(
+        f"[bold]{audit.display_name}[/bold] ({audit.creator_id}): Audience Quality "
+        f"[bold]{audit.quality.score:.0f}[/bold]/100 · audit record #{audit.audit_seq}"
+    )
+    fs = audit.fake_share
+    if fs is not None:
+        console.print(
+            f"Follower accounts with signs of being fake: {fs.flagged_share:.1%} "
+            f"(95% interval {fs.low:.1%}–{fs.high:.1%}, {fs.sample_size:,} scored"
+            + (f" of {fs.population:,} followers" if fs.population else "")
+            + f"; model {fs.model_name} {fs.model_version})"
+        )
+    table = Table(title="Audience Quality components")
+    for col in ("component", "value", "weight", "evidence"):
+        table.add_column(col, overflow="fold")
+    for c in audit.quality.components:
+        table.add_row(c.name, f"{c.value:.0f}", f"{c.weight:.0%}", c.evidence)
+    console.print(table)
+    signals = Table(title="Signals")
+    for col in ("signal", "raised", "strength", "evidence"):
+        signals.add_column(col, overflow="fold")
+    for s in audit.signals:
+        signals.add_row(s.kind, "yes" if s.raised else "no", f"{s.strength:.2f}", s.evidence)
+    console.print(signals)
+    for d in audit.disputes:
+        console.print(
+            f"Dispute #{d.dispute_id} ({d.status}): {d.reason}"
+            + (f" → {d.decision}" if d.decision else "")
+        )
+
+
+@dispute_app.command("file")
+def dispute_file(
+    creator: Annotated[str, typer.Argument(help="The creator_id whose audit is contested.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why the evidence is wrong or incomplete.")
+    ],
+    by: Annotated[
+        str, typer.Option("--by", help="Who files it (the creator or a representative).")
+    ] = "creator",
+    workspace: Workspace = "default",
+) -> None:
+    """File a dispute against a creator's latest audit; it joins the review queue."""
+    d = services.file_dispute(creator, reason, workspace=workspace, filed_by=by)
+    console.print(
+        f"Dispute #{d.dispute_id} filed for {d.creator_id} (audit #{d.audit_seq}); "
+        f"status {d.status}."
+    )
+
+
+@dispute_app.command("queue")
+def dispute_queue(
+    workspace: Workspace = "default",
+    status: Annotated[str, typer.Option(help="open (default), upheld, rejected or all.")] = "open",
+) -> None:
+    """Show disputes, oldest first (by default the open ones awaiting review)."""
+    rows = services.list_disputes(workspace=workspace, status=None if status == "all" else status)
+    table = Table(title=f"Disputes ({status})")
+    for col in ("id", "creator", "audit", "filed by", "filed", "status", "reason", "decision"):
+        table.add_column(col, overflow="fold")
+    for d in rows:
+        table.add_row(
+            str(d.dispute_id), d.creator_id, str(d.audit_seq or ""), d.filed_by,
+            d.filed_at.strftime("%Y-%m-%d %H:%M"), d.status, d.reason, d.decision or "",
+        )  # fmt: skip
+    console.print(table)
+
+
+@dispute_app.command("resolve")
+def dispute_resolve(
+    dispute_id: Annotated[int, typer.Argument(help="The dispute number.")],
+    decision: Annotated[str, typer.Option(help="upheld (the evidence is set aside) or rejected.")],
+    note: Annotated[str, typer.Option(help="The reviewer's reasons, shown in later reports.")],
+    reviewer: Annotated[str, typer.Option(help="Who decided (a person).")],
+    workspace: Workspace = "default",
+) -> None:
+    """Record a reviewer's decision on an open dispute."""
+    d = services.resolve_dispute(
+        dispute_id, decision=decision, note=note, reviewer=reviewer, workspace=workspace
+    )
+    console.print(f"Dispute #{d.dispute_id} {d.status} by {d.reviewer}.")
+
+
+@dispute_app.command("evidence")
+def dispute_evidence(
+    creator: Annotated[str, typer.Argument(help="The creator_id.")],
+    workspace: Workspace = "default",
+) -> None:
+    """Show the evidence of a creator's latest audit, as the creator may see it."""
+    console.print_json(json.dumps(services.latest_audit_evidence(creator, workspace=workspace)))
+
+
+@train_app.command("authenticity")
+def train_authenticity(
+    data: Annotated[
+        Path, typer.Option("--data", help="InstaFake JSONL (fake_accounts_train.jsonl).")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Artefact directory; default: the package's shipped models.")
+    ] = None,
+    card: Annotated[Path, typer.Option(help="Where to write the model card.")] = Path(
+        "docs/models/fake_account.md"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same model).")] = 0,
+) -> None:
+    """Train the fake-account model reproducibly and write its artefact and model card."""
+    metrics = services.train_authenticity_model(data, out_dir=out, card_path=card, seed=seed)
+    for name, value in metrics.items():
+        console.print(f"{name}={value}")
 
 
 def main() -> None:

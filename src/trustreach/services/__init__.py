@@ -4,10 +4,19 @@ Adapters (CLI, API) call exactly one of these per command or route.
 """
 
 from trustreach.services._audit import list_audit, verify_audit_log
+from trustreach.services._authenticity import audit_creator, train_authenticity_model
 from trustreach.services._context import check_workspace, open_store
+from trustreach.services._disputes import (
+    Dispute,
+    file_dispute,
+    latest_audit_evidence,
+    list_disputes,
+    resolve_dispute,
+)
 from trustreach.services._import import ImportReport, KindReport, import_files, import_path
 from trustreach.services._privacy import ErasureReport, erase_third_party, record_of_processing
 from trustreach.services._schema import schema_documents, write_schemas
+from trustreach.services._scoring import ScoreReport, score_accounts_dask, score_accounts_file
 from trustreach.services._summary import (
     CampaignLine,
     CreatorLine,
@@ -19,20 +28,30 @@ from trustreach.services._synth import synthesize_world
 __all__ = [
     "CampaignLine",
     "CreatorLine",
+    "Dispute",
     "ErasureReport",
     "ImportReport",
     "KindReport",
+    "ScoreReport",
     "WorkspaceSummary",
+    "audit_creator",
     "check_workspace",
     "erase_third_party",
+    "file_dispute",
     "import_files",
     "import_path",
+    "latest_audit_evidence",
     "list_audit",
+    "list_disputes",
     "open_store",
     "record_of_processing",
+    "resolve_dispute",
     "schema_documents",
+    "score_accounts_dask",
+    "score_accounts_file",
     "summarize_workspace",
     "synthesize_world",
+    "train_authenticity_model",
     "verify_audit_log",
     "write_schemas",
 ]

@@ -1,0 +1,140 @@
+"""The shipped fake-account model: load it offline, score accounts, explain shown rows."""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import polars as pl
+
+from trustreach.audience._features import FEATURES, account_features, describe_contribution
+from trustreach.audience._model import FakeAccountClassifier
+
+__all__ = ["MODEL_NAME", "AuthenticityModel", "load_authenticity_model"]
+
+MODEL_NAME = "fake_account"
+
+
+#: Shown probabilities are kept within [PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR].
+PROBABILITY_FLOOR = 0.01
+
+
+@dataclass(frozen=True)
+class AuthenticityModel:
+    """A versioned fake-account model ready to score follower accounts.
+
+    Parameters
+    ----------
+    name : str
+        Model name, ``"fake_account"``.
+    version : str
+        Artefact version.
+    sha256 : str
+        SHA-256 of the model text (the model card quotes it).
+    threshold : float
+        Operating threshold: probabilities at or above it are flagged.
+    classifier : FakeAccountClassifier
+        The fitted classifier.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> model = load_authenticity_model()
+    >>> probs = model.score(pl.DataFrame({"posts_count": [0], "followers_count": [3],
+    ...                                   "following_count": [7000]}))
+    >>> 0.0 <= float(probs[0]) <= 1.0
+    True
+    """
+
+    name: str
+    version: str
+    sha256: str
+    threshold: float
+    classifier: FakeAccountClassifier
+
+    def score(self, frame: pl.DataFrame) -> np.ndarray:
+        """Calibrated probability that each account shows signs of being fake.
+
+        Parameters
+        ----------
+        frame : polars.DataFrame
+            Follower-account fields (see :func:`account_features`); any may be
+            absent or null.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 probabilities in [0.01, 0.99], one per row. The isotonic map
+            reaches 0 and 1 at its ends; about a person's account the product
+            never claims certainty, so scores are clipped to 1–99%.
+        """
+        if frame.height == 0:
+            return np.empty(0, dtype=np.float64)
+        raw = self.classifier.predict_proba(account_features(frame))[:, 1]
+        return np.clip(np.asarray(raw, dtype=np.float64), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
+
+    def flag(self, probs: np.ndarray) -> np.ndarray:
+        """True where a probability is at or above the operating threshold."""
+        return np.asarray(probs, dtype=np.float64) >= self.threshold
+
+    def top_signals(self, frame: pl.DataFrame, k: int = 3) -> list[tuple[str, ...]]:
+        """Plain words for the ``k`` strongest signals towards "fake-looking", per row.
+
+        Only contributions that push towards the fake-looking class, from fields
+        that are present, are listed, so an account with none gets an empty tuple.
+        Explanation costs more than scoring: pass only the rows that will be shown.
+
+        Parameters
+        ----------
+        frame : polars.DataFrame
+            Follower-account fields of the rows to explain.
+        k : int, default=3
+            Maximum number of signals per row.
+
+        Returns
+        -------
+        list of tuple of str
+            One tuple per row, strongest first.
+        """
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        if frame.height == 0:
+            return []
+        matrix = account_features(frame)
+        contributions = self.classifier.explain(matrix)[:, : len(FEATURES)]
+        result: list[tuple[str, ...]] = []
+        for values, row in zip(matrix, contributions, strict=True):
+            order = np.argsort(-row, kind="stable")[:k]
+            result.append(
+                tuple(
+                    describe_contribution(FEATURES[j], float(values[j]), float(row[j]))
+                    for j in order
+                    if row[j] > 0 and not np.isnan(values[j])
+                )
+            )
+        return result
+
+
+@functools.cache
+def load_authenticity_model() -> AuthenticityModel:
+    """Load the shipped fake-account model (cached; no network).
+
+    Returns
+    -------
+    AuthenticityModel
+        The model in ``trustreach/audience/models/``, its SHA-256 checked.
+    """
+    folder = resources.files("trustreach.audience").joinpath("models")
+    meta = json.loads(folder.joinpath(f"{MODEL_NAME}.json").read_text(encoding="utf-8"))
+    model_bytes = folder.joinpath(str(meta["model_file"])).read_bytes()
+    classifier = FakeAccountClassifier.from_artefact(model_bytes, meta)
+    return AuthenticityModel(
+        name=str(meta["name"]),
+        version=str(meta["version"]),
+        sha256=str(meta["sha256"]),
+        threshold=float(meta["threshold"]),
+        classifier=classifier,
+    )

@@ -1,0 +1,351 @@
+"""Creator audits: load a creator's data, score and explain it, store and log the result."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+from sqlalchemy import Connection, insert, select
+
+from trustreach.core import NotFoundError, Settings, get_settings
+from trustreach.ethics.audit import ChainHead, append_audit, digest_json
+from trustreach.services._context import check_workspace, open_store, write_anchor
+from trustreach.store._tables import (
+    audience_snapshots,
+    comments,
+    creator_accounts,
+    creator_audits,
+    creators,
+    disputes,
+    follower_accounts,
+    follows,
+    posts,
+)
+
+TOP_ACCOUNTS = 10
+_FEATURE_COLUMNS = (
+    "username_length",
+    "username_digit_count",
+    "full_name_length",
+    "biography_length",
+    "posts_count",
+    "followers_count",
+    "following_count",
+    "has_profile_pic",
+    "is_private",
+    "has_external_url",
+)
+
+
+def _frame(connection: Connection, query: Any) -> pl.DataFrame:
+    result = connection.execute(query)
+    columns = list(result.keys())
+    rows = result.all()
+    return pl.DataFrame(
+        [tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None
+    )
+
+
+def _load(connection: Connection, workspace: str, creator_id: str) -> dict[str, Any]:
+    creator = connection.execute(
+        select(creators).where(
+            creators.c.workspace == workspace, creators.c.creator_id == creator_id
+        )
+    ).first()
+    if creator is None:
+        raise NotFoundError(f"creator {creator_id!r} not found in workspace {workspace!r}")
+    accounts = _frame(
+        connection,
+        select(
+            creator_accounts.c.account_id,
+            creator_accounts.c.creator_id,
+            creator_accounts.c.followers_count,
+        ).where(creator_accounts.c.workspace == workspace),
+    )
+    own_ids = accounts.filter(pl.col("creator_id") == creator_id)["account_id"].to_list()
+    sample = _frame(
+        connection,
+        select(
+            follower_accounts.c.follower_key, *(follower_accounts.c[c] for c in _FEATURE_COLUMNS)
+        )
+        .distinct()
+        .join(
+            follows,
+            (follows.c.workspace == follower_accounts.c.workspace)
+            & (follows.c.follower_key == follower_accounts.c.follower_key),
+        )
+        .where(follows.c.workspace == workspace, follows.c.creator_account_id.in_(own_ids)),
+    )
+    history = _frame(
+        connection,
+        select(
+            audience_snapshots.c.account_id,
+            audience_snapshots.c.captured_on,
+            audience_snapshots.c.followers_count,
+        )
+        .where(audience_snapshots.c.workspace == workspace)
+        .where(audience_snapshots.c.account_id.in_(own_ids))
+        .order_by(audience_snapshots.c.captured_on),
+    )
+    all_posts = _frame(
+        connection,
+        select(
+            posts.c.post_id,
+            posts.c.account_id,
+            posts.c.posted_at,
+            posts.c.likes,
+            posts.c.comments,
+            posts.c.views,
+        ).where(posts.c.workspace == workspace),
+    )
+    own_posts = all_posts.filter(pl.col("account_id").is_in(own_ids))
+    own_comments = _frame(
+        connection,
+        select(comments.c.post_id, comments.c.author_key, comments.c.posted_at, comments.c.text)
+        .where(comments.c.workspace == workspace)
+        .where(comments.c.post_id.in_(own_posts["post_id"].to_list() or [""])),
+    )
+    dispute_rows = connection.execute(
+        select(disputes)
+        .where(disputes.c.workspace == workspace, disputes.c.creator_id == creator_id)
+        .order_by(disputes.c.dispute_id)
+    ).all()
+    return {
+        "creator": creator,
+        "accounts": accounts,
+        "own_ids": own_ids,
+        "sample": sample,
+        "history": history,
+        "all_posts": all_posts,
+        "own_posts": own_posts,
+        "comments": own_comments,
+        "disputes": dispute_rows,
+    }
+
+
+def _assess(data: dict[str, Any], workspace: str) -> Any:
+    """Pure part: model scores, signals, quality (no database)."""
+    from trustreach.audience import (
+        AccountExplanation,
+        CreatorAudit,
+        DisputeView,
+        FakeShare,
+        audience_quality,
+        bot_comments,
+        engagement_outliers,
+        engagement_pods,
+        follower_band,
+        follower_spikes,
+        like_comment_ratio,
+        load_authenticity_model,
+        peer_bands,
+        strongest_signal,
+        wilson_interval,
+    )
+
+    model = load_authenticity_model()
+    creator = data["creator"]
+    accounts: pl.DataFrame = data["accounts"]
+    own = accounts.filter(pl.col("creator_id") == creator.creator_id)
+    population = int(own["followers_count"].fill_null(0).sum()) if own.height else 0
+    sample: pl.DataFrame = data["sample"]
+    fake_share = None
+    probabilities = np.zeros(0)
+    top: list[Any] = []
+    if sample.height:
+        probabilities = model.score(sample)
+        flagged = model.flag(probabilities)
+        low, high = wilson_interval(int(flagged.sum()), sample.height)
+        fake_share = FakeShare(
+            estimate=float(probabilities.mean()),
+            flagged_share=float(flagged.mean()),
+            low=low,
+            high=high,
+            sample_size=sample.height,
+            population=population or None,
+            model_name=model.name,
+            model_version=model.version,
+        )
+        order = np.argsort(-probabilities)[:TOP_ACCOUNTS].tolist()
+        shown = sample[order]
+        for key, p, words in zip(
+            shown["follower_key"].to_list(),
+            probabilities[order].tolist(),
+            model.top_signals(shown),
+            strict=True,
+        ):
+            top.append(AccountExplanation(key, float(p), tuple(words)))
+    own_posts: pl.DataFrame = data["own_posts"]
+    history: pl.DataFrame = data["history"]
+    peers = peer_bands(data["all_posts"], accounts)
+    spikes, spike_signals, outlier_signals, ratio_signals = [], [], [], []
+    for account_id in data["own_ids"]:
+        account_posts = own_posts.filter(pl.col("account_id") == account_id)
+        account_history = history.filter(pl.col("account_id") == account_id)
+        found, signal = follower_spikes(account_history, posts=account_posts)
+        spikes += found
+        spike_signals.append(signal)
+        followers = int(
+            own.filter(pl.col("account_id") == account_id)["followers_count"].fill_null(0).sum()
+        )
+        outlier_signals.append(
+            engagement_outliers(account_posts, followers, peers, creator_id=creator.creator_id)
+        )
+        ratio_signals.append(like_comment_ratio(account_posts))
+    signals = [
+        strongest_signal(group)
+        for group in (spike_signals, outlier_signals, ratio_signals)
+        if group
+    ]
+    signals.append(engagement_pods(data["comments"], own_posts))
+    signals.append(bot_comments(data["comments"]))
+    quality = audience_quality(fake_share, signals)
+    rates = (
+        (own_posts["likes"].fill_null(0) + own_posts["comments"].fill_null(0)) / max(population, 1)
+        if own_posts.height and population
+        else None
+    )
+    engagement_rate = float(rates.median()) if rates is not None else None  # type: ignore[arg-type]
+    band = follower_band(population)
+    band_peers = peers.filter(
+        (pl.col("band") == band) & (pl.col("creator_id") != creator.creator_id)
+    )
+    peer_rate = (
+        float(band_peers["median_engagement_rate"].median())  # type: ignore[arg-type]
+        if band_peers.height
+        else None
+    )
+    history_points: dict[Any, int] = {}
+    for day, count in zip(
+        history["captured_on"].to_list(), history["followers_count"].to_list(), strict=True
+    ):
+        history_points[day] = history_points.get(day, 0) + int(count)
+    return CreatorAudit(
+        workspace=workspace,
+        creator_id=creator.creator_id,
+        display_name=creator.display_name,
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        fake_share=fake_share,
+        signals=tuple(signals),
+        spikes=tuple(sorted(spikes, key=lambda s: s.start)),
+        quality=quality,
+        follower_history=tuple(sorted(history_points.items())),
+        fake_probabilities=tuple(float(p) for p in probabilities),
+        engagement_rate=engagement_rate,
+        peer_band=band,
+        peer_engagement_rate=peer_rate,
+        top_accounts=tuple(top),
+        disputes=tuple(
+            DisputeView(
+                dispute_id=d.dispute_id,
+                status=d.status,
+                reason=d.reason,
+                decision=d.decision,
+                filed_at=str(d.filed_at)[:19],
+                resolved_at=None if d.resolved_at is None else str(d.resolved_at)[:19],
+            )
+            for d in data["disputes"]
+        ),
+    ), model
+
+
+def _evidence(audit: Any) -> dict[str, Any]:
+    """The stored, creator-visible evidence (no probabilities of individual accounts)."""
+    record = asdict(audit)
+    record.pop("fake_probabilities")
+    record["follower_history"] = [(str(d), c) for d, c in audit.follower_history]
+    return json.loads(json.dumps(record, default=str))  # type: ignore[no-any-return]
+
+
+def audit_creator(
+    creator_id: str,
+    *,
+    workspace: str = "default",
+    report_path: Path | None = None,
+    actor: str = "cli",
+    settings: Settings | None = None,
+) -> Any:
+    """Audit one creator's audience and store, log and optionally render the result.
+
+    Returns a :class:`trustreach.audience.CreatorAudit` whose ``audit_seq`` is
+    the audit-log record of this audit. The evidence is stored so the creator
+    can see it and contest it (:func:`file_dispute`).
+    """
+    from trustreach.audience import render_audit_html
+
+    settings = settings or get_settings()
+    workspace = check_workspace(workspace)
+    engine = open_store(settings)
+    try:
+        with engine.connect() as connection:
+            data = _load(connection, workspace, creator_id)
+        audit, model = _assess(data, workspace)
+        digest = digest_json(
+            {
+                "sample": data["sample"].sort("follower_key").rows(),
+                "history": data["history"].rows(),
+                "posts": data["own_posts"].sort("post_id").rows(),
+                "comments": data["comments"].height,
+            }
+        )
+        evidence = _evidence(audit)
+        with engine.begin() as connection:
+            entry = append_audit(
+                connection,
+                actor=actor,
+                action="audit_creator",
+                workspace=workspace,
+                subject=f"creator:{creator_id}",
+                model_name=model.name,
+                model_version=model.version,
+                input_digest=digest,
+                details={
+                    "quality_score": round(audit.quality.score, 1),
+                    "signals_raised": [s.kind for s in audit.signals if s.raised],
+                    "fake_share": None
+                    if audit.fake_share is None
+                    else round(audit.fake_share.flagged_share, 4),
+                },
+            )
+            connection.execute(
+                insert(creator_audits).values(
+                    workspace=workspace,
+                    creator_id=creator_id,
+                    audit_seq=entry.seq,
+                    generated_at=datetime.now(UTC),
+                    model_name=model.name,
+                    model_version=model.version,
+                    quality_score=float(audit.quality.score),
+                    result=json.dumps(evidence, sort_keys=True),
+                )
+            )
+        write_anchor(settings, ChainHead(entry.seq, entry.hash))
+    finally:
+        engine.dispose()
+    from dataclasses import replace
+
+    audit = replace(audit, audit_seq=entry.seq)
+    if report_path is not None:
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.write_text(
+            render_audit_html(audit, threshold=model.threshold), encoding="utf-8"
+        )
+    return audit
+
+
+def train_authenticity_model(
+    data: Path, *, out_dir: Path | None = None, card_path: Path | None = None, seed: int = 0
+) -> dict[str, Any]:
+    """Reproducibly train the fake-account model (see the model card for what it reports)."""
+    import trustreach.audience as audience
+    from trustreach.audience import train_authenticity
+
+    if not data.is_file():
+        raise NotFoundError(f"{data}: no such file (expected InstaFake fake_accounts_train.jsonl)")
+    target = out_dir or Path(audience.__file__).parent / "models"
+    return train_authenticity(data, target, seed=seed, card_path=card_path)

@@ -1,0 +1,263 @@
+"""Scoring follower-account files with the shipped authenticity model."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from trustreach.core import (
+    ConfigurationError,
+    ImportValidationError,
+    NotFoundError,
+    RecordError,
+    Settings,
+    get_settings,
+)
+from trustreach.ethics.audit import ChainHead, append_audit, digest_file
+from trustreach.ingest import FORMATS, read_batches
+from trustreach.services._context import open_store, write_anchor
+
+Progress = Callable[[int], None]
+OUTPUT_FORMATS = (".csv", ".parquet")
+
+
+@dataclass(frozen=True)
+class ScoreReport:
+    """What a scoring run did."""
+
+    accounts: int
+    flagged: int
+    output: Path
+    model_name: str
+    model_version: str
+    seconds: float
+    audit_seq: int | None
+
+
+class _StreamWriter:
+    """Appends scored batches to one CSV or Parquet file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.csv = path.name.removesuffix(".partial").lower().endswith(".csv")
+        self.handle: Any = None
+
+    def __enter__(self) -> _StreamWriter:
+        return self
+
+    def write(self, frame: pl.DataFrame) -> None:
+        if self.csv:
+            first = self.handle is None
+            if first:
+                self.handle = self.path.open("wb")
+            frame.write_csv(self.handle, include_header=first)
+        else:
+            table = frame.to_arrow()
+            if self.handle is None:
+                self.handle = pq.ParquetWriter(self.path, table.schema)
+            self.handle.write_table(table)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+def _input_format(path: Path) -> str:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ConfigurationError(
+            f"{path}: input extension {path.suffix!r} not allowed; allowed: {', '.join(FORMATS)}"
+        )
+    return fmt
+
+
+def score_accounts_file(
+    source: Path,
+    output: Path,
+    *,
+    explain: str = "flagged",
+    actor: str = "cli",
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> ScoreReport:
+    """Score every follower account in ``source`` and write one row each to ``output``.
+
+    ``source`` is JSONL, CSV or Parquet with the follower-account fields of the
+    interchange format (any subset; only ``account_id`` is required). Every
+    record is validated first: impossible values (negative counts, non-boolean
+    flags, unknown fields) raise :class:`~trustreach.core.ImportValidationError`
+    naming row and field, and no output is left behind. An empty file gives an
+    output with only the header. The run is audit-logged with the model name,
+    version and a digest of the input.
+    """
+    from trustreach.audience import EXPLAIN_CHOICES, load_authenticity_model, score_frame
+    from trustreach.audience._scoring import validated_accounts
+
+    settings = settings or get_settings()
+    if not source.is_file():
+        raise NotFoundError(f"{source}: no such file")
+    fmt = _input_format(source)
+    if output.suffix.lower() not in OUTPUT_FORMATS:
+        raise ConfigurationError(
+            f"{output}: output extension {output.suffix!r} not allowed; allowed: .csv, .parquet"
+        )
+    if explain not in EXPLAIN_CHOICES:
+        raise ConfigurationError(
+            f"explain {explain!r} not allowed; allowed: {', '.join(EXPLAIN_CHOICES)}"
+        )
+    started = time.perf_counter()
+    model = load_authenticity_model()
+    errors: list[RecordError] = []
+    accounts = flagged = 0
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".partial")
+    try:
+        with _StreamWriter(partial) as sink:  # streamed: memory bounded by one batch
+            for batch in read_batches(source, fmt, settings.import_batch_rows):
+                frame, batch_errors = validated_accounts(batch)
+                errors += batch.errors + batch_errors
+                if not errors:
+                    scored = score_frame(model, frame, explain=explain)  # type: ignore[arg-type]
+                    sink.write(scored)
+                    accounts += scored.height
+                    flagged += int(scored["flagged"].sum())
+                if progress is not None:
+                    progress(len(batch.rows))
+            if not errors and accounts == 0:
+                sink.write(
+                    score_frame(
+                        model, pl.DataFrame({"account_id": []}, schema={"account_id": pl.String})
+                    )
+                )
+        if errors:
+            shown = errors[: settings.max_reported_errors]
+            raise ImportValidationError(shown, truncated=len(errors) > len(shown))
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+    audit_seq = _audit_scoring(
+        settings,
+        actor=actor,
+        source=source,
+        output=output,
+        model=model,
+        accounts=accounts,
+        flagged=flagged,
+    )
+    return ScoreReport(
+        accounts=accounts,
+        flagged=flagged,
+        output=output,
+        model_name=model.name,
+        model_version=model.version,
+        seconds=time.perf_counter() - started,
+        audit_seq=audit_seq,
+    )
+
+
+def score_accounts_dask(
+    source: Path,
+    output: Path,
+    *,
+    scheduler: str | None = None,
+    workers: int = 2,
+    explain: str = "none",
+    actor: str = "cli",
+    settings: Settings | None = None,
+) -> ScoreReport:
+    """Score a partitioned Parquet dump (a directory of ``*.parquet``) on Dask.
+
+    Each partition is scored by the same pure function
+    (:func:`trustreach.audience.score_partition`) into ``output/<name>``. With no
+    ``scheduler`` address a LocalCluster of ``workers`` single-threaded
+    processes is started; peak memory per worker is bounded by one partition.
+    """
+    from dask.distributed import Client, LocalCluster
+
+    from trustreach.audience import load_authenticity_model, score_partition
+
+    if not source.is_dir():
+        raise NotFoundError(f"{source}: not a directory of Parquet partitions")
+    partitions = sorted(source.glob("*.parquet"))
+    if not partitions:
+        raise NotFoundError(f"{source}: holds no *.parquet partitions")
+    output.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    model = load_authenticity_model()
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+    client = Client(cluster if cluster is not None else scheduler)
+    try:
+        futures = client.map(
+            score_partition,
+            [str(p) for p in partitions],
+            [str(output / p.name) for p in partitions],
+            explain=explain,
+            pure=False,
+        )
+        counts = client.gather(futures)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    flagged = sum(
+        int(pl.scan_parquet(output / p.name).select(pl.col("flagged").sum()).collect().item())
+        for p in partitions
+    )
+    seconds = time.perf_counter() - started
+    audit_seq = _audit_scoring(
+        settings or get_settings(),
+        actor=actor,
+        source=source,
+        output=output,
+        model=model,
+        accounts=int(sum(counts)),
+        flagged=flagged,
+    )
+    return ScoreReport(
+        accounts=int(sum(counts)),
+        flagged=flagged,
+        output=output,
+        model_name=model.name,
+        model_version=model.version,
+        seconds=seconds,
+        audit_seq=audit_seq,
+    )
+
+
+def _audit_scoring(
+    settings: Settings,
+    *,
+    actor: str,
+    source: Path,
+    output: Path,
+    model: Any,
+    accounts: int,
+    flagged: int,
+) -> int:
+    engine = open_store(settings)
+    try:
+        with engine.begin() as connection:
+            entry = append_audit(
+                connection,
+                actor=actor,
+                action="score_accounts",
+                subject=str(source),
+                model_name=model.name,
+                model_version=model.version,
+                input_digest=digest_file(source),
+                details={"accounts": accounts, "flagged": flagged, "output": str(output)},
+            )
+        write_anchor(settings, ChainHead(entry.seq, entry.hash))
+    finally:
+        engine.dispose()
+    return entry.seq
