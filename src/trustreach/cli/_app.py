@@ -230,12 +230,41 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed of the demo world.")] = 7,
     workspace: Workspace = "demo",
 ) -> None:
-    """Generate the demo world, import it into the embedded store and summarise it."""
+    """Generate the demo world, import it, summarise it and audit every creator's audience."""
     synth(out=out, seed=seed, creators=30, followers_per_creator=2000, days=180, fmt="jsonl")
     import_(path=out, workspace=workspace)
     summary(workspace=workspace)
+    reports = out / "reports"
+    with _progress("creators") as bar:
+        task = bar.add_task("auditing audiences", total=None)
+        audits = services.audit_workspace(
+            workspace=workspace,
+            report_dir=reports,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    _print_audit_table(audits)
+    console.print(f"HTML audit reports: {reports}/<creator_id>.html")
     head = services.verify_audit_log()
     console.print(f"Audit log verified: {head.seq if head else 0} records, chain intact.")
+
+
+def _print_audit_table(audits: list[object]) -> None:
+    from trustreach.audience import CreatorAudit
+
+    table = Table(title="Audience audits (signals describe evidence, not verdicts)")
+    for col in ("creator", "quality", "fake-looking followers (95% CI, n)", "signals raised"):
+        table.add_column(col, overflow="fold")
+    for audit in audits:
+        assert isinstance(audit, CreatorAudit)
+        fs = audit.fake_share
+        share = (
+            "–"
+            if fs is None
+            else f"{fs.flagged_share:.1%} ({fs.low:.1%}–{fs.high:.1%}, n={fs.sample_size:,})"
+        )
+        raised = ", ".join(s.kind.replace("_", " ") for s in audit.signals if s.raised) or "none"
+        table.add_row(audit.display_name, f"{audit.quality.score:.0f}", share, raised)
+    console.print(table)
 
 
 @app.command("schema")

@@ -4,7 +4,11 @@ Adapters (CLI, API) call exactly one of these per command or route.
 """
 
 from trustreach.services._audit import list_audit, verify_audit_log
-from trustreach.services._authenticity import audit_creator, train_authenticity_model
+from trustreach.services._authenticity import (
+    audit_creator,
+    audit_workspace,
+    train_authenticity_model,
+)
 from trustreach.services._context import check_workspace, open_store
 from trustreach.services._disputes import (
     Dispute,
@@ -35,6 +39,7 @@ __all__ = [
     "ScoreReport",
     "WorkspaceSummary",
     "audit_creator",
+    "audit_workspace",
     "check_workspace",
     "erase_third_party",
     "file_dispute",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -336,6 +337,43 @@ def audit_creator(
             render_audit_html(audit, threshold=model.threshold), encoding="utf-8"
         )
     return audit
+
+
+def audit_workspace(
+    *,
+    workspace: str = "default",
+    report_dir: Path | None = None,
+    actor: str = "cli",
+    settings: Settings | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Any]:
+    """Audit every creator of a workspace (one audit-log record each); optionally
+    write one HTML report per creator into ``report_dir``."""
+    settings = settings or get_settings()
+    workspace = check_workspace(workspace)
+    engine = open_store(settings)
+    try:
+        with engine.connect() as connection:
+            ids = list(
+                connection.execute(
+                    select(creators.c.creator_id)
+                    .where(creators.c.workspace == workspace)
+                    .order_by(creators.c.creator_id)
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+    audits = []
+    for done, creator_id in enumerate(ids, start=1):
+        report = None if report_dir is None else report_dir / f"{creator_id}.html"
+        audits.append(
+            audit_creator(
+                creator_id, workspace=workspace, report_path=report, actor=actor, settings=settings
+            )
+        )
+        if progress is not None:
+            progress(done, len(ids))
+    return audits
 
 
 def train_authenticity_model(

@@ -1,0 +1,227 @@
+"""Audience authenticity as a user meets it: scoring files, auditing creators, disputes."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from tests._world import write_records
+
+from trustreach.core import ConfigurationError, ImportValidationError, NotFoundError, Settings
+from trustreach.services import (
+    audit_creator,
+    file_dispute,
+    import_path,
+    latest_audit_evidence,
+    list_audit,
+    list_disputes,
+    resolve_dispute,
+    score_accounts_file,
+)
+from trustreach.synth import generate_world
+
+FAKE_LOOKING = {
+    "account_id": "f1", "username": "user84720193", "posts_count": 0, "followers_count": 3,
+    "following_count": 7200, "has_profile_pic": False, "is_private": False, "biography_length": 0,
+}  # fmt: skip
+REAL_LOOKING = {
+    "account_id": "r1", "username": "jane.doe", "posts_count": 310, "followers_count": 2100,
+    "following_count": 430, "has_profile_pic": True, "is_private": False, "biography_length": 80,
+}  # fmt: skip
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_score_accounts_file_writes_one_explained_row_per_account(
+    tmp_path: Path, sqlite_settings: Settings
+) -> None:
+    minimal = {"account_id": "m1", "posts_count": 2, "followers_count": 10, "following_count": 900}
+    source = write_records(tmp_path / "in.jsonl", [FAKE_LOOKING, REAL_LOOKING, minimal])
+    report = score_accounts_file(source, tmp_path / "out.csv", settings=sqlite_settings)
+    rows = _read_csv(tmp_path / "out.csv")
+    assert [r["account_id"] for r in rows] == ["f1", "r1", "m1"]
+    assert set(rows[0]) >= {"account_id", "fake_probability", "flagged", "top_signals"}
+    by_id = {r["account_id"]: r for r in rows}
+    assert float(by_id["f1"]["fake_probability"]) > float(by_id["r1"]["fake_probability"])
+    assert by_id["f1"]["flagged"] == "true" and by_id["r1"]["flagged"] == "false"
+    assert by_id["f1"]["top_signals"] and not by_id["r1"]["top_signals"]
+    assert all(0.0 < float(r["fake_probability"]) < 1.0 for r in rows)  # never certainty
+    assert report.accounts == 3 and report.flagged >= 1
+    (entry,) = list_audit(settings=sqlite_settings)
+    assert (entry.action, entry.model_name) == ("score_accounts", "fake_account")
+    assert entry.model_version and entry.input_digest
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [({"followers_count": -4}, "followers_count"), ({"is_private": "maybe"}, "is_private")],
+)
+def test_score_accounts_refuses_impossible_values_and_leaves_no_output(
+    tmp_path: Path, sqlite_settings: Settings, bad: dict[str, object], field: str
+) -> None:
+    source = write_records(tmp_path / "in.csv", [REAL_LOOKING, {**FAKE_LOOKING, **bad}])
+    out = tmp_path / "out.csv"
+    with pytest.raises(ImportValidationError) as info:
+        score_accounts_file(source, out, settings=sqlite_settings)
+    assert [(e.row, e.field) for e in info.value.errors] == [(2, field)]
+    assert not out.exists() and not list(tmp_path.glob("out.csv*"))
+
+
+def test_score_accounts_on_an_empty_file_writes_the_header(
+    tmp_path: Path, sqlite_settings: Settings
+) -> None:
+    source = tmp_path / "empty.jsonl"
+    source.write_text("")
+    report = score_accounts_file(source, tmp_path / "out.csv", settings=sqlite_settings)
+    assert report.accounts == 0
+    header = (tmp_path / "out.csv").read_text().splitlines()
+    assert header == ["account_id,fake_probability,flagged,top_signals"]
+
+
+def test_score_accounts_bad_arguments(tmp_path: Path, sqlite_settings: Settings) -> None:
+    source = write_records(tmp_path / "in.jsonl", [REAL_LOOKING])
+    with pytest.raises(ConfigurationError, match=r"allowed: \.csv, \.parquet"):
+        score_accounts_file(source, tmp_path / "out.xlsx", settings=sqlite_settings)
+    with pytest.raises(ConfigurationError, match="allowed: flagged, all, none"):
+        score_accounts_file(source, tmp_path / "o.csv", explain="some", settings=sqlite_settings)
+    with pytest.raises(NotFoundError):
+        score_accounts_file(
+            tmp_path / "missing.jsonl", tmp_path / "o.csv", settings=sqlite_settings
+        )
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("world")
+    generate_world(out, seed=5, creators=20, followers_per_creator=150, days=90)
+    return out
+
+
+def _truth(world: Path) -> dict[str, object]:
+    truth: dict[str, object] = json.loads((world / "ground_truth.json").read_text())
+    return truth
+
+
+def test_audit_creator_stores_logs_and_reports(
+    tmp_path: Path, world: Path, sqlite_settings: Settings
+) -> None:
+    import_path(world, workspace="demo", settings=sqlite_settings)
+    clean = _truth(world)["clean_creators"][0]  # type: ignore[index]
+    report = tmp_path / "audit.html"
+    audit = audit_creator(clean, workspace="demo", report_path=report, settings=sqlite_settings)
+    assert 0 <= audit.quality.score <= 100
+    assert abs(sum(c.weight for c in audit.quality.components) - 1) < 1e-9
+    fs = audit.fake_share
+    assert fs is not None and fs.low <= fs.flagged_share <= fs.high and fs.sample_size > 0
+    assert audit.top_accounts and all(a.top_signals for a in audit.top_accounts)
+    page = report.read_text(encoding="utf-8")
+    assert "<svg" in page and "Audience Quality" in page and "<script" not in page
+    for word in ("fraudster", "cheater", "liar"):
+        assert word not in page.lower()
+    last = list_audit(workspace="demo", settings=sqlite_settings)[-1]
+    assert (last.action, last.model_name, last.seq) == (
+        "audit_creator",
+        "fake_account",
+        audit.audit_seq,
+    )
+    evidence = latest_audit_evidence(clean, workspace="demo", settings=sqlite_settings)
+    assert evidence["creator_id"] == clean and "fake_probabilities" not in evidence
+
+
+def test_injected_fraud_lowers_quality(world: Path, sqlite_settings: Settings) -> None:
+    import_path(world, workspace="demo", settings=sqlite_settings)
+    truth = _truth(world)
+    clean = truth["clean_creators"][0]  # type: ignore[index]
+    frauded = truth["fraud_creators"]["bought_followers"][0]  # type: ignore[index]
+    good = audit_creator(clean, workspace="demo", settings=sqlite_settings)
+    bad = audit_creator(frauded, workspace="demo", settings=sqlite_settings)
+    assert any(s.raised for s in bad.signals)
+    assert bad.quality.score < good.quality.score
+
+
+def test_dispute_is_filed_reviewed_resolved_and_shown_later(
+    tmp_path: Path, world: Path, sqlite_settings: Settings
+) -> None:
+    import_path(world, workspace="demo", settings=sqlite_settings)
+    creator = _truth(world)["clean_creators"][1]  # type: ignore[index]
+    first = audit_creator(creator, workspace="demo", settings=sqlite_settings)
+    dispute = file_dispute(
+        creator,
+        "The March rise followed a TV appearance.",
+        workspace="demo",
+        filed_by="creator's agent",
+        settings=sqlite_settings,
+    )
+    assert (dispute.status, dispute.audit_seq) == ("open", first.audit_seq)
+    queue = list_disputes(workspace="demo", settings=sqlite_settings)
+    assert [d.dispute_id for d in queue] == [dispute.dispute_id]
+    done = resolve_dispute(
+        dispute.dispute_id,
+        decision="upheld",
+        note="Press coverage confirmed; rise set aside.",
+        reviewer="R. Analyst",
+        workspace="demo",
+        settings=sqlite_settings,
+    )
+    assert done.status == "upheld" and done.reviewer == "R. Analyst"
+    assert list_disputes(workspace="demo", settings=sqlite_settings) == []
+    with pytest.raises(ConfigurationError, match="already upheld"):
+        resolve_dispute(
+            dispute.dispute_id, decision="rejected", note="x", reviewer="y",
+            workspace="demo", settings=sqlite_settings,
+        )  # fmt: skip
+    later = audit_creator(
+        creator, workspace="demo", report_path=tmp_path / "r.html", settings=sqlite_settings
+    )
+    assert [d.status for d in later.disputes] == ["upheld"]
+    assert "Press coverage confirmed" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    actions = [e.action for e in list_audit(workspace="demo", settings=sqlite_settings)]
+    assert actions[-3:] == ["dispute_filed", "dispute_resolved", "audit_creator"]
+
+
+def test_dispute_errors_name_the_problem(world: Path, sqlite_settings: Settings) -> None:
+    import_path(world, workspace="demo", settings=sqlite_settings)
+    with pytest.raises(NotFoundError, match="creator 'nobody' not found"):
+        file_dispute("nobody", "reason", workspace="demo", settings=sqlite_settings)
+    creator = _truth(world)["clean_creators"][0]  # type: ignore[index]
+    with pytest.raises(ConfigurationError, match="reason must not be empty"):
+        file_dispute(creator, "  ", workspace="demo", settings=sqlite_settings)
+    with pytest.raises(ConfigurationError, match="allowed: upheld, rejected"):
+        resolve_dispute(1, decision="maybe", note="n", reviewer="r", settings=sqlite_settings)
+    with pytest.raises(NotFoundError, match="dispute #99"):
+        resolve_dispute(
+            99,
+            decision="upheld",
+            note="n",
+            reviewer="r",
+            workspace="demo",
+            settings=sqlite_settings,
+        )
+
+
+def test_disputes_cli_end_to_end(tmp_path: Path, world: Path) -> None:
+    from tests.test_cli import run
+
+    env = {"TRUSTREACH_DATA_DIR": str(tmp_path / "data"), "TRUSTREACH_WORKSPACE": "demo"}
+    assert run("import", str(world), env=env).returncode == 0
+    creator = _truth(world)["clean_creators"][0]  # type: ignore[index]
+    audited = run("audit-creator", creator, "--report", str(tmp_path / "a.html"), env=env)
+    assert audited.returncode == 0, audited.stderr
+    assert "Audience Quality" in audited.stdout
+    filed = run("dispute", "file", creator, "--reason", "Giveaway in May", env=env)
+    assert filed.returncode == 0 and "Dispute #1 filed" in filed.stdout
+    assert "Giveaway in May" in run("dispute", "queue", env=env).stdout
+    resolved = run(
+        "dispute", "resolve", "1", "--decision", "rejected", "--note", "Spike predates giveaway",
+        "--reviewer", "QA", env=env,
+    )  # fmt: skip
+    assert resolved.returncode == 0 and "rejected by QA" in resolved.stdout
+    evidence = run("dispute", "evidence", creator, env=env)
+    assert evidence.returncode == 0 and creator in evidence.stdout
+    log = run("audit", "log", "--limit", "5", env=env).stdout
+    assert "dispute_filed" in log and "dispute_resolved" in log
