@@ -206,21 +206,12 @@ def _assess(data: dict[str, Any], workspace: str) -> Any:
     signals.append(engagement_pods(data["comments"], own_posts))
     signals.append(bot_comments(data["comments"]))
     quality = audience_quality(fake_share, signals)
-    rates = (
-        (own_posts["likes"].fill_null(0) + own_posts["comments"].fill_null(0)) / max(population, 1)
-        if own_posts.height and population
-        else None
-    )
-    engagement_rate = float(rates.median()) if rates is not None else None  # type: ignore[arg-type]
-    band = follower_band(population)
-    band_peers = peers.filter(
-        (pl.col("band") == band) & (pl.col("creator_id") != creator.creator_id)
-    )
-    peer_rate = (
-        float(band_peers["median_engagement_rate"].median())  # type: ignore[arg-type]
-        if band_peers.height
-        else None
-    )
+    # the chart shows exactly what the engagement signal compared
+    outlier = next((s for s in signals if s.kind == "engagement_outlier"), None)
+    details = {} if outlier is None else outlier.details
+    engagement_rate = _number(details.get("median_engagement_rate"))
+    peer_rate = _number(details.get("peer_median"))
+    band = str(details.get("peer_band") or follower_band(population))
     history_points: dict[Any, int] = {}
     for day, count in zip(
         history["captured_on"].to_list(), history["followers_count"].to_list(), strict=True
@@ -253,6 +244,10 @@ def _assess(data: dict[str, Any], workspace: str) -> Any:
             for d in data["disputes"]
         ),
     ), model
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _evidence(audit: Any) -> dict[str, Any]:
