@@ -319,11 +319,8 @@ _SUBGROUP_HEADER: Final = (
 def _command(seed: int) -> str:
     """The shell command that reproduces the shipped artefact and this card."""
     return (
-        'python -c "from pathlib import Path; '
-        "from trustreach.audience._training import train_authenticity; "
-        "print(train_authenticity(Path('<data>/instafake/fake_accounts_train.jsonl'), "
-        f"Path('src/trustreach/audience/models'), seed={seed}, "
-        "card_path=Path('docs/models/fake_account.md')))\""
+        "trustreach train authenticity --data ../shared/data/instafake/fake_accounts_train.jsonl "
+        f"--seed {seed}  # writes src/trustreach/audience/models and docs/models/fake_account.md"
     )
 
 
@@ -462,8 +459,9 @@ Largest false-positive-rate gap (`MetricFrame.difference()`, between groups):
   not model inputs because the training data lacks them.
 - Calibration was fitted on a mix of complete and masked rows; with fewer fields the
   probabilities are less sharp. The isotonic map is a step function learned from
-  {report["n_fake"]} fake-labelled accounts: probabilities at exactly 0 or 1 mean
-  "like every training account in that margin range", not certainty.
+  {report["n_fake"]} fake-labelled accounts and reaches 0 and 1 at its ends; the
+  product never claims certainty about a person's account, so every probability it
+  shows or writes is clipped to 1%–99% (the figures above are unclipped).
 """
 
 
