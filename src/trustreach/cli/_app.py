@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -27,6 +27,9 @@ from rich.table import Table
 
 from trustreach import __version__, services
 from trustreach.core import AuditChainError, ImportValidationError, TrustreachError
+
+if TYPE_CHECKING:  # LightGBM loads only for the commands that need it
+    from trustreach.audience import CreatorAudit
 
 app = typer.Typer(
     name="trustreach",
@@ -248,14 +251,11 @@ def demo(
     console.print(f"Audit log verified: {head.seq if head else 0} records, chain intact.")
 
 
-def _print_audit_table(audits: list[object]) -> None:
-    from trustreach.audience import CreatorAudit
-
+def _print_audit_table(audits: list[CreatorAudit]) -> None:
     table = Table(title="Audience audits (signals describe evidence, not verdicts)")
     for col in ("creator", "quality", "fake-looking followers (95% CI, n)", "signals raised"):
         table.add_column(col, overflow="fold")
     for audit in audits:
-        assert isinstance(audit, CreatorAudit)
         fs = audit.fake_share
         share = (
             "–"
@@ -403,10 +403,7 @@ def audit_creator(
         console.print(f"Report written to {report}")
 
 
-def _print_audit(audit: object) -> None:
-    from trustreach.audience import CreatorAudit
-
-    assert isinstance(audit, CreatorAudit)
+def _print_audit(audit: CreatorAudit) -> None:
     console.print(
         f"[bold]{audit.display_name}[/bold] ({audit.creator_id}): Audience Quality "
         f"[bold]{audit.quality.score:.0f}[/bold]/100 · audit record #{audit.audit_seq}"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -27,6 +27,9 @@ from trustreach.store._tables import (
     follows,
     posts,
 )
+
+if TYPE_CHECKING:  # the model stack (LightGBM, scikit-learn) loads only when used
+    from trustreach.audience import AuthenticityModel, CreatorAudit
 
 TOP_ACCOUNTS = 10
 _FEATURE_COLUMNS = (
@@ -129,7 +132,7 @@ def _load(connection: Connection, workspace: str, creator_id: str) -> dict[str, 
     }
 
 
-def _assess(data: dict[str, Any], workspace: str) -> Any:
+def _assess(data: dict[str, Any], workspace: str) -> tuple[CreatorAudit, AuthenticityModel]:
     """Pure part: model scores, signals, quality (no database)."""
     from trustreach.audience import (
         AccountExplanation,
@@ -250,7 +253,7 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def _evidence(audit: Any) -> dict[str, Any]:
+def _evidence(audit: CreatorAudit) -> dict[str, Any]:
     """The stored, creator-visible evidence (no probabilities of individual accounts)."""
     record = asdict(audit)
     record.pop("fake_probabilities")
@@ -265,7 +268,7 @@ def audit_creator(
     report_path: Path | None = None,
     actor: str = "cli",
     settings: Settings | None = None,
-) -> Any:
+) -> CreatorAudit:
     """Audit one creator's audience and store, log and optionally render the result.
 
     Returns a :class:`trustreach.audience.CreatorAudit` whose ``audit_seq`` is
@@ -341,7 +344,7 @@ def audit_workspace(
     actor: str = "cli",
     settings: Settings | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> list[Any]:
+) -> list[CreatorAudit]:
     """Audit every creator of a workspace (one audit-log record each); optionally
     write one HTML report per creator into ``report_dir``."""
     settings = settings or get_settings()
