@@ -33,17 +33,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-# instafake field -> trustreach follower-account field
-FIELD_MAP: dict[str, str] = {
-    "userMediaCount": "posts_count",
-    "userFollowerCount": "followers_count",
-    "userFollowingCount": "following_count",
-    "userHasProfilPic": "has_profile_pic",
-    "userIsPrivate": "is_private",
-    "userBiographyLength": "biography_length",
-    "usernameLength": "username_length",
-    "usernameDigitCount": "username_digit_count",
-}
+from trustreach.audience._training import FIELD_MAP  # instafake field -> our field
+
 BINARY = frozenset({"has_profile_pic", "is_private"})
 LEVELS = np.round(np.linspace(0.0, 1.0, 41), 4)
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, insert, select
 
 from trustreach.core import NotFoundError, Settings, get_settings
 from trustreach.ethics.audit import ChainHead, append_audit, digest_json
+from trustreach.ingest import TABLE_COLUMNS
 from trustreach.services._context import check_workspace, open_store, write_anchor
 from trustreach.store._tables import (
     audience_snapshots,
@@ -32,18 +33,8 @@ if TYPE_CHECKING:  # the model stack (LightGBM, scikit-learn) loads only when us
     from trustreach.audience import AuthenticityModel, CreatorAudit
 
 TOP_ACCOUNTS = 10
-_FEATURE_COLUMNS = (
-    "username_length",
-    "username_digit_count",
-    "full_name_length",
-    "biography_length",
-    "posts_count",
-    "followers_count",
-    "following_count",
-    "has_profile_pic",
-    "is_private",
-    "has_external_url",
-)
+# what the importer keeps about a follower: every column but the keys
+_FEATURE_COLUMNS = TABLE_COLUMNS["follower_accounts"][1:]
 
 
 def _frame(connection: Connection, query: Any) -> pl.DataFrame:
