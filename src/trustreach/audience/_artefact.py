@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from trustreach.audience._features import FEATURES, account_features, describe_contribution
-from trustreach.audience._model import FakeAccountClassifier
+from trustreach.audience._model import FakeAccountClassifier, _threads
 
 __all__ = ["MODEL_NAME", "AuthenticityModel", "load_authenticity_model"]
 
@@ -55,7 +55,7 @@ class AuthenticityModel:
     threshold: float
     classifier: FakeAccountClassifier
 
-    def score(self, frame: pl.DataFrame) -> np.ndarray:
+    def score(self, frame: pl.DataFrame, *, num_threads: int | None = None) -> np.ndarray:
         """Calibrated probability that each account shows signs of being fake.
 
         Parameters
@@ -63,6 +63,8 @@ class AuthenticityModel:
         frame : polars.DataFrame
             Follower-account fields (see :func:`account_features`); any may be
             absent or null.
+        num_threads : int, optional
+            LightGBM threads (default 2; 1 inside a single-threaded Dask worker).
 
         Returns
         -------
@@ -73,14 +75,19 @@ class AuthenticityModel:
         """
         if frame.height == 0:
             return np.empty(0, dtype=np.float64)
-        raw = self.classifier.predict_proba(account_features(frame))[:, 1]
+        # account_features has validated every column, so the classifier's own
+        # checks of the matrix are skipped (same result, less work per row)
+        self.classifier._check_fitted()
+        raw = self.classifier._probability(account_features(frame), _threads(num_threads))
         return np.clip(np.asarray(raw, dtype=np.float64), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
 
     def flag(self, probs: np.ndarray) -> np.ndarray:
         """True where a probability is at or above the operating threshold."""
         return np.asarray(probs, dtype=np.float64) >= self.threshold
 
-    def top_signals(self, frame: pl.DataFrame, k: int = 3) -> list[tuple[str, ...]]:
+    def top_signals(
+        self, frame: pl.DataFrame, k: int = 3, *, num_threads: int | None = None
+    ) -> list[tuple[str, ...]]:
         """Plain words for the ``k`` strongest signals towards "fake-looking", per row.
 
         Only contributions that push towards the fake-looking class, from fields
@@ -93,6 +100,8 @@ class AuthenticityModel:
             Follower-account fields of the rows to explain.
         k : int, default=3
             Maximum number of signals per row.
+        num_threads : int, optional
+            LightGBM threads (default 2).
 
         Returns
         -------
@@ -104,7 +113,7 @@ class AuthenticityModel:
         if frame.height == 0:
             return []
         matrix = account_features(frame)
-        contributions = self.classifier.explain(matrix)[:, : len(FEATURES)]
+        contributions = self.classifier.explain(matrix, num_threads=num_threads)[:, : len(FEATURES)]
         result: list[tuple[str, ...]] = []
         for values, row in zip(matrix, contributions, strict=True):
             order = np.argsort(-row, kind="stable")[:k]

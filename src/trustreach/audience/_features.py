@@ -111,6 +111,8 @@ def _numeric_column(frame: pl.DataFrame, name: str, *, flag: bool) -> np.ndarray
             f"column {name!r} must hold numbers{' or booleans' if flag else ''}, got dtype {dtype}"
         )
     values = series.cast(pl.Float64).to_numpy().astype(np.float64, copy=True)
+    if dtype == pl.Boolean or (dtype.is_integer() and _valid_integers(series, flag=flag)):
+        return values  # booleans and whole numbers in range: nothing below can fail
     present = values[~np.isnan(values)]
     if np.isinf(present).any():
         raise ValueError(f"column {name!r} holds an infinite value; use null for missing")
@@ -125,6 +127,20 @@ def _numeric_column(frame: pl.DataFrame, name: str, *, flag: bool) -> np.ndarray
             bad = present[present != np.floor(present)][0]
             raise ValueError(f"column {name!r} must be a whole-number count, got {bad:g}")
     return values
+
+
+def _valid_integers(series: pl.Series, *, flag: bool) -> bool:
+    """True when an integer column passes the checks of :func:`_numeric_column`.
+
+    Integers are never infinite or fractional, so only the range is checked, on
+    the integers themselves (no float copy, no masks). False sends the column
+    through the full checks, which name the offending value.
+    """
+    low, high = series.min(), series.max()
+    if low is None or high is None:  # all null
+        return True
+    assert isinstance(low, int) and isinstance(high, int)
+    return low >= 0 and (high <= 1 if flag else True)
 
 
 def _username_counts(frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -46,6 +46,10 @@ ARTEFACT_FORMAT: Final = "trustreach.audience.fake_account/1"
 
 _NUM_THREADS: Final = 2
 _LAMBDA_L2: Final = 1.0
+#: Batches at least this large are deduplicated by decision path before prediction ...
+_DEDUP_MIN_ROWS: Final = 4096
+#: ... unless more than this share of their rows are distinct paths.
+_DEDUP_MAX_SHARE: Final = 0.9
 # dependency matrix: _DEPENDS[i, j] is True when feature j needs base field i
 _DEPENDS: Final = np.array(
     [[field in FEATURE_INPUTS[feature] for feature in FEATURES] for field in BASE_FIELDS]
@@ -86,6 +90,17 @@ def _as_matrix(X: Any) -> np.ndarray:
         elif (present < 0).any():
             raise ValueError(f"column {field!r} must be a non-negative count")
     return matrix
+
+
+def _threads(num_threads: int | None) -> int:
+    """LightGBM prediction threads: ``num_threads`` or the default (2)."""
+    if num_threads is None:
+        return _NUM_THREADS
+    if isinstance(num_threads, bool) or not isinstance(num_threads, int | np.integer):
+        raise ValueError(f"num_threads must be an int, got {num_threads!r}")
+    if num_threads < 1:
+        raise ValueError(f"num_threads must be at least 1, got {num_threads}")
+    return int(num_threads)
 
 
 def _as_labels(y: Any, n_rows: int) -> np.ndarray:
@@ -331,14 +346,77 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
                 "this FakeAccountClassifier is not fitted yet; call fit or load first"
             )
 
-    def decision_function(self, X: Any) -> np.ndarray:
-        """Raw LightGBM margin (log-odds before calibration) for each row."""
+    def decision_function(self, X: Any, *, num_threads: int | None = None) -> np.ndarray:
+        """Raw LightGBM margin (log-odds before calibration) for each row.
+
+        ``num_threads`` (default 2) is the number of LightGBM threads; pass 1 in
+        a process that shares its cores with others (a Dask worker, say).
+        """
         self._check_fitted()
-        matrix = _as_matrix(X)
+        return self._margins(_as_matrix(X), _threads(num_threads))
+
+    def _margins(self, matrix: np.ndarray, num_threads: int) -> np.ndarray:
+        """Margins of a validated feature matrix, each distinct decision path predicted once.
+
+        Rows whose features fall into the same interval between the model's split
+        thresholds (NaN apart) take the same path through every tree, so their
+        margins are bit-identical; large batches are predicted on one
+        representative row per such class and scattered back.
+        """
+        plan = self._split_plan()
+        if plan is None or matrix.shape[0] < _DEDUP_MIN_ROWS:
+            return self._booster_margins(matrix, num_threads)
+        key = np.zeros(matrix.shape[0], dtype=np.int64)
+        for column, (thresholds, shift) in enumerate(plan):
+            values = matrix[:, column]
+            code = np.searchsorted(thresholds, values, side="left")
+            code[np.isnan(values)] = thresholds.size + 1
+            key |= code.astype(np.int64) << shift
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        if first.size > matrix.shape[0] * _DEDUP_MAX_SHARE:
+            return self._booster_margins(matrix, num_threads)
+        return self._booster_margins(matrix[first], num_threads)[inverse.reshape(-1)]
+
+    def _booster_margins(self, matrix: np.ndarray, num_threads: int) -> np.ndarray:
         return np.asarray(
-            self.booster_.predict(matrix, raw_score=True, num_threads=_NUM_THREADS),
+            self.booster_.predict(matrix, raw_score=True, num_threads=num_threads),
             dtype=np.float64,
         )
+
+    def _split_plan(self) -> list[tuple[np.ndarray, int]] | None:
+        """Per feature: sorted split thresholds and the bit offset of its code in a row key.
+
+        ``None`` when the booster has splits whose decision is not "NaN apart,
+        then value <= threshold" (categorical or zero-as-missing splits) or the
+        codes do not fit in 63 bits; then every row goes to LightGBM.
+        """
+        cached = getattr(self, "_plan_cache", None)
+        if cached is not None and cached[0] is self.booster_:
+            plan: list[tuple[np.ndarray, int]] | None = cached[1]
+            return plan
+        thresholds: list[set[float]] = [set() for _ in FEATURES]
+        usable = True
+        stack = [tree["tree_structure"] for tree in self.booster_.dump_model()["tree_info"]]
+        while stack and usable:
+            node = stack.pop()
+            if "split_index" not in node:
+                continue
+            usable = node.get("decision_type") == "<=" and node.get("missing_type") in (
+                "None",
+                "NaN",
+            )
+            thresholds[int(node["split_feature"])].add(float(node["threshold"]))
+            stack += [node["left_child"], node["right_child"]]
+        plan = []
+        shift = 0
+        for found in thresholds:
+            ordered = np.array(sorted(found), dtype=np.float64)
+            plan.append((ordered, shift))
+            shift += int(ordered.size + 1).bit_length()  # codes 0..size, NaN size + 1
+        if not usable or shift > 63:
+            plan = None
+        self._plan_cache = (self.booster_, plan)
+        return plan
 
     def _calibrate(self, margins: np.ndarray) -> np.ndarray:
         if self.calibration == "sigmoid":
@@ -348,21 +426,29 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         knots, values = self.calibrator_[0], self.calibrator_[1]
         return np.asarray(np.interp(margins, knots, values), dtype=np.float64)
 
-    def predict_proba(self, X: Any) -> np.ndarray:
+    def predict_proba(self, X: Any, *, num_threads: int | None = None) -> np.ndarray:
         """Calibrated probabilities.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, len(FEATURES)) or polars.DataFrame
             As for :meth:`fit`.
+        num_threads : int, optional
+            LightGBM threads (default 2).
 
         Returns
         -------
         numpy.ndarray of shape (n_samples, 2)
             Column 1 is the probability that the account looks fake.
         """
-        p = np.clip(self._calibrate(self.decision_function(X)), 0.0, 1.0)
+        self._check_fitted()
+        p = self._probability(_as_matrix(X), _threads(num_threads))
         return np.column_stack([1.0 - p, p])
+
+    def _probability(self, matrix: np.ndarray, num_threads: int) -> np.ndarray:
+        """Calibrated probability (class 1) of a feature matrix already validated."""
+        p = np.clip(self._calibrate(self._margins(matrix, num_threads)), 0.0, 1.0)
+        return np.asarray(p, dtype=np.float64)
 
     def predict(self, X: Any) -> np.ndarray:
         """1 where the probability is at least ``threshold``, else 0."""
@@ -370,13 +456,15 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
             self.classes_[(self.predict_proba(X)[:, 1] >= self.threshold).astype(int)]
         )
 
-    def explain(self, X: Any) -> np.ndarray:
+    def explain(self, X: Any, *, num_threads: int | None = None) -> np.ndarray:
         """Per-feature contributions to the raw margin (LightGBM ``pred_contrib``).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, len(FEATURES)) or polars.DataFrame
             As for :meth:`fit`.
+        num_threads : int, optional
+            LightGBM threads (default 2).
 
         Returns
         -------
@@ -388,7 +476,7 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         self._check_fitted()
         matrix = _as_matrix(X)
         return np.asarray(
-            self.booster_.predict(matrix, pred_contrib=True, num_threads=_NUM_THREADS),
+            self.booster_.predict(matrix, pred_contrib=True, num_threads=_threads(num_threads)),
             dtype=np.float64,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -18,7 +19,11 @@ EXPLAIN_CHOICES: tuple[str, ...] = ("flagged", "all", "none")
 
 
 def score_frame(
-    model: AuthenticityModel, frame: pl.DataFrame, *, explain: Explain = "flagged"
+    model: AuthenticityModel,
+    frame: pl.DataFrame,
+    *,
+    explain: Explain = "flagged",
+    num_threads: int | None = None,
 ) -> pl.DataFrame:
     """One output row per account: ``account_id``, ``fake_probability``, ``flagged``,
     ``top_signals``.
@@ -26,16 +31,17 @@ def score_frame(
     Per-feature explanations cost far more than scoring, so by default they are
     computed only for flagged accounts (``explain="all"`` for every row,
     ``"none"`` to skip); rows without one get an empty ``top_signals``.
+    ``num_threads`` is the number of LightGBM threads (default 2).
     """
     if explain not in EXPLAIN_CHOICES:
         raise ValueError(f"explain={explain!r} not allowed; allowed: {', '.join(EXPLAIN_CHOICES)}")
-    probabilities = model.score(frame) if frame.height else np.zeros(0)
+    probabilities = model.score(frame, num_threads=num_threads) if frame.height else np.zeros(0)
     flagged = model.flag(probabilities) if frame.height else np.zeros(0, dtype=bool)
     signals = [""] * frame.height
     if explain != "none" and frame.height:
         index = np.arange(frame.height) if explain == "all" else np.flatnonzero(flagged)
         if index.size:
-            explained = model.top_signals(frame[index.tolist()])
+            explained = model.top_signals(frame[index.tolist()], num_threads=num_threads)
             for i, words in zip(index.tolist(), explained, strict=True):
                 signals[i] = "; ".join(words)
     return pl.DataFrame(
@@ -65,12 +71,30 @@ def validated_accounts(batch: RawBatch) -> tuple[pl.DataFrame, list[RecordError]
     return valid.frame, errors
 
 
-def score_partition(source: str, target: str, explain: Explain = "none") -> int:
+def _dask_worker_threads() -> int | None:
+    """Threads of the Dask worker running this call, or None outside a worker."""
+    distributed = sys.modules.get("distributed")  # never imported just to ask
+    if distributed is None:
+        return None
+    try:
+        worker = distributed.get_worker()
+    except ValueError:
+        return None
+    threads = getattr(getattr(worker, "state", None), "nthreads", None)
+    return int(threads) if isinstance(threads, int) and threads >= 1 else None
+
+
+def score_partition(
+    source: str, target: str, explain: Explain = "none", *, num_threads: int | None = None
+) -> int:
     """Score one Parquet partition of a follower dump into ``target``; returns rows.
 
     Runs inside Dask workers: it loads the shipped model itself (cached per
     process) and touches nothing but the two files. Invalid records raise a
-    ``ValueError`` naming the partition, row and field.
+    ``ValueError`` naming the partition, row and field. LightGBM uses
+    ``num_threads`` threads; by default as many as the Dask worker running the
+    call has (1 in a single-threaded worker, so workers do not oversubscribe
+    the cores), and 2 outside a worker.
     """
     model = load_authenticity_model()
     table = pq.read_table(source)
@@ -79,7 +103,9 @@ def score_partition(source: str, target: str, explain: Explain = "none") -> int:
     if errors:
         shown = "; ".join(str(e) for e in errors[:3])
         raise ValueError(f"{len(errors)} invalid record(s) in {source}: {shown}")
-    scored = score_frame(model, frame, explain=explain)
+    if num_threads is None:
+        num_threads = _dask_worker_threads()
+    scored = score_frame(model, frame, explain=explain, num_threads=num_threads)
     Path(target).parent.mkdir(parents=True, exist_ok=True)
     scored.write_parquet(target)
     return scored.height
