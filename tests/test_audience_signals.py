@@ -439,3 +439,22 @@ def test_signals_find_injected_evidence_in_a_small_world(tmp_path: Path) -> None
     clean = truth["clean_creators"]
     quiet = [c for c in clean if not raised[c]]
     assert len(quiet) >= 0.8 * len(clean)
+
+
+def test_too_little_data_is_not_counted_as_a_perfect_component() -> None:
+    thin = follower_spikes(
+        pl.DataFrame({"captured_on": [date(2025, 1, 1)], "followers_count": [100]})
+    )[1]
+    assert thin.details["measured"] is False
+    share = FakeShare(0.4, 0.4, 0.3, 0.5, 200, None, "fake_account", "1.0.0")
+    quality = audience_quality(share, [thin])
+    growth = next(c for c in quality.components if c.name == "Follower growth")
+    assert growth.weight == 0.0
+    # only the (poor) fake share counts; an unmeasured component cannot lift it
+    assert quality.score < 30
+
+
+def test_merging_prefers_a_measured_account() -> None:
+    measured = Signal("follower_spike", False, 0.2, "measured", {"measured": True})
+    unmeasured = Signal("follower_spike", False, 0.0, "too little", {"measured": False})
+    assert strongest_signal([unmeasured, measured]).evidence == "measured"

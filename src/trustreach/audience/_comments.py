@@ -129,7 +129,7 @@ def engagement_pods(
             f"Only {n_posts} posts are available; at least {POD_MIN_POSTS} are needed to look "
             "for accounts that comment on most of them."
         )
-        return Signal("engagement_pod", False, 0.0, evidence, {"posts": n_posts})
+        return Signal("engagement_pod", False, 0.0, evidence, {"posts": n_posts, "measured": False})
     mine = comments.filter(pl.col("post_id").is_in(post_ids.implode()))
     per_author = (
         mine.group_by(author)
@@ -248,7 +248,8 @@ def bot_comments(comments: pl.DataFrame) -> Signal:
     total = comments.height
     n_posts = comments["post_id"].n_unique() if total else 0
     if total == 0:
-        return Signal("bot_comments", False, 0.0, "No comments are available.", {"comments": 0})
+        details = {"comments": 0, "measured": False}
+        return Signal("bot_comments", False, 0.0, "No comments are available.", details)
     frame = comments.select(
         "post_id",
         "text",

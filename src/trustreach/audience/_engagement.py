@@ -204,7 +204,8 @@ def engagement_outliers(
             if followers > 0
             else "The follower count is unknown, so the engagement rate cannot be computed."
         )
-        return Signal("engagement_outlier", False, 0.0, evidence, {"posts": n, "peer_band": band})
+        details = {"posts": n, "peer_band": band, "measured": False}
+        return Signal("engagement_outlier", False, 0.0, evidence, details)
     rate = _engagement_rates(posts, float(followers)).median()
     own = float(rate) if isinstance(rate, (int, float)) else 0.0
     group, label = _peer_group(peers, float(followers), creator_id)
@@ -220,7 +221,7 @@ def engagement_outliers(
             f"Median engagement of {pct(own)} of followers per post over {n} posts; too few "
             "peers to compare with."
         )
-        return Signal("engagement_outlier", False, 0.0, evidence, details)
+        return Signal("engagement_outlier", False, 0.0, evidence, {**details, "measured": False})
     logs = np.log(group["median_engagement_rate"].cast(pl.Float64).to_numpy())
     center = float(np.median(logs))
     spread = max(1.4826 * float(np.median(np.abs(logs - center))), PEER_SPREAD_FLOOR)
@@ -269,7 +270,7 @@ def like_comment_ratio(posts: pl.DataFrame) -> Signal:
             f"Only {n} posts with engagement are available; at least {MIN_POSTS} are needed "
             "to judge likes per comment."
         )
-        return Signal("like_comment_ratio", False, 0.0, evidence, {"posts": n})
+        return Signal("like_comment_ratio", False, 0.0, evidence, {"posts": n, "measured": False})
     likes = frame["likes"].to_numpy().astype(np.float64)
     comments = frame["comments"].cast(pl.Float64).to_numpy().astype(np.float64)
     lr = np.log((likes + 1.0) / (comments + 1.0))

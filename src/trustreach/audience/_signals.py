@@ -146,7 +146,8 @@ def strongest_signal(signals: Sequence[Signal]) -> Signal:
     """Merge one kind's per-account signals into one creator-level signal.
 
     The raised signal with the highest strength wins (else the strongest
-    unraised one); ``details["accounts"]`` says how many were merged and
+    unraised one measured on enough data); ``details["accounts"]`` says how
+    many were merged and
     ``details["raised_accounts"]`` how many raised it.
 
     Raises
@@ -159,7 +160,7 @@ def strongest_signal(signals: Sequence[Signal]) -> Signal:
     kinds = {s.kind for s in signals}
     if len(kinds) > 1:
         raise ValueError(f"cannot merge signals of different kinds: {sorted(kinds)}")
-    best = max(signals, key=lambda s: (s.raised, s.strength))
+    best = max(signals, key=lambda s: (s.raised, s.details.get("measured", True), s.strength))
     if len(signals) == 1:
         return best
     details = dict(best.details)
@@ -204,9 +205,10 @@ def audience_quality(fake_share: FakeShare | None, signals: Sequence[Signal]) ->
     - **Comment/like consistency** - ``like_comment_ratio``.
 
     A raised signal of strength ``s`` gives ``100 * (1 - s)``; one that was not
-    raised gives ``100 * (1 - 0.3 * s)``. Several signals of one kind (one per
-    account) are merged with :func:`strongest_signal`. A component whose input
-    is missing (no fake share, a signal not computed) keeps weight 0 and says
+    raised gives ``100 * (1 - 0.3 * s)``. A signal computed from too little
+    data (``details["measured"] is False``) counts as not measured. Several
+    signals of one kind (one per account) are merged with
+    :func:`strongest_signal`. A component whose input is missing (no fake share, a signal not computed) keeps weight 0 and says
     so; its weight is shared among the measured components in proportion to
     their own weights, so the weights always add up to 1.
 
@@ -240,7 +242,11 @@ def audience_quality(fake_share: FakeShare | None, signals: Sequence[Signal]) ->
     if fake_share is not None:
         measured["Real followers"] = _real_followers(fake_share)
     for name, kinds in _COMPONENT_KINDS.items():
-        present = [by_kind[k] for k in kinds if k in by_kind]
+        # a signal computed from too little data (details["measured"] is False)
+        # says nothing about quality: it must not count as a perfect score
+        present = [
+            by_kind[k] for k in kinds if k in by_kind and by_kind[k].details.get("measured", True)
+        ]
         if not present:
             continue
         value = min(_signal_value(s) for s in present)

@@ -48,6 +48,7 @@ class Signal:
     ``kind`` is one of ``follower_spike``, ``engagement_outlier``,
     ``like_comment_ratio``, ``engagement_pod``, ``bot_comments``.
     ``strength`` is in [0, 1] (0: nothing unusual; 1: as strong as the signal gets).
+    ``details["measured"] is False`` when there was too little data to judge.
     """
 
     kind: str
