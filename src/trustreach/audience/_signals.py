@@ -208,9 +208,10 @@ def audience_quality(fake_share: FakeShare | None, signals: Sequence[Signal]) ->
     raised gives ``100 * (1 - 0.3 * s)``. A signal computed from too little
     data (``details["measured"] is False``) counts as not measured. Several
     signals of one kind (one per account) are merged with
-    :func:`strongest_signal`. A component whose input is missing (no fake share, a signal not computed) keeps weight 0 and says
-    so; its weight is shared among the measured components in proportion to
-    their own weights, so the weights always add up to 1.
+    :func:`strongest_signal`. A component whose input is missing (no fake
+    share, a signal not computed, too little data) keeps weight 0 and says so;
+    its weight is shared among the measured components in proportion to their
+    own weights, so the weights always add up to 1.
 
     Parameters
     ----------
