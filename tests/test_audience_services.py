@@ -142,6 +142,9 @@ def test_injected_fraud_lowers_quality(world: Path, sqlite_settings: Settings) -
     bad = audit_creator(frauded, workspace="demo", settings=sqlite_settings)
     assert any(s.raised for s in bad.signals)
     assert bad.quality.score < good.quality.score
+    # the creator-level explanation aggregates the flagged accounts' contributions
+    assert bad.flag_reasons and all(0 < share <= 1 for _, share in bad.flag_reasons)
+    assert all(words and "fraud" not in words for words, _ in bad.flag_reasons)
 
 
 def test_dispute_is_filed_reviewed_resolved_and_shown_later(

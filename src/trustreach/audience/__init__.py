@@ -23,6 +23,7 @@ from trustreach.audience._engagement import (
     like_comment_ratio,
     peer_bands,
 )
+from trustreach.audience._explain import flag_reasons
 from trustreach.audience._features import FEATURES, account_features, describe_contribution
 from trustreach.audience._model import FakeAccountClassifier
 from trustreach.audience._report import render_audit_html
@@ -65,6 +66,7 @@ __all__ = [
     "describe_contribution",
     "engagement_outliers",
     "engagement_pods",
+    "flag_reasons",
     "follower_band",
     "follower_spikes",
     "like_comment_ratio",

@@ -248,8 +248,8 @@ def bot_comments(comments: pl.DataFrame) -> Signal:
     total = comments.height
     n_posts = comments["post_id"].n_unique() if total else 0
     if total == 0:
-        details = {"comments": 0, "measured": False}
-        return Signal("bot_comments", False, 0.0, "No comments are available.", details)
+        thin: dict[str, object] = {"comments": 0, "measured": False}
+        return Signal("bot_comments", False, 0.0, "No comments are available.", thin)
     frame = comments.select(
         "post_id",
         "text",

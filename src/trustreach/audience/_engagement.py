@@ -204,8 +204,8 @@ def engagement_outliers(
             if followers > 0
             else "The follower count is unknown, so the engagement rate cannot be computed."
         )
-        details = {"posts": n, "peer_band": band, "measured": False}
-        return Signal("engagement_outlier", False, 0.0, evidence, details)
+        thin: dict[str, object] = {"posts": n, "peer_band": band, "measured": False}
+        return Signal("engagement_outlier", False, 0.0, evidence, thin)
     rate = _engagement_rates(posts, float(followers)).median()
     own = float(rate) if isinstance(rate, (int, float)) else 0.0
     group, label = _peer_group(peers, float(followers), creator_id)

@@ -158,6 +158,15 @@ def render_audit_html(audit: CreatorAudit, *, threshold: float | None = None) ->
             f"(95% Wilson interval {_pct(fs.low)}–{_pct(fs.high)}; mean calibrated probability "
             f"{_pct(fs.estimate)}). Model {_e(fs.model_name)} {_e(fs.model_version)}.</p>"
         )
+        if audit.flag_reasons:
+            items = "".join(
+                f"<li>{_e(words)} (in {share_:.0%} of them)</li>"
+                for words, share_ in audit.flag_reasons
+            )
+            share += (
+                "<p>What raised the flagged accounts most (per-feature contributions of the "
+                f"model, aggregated):</p><ul>{items}</ul>"
+            )
     else:
         share = "<p class='muted'>No follower accounts were available to score.</p>"
     components = "".join(

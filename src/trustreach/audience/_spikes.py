@@ -203,8 +203,8 @@ def follower_spikes(
             f"Only {len(dates)} daily follower counts are available; at least "
             f"{MIN_HISTORY_POINTS} are needed to judge growth."
         )
-        details = {"points": len(dates), "measured": False}
-        return [], Signal("follower_spike", False, 0.0, evidence, details)
+        thin: dict[str, object] = {"points": len(dates), "measured": False}
+        return [], Signal("follower_spike", False, 0.0, evidence, thin)
     episodes, spread, usual = _episodes(dates, counts)
     viral = _viral_posts(posts) if posts is not None else []
     raised: list[_Episode] = []

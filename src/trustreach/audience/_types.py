@@ -117,3 +117,5 @@ class CreatorAudit:
     top_accounts: tuple[AccountExplanation, ...]
     disputes: tuple[DisputeView, ...] = ()
     audit_seq: int | None = None
+    #: why flagged follower accounts were flagged: (plain words, share of flagged accounts)
+    flag_reasons: tuple[tuple[str, float], ...] = ()

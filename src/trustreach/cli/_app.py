@@ -416,6 +416,9 @@ def _print_audit(audit: CreatorAudit) -> None:
             + (f" of {fs.population:,} followers" if fs.population else "")
             + f"; model {fs.model_name} {fs.model_version})"
         )
+    if audit.flag_reasons:
+        reasons = "; ".join(f"{words} ({share:.0%})" for words, share in audit.flag_reasons)
+        console.print(f"What raised the flagged accounts most: {reasons}")
     table = Table(title="Audience Quality components")
     for col in ("component", "value", "weight", "evidence"):
         table.add_column(col, overflow="fold")

@@ -134,6 +134,7 @@ def _assess(data: dict[str, Any], workspace: str) -> tuple[CreatorAudit, Authent
         bot_comments,
         engagement_outliers,
         engagement_pods,
+        flag_reasons,
         follower_band,
         follower_spikes,
         like_comment_ratio,
@@ -152,6 +153,7 @@ def _assess(data: dict[str, Any], workspace: str) -> tuple[CreatorAudit, Authent
     fake_share = None
     probabilities = np.zeros(0)
     top: list[Any] = []
+    reasons: tuple[tuple[str, float], ...] = ()
     if sample.height:
         probabilities = model.score(sample)
         flagged = model.flag(probabilities)
@@ -166,6 +168,7 @@ def _assess(data: dict[str, Any], workspace: str) -> tuple[CreatorAudit, Authent
             model_name=model.name,
             model_version=model.version,
         )
+        reasons = flag_reasons(model, sample, flagged)
         order = np.argsort(-probabilities)[:TOP_ACCOUNTS].tolist()
         shown = sample[order]
         for key, p, words in zip(
@@ -226,6 +229,7 @@ def _assess(data: dict[str, Any], workspace: str) -> tuple[CreatorAudit, Authent
         peer_band=band,
         peer_engagement_rate=peer_rate,
         top_accounts=tuple(top),
+        flag_reasons=reasons,
         disputes=tuple(
             DisputeView(
                 dispute_id=d.dispute_id,
