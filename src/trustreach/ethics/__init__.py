@@ -2,4 +2,6 @@
 
 - :mod:`trustreach.ethics.audit`: append-only, hash-chained audit records.
 - :mod:`trustreach.ethics.privacy`: keyed pseudonyms, the record of processing.
+- :mod:`trustreach.ethics.fairness`: FA*IR fair top-k re-ranking and exposure /
+  impact audits of shortlists by declared group (pure; groundwork for discovery).
 """

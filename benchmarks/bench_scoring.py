@@ -1,0 +1,187 @@
+"""Scoring throughput over a partitioned Parquet follower dump, and peak memory.
+
+Prints ``name=value`` lines. End to end = read -> validate -> features -> model ->
+write, per partition, with the shipped fake-account model.
+
+    python benchmarks/bench_scoring.py [--accounts 10000000] [--partition-rows 500000]
+                                       [--small-accounts 2000000] [--workers 2]
+
+Two dump sizes are scored (``--small-accounts`` and ``--accounts``) so that peak
+memory can be compared: it should follow the partition size, not the dump size.
+Each measured step runs in its own process (``--child STEP``), so peak RSS
+(``ru_maxrss``) belongs to that step; for Dask the worker peak is the largest
+``RUSAGE_CHILDREN`` of the client process (worker processes are its descendants).
+Target: >= 1M accounts/s end to end on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+
+
+def _mib(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def child(*args: str, env: dict[str, str] | None = None) -> dict[str, float]:
+    """Run one step of this script in a fresh process and parse its name=value lines."""
+    out = subprocess.run(
+        [sys.executable, str(HERE), "--child", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+    ).stdout
+    return {k: float(v) for k, v in (line.split("=", 1) for line in out.split())}
+
+
+# ----------------------------------------------------------------- child steps
+
+
+def _step_dump(folder: Path, accounts: int, partition_rows: int) -> dict[str, float]:
+    from trustreach.synth import generate_follower_accounts
+
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = 0
+    for start in range(0, accounts, partition_rows):
+        generate_follower_accounts(
+            folder / f"part-{parts:05d}.parquet",
+            n=min(partition_rows, accounts - start),
+            seed=1000 + parts,  # a different seed (and id prefix) per partition
+            fmt="parquet",
+            chunk_rows=min(partition_rows, 250_000),
+        )
+        parts += 1
+    size = sum(p.stat().st_size for p in folder.glob("*.parquet"))
+    return {"rows": accounts, "partitions": parts, "mib": size / 2**20}
+
+
+def _step_single(dump: Path, out: Path) -> dict[str, float]:
+    from trustreach.audience import load_authenticity_model, score_partition
+
+    load_authenticity_model()  # loading the model is not per-account work
+    started = time.perf_counter()
+    rows = 0
+    for part in sorted(dump.glob("*.parquet")):
+        rows += score_partition(str(part), str(out / part.name), "none")
+    return {"rows": rows, "seconds": time.perf_counter() - started}
+
+
+def _step_dask(dump: Path, out: Path, workers: int) -> dict[str, float]:
+    from trustreach.ethics.audit import digest_file
+    from trustreach.services import score_accounts_dask
+
+    started = time.perf_counter()
+    digest_file(dump)  # the audit record's input digest: measured on its own as well
+    digest_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    report = score_accounts_dask(dump, out, workers=workers)
+    seconds = time.perf_counter() - started
+    return {
+        "rows": report.accounts,
+        "seconds": seconds,
+        "digest_seconds": digest_seconds,
+        "flagged": report.flagged,
+    }
+
+
+def _step_explain(part: Path, rows: int) -> dict[str, float]:
+    import polars as pl
+
+    from trustreach.audience import load_authenticity_model
+
+    model = load_authenticity_model()
+    frame = pl.read_parquet(part, n_rows=rows).drop("username")
+    model.top_signals(frame[:100])  # warm-up
+    started = time.perf_counter()
+    explained = model.top_signals(frame)
+    return {"rows": len(explained), "seconds": time.perf_counter() - started}
+
+
+def run_child(step: str, args: list[str]) -> None:
+    started = time.perf_counter()
+    if step == "dump":
+        got = _step_dump(Path(args[0]), int(args[1]), int(args[2]))
+        got["seconds"] = time.perf_counter() - started
+    elif step == "single":
+        got = _step_single(Path(args[0]), Path(args[1]))
+    elif step == "dask":
+        got = _step_dask(Path(args[0]), Path(args[1]), int(args[2]))
+    elif step == "explain":
+        got = _step_explain(Path(args[0]), int(args[1]))
+    else:
+        raise SystemExit(f"unknown step {step!r}; allowed: dump, single, dask, explain")
+    got["peak_mib"] = _mib(resource.RUSAGE_SELF)
+    got["children_peak_mib"] = _mib(resource.RUSAGE_CHILDREN)
+    print("\n".join(f"{k}={v}" for k, v in got.items()))
+
+
+# ------------------------------------------------------------------------ main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=10_000_000)
+    parser.add_argument("--partition-rows", type=int, default=500_000)
+    parser.add_argument("--small-accounts", type=int, default=None, help="default: accounts / 5")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--explain-rows", type=int, default=20_000)
+    parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run_child(args.child[0], args.child[1:])
+        return
+    small = args.small_accounts or max(args.accounts // 5, args.partition_rows)
+    print(f"scoring_cpu_count={os.cpu_count()}")
+    print(f"scoring_partition_rows={args.partition_rows}")
+    with tempfile.TemporaryDirectory(prefix="trustreach-bench-scoring-") as tmp:
+        work = Path(tmp)
+        for n in sorted({small, args.accounts}):
+            dump = work / f"dump{n}"
+            made = child("dump", str(dump), str(n), str(args.partition_rows))
+            print(f"synth_dump_accounts_{n}={n}")
+            print(f"synth_dump_partitions_{n}={made['partitions']:.0f}")
+            print(f"synth_dump_mib_{n}={made['mib']:.0f}")
+            print(f"synth_dump_seconds_{n}={made['seconds']:.2f}")
+
+            one = child("single", str(dump), str(work / f"single{n}"))
+            print(f"score_single_accounts_per_s_{n}={one['rows'] / one['seconds']:.0f}")
+            print(f"score_single_seconds_{n}={one['seconds']:.2f}")
+            print(f"score_single_peak_mib_{n}={one['peak_mib']:.0f}")
+
+            data = work / f"data{n}"
+            dask = child(
+                "dask",
+                str(dump),
+                str(work / f"dask{n}"),
+                str(args.workers),
+                env={"TRUSTREACH_DATA_DIR": str(data)},
+            )
+            w = args.workers
+            print(f"score_dask{w}_accounts_per_s_{n}={dask['rows'] / dask['seconds']:.0f}")
+            print(f"score_dask{w}_seconds_{n}={dask['seconds']:.2f}")
+            print(f"score_dask{w}_input_digest_seconds_{n}={dask['digest_seconds']:.2f}")
+            without = dask["rows"] / max(dask["seconds"] - dask["digest_seconds"], 1e-9)
+            print(f"score_dask{w}_accounts_per_s_without_digest_{n}={without:.0f}")
+            print(f"score_dask{w}_client_peak_mib_{n}={dask['peak_mib']:.0f}")
+            print(f"score_dask{w}_worker_peak_mib_{n}={dask['children_peak_mib']:.0f}")
+            if n == small:
+                part = sorted(dump.glob("*.parquet"))[0]
+                ex = child("explain", str(part), str(args.explain_rows))
+                print(f"explain_rows={ex['rows']:.0f}")
+                print(f"explain_rows_per_s={ex['rows'] / ex['seconds']:.0f}")
+            for folder in (dump, work / f"single{n}", work / f"dask{n}"):
+                subprocess.run(["rm", "-rf", str(folder)], check=True)
+
+
+if __name__ == "__main__":
+    main()
