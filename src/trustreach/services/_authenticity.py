@@ -16,7 +16,12 @@ from sqlalchemy import Connection, insert, select
 from trustreach.core import NotFoundError, Settings, get_settings
 from trustreach.ethics.audit import ChainHead, append_audit, digest_json
 from trustreach.ingest import TABLE_COLUMNS
-from trustreach.services._context import check_workspace, open_store, write_anchor
+from trustreach.services._context import (
+    check_workspace,
+    open_store,
+    require_creator,
+    write_anchor,
+)
 from trustreach.store._tables import (
     audience_snapshots,
     comments,
@@ -47,13 +52,7 @@ def _frame(connection: Connection, query: Any) -> pl.DataFrame:
 
 
 def _load(connection: Connection, workspace: str, creator_id: str) -> dict[str, Any]:
-    creator = connection.execute(
-        select(creators).where(
-            creators.c.workspace == workspace, creators.c.creator_id == creator_id
-        )
-    ).first()
-    if creator is None:
-        raise NotFoundError(f"creator {creator_id!r} not found in workspace {workspace!r}")
+    creator = require_creator(connection, workspace, creator_id)
     accounts = _frame(
         connection,
         select(

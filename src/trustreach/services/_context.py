@@ -7,13 +7,14 @@ import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, Row, insert, select
 
-from trustreach.core import ConfigurationError, Settings, get_settings
+from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
 from trustreach.ethics.audit import ChainHead
 from trustreach.store import create_store_engine, upgrade
-from trustreach.store._tables import workspaces
+from trustreach.store._tables import creators, workspaces
 
 _WORKSPACE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _migrated: set[str] = set()
@@ -53,6 +54,18 @@ def ensure_workspace(connection: Connection, workspace: str) -> None:
         connection.execute(
             insert(workspaces).values(workspace=workspace, created_at=datetime.now(UTC))
         )
+
+
+def require_creator(connection: Connection, workspace: str, creator_id: str) -> Row[Any]:
+    """The creator's row, or :class:`~trustreach.core.NotFoundError` naming it."""
+    row = connection.execute(
+        select(creators).where(
+            creators.c.workspace == workspace, creators.c.creator_id == creator_id
+        )
+    ).first()
+    if row is None:
+        raise NotFoundError(f"creator {creator_id!r} not found in workspace {workspace!r}")
+    return row
 
 
 def anchor_path(settings: Settings) -> Path:

@@ -16,8 +16,13 @@ from sqlalchemy import Connection, insert, select, update
 
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
 from trustreach.ethics.audit import ChainHead, append_audit
-from trustreach.services._context import check_workspace, open_store, write_anchor
-from trustreach.store._tables import creator_audits, creators, disputes
+from trustreach.services._context import (
+    check_workspace,
+    open_store,
+    require_creator,
+    write_anchor,
+)
+from trustreach.store._tables import creator_audits, disputes
 
 DECISIONS = ("upheld", "rejected")
 STATUSES = ("open", *DECISIONS)
@@ -75,13 +80,7 @@ def file_dispute(
     engine = open_store(settings)
     try:
         with engine.begin() as connection:
-            exists = connection.execute(
-                select(creators.c.creator_id).where(
-                    creators.c.workspace == workspace, creators.c.creator_id == creator_id
-                )
-            ).first()
-            if exists is None:
-                raise NotFoundError(f"creator {creator_id!r} not found in workspace {workspace!r}")
+            require_creator(connection, workspace, creator_id)
             latest = _latest_audit(connection, workspace, creator_id)
             now = datetime.now(UTC)
             dispute_id = connection.execute(
