@@ -108,12 +108,12 @@ def _truth(world: Path) -> dict[str, object]:
 
 
 def test_audit_creator_stores_logs_and_reports(
-    tmp_path: Path, world: Path, sqlite_settings: Settings
+    tmp_path: Path, world: Path, store_settings: Settings
 ) -> None:
-    import_path(world, workspace="demo", settings=sqlite_settings)
+    import_path(world, workspace="demo", settings=store_settings)
     clean = _truth(world)["clean_creators"][0]  # type: ignore[index]
     report = tmp_path / "audit.html"
-    audit = audit_creator(clean, workspace="demo", report_path=report, settings=sqlite_settings)
+    audit = audit_creator(clean, workspace="demo", report_path=report, settings=store_settings)
     assert 0 <= audit.quality.score <= 100
     assert abs(sum(c.weight for c in audit.quality.components) - 1) < 1e-9
     fs = audit.fake_share
@@ -123,13 +123,13 @@ def test_audit_creator_stores_logs_and_reports(
     assert "<svg" in page and "Audience Quality" in page and "<script" not in page
     for word in ("fraudster", "cheater", "liar"):
         assert word not in page.lower()
-    last = list_audit(workspace="demo", settings=sqlite_settings)[-1]
+    last = list_audit(workspace="demo", settings=store_settings)[-1]
     assert (last.action, last.model_name, last.seq) == (
         "audit_creator",
         "fake_account",
         audit.audit_seq,
     )
-    evidence = latest_audit_evidence(clean, workspace="demo", settings=sqlite_settings)
+    evidence = latest_audit_evidence(clean, workspace="demo", settings=store_settings)
     assert evidence["creator_id"] == clean and "fake_probabilities" not in evidence
 
 
@@ -148,20 +148,20 @@ def test_injected_fraud_lowers_quality(world: Path, sqlite_settings: Settings) -
 
 
 def test_dispute_is_filed_reviewed_resolved_and_shown_later(
-    tmp_path: Path, world: Path, sqlite_settings: Settings
+    tmp_path: Path, world: Path, store_settings: Settings
 ) -> None:
-    import_path(world, workspace="demo", settings=sqlite_settings)
+    import_path(world, workspace="demo", settings=store_settings)
     creator = _truth(world)["clean_creators"][1]  # type: ignore[index]
-    first = audit_creator(creator, workspace="demo", settings=sqlite_settings)
+    first = audit_creator(creator, workspace="demo", settings=store_settings)
     dispute = file_dispute(
         creator,
         "The March rise followed a TV appearance.",
         workspace="demo",
         filed_by="creator's agent",
-        settings=sqlite_settings,
+        settings=store_settings,
     )
     assert (dispute.status, dispute.audit_seq) == ("open", first.audit_seq)
-    queue = list_disputes(workspace="demo", settings=sqlite_settings)
+    queue = list_disputes(workspace="demo", settings=store_settings)
     assert [d.dispute_id for d in queue] == [dispute.dispute_id]
     done = resolve_dispute(
         dispute.dispute_id,
@@ -169,21 +169,21 @@ def test_dispute_is_filed_reviewed_resolved_and_shown_later(
         note="Press coverage confirmed; rise set aside.",
         reviewer="R. Analyst",
         workspace="demo",
-        settings=sqlite_settings,
+        settings=store_settings,
     )
     assert done.status == "upheld" and done.reviewer == "R. Analyst"
-    assert list_disputes(workspace="demo", settings=sqlite_settings) == []
+    assert list_disputes(workspace="demo", settings=store_settings) == []
     with pytest.raises(ConfigurationError, match="already upheld"):
         resolve_dispute(
             dispute.dispute_id, decision="rejected", note="x", reviewer="y",
-            workspace="demo", settings=sqlite_settings,
+            workspace="demo", settings=store_settings,
         )  # fmt: skip
     later = audit_creator(
-        creator, workspace="demo", report_path=tmp_path / "r.html", settings=sqlite_settings
+        creator, workspace="demo", report_path=tmp_path / "r.html", settings=store_settings
     )
     assert [d.status for d in later.disputes] == ["upheld"]
     assert "Press coverage confirmed" in (tmp_path / "r.html").read_text(encoding="utf-8")
-    actions = [e.action for e in list_audit(workspace="demo", settings=sqlite_settings)]
+    actions = [e.action for e in list_audit(workspace="demo", settings=store_settings)]
     assert actions[-3:] == ["dispute_filed", "dispute_resolved", "audit_creator"]
 
 
