@@ -1,0 +1,217 @@
+"""Briefs: the model, loading from YAML and JSON, field-level errors, the documented format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from trustreach.core import NotFoundError, TrustreachError
+from trustreach.discovery import (
+    CATEGORY_PARENTS,
+    AudienceTarget,
+    Brief,
+    BriefError,
+    Objective,
+    ProductCategory,
+    brief_json_schema,
+    load_brief,
+    parse_brief,
+)
+from trustreach.ingest import AGE_BANDS, BrandCategory
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "briefs"
+
+
+def _brief(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "brief_id": "b1",
+        "brand": "Glow Labs",
+        "objective": "awareness",
+        "platforms": ["instagram"],
+        "topics": ["skincare"],
+        "category": "beauty",
+        "budget": {"amount": 1000, "currency": "GBP"},
+        "content_language": "en",
+    }
+    data.update(changes)
+    return data
+
+
+def _errors(data: Any) -> list[str]:
+    with pytest.raises(BriefError) as info:
+        parse_brief(data)
+    return info.value.errors
+
+
+def test_minimal_brief_has_documented_defaults() -> None:
+    brief = parse_brief(_brief())
+    assert brief.top_n == 20
+    assert brief.objective is Objective.awareness
+    assert brief.audience == AudienceTarget()
+    assert brief.audience.is_empty
+    assert brief.exclusions.creator_ids == [] and brief.exclusions.topics == []
+
+
+def test_brief_error_is_a_trustreach_value_error() -> None:
+    with pytest.raises(BriefError) as info:
+        parse_brief(_brief(objective="sales"))
+    assert isinstance(info.value, TrustreachError)
+    assert isinstance(info.value, ValueError)
+
+
+def test_age_band_error_names_index_value_and_allowed() -> None:
+    errors = _errors(_brief(audience={"age_bands": ["18-24", "16-20"]}))
+    assert errors == [
+        f"audience.age_bands[1]: '16-20' not allowed; allowed: {', '.join(AGE_BANDS)}"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"objective": "sales"}, "objective: 'sales' not allowed; allowed: awareness, engagement"),
+        ({"platforms": ["instagram", "myspace"]}, "platforms[1]: 'myspace' not allowed; allowed:"),
+        ({"platforms": []}, "platforms: needs at least 1 item(s)"),
+        ({"platforms": ["x", "x"]}, "platforms: 'x' is listed more than once"),
+        ({"audience": {"genders": ["woman"]}}, "audience.genders[0]: 'woman' not allowed"),
+        ({"audience": {"countries": ["uk"]}}, "audience.countries[0]: must be an ISO 3166-1"),
+        ({"audience": {"intrests": ["a"]}}, "audience.intrests: unknown field (did you mean"),
+        ({"topics": []}, "topics: needs at least 1 item(s)"),
+        ({"category": "booze"}, "category: 'booze' not allowed; allowed: general, beauty"),
+        ({"budget": {"amount": -1, "currency": "GBP"}}, "budget.amount: input should be greater"),
+        ({"budget": {"amount": 1, "currency": "pounds"}}, "budget.currency: must be an ISO 4217"),
+        ({"content_language": "eng"}, "content_language: must be an ISO 639-1"),
+        ({"top_n": 0}, "top_n: input should be greater than or equal to 1"),
+        ({"exclusions": {"creator_ids": ["a", "a"]}}, "exclusions.creator_ids: 'a' is listed"),
+        ({"colour": "red"}, "colour: unknown field; allowed fields: brief_id, brand"),
+    ],
+)
+def test_field_level_errors(changes: dict[str, Any], expected: str) -> None:
+    errors = _errors(_brief(**changes))
+    assert any(e.startswith(expected) for e in errors), errors
+
+
+def test_missing_fields_are_each_reported() -> None:
+    errors = _errors({"brief_id": "b1"})
+    for name in ("brand", "objective", "platforms", "topics", "category", "budget"):
+        assert f"{name}: required; add it" in errors
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    errors = _errors(_brief(objective="sales", top_n=0, audience={"genders": ["woman"]}))
+    assert len(errors) == 3
+
+
+def test_top_level_must_be_a_mapping() -> None:
+    assert _errors(["not", "a", "mapping"]) == [
+        "(top level): expected a mapping of fields, got list"
+    ]
+
+
+def test_category_extends_brand_category() -> None:
+    brand_values = {c.value for c in BrandCategory}
+    assert brand_values <= {c.value for c in ProductCategory}
+    for category in ProductCategory:
+        if category.value in brand_values:
+            assert category.brand_category.value == category.value
+        else:
+            assert category in CATEGORY_PARENTS
+    assert ProductCategory.beer.brand_category is BrandCategory.alcohol
+    assert ProductCategory.hfss_food.brand_category is BrandCategory.food_beverage
+    assert ProductCategory.credit.brand_category is BrandCategory.finance
+    assert ProductCategory.gambling.is_restricted and ProductCategory.housing.is_restricted
+    assert not ProductCategory.beauty.is_restricted
+
+
+def test_load_yaml_and_json_agree(tmp_path: Path) -> None:
+    data = _brief(audience={"age_bands": ["25-34"], "countries": ["NO", "GB"]}, top_n=5)
+    json_path = tmp_path / "brief.json"
+    json_path.write_text(json.dumps(data), encoding="utf-8")
+    yaml_path = tmp_path / "brief.YML"
+    yaml_path.write_text(
+        "brief_id: b1\nbrand: Glow Labs\nobjective: awareness\nplatforms: [instagram]\n"
+        "topics: [skincare]\ncategory: beauty\nbudget: {amount: 1000, currency: GBP}\n"
+        "content_language: en\naudience:\n  age_bands: ['25-34']\n  countries: [NO, GB]\n"
+        "top_n: 5\n",
+        encoding="utf-8",
+    )
+    assert load_brief(json_path) == load_brief(yaml_path) == Brief.model_validate(data)
+
+
+def test_load_reports_field_paths_and_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "brief_id: b1\nbrand: B\nobjective: awareness\nplatforms: [instagram]\n"
+        "topics: [t]\ncategory: beauty\nbudget: {amount: 1, currency: GBP}\n"
+        "content_language: en\naudience: {age_bands: ['18-24', '16-20']}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(BriefError, match=r"audience\.age_bands\[1\]: '16-20' not allowed") as info:
+        load_brief(path)
+    assert info.value.source == str(path)
+    assert str(path) in str(info.value)
+
+
+def test_invalid_extension_names_the_allowed_ones(tmp_path: Path) -> None:
+    path = tmp_path / "brief.txt"
+    path.write_text("{}", encoding="utf-8")
+    with pytest.raises(
+        BriefError, match=r"'\.txt' is not supported; allowed: \.yaml, \.yml, \.json"
+    ):
+        load_brief(path)
+
+
+def test_missing_file_is_not_found(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="does not exist"):
+        load_brief(tmp_path / "absent.yaml")
+
+
+def test_syntax_errors_give_the_line(tmp_path: Path) -> None:
+    bad_json = tmp_path / "b.json"
+    bad_json.write_text('{"brief_id": "b1",\n  oops}', encoding="utf-8")
+    with pytest.raises(BriefError, match=r"not valid JSON at line 2"):
+        load_brief(bad_json)
+    bad_yaml = tmp_path / "b.yaml"
+    bad_yaml.write_text("brief_id: b1\nplatforms: [instagram\n", encoding="utf-8")
+    with pytest.raises(BriefError, match=r"not valid YAML at line \d+"):
+        load_brief(bad_yaml)
+
+
+@pytest.mark.parametrize(
+    "name", ["skincare_awareness.yaml", "craft_beer.yaml", "credit_card_age_targeted.yaml"]
+)
+def test_example_briefs_load(name: str) -> None:
+    brief = load_brief(EXAMPLES / name)
+    assert brief.topics
+
+
+def test_json_schema_lists_fields_and_allowed_values() -> None:
+    schema = brief_json_schema()
+    assert schema["$schema"].endswith("2020-12/schema")
+    assert set(schema["required"]) >= {"brief_id", "objective", "platforms", "topics"}
+    assert schema["additionalProperties"] is False
+    audience = schema["$defs"]["AudienceTarget"]["properties"]
+    assert audience["age_bands"]["items"]["enum"] == list(AGE_BANDS)
+    json.dumps(schema)  # serialisable
+
+
+def test_docs_describe_every_field_and_load_their_examples(tmp_path: Path) -> None:
+    text = (ROOT / "docs" / "briefs.md").read_text(encoding="utf-8")
+    for name, info in Brief.model_fields.items():
+        assert f"`{name}`" in text, name
+        sub = info.annotation
+        if isinstance(sub, type) and hasattr(sub, "model_fields"):
+            for inner in sub.model_fields:
+                assert f"`{name}.{inner}`" in text, f"{name}.{inner}"
+    for category in ProductCategory:
+        assert f"`{category.value}`" in text, category
+    yaml_block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    json_block = text.split("```json\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "doc.yaml").write_text(yaml_block, encoding="utf-8")
+    assert load_brief(tmp_path / "doc.yaml") == load_brief(EXAMPLES / "skincare_awareness.yaml")
+    (tmp_path / "doc.json").write_text(json_block, encoding="utf-8")
+    assert load_brief(tmp_path / "doc.json") == load_brief(EXAMPLES / "craft_beer.yaml")
