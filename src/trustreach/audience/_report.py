@@ -106,7 +106,7 @@ def _histogram(probabilities: Sequence[float], threshold: float | None, *, bins:
         f'<text x="{pad}" y="{height - pad + 16}">0</text>'
         f'<text x="{width - pad}" y="{height - pad + 16}" text-anchor="end">1</text>'
         f'<text x="{width / 2}" y="{height - 6}" text-anchor="middle">'
-        "probability that the account is fake (calibrated)</text>"
+        "calibrated probability that the account shows signs of being fake</text>"
     )
     return (
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
