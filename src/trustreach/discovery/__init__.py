@@ -17,6 +17,9 @@
   :func:`screen_creators` sorts creators into eligible, excluded and held for
   review, each finding with its rule id, reason and numbers. Missing age data
   is sent for review, never taken as compliance.
+- :class:`PerformanceModel` predicts engagements and reach of a creator's next
+  post with an 80% prediction interval (split-conformal), and :func:`backtest`
+  measures the interval's coverage on held-back posts.
 
 Everything here is pure: typed records in, results out.
 """
@@ -36,6 +39,7 @@ from trustreach.discovery._brief import (
     load_brief,
     parse_brief,
 )
+from trustreach.discovery._performance import BacktestReport, PerformanceModel, backtest
 from trustreach.discovery._rules import (
     BRIEF_EXCLUSION_RULE_ID,
     DEFAULT_RULES,
@@ -72,6 +76,7 @@ __all__ = [
     "AppliedRule",
     "AudienceRule",
     "AudienceTarget",
+    "BacktestReport",
     "Brief",
     "BriefError",
     "BriefRule",
@@ -85,11 +90,13 @@ __all__ = [
     "MinorAppealRule",
     "MinorTargetingRule",
     "Objective",
+    "PerformanceModel",
     "ProductCategory",
     "Rule",
     "RuleOutcome",
     "Screening",
     "TargetingRefused",
+    "backtest",
     "brief_json_schema",
     "check_brief_targeting",
     "get_rule",
