@@ -458,3 +458,15 @@ def test_merging_prefers_a_measured_account() -> None:
     measured = Signal("follower_spike", False, 0.2, "measured", {"measured": True})
     unmeasured = Signal("follower_spike", False, 0.0, "too little", {"measured": False})
     assert strongest_signal([unmeasured, measured]).evidence == "measured"
+
+
+def test_an_unmeasured_component_says_why() -> None:
+    thin = follower_spikes(
+        pl.DataFrame({"captured_on": [date(2025, 1, 1)], "followers_count": [100]})
+    )[1]
+    share = FakeShare(0.1, 0.1, 0.05, 0.2, 300, None, "fake_account", "1.0.0")
+    growth = next(
+        c for c in audience_quality(share, [thin]).components if c.name == "Follower growth"
+    )
+    assert "Only 1 daily follower counts" in growth.evidence
+    assert "not measured" in growth.evidence

@@ -240,6 +240,7 @@ def audience_quality(fake_share: FakeShare | None, signals: Sequence[Signal]) ->
     """
     by_kind = _merge_by_kind(signals)
     measured: dict[str, tuple[float, str]] = {}
+    thin: dict[str, str] = {}  # component -> why it could not be measured
     if fake_share is not None:
         measured["Real followers"] = _real_followers(fake_share)
     for name, kinds in _COMPONENT_KINDS.items():
@@ -249,6 +250,13 @@ def audience_quality(fake_share: FakeShare | None, signals: Sequence[Signal]) ->
             by_kind[k] for k in kinds if k in by_kind and by_kind[k].details.get("measured", True)
         ]
         if not present:
+            thin_evidence = [
+                by_kind[k].evidence
+                for k in kinds
+                if k in by_kind and not by_kind[k].details.get("measured", True)
+            ]
+            if thin_evidence:
+                thin[name] = " ".join(thin_evidence)
             continue
         value = min(_signal_value(s) for s in present)
         raised = [s for s in present if s.raised]
@@ -267,11 +275,12 @@ def audience_quality(fake_share: FakeShare | None, signals: Sequence[Signal]) ->
             value, evidence = measured[name]
             components.append(QualityComponent(name, round(value, 1), base / total, evidence))
         else:
-            what = (
-                "The fake-follower share is unknown"
-                if name == "Real followers"
-                else "This was not measured"
-            )
+            if name == "Real followers":
+                what = "The fake-follower share is unknown"
+            elif name in thin:
+                what = f"{thin[name]} So this was not measured"
+            else:
+                what = "This was not measured"
             components.append(
                 QualityComponent(
                     name,
