@@ -14,7 +14,7 @@ import polars as pl
 from sqlalchemy import Connection, insert, select
 
 from trustreach.core import NotFoundError, Settings, get_settings
-from trustreach.ethics.audit import ChainHead, append_audit, digest_json
+from trustreach.ethics.audit import append_audit, digest_json
 from trustreach.ingest import TABLE_COLUMNS
 from trustreach.services._context import (
     check_workspace,
@@ -317,7 +317,7 @@ def audit_creator(
                     result=json.dumps(evidence, sort_keys=True),
                 )
             )
-        write_anchor(settings, ChainHead(entry.seq, entry.hash))
+        write_anchor(settings, entry.head)
     finally:
         engine.dispose()
     from dataclasses import replace

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
-from trustreach.ethics.audit import ChainHead, append_audit
+from trustreach.ethics.audit import append_audit
 from trustreach.services._context import (
     check_workspace,
     open_store,
@@ -107,7 +107,7 @@ def file_dispute(
             row = connection.execute(
                 select(disputes).where(disputes.c.dispute_id == dispute_id)
             ).one()
-        write_anchor(settings, ChainHead(entry.seq, entry.hash))
+        write_anchor(settings, entry.head)
         return Dispute(**row._mapping)
     finally:
         engine.dispose()
@@ -192,7 +192,7 @@ def resolve_dispute(
             updated = connection.execute(
                 select(disputes).where(disputes.c.dispute_id == dispute_id)
             ).one()
-        write_anchor(settings, ChainHead(entry.seq, entry.hash))
+        write_anchor(settings, entry.head)
         return Dispute(**updated._mapping)
     finally:
         engine.dispose()

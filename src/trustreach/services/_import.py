@@ -24,7 +24,7 @@ from trustreach.core import (
     Settings,
     get_settings,
 )
-from trustreach.ethics.audit import ChainHead, append_audit, digest_file
+from trustreach.ethics.audit import append_audit, digest_file
 from trustreach.ethics.privacy import Pseudonymizer, load_or_create_key
 from trustreach.ingest import FORMATS, KINDS, TransformContext, detect_kind
 from trustreach.services._context import check_workspace, ensure_workspace, open_store, write_anchor
@@ -333,6 +333,6 @@ def import_path(
                 },
             )
         report.audit_seq = entry.seq
-        write_anchor(settings, ChainHead(entry.seq, entry.hash))
+        write_anchor(settings, entry.head)
     report.seconds = time.perf_counter() - started
     return report

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 
 from trustreach.core import Settings, get_settings
-from trustreach.ethics.audit import ChainHead, append_audit
+from trustreach.ethics.audit import append_audit
 from trustreach.ethics.privacy import Pseudonymizer, load_or_create_key
 from trustreach.services._context import check_workspace, open_store, write_anchor
 from trustreach.store import ProcessingEntry, processing_register
@@ -73,7 +73,7 @@ def erase_third_party(
                 )
             ).first()
             assert left is None
-        write_anchor(settings, ChainHead(entry.seq, entry.hash))
+        write_anchor(settings, entry.head)
         return ErasureReport(workspace, key, removed, entry.seq)
     finally:
         engine.dispose()

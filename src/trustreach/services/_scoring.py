@@ -19,7 +19,7 @@ from trustreach.core import (
     Settings,
     get_settings,
 )
-from trustreach.ethics.audit import ChainHead, append_audit, digest_file
+from trustreach.ethics.audit import append_audit, digest_file
 from trustreach.ingest import FORMATS, read_batches
 from trustreach.services._context import open_store, write_anchor
 
@@ -257,7 +257,7 @@ def _audit_scoring(
                 input_digest=digest_file(source),
                 details={"accounts": accounts, "flagged": flagged, "output": str(output)},
             )
-        write_anchor(settings, ChainHead(entry.seq, entry.hash))
+        write_anchor(settings, entry.head)
     finally:
         engine.dispose()
     return entry.seq

@@ -47,6 +47,11 @@ class AuditEntry:
     prev_hash: str
     hash: str
 
+    @property
+    def head(self) -> ChainHead:
+        """This record as the head of the chain (what an anchor remembers)."""
+        return ChainHead(self.seq, self.hash)
+
     def details_dict(self) -> dict[str, Any]:
         """The details as a dictionary."""
         loaded: dict[str, Any] = json.loads(self.details)
