@@ -17,6 +17,12 @@
   :func:`screen_creators` sorts creators into eligible, excluded and held for
   review, each finding with its rule id, reason and numbers. Missing age data
   is sent for review, never taken as compliance.
+- :class:`CreatorIndex` holds precomputed, columnar features of every
+  account; :func:`rank_creators` ranks them for a :class:`Query` (from
+  :func:`query_from_brief` or :func:`query_like`) into a :class:`Ranking`:
+  five explained components, rule exclusions, an exposure audit by declared
+  group and, with a :class:`FairSpec`, FA*IR re-ranking.
+  :func:`render_shortlist_html` renders it.
 - :class:`PerformanceModel` predicts engagements and reach of a creator's next
   post with an 80% prediction interval (split-conformal), and :func:`backtest`
   measures the interval's coverage on held-back posts.
@@ -35,11 +41,30 @@ from trustreach.discovery._brief import (
     Exclusions,
     Objective,
     ProductCategory,
+    Weights,
     brief_json_schema,
     load_brief,
     parse_brief,
 )
+from trustreach.discovery._index import CreatorIndex, CreatorIndexError, synthetic_index
 from trustreach.discovery._performance import BacktestReport, PerformanceModel, backtest
+from trustreach.discovery._rank import (
+    COMPONENTS,
+    DEFAULT_WEIGHTS,
+    LABELS,
+    Component,
+    Embedder,
+    FairResult,
+    FairSpec,
+    Query,
+    RankedCreator,
+    Ranking,
+    query_from_brief,
+    query_like,
+    rank_creators,
+    resolve_weights,
+)
+from trustreach.discovery._report import render_shortlist_html
 from trustreach.discovery._rules import (
     BRIEF_EXCLUSION_RULE_ID,
     DEFAULT_RULES,
@@ -70,7 +95,10 @@ __all__ = [
     "BRIEF_EXCLUSION_RULE_ID",
     "BRIEF_EXTENSIONS",
     "CATEGORY_PARENTS",
+    "COMPONENTS",
     "DEFAULT_RULES",
+    "DEFAULT_WEIGHTS",
+    "LABELS",
     "SPECIAL_AD_CATEGORIES",
     "AgeShare",
     "AppliedRule",
@@ -81,9 +109,15 @@ __all__ = [
     "BriefError",
     "BriefRule",
     "Budget",
+    "Component",
     "CreatorAudience",
+    "CreatorIndex",
+    "CreatorIndexError",
     "DemographicTargetingRule",
+    "Embedder",
     "Exclusions",
+    "FairResult",
+    "FairSpec",
     "Finding",
     "MaximumAgeShareRule",
     "MinimumAgeShareRule",
@@ -92,18 +126,28 @@ __all__ = [
     "Objective",
     "PerformanceModel",
     "ProductCategory",
+    "Query",
+    "RankedCreator",
+    "Ranking",
     "Rule",
     "RuleOutcome",
     "Screening",
     "TargetingRefused",
+    "Weights",
     "backtest",
     "brief_json_schema",
     "check_brief_targeting",
     "get_rule",
     "load_brief",
     "parse_brief",
+    "query_from_brief",
+    "query_like",
+    "rank_creators",
+    "render_shortlist_html",
+    "resolve_weights",
     "rules_for",
     "screen_creators",
     "share_at_least_age",
     "share_under_age",
+    "synthetic_index",
 ]

@@ -252,6 +252,20 @@ class Exclusions(_BriefPart):
     )
 
 
+class Weights(_BriefPart):
+    """Optional weights of the rank score's components (any subset; ≥ 0).
+
+    Components left out keep the objective's default weight; all weights are
+    then scaled to sum to 1 (see ``docs/discovery.md``).
+    """
+
+    audience_fit: float | None = Field(default=None, ge=0, description="a number ≥ 0")
+    topic_fit: float | None = Field(default=None, ge=0, description="a number ≥ 0")
+    authentic_reach: float | None = Field(default=None, ge=0, description="a number ≥ 0")
+    performance: float | None = Field(default=None, ge=0, description="a number ≥ 0")
+    cost: float | None = Field(default=None, ge=0, description="a number ≥ 0")
+
+
 class Brief(_BriefPart):
     """A discovery brief: goal, audience, topics, category, budget and exclusions.
 
@@ -268,6 +282,9 @@ class Brief(_BriefPart):
 
     brief_id: Key = Field(description="your identifier for the brief")
     brand: Text = Field(description="the brand's id or name")
+    campaign_id: Key | None = Field(
+        default=None, description="the campaign the shortlist is for (deals need one)"
+    )
     objective: Objective = Field(description="one of: " + _allowed(Objective))
     platforms: Annotated[list[Platform], AfterValidator(_unique)] = Field(
         min_length=1, description="at least one of: " + _allowed(Platform)
@@ -283,6 +300,9 @@ class Brief(_BriefPart):
     content_language: Language = Field(description="an ISO 639-1 code such as en")
     exclusions: Exclusions = Field(default_factory=Exclusions)
     top_n: int = Field(default=20, ge=1, le=500, description="shortlist length, 1–500")
+    weights: Weights | None = Field(
+        default=None, description="optional component weights (default: by objective)"
+    )
 
 
 def brief_json_schema() -> dict[str, Any]:

@@ -19,6 +19,7 @@ from trustreach.ingest import TABLE_COLUMNS
 from trustreach.services._context import (
     check_workspace,
     open_store,
+    read_frame,
     require_creator,
     write_anchor,
 )
@@ -42,18 +43,9 @@ TOP_ACCOUNTS = 10
 _FEATURE_COLUMNS = TABLE_COLUMNS["follower_accounts"][1:]
 
 
-def _frame(connection: Connection, query: Any) -> pl.DataFrame:
-    result = connection.execute(query)
-    columns = list(result.keys())
-    rows = result.all()
-    return pl.DataFrame(
-        [tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None
-    )
-
-
 def _load(connection: Connection, workspace: str, creator_id: str) -> dict[str, Any]:
     creator = require_creator(connection, workspace, creator_id)
-    accounts = _frame(
+    accounts = read_frame(
         connection,
         select(
             creator_accounts.c.account_id,
@@ -62,7 +54,7 @@ def _load(connection: Connection, workspace: str, creator_id: str) -> dict[str, 
         ).where(creator_accounts.c.workspace == workspace),
     )
     own_ids = accounts.filter(pl.col("creator_id") == creator_id)["account_id"].to_list()
-    sample = _frame(
+    sample = read_frame(
         connection,
         select(
             follower_accounts.c.follower_key, *(follower_accounts.c[c] for c in _FEATURE_COLUMNS)
@@ -75,7 +67,7 @@ def _load(connection: Connection, workspace: str, creator_id: str) -> dict[str, 
         )
         .where(follows.c.workspace == workspace, follows.c.creator_account_id.in_(own_ids)),
     )
-    history = _frame(
+    history = read_frame(
         connection,
         select(
             audience_snapshots.c.account_id,
@@ -86,7 +78,7 @@ def _load(connection: Connection, workspace: str, creator_id: str) -> dict[str, 
         .where(audience_snapshots.c.account_id.in_(own_ids))
         .order_by(audience_snapshots.c.captured_on),
     )
-    all_posts = _frame(
+    all_posts = read_frame(
         connection,
         select(
             posts.c.post_id,
@@ -98,7 +90,7 @@ def _load(connection: Connection, workspace: str, creator_id: str) -> dict[str, 
         ).where(posts.c.workspace == workspace),
     )
     own_posts = all_posts.filter(pl.col("account_id").is_in(own_ids))
-    own_comments = _frame(
+    own_comments = read_frame(
         connection,
         select(comments.c.post_id, comments.c.author_key, comments.c.posted_at, comments.c.text)
         .where(comments.c.workspace == workspace)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, Engine, Row, insert, select
 
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
@@ -94,3 +95,13 @@ def write_anchor(settings: Settings, head: ChainHead) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"seq": head.seq, "hash": head.hash}), encoding="utf-8")
     tmp.replace(path)
+
+
+def read_frame(connection: Connection, query: Any) -> pl.DataFrame:
+    """Run a select and return its rows as a polars frame (columns as selected)."""
+    result = connection.execute(query)
+    columns = list(result.keys())
+    rows = result.all()
+    return pl.DataFrame(
+        [tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None
+    )

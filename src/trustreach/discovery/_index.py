@@ -1,0 +1,328 @@
+"""The creator index: precomputed, columnar features that ranking reads.
+
+Ranking a brief must not touch the database or run a model per creator: it
+reads one :class:`CreatorIndex`, built ahead of time from the store (see
+``trustreach.services.build_discovery_index``) and kept as plain files. One row
+is one platform account; rows of the same creator are contiguous, so
+per-creator reductions are segment reductions.
+
+Unknown values are ``NaN`` (numbers), all-``NaN`` rows (audience shares) or
+zero vectors (topics), never zero or a guess: the ranking says what it did not
+know.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from trustreach.core import NotFoundError, TrustreachError
+from trustreach.ingest._schema import AGE_BANDS, GENDERS
+
+FloatArray = npt.NDArray[np.float32]
+Float64Array = npt.NDArray[np.float64]
+ObjectArray = npt.NDArray[np.object_]
+BoolArray = npt.NDArray[np.bool_]
+
+INDEX_FORMAT = 1
+"""Version of the on-disk layout written by :meth:`CreatorIndex.save`."""
+
+_STRING_COLUMNS = (
+    "creator_id",
+    "account_id",
+    "display_name",
+    "platform",
+    "language",
+    "top_terms",
+    "rate_currency",
+)
+_FLOAT_COLUMNS = (
+    "followers",
+    "fake_share",
+    "fake_low",
+    "fake_high",
+    "quality",
+    "engagements",
+    "engagements_low",
+    "engagements_high",
+    "reach",
+    "reach_low",
+    "reach_high",
+    "rate",
+)
+_MATRICES = ("age", "gender", "country", "topics")
+
+
+class CreatorIndexError(TrustreachError):
+    """The creator index is missing, stale or malformed."""
+
+
+@dataclass(eq=False)
+class CreatorIndex:
+    """Precomputed features of every candidate account (one row per account).
+
+    Attributes
+    ----------
+    creator_id, account_id, display_name, platform, language : object arrays of str
+        Identity and scope of each row. ``language`` is ``""`` when unknown.
+    followers : float64 array
+        Follower count of the account (NaN when unknown).
+    age, gender : float32 arrays, shape (n, 7) and (n, 4)
+        Platform-reported audience shares by ``AGE_BANDS`` and ``GENDERS``
+        (NaN rows when the platform reported none).
+    countries : tuple of str
+        Column labels of ``country``.
+    country : float32 array, shape (n, len(countries))
+        Reported audience shares by country (NaN rows when none reported).
+    topics : float32 array, shape (n, d)
+        L2-normalised embedding of the account's recent captions and hashtags;
+        zero rows when the account has no text.
+    top_terms : object array of str
+        The account's most used hashtags, comma-separated, for explanations.
+    fake_share, fake_low, fake_high, quality : float64 arrays
+        From the creator's latest audience audit: share of followers that look
+        inauthentic with its 95% interval, and Audience Quality (0-100). NaN
+        when the creator has not been audited.
+    engagements, engagements_low, engagements_high, reach, reach_low, reach_high : float64
+        Predicted engagements and reach of the next post with an 80% interval
+        (NaN when no post history or no view data).
+    rate, rate_currency : float64 array, object array
+        Declared fee for one sponsored post (NaN and ``""`` when undeclared).
+    meta : dict
+        Model versions and provenance (embedding model, performance model,
+        authenticity model, workspace, build time).
+    """
+
+    creator_id: ObjectArray
+    account_id: ObjectArray
+    display_name: ObjectArray
+    platform: ObjectArray
+    language: ObjectArray
+    followers: Float64Array
+    age: FloatArray
+    gender: FloatArray
+    countries: tuple[str, ...]
+    country: FloatArray
+    topics: FloatArray
+    top_terms: ObjectArray
+    fake_share: Float64Array
+    fake_low: Float64Array
+    fake_high: Float64Array
+    quality: Float64Array
+    engagements: Float64Array
+    engagements_low: Float64Array
+    engagements_high: Float64Array
+    reach: Float64Array
+    reach_low: Float64Array
+    reach_high: Float64Array
+    rate: Float64Array
+    rate_currency: ObjectArray
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(self.creator_id)
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray) and value.shape[0] != n:
+                raise ValueError(f"index column {f.name} has {value.shape[0]} rows, expected {n}")
+        if self.age.shape[1:] != (len(AGE_BANDS),):
+            raise ValueError(f"age must have {len(AGE_BANDS)} columns ({', '.join(AGE_BANDS)})")
+        if self.gender.shape[1:] != (len(GENDERS),):
+            raise ValueError(f"gender must have {len(GENDERS)} columns ({', '.join(GENDERS)})")
+        if self.country.shape[1:] != (len(self.countries),):
+            raise ValueError("country must have one column per entry of countries")
+        if n and np.any(self.creator_id[1:] < self.creator_id[:-1]):
+            raise ValueError("index rows must be sorted by creator_id")
+
+    def __len__(self) -> int:
+        return len(self.creator_id)
+
+    @property
+    def dim(self) -> int:
+        """Dimension of the topic embeddings."""
+        return int(self.topics.shape[1])
+
+    def segments(self) -> npt.NDArray[np.intp]:
+        """Start row of each creator's run of rows (rows are sorted by creator)."""
+        if len(self) == 0:
+            return np.zeros(0, dtype=np.intp)
+        change = np.flatnonzero(self.creator_id[1:] != self.creator_id[:-1]) + 1
+        return np.concatenate([[0], change]).astype(np.intp)
+
+    def rows_of(self, creator_id: str) -> npt.NDArray[np.intp]:
+        """Row numbers of one creator's accounts (empty when not indexed)."""
+        lo = int(np.searchsorted(self.creator_id, creator_id, side="left"))
+        hi = int(np.searchsorted(self.creator_id, creator_id, side="right"))
+        return np.arange(lo, hi, dtype=np.intp)
+
+    # ------------------------------------------------------------------ files
+
+    def save(self, folder: Path) -> None:
+        """Write the index to ``folder`` (columns as Parquet, matrices as ``.npy``).
+
+        Files are written beside the old ones and swapped in last, so a reader
+        sees either the old index or the new one.
+        """
+        folder.mkdir(parents=True, exist_ok=True)
+        columns: dict[str, Any] = {
+            c: pl.Series(c, getattr(self, c), dtype=pl.String) for c in _STRING_COLUMNS
+        }
+        columns.update(
+            {c: pl.Series(c, getattr(self, c), dtype=pl.Float64) for c in _FLOAT_COLUMNS}
+        )
+        staged: list[tuple[Path, Path]] = []
+
+        def stage(name: str) -> Path:
+            tmp = folder / f".{name}.tmp"
+            staged.append((tmp, folder / name))
+            return tmp
+
+        pl.DataFrame(columns).write_parquet(stage("columns.parquet"))
+        for name in _MATRICES:
+            with stage(f"{name}.npy").open("wb") as fh:
+                np.save(fh, np.ascontiguousarray(getattr(self, name), dtype=np.float32))
+        meta = {
+            **self.meta,
+            "format": INDEX_FORMAT,
+            "countries": list(self.countries),
+            "rows": len(self),
+        }
+        stage("meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True), encoding="utf-8")
+        for tmp, final in staged:  # meta.json last: it marks the index complete
+            tmp.replace(final)
+
+    @classmethod
+    def load(cls, folder: Path) -> CreatorIndex:
+        """Read an index written by :meth:`save` (the topic matrix is memory-mapped)."""
+        meta_path = folder / "meta.json"
+        if not meta_path.is_file():
+            raise NotFoundError(f"no creator index in {folder}; build it first")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("format") != INDEX_FORMAT:
+            raise CreatorIndexError(
+                f"creator index in {folder} has format {meta.get('format')!r}; "
+                f"this version reads format {INDEX_FORMAT}: rebuild it"
+            )
+        frame = pl.read_parquet(folder / "columns.parquet")
+        if frame.height != meta["rows"]:
+            raise CreatorIndexError(f"creator index in {folder} is incomplete: rebuild it")
+        values: dict[str, Any] = {
+            c: frame[c].fill_null("").to_numpy().astype(object) for c in _STRING_COLUMNS
+        }
+        values.update(
+            {c: frame[c].fill_null(np.nan).to_numpy().astype(np.float64) for c in _FLOAT_COLUMNS}
+        )
+        for name in _MATRICES:
+            values[name] = np.load(
+                folder / f"{name}.npy", mmap_mode="r" if name == "topics" else None
+            )
+        countries = tuple(meta.pop("countries"))
+        for key in ("format", "rows"):
+            meta.pop(key, None)
+        return cls(countries=countries, meta=meta, **values)
+
+
+def empty_matrix(n: int, width: int) -> FloatArray:
+    """An (n, width) float32 matrix of NaN: "not reported"."""
+    return np.full((n, width), np.nan, dtype=np.float32)
+
+
+def shares_matrix(rows: list[Mapping[str, float] | None], labels: tuple[str, ...]) -> FloatArray:
+    """Stack per-row share mappings into a matrix over ``labels`` (NaN rows for None).
+
+    >>> shares_matrix([{"a": 0.25}, None], ("a", "b")).tolist()
+    [[0.25, 0.0], [nan, nan]]
+    """
+    out = empty_matrix(len(rows), len(labels))
+    position = {label: i for i, label in enumerate(labels)}
+    for r, shares in enumerate(rows):
+        if shares is None:
+            continue
+        out[r] = 0.0
+        for key, share in shares.items():
+            col = position.get(key)
+            if col is not None:
+                out[r, col] = share
+    return out
+
+
+def synthetic_index(
+    creators: int, *, seed: int = 0, dim: int = 64, accounts_per_creator: int = 1
+) -> CreatorIndex:
+    """A random but plausible index, for benchmarks and tests (no store needed).
+
+    Followers are log-normal, audience shares Dirichlet, topic vectors random
+    unit vectors, a third of creators unaudited and a fifth without a
+    declared rate, like a real pool.
+
+    >>> idx = synthetic_index(10, seed=1, dim=8)
+    >>> len(idx), idx.dim, idx.topics.dtype.name
+    (10, 8, 'float32')
+    """
+    rng = np.random.default_rng(seed)
+    n = creators * accounts_per_creator
+    width = max(6, len(str(creators)))
+    ids = np.array([f"cr-{i:0{width}d}" for i in range(creators)], dtype=object)
+    creator_id = np.repeat(ids, accounts_per_creator)
+    platforms = np.array(["instagram", "tiktok", "youtube"], dtype=object)
+    platform = (
+        platforms[np.arange(n) % accounts_per_creator % 3]
+        if accounts_per_creator > 1
+        else platforms[rng.integers(0, 3, n)]
+    )
+    account_id = np.array(
+        [f"{c}-{p[:2]}" for c, p in zip(creator_id, platform, strict=True)], dtype=object
+    )
+    followers: Float64Array = np.round(np.exp(rng.normal(9.5, 1.6, n))).astype(np.float64)
+    countries = ("US", "GB", "DE", "FR", "BR", "IN", "ES", "IT")
+    age = rng.dirichlet(np.ones(len(AGE_BANDS)) * 2, n).astype(np.float32)
+    gender = rng.dirichlet(np.array([5.0, 5.0, 0.3, 0.5]), n).astype(np.float32)
+    country = (rng.dirichlet(np.ones(len(countries)), n) * 0.9).astype(np.float32)
+    no_audience = rng.random(n) < 0.05
+    age[no_audience] = np.nan
+    gender[no_audience] = np.nan
+    country[no_audience] = np.nan
+    topics = rng.normal(size=(n, dim)).astype(np.float32)
+    topics /= np.linalg.norm(topics, axis=1, keepdims=True)
+    fake = np.clip(rng.beta(1.5, 12, n), 0, 1)
+    unaudited = rng.random(n) < 0.33
+    fake[unaudited] = np.nan
+    engagements: Float64Array = followers * np.exp(rng.normal(-3.5, 0.6, n))
+    reach: Float64Array = followers * np.exp(rng.normal(-1.2, 0.5, n))
+    rate: Float64Array = np.round(followers * np.exp(rng.normal(-4.0, 0.5, n)), 0)
+    undeclared = rng.random(n) < 0.2
+    rate[undeclared] = np.nan
+    return CreatorIndex(
+        creator_id=creator_id,
+        account_id=account_id,
+        display_name=creator_id.copy(),
+        platform=platform,
+        language=np.full(n, "en", dtype=object),
+        followers=followers,
+        age=age,
+        gender=gender,
+        countries=countries,
+        country=country,
+        topics=topics,
+        top_terms=np.full(n, "", dtype=object),
+        fake_share=fake,
+        fake_low=np.clip(fake - 0.03, 0, 1),
+        fake_high=np.clip(fake + 0.03, 0, 1),
+        quality=np.where(unaudited, np.nan, 100 * (1 - fake) * rng.uniform(0.7, 1.0, n)),
+        engagements=engagements,
+        engagements_low=(engagements * 0.5).astype(np.float64),
+        engagements_high=(engagements * 1.8).astype(np.float64),
+        reach=reach,
+        reach_low=(reach * 0.5).astype(np.float64),
+        reach_high=(reach * 1.8).astype(np.float64),
+        rate=rate,
+        rate_currency=np.where(undeclared, "", "USD").astype(object),
+        meta={"synthetic": True, "seed": seed},
+    )
