@@ -425,3 +425,27 @@ def test_audit_unknown_group_and_metric() -> None:
         audit.group("Z")
     with pytest.raises(ValueError, match=r"metric must be one of"):
         audit.ratio("precision")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_array_audit_matches_the_mapping_audit(seed: int) -> None:
+    import numpy as np
+
+    from trustreach.ethics.fairness import exposure_audit_arrays
+
+    rng = np.random.default_rng(seed)
+    n, k = 300, 25
+    names = ["a", "b", "c", "tiny"]
+    codes = rng.choice([-1, 0, 1, 2], size=n, p=[0.3, 0.3, 0.3, 0.1])
+    codes[:3] = 3  # a small group
+    scores = rng.random(n)
+    selected = np.argsort(-scores)[:k]
+    pool = [f"p{i}" for i in range(n)]
+    by_mapping = exposure_audit(
+        [pool[i] for i in selected],
+        {pool[i]: names[c] for i, c in enumerate(codes) if c >= 0},
+        pool=pool,
+        scores=dict(zip(pool, scores.tolist(), strict=True)),
+    )
+    by_arrays = exposure_audit_arrays(codes, names, selected, scores=scores)
+    assert by_arrays == by_mapping

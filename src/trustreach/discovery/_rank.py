@@ -55,7 +55,7 @@ from trustreach.ethics.fairness import (
     FOUR_FIFTHS,
     ExposureAudit,
     FairRanking,
-    exposure_audit,
+    exposure_audit_arrays,
     fair_minimum_counts,
     fair_rerank,
 )
@@ -604,22 +604,33 @@ class _Parts:
 
 
 def _topic_similarity(
-    index: CreatorIndex, rows: IntArray, vectors: npt.NDArray[np.float32]
+    index: CreatorIndex, vectors: npt.NDArray[np.float32]
 ) -> npt.NDArray[np.float32]:
-    out = np.empty((rows.size, vectors.shape[0]), dtype=np.float32)
+    """Cosine similarity of every row's topic vector with each query vector, (n, t).
+
+    Computed over contiguous blocks of the (memory-mapped) matrix: gathering
+    rows first would copy the whole matrix.
+    """
+    n = len(index)
+    out = np.empty((n, vectors.shape[0]), dtype=np.float32)
     queries = np.ascontiguousarray(vectors.T, dtype=np.float32)
-    contiguous = rows.size == len(index) or (rows.size and rows[-1] - rows[0] + 1 == rows.size)
-    for start in range(0, rows.size, _CHUNK):
-        stop = min(start + _CHUNK, rows.size)
-        if contiguous:
-            block = index.topics[int(rows[start]) : int(rows[stop - 1]) + 1]
-        else:
-            block = index.topics[rows[start:stop]]
-        out[start:stop] = np.asarray(block, dtype=np.float32) @ queries
+    for start in range(0, n, _CHUNK):
+        stop = min(start + _CHUNK, n)
+        out[start:stop] = np.asarray(index.topics[start:stop], dtype=np.float32) @ queries
     return out
 
 
-def _components(index: CreatorIndex, rows: IntArray, query: Query) -> _Parts:
+def _all_similarities(index: CreatorIndex, query: Query) -> npt.NDArray[np.float32]:
+    """Similarities with the topics, then the excluded topics: one pass over the matrix."""
+    vectors = query.topic_vectors
+    if query.exclusion_vectors is not None and query.exclusion_vectors.size:
+        vectors = np.vstack([vectors, query.exclusion_vectors])
+    return _topic_similarity(index, vectors)
+
+
+def _components(
+    index: CreatorIndex, rows: IntArray, query: Query, similarities: npt.NDArray[np.float32]
+) -> _Parts:
     n = rows.size
     values: dict[str, FloatArray] = {}
     applicable = dict.fromkeys(COMPONENTS, True)
@@ -664,7 +675,7 @@ def _components(index: CreatorIndex, rows: IntArray, query: Query) -> _Parts:
         values["audience_fit"] = np.full(n, np.nan)
 
     # topic fit
-    sims = _topic_similarity(index, rows, query.topic_vectors).astype(np.float64)
+    sims = similarities[rows, : query.topic_vectors.shape[0]].astype(np.float64)
     has_text = np.any(sims != 0.0, axis=1)
     fit = _scale(sims, *TOPIC_SCALE).mean(axis=1)
     values["topic_fit"] = np.where(has_text, fit, np.nan)
@@ -805,7 +816,8 @@ def rank_creators(
         in_scope &= language_ok
 
     rows = np.flatnonzero(in_scope).astype(np.intp)
-    parts = _components(index, rows, query)
+    similarities = _all_similarities(index, query)
+    parts = _components(index, rows, query, similarities)
     weights = dict(query.weights)
     medians: dict[str, float | None] = {}
     used: dict[str, FloatArray] = {}
@@ -865,7 +877,7 @@ def rank_creators(
             )
         keep &= ~hit
     if query.exclusion_vectors is not None and query.exclusion_vectors.size and best_rows.size:
-        sims = _topic_similarity(index, best_rows, query.exclusion_vectors)
+        sims = similarities[best_rows, query.topic_vectors.shape[0] :]
         worst = sims.argmax(axis=1)
         top = sims.max(axis=1)
         for i in np.flatnonzero(keep & (top >= EXCLUSION_TOPIC_SIMILARITY)):
@@ -949,12 +961,14 @@ def rank_creators(
     k = min(top_n, eligible_count)
     by_score = _top(eligible_scores, np.arange(eligible_count), k)
 
+    codes = _group_codes(eligible_ids, groups)
     fair_result: FairResult | None = None
     chosen = by_score
     protected: npt.NDArray[np.bool_] | None = None
     if fair is not None and k > 0:
-        members = groups.get(fair.attribute, {})
-        protected = np.array([members.get(str(c)) == fair.value for c in eligible_ids], dtype=bool)
+        group_codes, names = codes[fair.attribute]
+        wanted = names.index(fair.value) if fair.value in names else -2
+        protected = group_codes == wanted
         # FA*IR only ever draws from the best k of each group
         pool_idx = np.concatenate(
             [
@@ -971,13 +985,7 @@ def rank_creators(
             eligible_scores[pool_idx].tolist(), protected[pool_idx].tolist(), k, p_used, fair.alpha
         )
         chosen = pool_idx[list(reranking.order)]
-        pool_ids = [str(c) for c in eligible_ids]
-        before = exposure_audit(
-            [str(c) for c in eligible_ids[by_score]],
-            {c: members.get(c) for c in pool_ids},
-            pool=pool_ids,
-            scores=dict(zip(pool_ids, eligible_scores.tolist(), strict=True)),
-        )
+        before = exposure_audit_arrays(group_codes, names, by_score, scores=eligible_scores)
         fair_result = FairResult(fair, reranking, before, int(protected.sum()))
         if reranking.infeasible_positions:
             notes.append(
@@ -988,19 +996,12 @@ def rank_creators(
 
     # exposure audit by every declared attribute
     exposure: dict[str, ExposureAudit] = {}
-    if groups:
-        pool_ids = [str(c) for c in eligible_ids]
-        shortlist_ids = [str(c) for c in eligible_ids[chosen]]
-        score_map = dict(zip(pool_ids, eligible_scores.tolist(), strict=True))
-        for attribute in sorted(groups):
-            members = groups[attribute]
-            exposure[attribute] = exposure_audit(
-                shortlist_ids,
-                {c: members.get(c) for c in pool_ids},
-                pool=pool_ids,
-                scores=score_map,
+    if k > 0:
+        for attribute, (group_codes, names) in sorted(codes.items()):
+            exposure[attribute] = exposure_audit_arrays(
+                group_codes, names, chosen, scores=eligible_scores
             )
-    else:
+    if not groups:
         notes.append(
             "No creator in the pool declared an attribute with consent: "
             "no exposure audit by group is possible."
@@ -1050,6 +1051,26 @@ def rank_creators(
         if eligible_count <= 100_000
         else {},
     )
+
+
+def _group_codes(
+    ids: npt.NDArray[np.object_], groups: Mapping[str, Mapping[str, str]]
+) -> dict[str, tuple[npt.NDArray[np.intp], list[str]]]:
+    """Per attribute: each pool candidate's group as an index into the names (-1: none)."""
+    if not groups:
+        return {}
+    position = {c: i for i, c in enumerate(ids.tolist())}
+    out: dict[str, tuple[npt.NDArray[np.intp], list[str]]] = {}
+    for attribute, members in groups.items():
+        found = [(position[c], v) for c, v in members.items() if c in position]
+        names = sorted({v for _, v in found})
+        number = {v: i for i, v in enumerate(names)}
+        codes = np.full(ids.size, -1, dtype=np.intp)
+        if found:
+            rows, values = zip(*found, strict=True)
+            codes[list(rows)] = [number[v] for v in values]
+        out[attribute] = (codes, names)
+    return out
 
 
 def _top(scores: FloatArray, candidates: IntArray, k: int) -> IntArray:

@@ -30,6 +30,7 @@ from trustreach.ethics.fairness._exposure import (
     GroupExposure,
     attention,
     exposure_audit,
+    exposure_audit_arrays,
 )
 from trustreach.ethics.fairness._fair import (
     FairRanking,
@@ -49,6 +50,7 @@ __all__ = [
     "adjusted_significance",
     "attention",
     "exposure_audit",
+    "exposure_audit_arrays",
     "fair_minimum_counts",
     "fair_rerank",
     "ranking_failure_probability",

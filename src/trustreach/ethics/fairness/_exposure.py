@@ -19,6 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
+
 UNDECLARED = "undeclared"
 FOUR_FIFTHS = 0.8
 
@@ -353,7 +356,6 @@ def exposure_audit(
         median = float(statistics.median(pool_scores.values()))
 
     selected = list(ranked_ids[:k])
-    total_exposure = math.fsum(attention(r) for r in range(1, k + 1))
     names = sorted({g for g in label.values() if g != UNDECLARED})
     if UNDECLARED in label.values():
         names.append(UNDECLARED)
@@ -370,16 +372,44 @@ def exposure_audit(
         selected_count[label[candidate]] += 1
         exposure[label[candidate]] += attention(rank)
 
+    return _summarise(
+        names,
+        pool_count,
+        above if pool_scores is not None else None,
+        selected_count,
+        exposure,
+        pool_size=len(pool),
+        k=k,
+        median=median,
+        min_group_size=min_group_size,
+    )
+
+
+def _summarise(
+    names: list[str],
+    pool_count: dict[str, int],
+    above: dict[str, int] | None,
+    selected_count: dict[str, int],
+    exposure: dict[str, float],
+    *,
+    pool_size: int,
+    k: int,
+    median: float | None,
+    min_group_size: int,
+) -> ExposureAudit:
+    """Rates, ratios and notes from per-group counts (shared by both entry points)."""
+    total_exposure = math.fsum(attention(r) for r in range(1, k + 1))
+    has_scores = above is not None
     selection_rate: dict[str, float | None] = {g: selected_count[g] / pool_count[g] for g in names}
     scoring_rate: dict[str, float | None] = {
-        g: (above[g] / pool_count[g] if pool_scores is not None else None) for g in names
+        g: (above[g] / pool_count[g] if above is not None else None) for g in names
     }
     declared_names = [g for g in names if g != UNDECLARED]
     summarised = [g for g in declared_names if pool_count[g] >= min_group_size]
     small = [g for g in declared_names if pool_count[g] < min_group_size]
     basis = summarised or declared_names
     reference = _reference(selection_rate, basis)
-    scoring_reference = _reference(scoring_rate, basis) if pool_scores is not None else None
+    scoring_reference = _reference(scoring_rate, basis) if has_scores else None
     best = selection_rate[reference] if reference is not None else None
     best_scoring = scoring_rate[scoring_reference] if scoring_reference is not None else None
 
@@ -387,7 +417,7 @@ def exposure_audit(
     for g in names:
         impact = _ratio(selection_rate[g], best)
         scoring_impact = _ratio(scoring_rate[g], best_scoring)
-        share = pool_count[g] / len(pool)
+        share = pool_count[g] / pool_size
         exposure_share = exposure[g] / total_exposure
         rows.append(
             GroupExposure(
@@ -419,34 +449,31 @@ def exposure_audit(
         worst = min(in_summary, key=lambda r: r.impact_ratio or 0.0)
         min_impact, min_group = worst.impact_ratio, worst.group
     scoring_assessable = (
-        pool_scores is not None
-        and len(in_summary) >= 2
-        and best_scoring is not None
-        and best_scoring > 0
+        has_scores and len(in_summary) >= 2 and best_scoring is not None and best_scoring > 0
     )
     if scoring_assessable:
         min_scoring = min(r.scoring_impact_ratio or 0.0 for r in in_summary)
     four_fifths_ok: bool | None = None
-    if assessable and (pool_scores is None or scoring_assessable):
+    if assessable and (not has_scores or scoring_assessable):
         four_fifths_ok = (min_impact or 0.0) >= FOUR_FIFTHS and (
             min_scoring is None or min_scoring >= FOUR_FIFTHS
         )
 
     undeclared_count = pool_count.get(UNDECLARED, 0)
     overall = ExposureOverall(
-        pool_count=len(pool),
+        pool_count=pool_size,
         k=k,
-        selection_rate=k / len(pool),
+        selection_rate=k / pool_size,
         undeclared_count=undeclared_count,
         total_exposure=total_exposure,
         median_score=median,
-        scoring_rate=(sum(above.values()) / len(pool) if pool_scores is not None else None),
+        scoring_rate=(sum(above.values()) / pool_size if above is not None else None),
         reference_group=reference,
         scoring_reference_group=scoring_reference,
     )
 
     notes = [
-        f"Selection rate is the share of each group's candidates in the pool of {len(pool)} "
+        f"Selection rate is the share of each group's candidates in the pool of {pool_size} "
         f"who were placed in the top {k}.",
         "Exposure weights rank r by 1/log2(1 + r), a common model of how attention falls "
         "off down a ranked list; a group's exposure ratio is its share of that attention "
@@ -457,7 +484,7 @@ def exposure_audit(
             f"Impact ratios compare each group's selection rate with that of {reference!r}, "
             "the group selected most often among the groups compared."
         )
-    if pool_scores is not None and median is not None:
+    if has_scores and median is not None:
         notes.append(
             f"Scoring rate (NYC Local Law 144 method) is the share of each group scoring above "
             f"the pool's median score of {median:g}."
@@ -506,4 +533,83 @@ def exposure_audit(
         four_fifths_ok=four_fifths_ok,
         min_group_size=min_group_size,
         notes=tuple(notes),
+    )
+
+
+def exposure_audit_arrays(
+    codes: npt.NDArray[np.integer[Any]],
+    names: Sequence[str],
+    selected: npt.NDArray[np.integer[Any]],
+    *,
+    scores: npt.NDArray[np.floating[Any]] | None = None,
+    min_group_size: int = 5,
+) -> ExposureAudit:
+    """:func:`exposure_audit` for large pools, from arrays (same result, vectorised).
+
+    Parameters
+    ----------
+    codes : integer array, one per candidate in the pool
+        Index into ``names`` of each candidate's declared group, or -1 when the
+        candidate declared none.
+    names : sequence of str
+        The declared groups.
+    selected : integer array
+        Pool positions of the shortlist, best first (unique).
+    scores : float array, optional
+        One finite score per pool candidate (adds the scoring-rate method).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> audit = exposure_audit_arrays(
+    ...     np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1]), ["A", "B"], np.array([0, 1, 5, 2, 3, 6])
+    ... )
+    >>> [(r.group, r.selection_rate, r.impact_ratio) for r in audit.by_group]
+    [('A', 0.8, 1.0), ('B', 0.4, 0.5)]
+    """
+    codes = np.asarray(codes)
+    selected = np.asarray(selected)
+    n = codes.size
+    if n == 0:
+        raise ValueError("pool is empty; it must list every candidate considered")
+    if selected.size == 0:
+        raise ValueError("selected is empty; there is no shortlist to audit")
+    if np.unique(selected).size != selected.size or selected.min() < 0 or selected.max() >= n:
+        raise ValueError("selected must hold unique positions within the pool")
+    if codes.min() < -1 or codes.max() >= len(names):
+        raise ValueError("codes must be -1 (undeclared) or an index into names")
+    if UNDECLARED in names or len(set(names)) != len(names) or not all(names):
+        raise ValueError(f"names must be unique, non-empty and not {UNDECLARED!r}")
+    k = int(selected.size)
+    labels = [*names, UNDECLARED]
+    shifted = np.where(codes < 0, len(names), codes)
+    counts = np.bincount(shifted, minlength=len(labels))
+    chosen = shifted[selected]
+    picked = np.bincount(chosen, minlength=len(labels))
+    gains = 1.0 / np.log2(np.arange(2, k + 2))
+    weights = np.bincount(chosen, weights=gains, minlength=len(labels))
+    above: dict[str, int] | None = None
+    median: float | None = None
+    if scores is not None:
+        scores = np.asarray(scores, dtype=np.float64)
+        if scores.shape != (n,) or not np.isfinite(scores).all():
+            raise ValueError("scores must be one finite number per pool candidate")
+        median = float(np.median(scores))
+        over = np.bincount(shifted[scores > median], minlength=len(labels))
+        above = {}
+    present = [i for i, c in enumerate(counts) if c > 0 and labels[i] != UNDECLARED]
+    order = sorted(present, key=lambda i: labels[i]) + ([len(names)] if counts[-1] else [])
+    keep = [labels[i] for i in order]
+    if above is not None:
+        above = {labels[i]: int(over[i]) for i in order}
+    return _summarise(
+        keep,
+        {labels[i]: int(counts[i]) for i in order},
+        above,
+        {labels[i]: int(picked[i]) for i in order},
+        {labels[i]: float(weights[i]) for i in order},
+        pool_size=n,
+        k=k,
+        median=median,
+        min_group_size=min_group_size,
     )
