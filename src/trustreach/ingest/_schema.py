@@ -159,6 +159,19 @@ class ConsentPurpose(StrEnum):
     marketing = "marketing"
 
 
+class DeclaredAttribute(StrEnum):
+    """Attributes a creator may declare about themselves, with explicit consent.
+
+    Used only to audit rankings for fairness; never a ranking input and never
+    inferred.
+    """
+
+    gender = "gender"
+    ethnicity = "ethnicity"
+    disability = "disability"
+    lgbtq_plus = "lgbtq_plus"
+
+
 AGE_BANDS = ("13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
 GENDERS = ("female", "male", "other", "unknown")
 
@@ -201,6 +214,17 @@ class CreatorAccountRecord(Record):
     following_count: NonNegInt | None = None
     posts_count: NonNegInt | None = None
     verified: bool = False
+    rate_per_post: NonNegFloat | None = Field(
+        default=None,
+        description="the creator's declared fee for one sponsored post on this account",
+    )
+    rate_currency: Currency | None = None
+
+    @model_validator(mode="after")
+    def _rate_with_currency(self) -> CreatorAccountRecord:
+        if (self.rate_per_post is None) != (self.rate_currency is None):
+            raise ValueError("rate_per_post and rate_currency go together: give both or neither")
+        return self
 
 
 def _shares(allowed: tuple[str, ...] | None, name: str) -> Any:
@@ -403,6 +427,23 @@ class ConsentRecord(Record):
     source: Annotated[str, Field(min_length=1, max_length=200)] = "import"
 
 
+class DeclaredAttributeRecord(Record):
+    """An attribute a creator declared about themselves (special-category data).
+
+    ``consent_id`` must name a consent record of the same creator with purpose
+    ``declared_attributes`` and ``granted`` true. Used only for fairness audits
+    of rankings, never to rank; hidden from every read once the creator's latest
+    ``declared_attributes`` consent is a withdrawal. Nothing is ever inferred.
+    """
+
+    declaration_id: Key
+    creator_id: Key
+    attribute: DeclaredAttribute
+    value: Annotated[str, Field(min_length=1, max_length=60)]
+    declared_at: datetime
+    consent_id: Key
+
+
 # Import order: a kind may refer only to kinds before it.
 KINDS: dict[str, type[Record]] = {
     "brands": BrandRecord,
@@ -418,4 +459,5 @@ KINDS: dict[str, type[Record]] = {
     "comments": CommentRecord,
     "tracking_events": TrackingEventRecord,
     "consent_records": ConsentRecord,
+    "declared_attributes": DeclaredAttributeRecord,
 }

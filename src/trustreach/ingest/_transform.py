@@ -44,6 +44,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "creator_accounts": (
         "account_id", "creator_id", "platform", "handle",
         "followers_count", "following_count", "posts_count", "verified",
+        "rate_per_post", "rate_currency",
     ),
     "audience_snapshots": (
         "account_id", "captured_on", "followers_count", "following_count",
@@ -77,6 +78,9 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "consent_records": (
         "consent_id", "creator_id", "purpose", "granted", "recorded_at", "source",
+    ),
+    "declared_attributes": (
+        "declaration_id", "creator_id", "attribute", "value", "declared_at", "consent_id",
     ),
 }  # fmt: skip
 

@@ -29,6 +29,7 @@ from trustreach.ethics.privacy import Pseudonymizer, load_or_create_key
 from trustreach.ingest import FORMATS, KINDS, TransformContext, detect_kind
 from trustreach.services._context import check_workspace, ensure_workspace, open_store, write_anchor
 from trustreach.services._prepare import PreparedSource
+from trustreach.services._rules import ConsentLedger, DealGate
 from trustreach.store import bulk_upsert, count_rows, metadata
 
 Progress = Callable[[str, int], None]
@@ -49,6 +50,7 @@ REFERENCES: dict[str, list[tuple[str, str]]] = {
         ("creator_id", "creators"),
     ],
     "consent_records": [("creator_id", "creators")],
+    "declared_attributes": [("creator_id", "creators"), ("consent_id", "consent_records")],
 }
 # Public names of pseudonymised reference columns, for error messages.
 _FIELD_NAMES = {("follows", "follower_key"): "follower_account_id"}
@@ -161,6 +163,9 @@ class _Importer:
         self.error_count = 0
         self.known: dict[str, set[str]] = {}
         self.wanted: set[str] = set()
+        self.present: set[str] = set()
+        self.consents: ConsentLedger | None = None
+        self.deal_gate: DealGate | None = None
 
     @property
     def failed(self) -> bool:
@@ -206,6 +211,20 @@ class _Importer:
             self.add_errors(bad)
         return ok
 
+    def check_rules(
+        self, kind: str, file: str, rows: list[int], data: Any, ok: list[bool]
+    ) -> list[bool]:
+        """Rules beyond references: consent behind declarations, approval behind deals."""
+        if kind == "consent_records" and self.consents is not None:
+            self.consents.add(data, ok)
+        elif kind == "declared_attributes" and self.consents is not None:
+            errors = self.consents.check(file, rows, data, ok)
+            self.add_errors(errors)
+        elif kind == "deals" and self.deal_gate is not None:
+            errors = self.deal_gate.check(file, rows, data, ok)
+            self.add_errors(errors)
+        return ok
+
     def run_file(
         self, kind: str, path: Path, source: PreparedSource, progress: Progress | None
     ) -> KindReport:
@@ -214,6 +233,12 @@ class _Importer:
         before = count_rows(self.connection, table, self.ctx.workspace)
         for _, target in REFERENCES.get(kind, []):
             self.known_keys(target)  # load before the writer owns the connection
+        if kind in ("consent_records", "declared_attributes") and (
+            "declared_attributes" in self.present
+        ):
+            self.consents = self.consents or ConsentLedger.load(self.connection, self.ctx.workspace)
+        if kind == "deals":
+            self.deal_gate = DealGate.load(self.connection, self.ctx.workspace)
         key_column = table.primary_key.columns.values()[-1].name
         writer = _Writer(self.connection, table)
         try:
@@ -241,7 +266,9 @@ class _Importer:
             data, columns = item.data, item.columns
             report.rows += item.read
             self.add_errors(item.errors)
-            refs = self.check_refs(kind, str(path), item.rows, _column_view(data, columns))
+            view = _column_view(data, columns)
+            refs = self.check_refs(kind, str(path), item.rows, view)
+            refs = self.check_rules(kind, str(path), item.rows, view, refs)
             if kind in self.wanted:
                 keys = (
                     data[key_column].to_list()
@@ -306,6 +333,7 @@ def import_path(
             ensure_workspace(connection, workspace)
             importer = _Importer(connection, ctx, settings)
             present = {kind for kind, _, _ in files}
+            importer.present = present
             importer.wanted = {
                 target
                 for kind in present

@@ -48,7 +48,10 @@ class PersonalData:
     subject_columns : tuple[str, ...]
         Columns that identify the subject, used for access and erasure.
     legal_basis : str
-        The GDPR Art. 6 basis relied on.
+        The GDPR Art. 6 basis relied on (and Art. 9 for special-category data).
+    retention_rule : str | None
+        Retention in plain words when it is an event rather than a period
+        (``retention_days`` is then None), e.g. "until consent is withdrawn".
     """
 
     subject: str
@@ -56,6 +59,7 @@ class PersonalData:
     retention_days: int | None
     subject_columns: tuple[str, ...]
     legal_basis: str
+    retention_rule: str | None = None
 
 
 metadata = MetaData(
@@ -121,6 +125,8 @@ creator_accounts = Table(
     Column("following_count", BigInteger),
     Column("posts_count", BigInteger),
     Column("verified", Boolean, nullable=False),
+    Column("rate_per_post", Float),
+    Column("rate_currency", String(3)),
     ForeignKeyConstraint(
         ["workspace", "creator_id"], ["creators.workspace", "creators.creator_id"]
     ),
@@ -362,6 +368,37 @@ consent_records = Table(
     },
 )
 
+declared_attributes = Table(
+    "declared_attributes",
+    metadata,
+    _ws(),
+    Column("declaration_id", String(200), primary_key=True),
+    Column("creator_id", String(200), nullable=False),
+    Column("attribute", String(20), nullable=False),
+    Column("value", String(60), nullable=False),
+    Column("declared_at", DateTime(timezone=True), nullable=False),
+    Column("consent_id", String(200), nullable=False),
+    ForeignKeyConstraint(
+        ["workspace", "creator_id"], ["creators.workspace", "creators.creator_id"]
+    ),
+    ForeignKeyConstraint(
+        ["workspace", "consent_id"], ["consent_records.workspace", "consent_records.consent_id"]
+    ),
+    Index("ix_declared_attributes_creator", "workspace", "creator_id"),
+    info={
+        "personal_data": PersonalData(
+            subject="creator",
+            purpose="fairness audits of rankings; never used to rank",
+            retention_days=None,
+            subject_columns=("creator_id",),
+            legal_basis="explicit consent (Art. 6(1)(a), Art. 9(2)(a)); special-category "
+            "data declared by the creator, never inferred",
+            retention_rule="until the creator withdraws declared_attributes consent "
+            "(withdrawal hides them at once; `privacy withdraw-consent` deletes them)",
+        )
+    },
+)
+
 creator_audits = Table(
     "creator_audits",
     metadata,
@@ -417,6 +454,86 @@ disputes = Table(
     },
 )
 
+shortlists = Table(
+    "shortlists",
+    metadata,
+    _ws(),
+    Column("shortlist_id", String(64), primary_key=True),
+    Column("brief_id", String(200), nullable=False),
+    Column("campaign_id", String(200)),
+    Column("brief_digest", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("model_versions", JSON, nullable=False),
+    Column("parameters", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Index("ix_shortlists_campaign", "workspace", "campaign_id"),
+)
+
+shortlist_entries = Table(
+    "shortlist_entries",
+    metadata,
+    _ws(),
+    Column("shortlist_id", String(64), primary_key=True),
+    Column("creator_id", String(200), primary_key=True),
+    Column("rank", Integer),
+    Column("score", Float),
+    Column("components", JSON, nullable=False),
+    Column("explanation", Text, nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Column("reason", Text),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    ForeignKeyConstraint(
+        ["workspace", "shortlist_id"], ["shortlists.workspace", "shortlists.shortlist_id"]
+    ),
+    ForeignKeyConstraint(
+        ["workspace", "creator_id"], ["creators.workspace", "creators.creator_id"]
+    ),
+    info={
+        "personal_data": PersonalData(
+            subject="creator",
+            purpose="propose creators for a campaign, with explained scores, for human approval",
+            retention_days=730,
+            subject_columns=("creator_id",),
+            legal_basis="legitimate interests (Art. 6(1)(f)); human review before any contract "
+            "(Art. 22)",
+        )
+    },
+)
+
+shortlist_decisions = Table(
+    "shortlist_decisions",
+    metadata,
+    Column("decision_id", Integer, primary_key=True, autoincrement=True),
+    Column("workspace", String(64), nullable=False),
+    Column("shortlist_id", String(64), nullable=False),
+    Column("creator_id", String(200), nullable=False),
+    Column("decision", String(20), nullable=False),
+    Column("decided_by", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("audit_seq", Integer, nullable=False),
+    ForeignKeyConstraint(
+        ["workspace", "shortlist_id", "creator_id"],
+        [
+            "shortlist_entries.workspace",
+            "shortlist_entries.shortlist_id",
+            "shortlist_entries.creator_id",
+        ],
+    ),
+    Index("ix_shortlist_decisions_entry", "workspace", "shortlist_id", "creator_id"),
+    info={
+        "personal_data": PersonalData(
+            subject="creator",
+            purpose="record the named person's approval or rejection before any deal (append-only)",
+            retention_days=2555,
+            subject_columns=("creator_id",),
+            legal_basis="legitimate interests and accountability (Art. 5(2), Art. 22(3))",
+        )
+    },
+)
+
 audit_log = Table(
     "audit_log",
     metadata,
@@ -446,6 +563,8 @@ class ProcessingEntry:
     def retention(self) -> str:
         """Retention in plain words."""
         days = self.declaration.retention_days
+        if days is None and self.declaration.retention_rule:
+            return self.declaration.retention_rule
         if days is None:
             return "until the subject or the workspace is erased"
         return f"{days} days after last update"

@@ -2,7 +2,8 @@
 
 ``trustreach.synth`` invents a small influencer-marketing world — creators on
 Instagram, TikTok and YouTube, their follower samples, follower histories,
-posts, comments, brands, campaigns, deals, tracking events and consent — and
+posts, comments, brands, campaigns, deals, tracking events, consent, declared
+rates and attributes creators declared with consent — and
 writes it in the interchange format of :mod:`trustreach.ingest._schema`, one
 file per kind, plus a ``ground_truth.json`` that says exactly what was hidden
 in it: which creators received bought-follower bursts, engagement pods, bot
@@ -20,6 +21,11 @@ The same ``seed`` always gives byte-identical files. Encodings: JSONL uses
 native lists and objects; **CSV** joins list fields with ``;`` and writes dict
 fields (audience shares) as JSON object strings; **Parquet** uses native
 lists and writes dict fields as JSON object strings.
+
+The world carries one deliberate, documented bias: creators who declare gender
+``woman`` get follower counts scaled by 0.6 (``exposure_gap`` in the ground
+truth), mirroring exposure gaps industry reports describe, so fairness tooling
+has a known gap to measure and close.
 
 Labels in the ground truth describe injected evidence, not people.
 """

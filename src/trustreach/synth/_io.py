@@ -46,6 +46,8 @@ KIND_FIELDS: dict[str, dict[str, str]] = {
         "following_count": "i",
         "posts_count": "i",
         "verified": "b",
+        "rate_per_post": "f",
+        "rate_currency": "s",
     },
     "audience_snapshots": {
         "account_id": "s",
@@ -131,6 +133,14 @@ KIND_FIELDS: dict[str, dict[str, str]] = {
         "granted": "b",
         "recorded_at": "t",
         "source": "s",
+    },
+    "declared_attributes": {
+        "declaration_id": "s",
+        "creator_id": "s",
+        "attribute": "s",
+        "value": "s",
+        "declared_at": "t",
+        "consent_id": "s",
     },
 }
 LIST_SEPARATOR = ";"

@@ -81,6 +81,8 @@ class Creator:
     habit_hours: tuple[int, int]
     fraud: list[str] = field(default_factory=list)
     accounts: list[Account] = field(default_factory=list)
+    declared: dict[str, str] = field(default_factory=dict)  # declared with consent
+    exposure: float = 1.0  # follower multiplier: the documented exposure gap
 
 
 @dataclass
@@ -257,6 +259,7 @@ def make_accounts(
             followers = main if j == 0 else main * float(rng.lognormal(-0.7, 0.8))
             if followers < 5_000:  # keep every account above 5k, without a visible floor
                 followers = 5_000 * float(rng.uniform(1.0, 1.8))
+            followers *= cr.exposure  # after the floor: same draws, smaller audience
             bursts = (
                 _bursts(days, rng)
                 if "bought_followers" in cr.fraud and (j == 0 or rng.random() < 0.5)

@@ -24,6 +24,9 @@ NOTES = (
     "Best posting hours are UTC hours of posts.posted_at.",
     "true_fake_share is the share in the whole audience as constructed; sampled_fake_share is "
     "the share in the written follower sample.",
+    "exposure_gap: follower counts of creators who declared gender 'woman' are scaled on "
+    "purpose, mirroring gaps that industry pay-gap reports describe, so fairness tooling "
+    "has a known gap to measure; declared attributes are never ranking inputs.",
 )
 
 

@@ -24,6 +24,12 @@ from trustreach.synth._commerce import (
     tracking_events,
 )
 from trustreach.synth._content import CommentMaker, make_posts
+from trustreach.synth._declared import (
+    declaration_records,
+    declare_attributes,
+    declared_rates,
+    exposure_gap_truth,
+)
 from trustreach.synth._followers import FollowerWriter, check_format, follower_frame
 from trustreach.synth._followers import sample_feature_columns as _features
 from trustreach.synth._fraud import inject_engagement, make_pods
@@ -53,6 +59,7 @@ KIND_ORDER = (
     "comments",
     "tracking_events",
     "consent_records",
+    "declared_attributes",
 )
 Progress = Callable[[str, int, int], None]
 
@@ -130,6 +137,7 @@ def generate_world(
     start = END_DATE - timedelta(days=days - 1)
     crs = make_creators(creators, rng)
     assign_fraud(crs, rng)
+    declare_attributes(crs, seed)  # child generator; sets the documented exposure gap
     accounts = make_accounts(crs, days, start, rng)
     pool = FollowerPool()
     for i, acc in enumerate(accounts):
@@ -176,6 +184,10 @@ def generate_world(
     post_rows = {p.row["post_id"]: p.row for p in posts}
     events = tracking_events(post_rows, sponsored, crs, deals, campaigns, days, start, rng)
     consents, withdrawn = consent_records(crs, days, start, rng)
+    declarations, _, declared_truth = declaration_records(
+        crs, consents, withdrawn, days, start, seed
+    )
+    rates = declared_rates(accounts, crs, seed)
     snapshots, minors = audience_rows(crs, days, start, rng)
 
     # ---- records
@@ -216,6 +228,8 @@ def generate_world(
                 "following_count": a.following,
                 "posts_count": a.posts_before + posts_per_account.get(a.index, 0),
                 "verified": a.verified,
+                "rate_per_post": rates.get(a.account_id, (None, None))[0],
+                "rate_currency": rates.get(a.account_id, (None, None))[1],
             }
             for a in accounts
         ],
@@ -228,6 +242,7 @@ def generate_world(
         "comments": [{k: v for k, v in c.items() if not k.startswith("_")} for c in comments],
         "tracking_events": events,
         "consent_records": consents,
+        "declared_attributes": declarations,
     }
 
     truth = build_ground_truth(
@@ -254,6 +269,9 @@ def generate_world(
         withdrawn=withdrawn,
         start=start,
     )
+
+    truth["exposure_gap"] = exposure_gap_truth(crs)
+    truth["declared_attributes"] = declared_truth
 
     # ---- write
     out_dir = Path(out_dir)
