@@ -14,7 +14,7 @@ know.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -125,6 +125,7 @@ class CreatorIndex:
     rate: Float64Array
     rate_currency: ObjectArray
     meta: dict[str, Any] = field(default_factory=dict)
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         n = len(self.creator_id)
@@ -151,10 +152,41 @@ class CreatorIndex:
 
     def segments(self) -> npt.NDArray[np.intp]:
         """Start row of each creator's run of rows (rows are sorted by creator)."""
-        if len(self) == 0:
-            return np.zeros(0, dtype=np.intp)
-        change = np.flatnonzero(self.creator_id[1:] != self.creator_id[:-1]) + 1
-        return np.concatenate([[0], change]).astype(np.intp)
+        return self.segment_ids()[0]
+
+    def segment_ids(self) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """Start row of each creator's run, and each row's creator number (computed once)."""
+        if "segments" not in self._derived:
+            n = len(self)
+            seg = np.zeros(n, dtype=np.intp)
+            if n:
+                change = self.creator_id[1:] != self.creator_id[:-1]
+                seg[1:] = np.cumsum(change)
+                starts = np.concatenate([[0], np.flatnonzero(change) + 1]).astype(np.intp)
+            else:
+                starts = np.zeros(0, dtype=np.intp)
+            self._derived["segments"] = (starts, seg)
+        result: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] = self._derived["segments"]
+        return result
+
+    def codes(self, column: str) -> tuple[npt.NDArray[np.intp], list[str]]:
+        """A text column as integer codes and their labels (computed once), for fast filters."""
+        key = f"codes:{column}"
+        if key not in self._derived:
+            labels, codes = np.unique(getattr(self, column).astype(str), return_inverse=True)
+            self._derived[key] = (codes.astype(np.intp), [str(v) for v in labels])
+        result: tuple[npt.NDArray[np.intp], list[str]] = self._derived[key]
+        return result
+
+    def where_in(self, column: str, values: Iterable[str]) -> npt.NDArray[np.bool_]:
+        """Rows whose ``column`` is one of ``values``."""
+        codes, labels = self.codes(column)
+        wanted = np.zeros(len(labels) + 1, dtype=bool)
+        for value in values:
+            if value in labels:
+                wanted[labels.index(value)] = True
+        mask: npt.NDArray[np.bool_] = wanted[codes]
+        return mask
 
     def rows_of(self, creator_id: str) -> npt.NDArray[np.intp]:
         """Row numbers of one creator's accounts (empty when not indexed)."""

@@ -559,11 +559,16 @@ def _log10(values: FloatArray) -> FloatArray:
 
 
 def _share_in(matrix: FloatArray, columns: Sequence[int], *, normalise: bool) -> FloatArray:
-    reported = ~np.isnan(matrix).all(axis=1) if matrix.shape[1] else np.zeros(len(matrix), bool)
-    chosen = np.where(reported, matrix[:, list(columns)].sum(axis=1), np.nan)
+    """Share of each row in ``columns`` (NaN for unreported rows, which are all-NaN)."""
+    if not matrix.shape[1]:
+        return np.full(len(matrix), np.nan)
+    if columns:
+        chosen = matrix[:, list(columns)].sum(axis=1, dtype=np.float64)
+    else:
+        chosen = np.where(np.isnan(matrix[:, 0]), np.nan, 0.0)
     if not normalise:
         return chosen
-    total = matrix.sum(axis=1)
+    total = matrix.sum(axis=1, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(total > 0, chosen / total, np.nan)
 
@@ -636,9 +641,14 @@ def _components(
     applicable = dict.fromkeys(COMPONENTS, True)
 
     # audience fit
-    age = np.asarray(index.age[rows], dtype=np.float64)
-    gender = np.asarray(index.gender[rows], dtype=np.float64)
-    country = np.asarray(index.country[rows], dtype=np.float64)
+    everyone = rows.size == len(index)
+
+    def take(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return values if everyone else values[rows]  # a view when nothing is filtered
+
+    age = take(index.age)
+    gender = take(index.gender)
+    country = take(index.country)
     dims: dict[str, FloatArray] = {}
     if query.kind == "like":
         dims["age"] = _tvd_similarity(age, query.reference_age, normalise=True)
@@ -661,10 +671,7 @@ def _components(
             )
         if query.country_target:
             cols = [index.countries.index(c) for c in query.country_target if c in index.countries]
-            if not country.shape[1]:
-                dims["country"] = np.full(n, np.nan)
-            else:  # nobody reports a targeted country: 0 where countries are reported
-                dims["country"] = _share_in(country, cols, normalise=False)
+            dims["country"] = _share_in(country, cols, normalise=False)
     if dims:
         stack = np.vstack(list(dims.values()))
         with warnings.catch_warnings():
@@ -675,7 +682,7 @@ def _components(
         values["audience_fit"] = np.full(n, np.nan)
 
     # topic fit
-    sims = similarities[rows, : query.topic_vectors.shape[0]].astype(np.float64)
+    sims = take(similarities)[:, : query.topic_vectors.shape[0]].astype(np.float64)
     has_text = np.any(sims != 0.0, axis=1)
     fit = _scale(sims, *TOPIC_SCALE).mean(axis=1)
     values["topic_fit"] = np.where(has_text, fit, np.nan)
@@ -683,8 +690,8 @@ def _components(
     topic_cosine = np.where(has_text, sims.max(axis=1) if sims.shape[1] else np.nan, np.nan)
 
     # authentic reach
-    followers = index.followers[rows]
-    fake = index.fake_share[rows]
+    followers = take(index.followers)
+    fake = take(index.fake_share)
     audited = np.isfinite(fake)
     fake_used = fake.copy()
     if audited.any():
@@ -693,7 +700,7 @@ def _components(
         fake_used[:] = 0.0
     authentic = followers * (1.0 - fake_used)
     reach_part = _scale(_log10(authentic), *REACH_SCALE)
-    quality = index.quality[rows] / 100.0
+    quality = take(index.quality) / 100.0
     has_quality = np.isfinite(quality)
     quality_used = quality.copy()
     if has_quality.any():
@@ -705,13 +712,14 @@ def _components(
     # predicted performance and cost
     awareness = query.objective is Objective.awareness
     if awareness:
-        perf_metric, perf = "reach", index.reach[rows]
+        perf_metric, perf = "reach", take(index.reach)
         values["performance"] = _scale(_log10(perf), *VIEWS_SCALE)
     else:
-        perf_metric, perf = "engagements", index.engagements[rows]
+        perf_metric, perf = "engagements", take(index.engagements)
         values["performance"] = _scale(_log10(perf), *ENGAGEMENTS_SCALE)
-    rate = index.rate[rows]
-    same_currency = index.rate_currency[rows] == (query.currency or "")
+    rate = take(index.rate)
+    same_currency = index.where_in("rate_currency", [query.currency or ""])
+    same_currency = take(same_currency)
     rate = np.where(same_currency, rate, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         if awareness:
@@ -742,15 +750,6 @@ def _components(
 
 
 # --------------------------------------------------------------------------- ranking
-
-
-def _segment_ids(index: CreatorIndex) -> tuple[IntArray, IntArray]:
-    starts = index.segments()
-    seg = np.zeros(len(index), dtype=np.intp)
-    if starts.size > 1:
-        seg[starts[1:]] = 1
-        seg = np.cumsum(seg)
-    return starts, seg
 
 
 def rank_creators(
@@ -794,19 +793,19 @@ def rank_creators(
     if fair is not None and fair.attribute not in groups:
         groups = {**groups, fair.attribute: {}}
     notes: list[str] = []
-    starts, seg = _segment_ids(index)
+    starts, seg = index.segment_ids()
 
     # scope: platform and content language (counted per creator, not listed)
     out_of_scope: dict[str, int] = {}
     in_scope = np.ones(len(index), dtype=bool)
     if query.platforms:
-        platform_ok = np.isin(index.platform, np.array(sorted(query.platforms), dtype=object))
+        platform_ok = index.where_in("platform", query.platforms)
         if len(index):
             missing = ~np.logical_or.reduceat(platform_ok, starts)
             out_of_scope["no account on the brief's platforms"] = int(missing.sum())
         in_scope &= platform_ok
     if query.language:
-        language_ok = (index.language == query.language) | (index.language == "")
+        language_ok = index.where_in("language", (query.language, ""))
         if len(index):
             creator_ok = np.logical_or.reduceat(in_scope & language_ok, starts)
             had_scope = np.logical_or.reduceat(in_scope, starts)
