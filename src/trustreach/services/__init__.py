@@ -18,9 +18,30 @@ from trustreach.services._disputes import (
     resolve_dispute,
 )
 from trustreach.services._import import ImportReport, KindReport, import_files, import_path
-from trustreach.services._privacy import ErasureReport, erase_third_party, record_of_processing
+from trustreach.services._privacy import (
+    ConsentWithdrawal,
+    ErasureReport,
+    declared_attributes,
+    erase_third_party,
+    record_of_processing,
+    withdraw_consent,
+)
 from trustreach.services._schema import schema_documents, write_schemas
 from trustreach.services._scoring import ScoreReport, score_accounts_dask, score_accounts_file
+from trustreach.services._shortlist import (
+    ApprovalRequired,
+    Deal,
+    Decision,
+    ProposedEntry,
+    Shortlist,
+    ShortlistEntry,
+    add_override,
+    create_deal,
+    decide,
+    get_shortlist,
+    list_shortlists,
+    propose_shortlist,
+)
 from trustreach.services._summary import (
     CampaignLine,
     CreatorLine,
@@ -30,25 +51,39 @@ from trustreach.services._summary import (
 from trustreach.services._synth import synthesize_world
 
 __all__ = [
+    "ApprovalRequired",
     "CampaignLine",
+    "ConsentWithdrawal",
     "CreatorLine",
+    "Deal",
+    "Decision",
     "Dispute",
     "ErasureReport",
     "ImportReport",
     "KindReport",
+    "ProposedEntry",
     "ScoreReport",
+    "Shortlist",
+    "ShortlistEntry",
     "WorkspaceSummary",
+    "add_override",
     "audit_creator",
     "audit_workspace",
     "check_workspace",
+    "create_deal",
+    "decide",
+    "declared_attributes",
     "erase_third_party",
     "file_dispute",
+    "get_shortlist",
     "import_files",
     "import_path",
     "latest_audit_evidence",
     "list_audit",
     "list_disputes",
+    "list_shortlists",
     "open_store",
+    "propose_shortlist",
     "record_of_processing",
     "resolve_dispute",
     "schema_documents",
@@ -58,5 +93,6 @@ __all__ = [
     "synthesize_world",
     "train_authenticity_model",
     "verify_audit_log",
+    "withdraw_consent",
     "write_schemas",
 ]
