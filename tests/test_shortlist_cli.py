@@ -1,0 +1,87 @@
+"""The shortlist, deal and consent commands, run as a user would (``python -m trustreach``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests._world import write_world
+from tests.test_shortlist import WS, _declare, _propose
+
+from trustreach.core import Settings
+from trustreach.services import declared_attributes, import_path
+
+
+def _cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "trustreach", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", "TRUSTREACH_DATA_DIR": str(data)},
+        check=False,
+    )
+
+
+def test_cli_approval_flow(tmp_path: Path, sqlite_settings: Settings) -> None:
+    data = sqlite_settings.data_dir
+    import_path(write_world(tmp_path / "world"), workspace=WS, settings=sqlite_settings)
+    _declare(tmp_path, sqlite_settings)
+    sid = _propose(sqlite_settings, "c1")
+    ws = ("-w", WS)
+
+    shown = _cli(data, "shortlist", "show", sid, "--format", "json", *ws)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["entries"][0]["status"] == "pending"
+    listed = _cli(data, "shortlist", "list", *ws)
+    assert listed.returncode == 0 and sid in listed.stdout
+
+    deal = (
+        "deal",
+        "create",
+        sid,
+        "c1",
+        "--deal-id",
+        "d9",
+        "--compensation",
+        "fee",
+        "--amount",
+        "500",
+        *ws,
+    )
+    refused = _cli(data, *deal)
+    assert refused.returncode == 2 and "pending" in refused.stderr and sid in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert (
+        _cli(
+            data, "shortlist", "reject", sid, "c1", "--by", "Ben", "--reason", "no", *ws
+        ).returncode
+        == 0
+    )
+    refused = _cli(data, *deal)
+    assert refused.returncode == 2 and "rejected" in refused.stderr
+    off_list = _cli(
+        data, "deal", "create", sid, "c2", "--deal-id", "d8", "--compensation", "gift", *ws
+    )
+    assert off_list.returncode == 2 and "not on the shortlist" in off_list.stderr
+    added = _cli(data, "shortlist", "add", sid, "c2", "--by", "Ana", "--reason", "asked for", *ws)
+    assert added.returncode == 0 and "override" in added.stdout
+    no_reason = _cli(data, "shortlist", "approve", sid, "c1", "--by", "Ben", "--reason", " ", *ws)
+    assert no_reason.returncode == 2 and "reason must not be empty" in no_reason.stderr
+    approved = _cli(data, "shortlist", "approve", sid, "c1", "--by", "Ben", "--reason", "fits", *ws)
+    assert approved.returncode == 0, approved.stderr
+    made = _cli(data, *deal)
+    assert made.returncode == 0 and "Deal d9 created" in made.stdout
+    assert "already exists" in _cli(data, *deal).stdout
+
+    withdrawn = _cli(
+        data, "privacy", "withdraw-consent", "c1", "--purpose", "declared_attributes", *ws
+    )
+    assert withdrawn.returncode == 0 and "2 declared attribute(s) deleted" in withdrawn.stdout
+    assert declared_attributes(workspace=WS, settings=sqlite_settings) == {"c2": {"gender": "man"}}
+    register = _cli(data, "privacy", "register")
+    for table in ("declared_attributes", "shortlist_entries", "shortlist_decisions"):
+        assert table in register.stdout
+    assert _cli(data, "audit", "verify").returncode == 0
