@@ -319,3 +319,19 @@ def test_withdraw_consent_checks_purpose_and_creator(world: Settings) -> None:
         withdraw_consent("c1", purpose="spam", workspace=WS, settings=world)
     with pytest.raises(NotFoundError, match="creator 'zz' not found"):
         withdraw_consent("zz", purpose="profiling", workspace=WS, settings=world)
+
+
+def test_proposal_stores_json_safe_values(world: Settings) -> None:
+    s = propose_shortlist(
+        brief_id="like:c2",
+        campaign_id=None,
+        brief_digest=DIGEST,
+        entries=[ProposedEntry("c1", 1, float("nan"), {"cost": {"used": float("inf")}}, "why")],
+        model_versions=VERSIONS,
+        parameters={"fair": ("gender", "woman"), "top_n": 5},
+        workspace=WS,
+        settings=world,
+    )
+    [entry] = s.entries
+    assert entry.score is None and entry.components == {"cost": {"used": None}}
+    assert s.parameters == {"fair": ["gender", "woman"], "top_n": 5}

@@ -13,6 +13,7 @@ rule. Every step is written to the audit log.
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -159,6 +160,30 @@ def _person(value: str, name: str) -> str:
     if len(value) > 200:
         raise ConfigurationError(f"{name} is {len(value)} characters; at most 200 allowed")
     return value
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe copy: mappings and sequences as dicts and lists, NaN and infinities as
+    None (PostgreSQL's JSON refuses them), NumPy scalars as Python numbers, the rest as text.
+
+    >>> _plain({"a": (1, float("nan")), 2: {"b": None}})
+    {'a': [1, None], '2': {'b': None}}
+    """
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    item = getattr(value, "item", None)
+    if callable(item):
+        try:
+            return _plain(item())
+        except (TypeError, ValueError):
+            pass
+    return str(value)
 
 
 def _new_id(now: datetime) -> str:
@@ -336,8 +361,8 @@ def propose_shortlist(
                     brief_digest=brief_digest,
                     created_at=now,
                     created_by=created_by,
-                    model_versions=dict(model_versions),
-                    parameters=dict(parameters),
+                    model_versions=_plain(model_versions),
+                    parameters=_plain(parameters),
                     status="proposed",
                 )
             )
@@ -350,8 +375,8 @@ def propose_shortlist(
                             "shortlist_id": shortlist_id,
                             "creator_id": e.creator_id,
                             "rank": e.rank,
-                            "score": float(e.score),
-                            "components": e.components,
+                            "score": _plain(float(e.score)),
+                            "components": _plain(e.components),
                             "explanation": e.explanation,
                             "source": "ranked",
                             "added_by": created_by,
