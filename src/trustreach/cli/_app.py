@@ -231,10 +231,14 @@ def demo(
         "demo-world"
     ),
     seed: Annotated[int, typer.Option(help="Random seed of the demo world.")] = 7,
+    briefs: Annotated[
+        Path, typer.Option(help="Folder of example briefs to run against the demo world.")
+    ] = Path("examples/briefs"),
     workspace: Workspace = "demo",
 ) -> None:
-    """Generate the demo world, import it, summarise it and audit every creator's audience."""
-    synth(out=out, seed=seed, creators=30, followers_per_creator=2000, days=180, fmt="jsonl")
+    """Generate the demo world, import it, summarise it, audit every creator's audience,
+    and run the example briefs (shortlist reports, a restricted category, a refusal)."""
+    synth(out=out, seed=seed, creators=80, followers_per_creator=2000, days=180, fmt="jsonl")
     import_(path=out, workspace=workspace)
     summary(workspace=workspace)
     reports = out / "reports"
@@ -247,8 +251,47 @@ def demo(
         )
     _print_audit_table(audits)
     console.print(f"HTML audit reports: {reports}/<creator_id>.html")
+    _demo_discovery(briefs, reports, workspace)
     head = services.verify_audit_log()
     console.print(f"Audit log verified: {head.seq if head else 0} records, chain intact.")
+
+
+DEMO_BRIEFS = (
+    ("skincare_awareness.yaml", None),
+    ("skincare_awareness.yaml", "gender=woman:auto:0.1"),
+    ("craft_beer.yaml", None),
+    ("sports_betting_uk.yaml", None),
+    ("credit_card_age_targeted.yaml", None),
+)
+
+
+def _demo_discovery(briefs: Path, reports: Path, workspace: str) -> None:
+    from trustreach.discovery import TargetingRefused, load_brief, render_shortlist_html
+
+    if not briefs.is_dir():
+        console.print(f"No example briefs at {briefs}: discovery part of the demo skipped.")
+        return
+    for name, fair in DEMO_BRIEFS:
+        brief = load_brief(briefs / name)
+        try:
+            result = services.discover(
+                brief, top_n=10, fair=fair, workspace=workspace, created_by="demo"
+            )
+        except TargetingRefused as exc:
+            console.print(f"[bold]{name}[/bold] refused, as it should be: {exc}")
+            continue
+        ranking = result.ranking
+        suffix = "-fair" if fair else ""
+        target = reports / f"shortlist-{brief.brief_id}{suffix}.html"
+        target.write_text(
+            render_shortlist_html(ranking, shortlist_id=result.shortlist_id), encoding="utf-8"
+        )
+        top = ", ".join(r.display_name for r in ranking.shortlist[:3])
+        console.print(
+            f"[bold]{name}[/bold]{' with ' + fair if fair else ''}: {ranking.eligible} eligible, "
+            f"{len(ranking.excluded)} excluded by a rule, {len(ranking.review)} held for review; "
+            f"top: {top}. Proposal {result.shortlist_id} awaits approval. Report: {target}"
+        )
 
 
 def _print_audit_table(audits: list[CreatorAudit]) -> None:

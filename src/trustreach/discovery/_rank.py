@@ -562,6 +562,7 @@ def _share_in(matrix: FloatArray, columns: Sequence[int], *, normalise: bool) ->
     """Share of each row in ``columns`` (NaN for unreported rows, which are all-NaN)."""
     if not matrix.shape[1]:
         return np.full(len(matrix), np.nan)
+    chosen: FloatArray
     if columns:
         chosen = matrix[:, list(columns)].sum(axis=1, dtype=np.float64)
     else:
@@ -926,18 +927,13 @@ def rank_creators(
                 )
             )
         if any(isinstance(r, AudienceRule) for r in applicable):
-            candidates = np.flatnonzero(keep)
-            audiences = [_audience(index, int(best_rows[i])) for i in candidates]
-            unscoped = brief.model_copy(
-                update={"exclusions": brief.exclusions.model_copy(update={"creator_ids": []})}
+            found_excluded, found_review = _screen_accounts(
+                index, brief, rules, in_scope, seg, best_rows[keep]
             )
-            screening = screen_creators(unscoped, audiences, rules=rules)
-            excluded += screening.excluded
-            review += screening.review
-            set_aside = set(screening.excluded_ids) | set(screening.review_ids)
-            for i in candidates:
-                if creator_ids[i] in set_aside:
-                    keep[i] = False
+            excluded += found_excluded
+            review += found_review
+            set_aside = {f.creator_id for f in (*found_excluded, *found_review)}
+            keep &= ~np.isin(creator_ids, np.array(sorted(set_aside), dtype=object))
     if query.exclusion_vectors is not None:
         applied.append(
             AppliedRule(
@@ -1101,6 +1097,48 @@ def _best_per_segment(score: FloatArray, seg: IntArray, starts: IntArray) -> Int
     return candidates[first].astype(np.intp)
 
 
+def _screen_accounts(
+    index: CreatorIndex,
+    brief: Brief,
+    rules: Sequence[Rule],
+    in_scope: npt.NDArray[np.bool_],
+    seg: IntArray,
+    chosen_rows: IntArray,
+) -> tuple[list[Finding], list[Finding]]:
+    """Apply the category's audience rules to every in-scope account of each creator.
+
+    A creator is one person with one audience reputation, so the strictest
+    account decides: excluded if any account is excluded, else held for review
+    if any account is. Each finding names the account it comes from.
+    """
+    wanted = np.zeros(int(seg[-1]) + 1 if seg.size else 0, dtype=bool)
+    wanted[seg[chosen_rows]] = True
+    rows = np.flatnonzero(in_scope & wanted[seg])
+    audiences = [_audience(index, int(r)) for r in rows]
+    unscoped = brief.model_copy(
+        update={"exclusions": brief.exclusions.model_copy(update={"creator_ids": []})}
+    )
+    screening = screen_creators(unscoped, audiences, rules=rules)
+    creator_of = {str(index.account_id[r]): str(index.creator_id[r]) for r in rows}
+    platform_of = {str(index.account_id[r]): str(index.platform[r]) for r in rows}
+
+    def per_creator(findings: Sequence[Finding]) -> list[Finding]:
+        return [
+            Finding(
+                creator_of[f.creator_id],
+                f.rule_id,
+                f"On the {platform_of[f.creator_id]} account {f.creator_id}: {f.reason}",
+                {**f.numbers},
+            )
+            for f in findings
+        ]
+
+    excluded = per_creator(screening.excluded)
+    out = {f.creator_id for f in excluded}
+    review = [f for f in per_creator(screening.review) if f.creator_id not in out]
+    return excluded, review
+
+
 def _audience(index: CreatorIndex, row: int) -> CreatorAudience:
     age = index.age[row]
     shares = (
@@ -1116,7 +1154,7 @@ def _audience(index: CreatorIndex, row: int) -> CreatorAudience:
     )
     followers = index.followers[row]
     return CreatorAudience(
-        str(index.creator_id[row]),
+        str(index.account_id[row]),
         followers=int(followers) if np.isfinite(followers) else None,
         age_bands=shares,
         country_shares=countries,

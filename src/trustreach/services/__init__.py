@@ -10,6 +10,13 @@ from trustreach.services._authenticity import (
     train_authenticity_model,
 )
 from trustreach.services._context import check_workspace, open_store
+from trustreach.services._discovery import (
+    Discovery,
+    IndexSummary,
+    build_discovery_index,
+    discover,
+    load_discovery_index,
+)
 from trustreach.services._disputes import (
     Dispute,
     file_dispute,
@@ -57,9 +64,11 @@ __all__ = [
     "CreatorLine",
     "Deal",
     "Decision",
+    "Discovery",
     "Dispute",
     "ErasureReport",
     "ImportReport",
+    "IndexSummary",
     "KindReport",
     "ProposedEntry",
     "ScoreReport",
@@ -69,10 +78,12 @@ __all__ = [
     "add_override",
     "audit_creator",
     "audit_workspace",
+    "build_discovery_index",
     "check_workspace",
     "create_deal",
     "decide",
     "declared_attributes",
+    "discover",
     "erase_third_party",
     "file_dispute",
     "get_shortlist",
@@ -82,6 +93,7 @@ __all__ = [
     "list_audit",
     "list_disputes",
     "list_shortlists",
+    "load_discovery_index",
     "open_store",
     "propose_shortlist",
     "record_of_processing",
