@@ -102,18 +102,19 @@ def _fit_chart(rows: tuple[RankedCreator, ...], *, width: int = 900) -> str:
     return "".join(parts)
 
 
-def _impact_chart(audit: ExposureAudit, *, width: int = 600) -> str:
+def _impact_chart(audit: ExposureAudit, *, width: int = 900) -> str:
     groups = [g for g in audit.by_group if g.declared and g.impact_ratio is not None]
     if not groups:
         return ""
-    bar, gap, label_w = 16, 6, 160
+    bar, gap, label_w, label_room = 16, 6, 160, 170
     height = len(groups) * (bar + gap) + 34
-    span = width - label_w - 60
+    top = min(max(1.0, *(g.impact_ratio or 0.0 for g in groups)), 3.0)
+    span = (width - label_w - label_room) / top
     line = label_w + FOUR_FIFTHS * span
     parts = [_svg(width, height, "impact ratio by group")]
     for i, g in enumerate(groups):
         y = 10 + i * (bar + gap)
-        ratio = min(g.impact_ratio or 0.0, 1.0)
+        ratio = min(g.impact_ratio or 0.0, top)
         colour = "#a33b00" if g.below_four_fifths and not g.small_group else "#4c78a8"
         opacity = ' fill-opacity="0.4"' if g.small_group else ""
         label = f"{g.impact_ratio:.2f}" + (" (small group)" if g.small_group else "")
@@ -157,7 +158,7 @@ def _audit_table(audit: ExposureAudit) -> str:
         flags = []
         if g.small_group:
             flags.append(f"small group (< {audit.min_group_size}): reported, not interpreted")
-        if g.below_four_fifths and not g.small_group:
+        if g.below_four_fifths and g.declared and not g.small_group:
             flags.append('<span class="flag">below four-fifths</span>')
         if not g.declared:
             flags.append("did not declare; never inferred")
