@@ -150,6 +150,10 @@ def test_propose_decide_override_round_trip(world: Settings) -> None:
     assert details["entries"] == [{"creator_id": "c1", "rank": 1}]
     assert details["brief_id"] == "br1" and details["model_versions"] == VERSIONS
     assert proposal.input_digest == DIGEST
+    decisions = [
+        e for e in list_audit(workspace=WS, settings=world) if e.action == "shortlist_approved"
+    ]
+    assert decisions and all(e.details_dict()["model_versions"] == VERSIONS for e in decisions)
     assert {d.audit_seq for d in s.decisions} <= {
         e.seq for e in list_audit(workspace=WS, settings=world)
     }

@@ -488,7 +488,7 @@ def decide(
     engine = open_store(settings)
     try:
         with engine.begin() as connection:
-            _load(connection, workspace, shortlist_id)  # NotFoundError names the shortlist
+            proposal = _load(connection, workspace, shortlist_id)  # NotFoundError names it
             _require_entry(connection, workspace, shortlist_id, creator_id)
             now = datetime.now(UTC)
             entry = append_audit(
@@ -497,7 +497,12 @@ def decide(
                 action=f"shortlist_{decision}",
                 workspace=workspace,
                 subject=f"creator:{creator_id}",
-                details={"shortlist_id": shortlist_id, "decision": decision, "reason": reason},
+                details={
+                    "shortlist_id": shortlist_id,
+                    "decision": decision,
+                    "reason": reason,
+                    "model_versions": proposal.model_versions,
+                },
                 now=now,
             )
             connection.execute(
