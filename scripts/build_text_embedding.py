@@ -5,7 +5,10 @@ The recipe is model2vec's static distillation:
 1. every WordPiece token of the teacher's vocabulary (except ``[unused*]`` and
    the special tokens) is run through the teacher as ``[CLS] token [SEP]`` and
    the output is mean-pooled over the three positions;
-2. the 384-dimensional token vectors are reduced by PCA (``--dim``, default 128);
+2. the 384-dimensional token vectors are reduced by PCA (``--dim``, default 128),
+   leaving out the ``--drop-top`` (default 2) leading components: they mostly
+   encode token frequency and position, not meaning ("all-but-the-top", Mu &
+   Viswanath 2018; a departure from model2vec that the model card measures);
 3. each vector is scaled by a SIF weight ``a / (a + p(rank))`` where ``p`` is a
    Zipf probability from the token's rank in the vocabulary (``a = 1e-4``), so
    frequent sub-words count less in a mean.
@@ -330,11 +333,14 @@ def sif_weights(ranks: np.ndarray, vocab_size: int) -> np.ndarray:
     return weights
 
 
-def build(source: Path, *, dim: int, seed: int) -> tuple[np.ndarray, dict[str, object]]:
+def build(
+    source: Path, *, dim: int, drop_top: int, seed: int
+) -> tuple[np.ndarray, dict[str, object]]:
     model, _, vocab = load_teacher(source)
     ids = kept_token_ids(vocab)
     raw = token_vectors(model, vocab, ids)
-    reduced, explained = pca(raw, dim)
+    reduced, explained = pca(raw, dim + drop_top)
+    reduced, explained = reduced[:, drop_top:], explained[drop_top:]
     vectors = (reduced * sif_weights(ids, len(vocab))[:, None]).astype(np.float16)
     licence = read_teacher_file(source, "README.md").decode("utf-8")
     meta: dict[str, object] = {
@@ -346,6 +352,7 @@ def build(source: Path, *, dim: int, seed: int) -> tuple[np.ndarray, dict[str, o
         ).hexdigest(),
         "method": "model2vec static distillation: mean-pooled [CLS] token [SEP], PCA, SIF",
         "dim": dim,
+        "pca_dropped_leading_components": drop_top,
         "dtype": "float16",
         "pca_explained_variance": round(float(explained.sum()), 6),
         "sif_coefficient": SIF_COEFFICIENT,
@@ -435,6 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--teacher-wheel", type=Path, required=True, help="wheel or folder")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dim", type=int, default=128)
+    parser.add_argument("--drop-top", type=int, default=2, help="leading PCA axes left out")
     parser.add_argument("--out", type=Path, default=Path("src/trustreach/nlp/models"))
     parser.add_argument(
         "--verify", action="store_true", help="compare the NumPy teacher with transformers"
@@ -443,7 +451,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verify:
         verify(args.teacher_wheel)
         return 0
-    vectors, meta = build(args.teacher_wheel, dim=args.dim, seed=args.seed)
+    vectors, meta = build(args.teacher_wheel, dim=args.dim, drop_top=args.drop_top, seed=args.seed)
     digests = write_artefact(args.out, vectors, meta)
     size = sum((args.out / name).stat().st_size for name in digests)
     print(f"tokens={vectors.shape[0]} dim={vectors.shape[1]} bytes={size}")
