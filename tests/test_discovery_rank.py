@@ -419,3 +419,15 @@ def test_synthetic_index_ranks_at_scale_consistently() -> None:
         )
         <= scores[-1] + 1e-9
     )
+
+
+def test_declarations_of_creators_outside_the_pool_are_ignored(embedder: TextEmbedder) -> None:
+    index, groups = _pool(embedder, 12)
+    members = dict(groups["gender"])
+    members["zz-not-indexed"] = "agender"  # declared, but not in this index
+    ranking = rank_creators(
+        index, query_from_brief(_brief(), embedder), top_n=5, groups={"gender": members}
+    )
+    audit = ranking.exposure["gender"]
+    assert {g.group for g in audit.by_group} == {"man", "woman"}
+    assert sum(g.pool_count for g in audit.by_group) == 12

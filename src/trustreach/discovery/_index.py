@@ -169,6 +169,14 @@ class CreatorIndex:
         result: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] = self._derived["segments"]
         return result
 
+    def creator_keys(self) -> npt.NDArray[np.str_]:
+        """The creator ids, one per creator in row order, as a sorted fixed-width array."""
+        if "keys" not in self._derived:
+            starts, _ = self.segment_ids()
+            self._derived["keys"] = self.creator_id[starts].astype(str)
+        keys: npt.NDArray[np.str_] = self._derived["keys"]
+        return keys
+
     def codes(self, column: str) -> tuple[npt.NDArray[np.intp], list[str]]:
         """A text column as integer codes and their labels (computed once), for fast filters."""
         key = f"codes:{column}"

@@ -956,7 +956,7 @@ def rank_creators(
     k = min(top_n, eligible_count)
     by_score = _top(eligible_scores, np.arange(eligible_count), k)
 
-    codes = _group_codes(eligible_ids, groups)
+    codes = _group_codes(index, eligible_rows, groups)
     fair_result: FairResult | None = None
     chosen = by_score
     protected: npt.NDArray[np.bool_] | None = None
@@ -1049,22 +1049,38 @@ def rank_creators(
 
 
 def _group_codes(
-    ids: npt.NDArray[np.object_], groups: Mapping[str, Mapping[str, str]]
+    index: CreatorIndex,
+    rows: IntArray,
+    groups: Mapping[str, Mapping[str, str]],
 ) -> dict[str, tuple[npt.NDArray[np.intp], list[str]]]:
-    """Per attribute: each pool candidate's group as an index into the names (-1: none)."""
+    """Per attribute: the group of each creator at ``rows``, as an index into the names.
+
+    -1 means the creator declared nothing. Vectorised (sorted fixed-width ids and
+    ``searchsorted``) because pools reach millions.
+    """
     if not groups:
         return {}
-    position = {c: i for i, c in enumerate(ids.tolist())}
+    keys = index.creator_keys()
+    _, seg = index.segment_ids()
+    row_creators = seg[rows]
     out: dict[str, tuple[npt.NDArray[np.intp], list[str]]] = {}
     for attribute, members in groups.items():
-        found = [(position[c], v) for c, v in members.items() if c in position]
-        names = sorted({v for _, v in found})
-        number = {v: i for i, v in enumerate(names)}
-        codes = np.full(ids.size, -1, dtype=np.intp)
-        if found:
-            rows, values = zip(*found, strict=True)
-            codes[list(rows)] = [number[v] for v in values]
-        out[attribute] = (codes, names)
+        codes = np.full(keys.size, -1, dtype=np.intp)
+        names: list[str] = []
+        if members:
+            ids = np.array(list(members.keys()), dtype=str)
+            names_array, value_codes = np.unique(
+                np.array(list(members.values()), dtype=str), return_inverse=True
+            )
+            at = np.minimum(np.searchsorted(keys, ids), keys.size - 1)
+            found = keys[at] == ids
+            codes[at[found]] = value_codes[found]
+            present = np.unique(value_codes[found])  # only groups someone in the index declared
+            renumber = np.full(names_array.size, -1, dtype=np.intp)
+            renumber[present] = np.arange(present.size)
+            codes = np.where(codes >= 0, renumber[np.maximum(codes, 0)], -1)
+            names = [str(v) for v in names_array[present]]
+        out[attribute] = (codes[row_creators], names)
     return out
 
 
