@@ -257,7 +257,12 @@ def test_erasure_removes_every_row_of_the_subject_only(
     report = services.erase_third_party("follower_123", workspace="acme", settings=settings)
 
     assert report.subject_key == erased
-    assert report.removed == {"follows": 1, "comments": 1, "follower_accounts": 1}
+    assert report.removed == {
+        "comment_labels": 0,
+        "follows": 1,
+        "comments": 1,
+        "follower_accounts": 1,
+    }
     assert _keys(engine, follows, "follower_key") == {("acme", kept)}
     assert _keys(engine, comments, "author_key") == {("acme", kept)}
     assert _keys(engine, follower_accounts, "follower_key") == {("acme", kept), ("other", other)}
@@ -287,7 +292,12 @@ def test_erasure_of_an_unknown_subject_removes_nothing_but_is_audited(
 ) -> None:
     settings, engine, _ = store
     report = services.erase_third_party("nobody", workspace="acme", settings=settings)
-    assert report.removed == {"follows": 0, "comments": 0, "follower_accounts": 0}
+    assert report.removed == {
+        "comment_labels": 0,
+        "follows": 0,
+        "comments": 0,
+        "follower_accounts": 0,
+    }
     assert len(_keys(engine, follows, "follower_key")) == 2
     head = services.verify_audit_log(settings)
     assert head is not None

@@ -40,6 +40,15 @@ class Settings(BaseSettings):
     min_bucket_size: int = Field(
         default=100, ge=1, description="Audience buckets smaller than this are suppressed."
     )
+    comment_text_retention_days: int = Field(
+        default=90,
+        ge=1,
+        description=(
+            "Days after posting that raw comment text (and its author pseudonym) is kept; "
+            "afterwards `trustreach privacy enforce-retention` deletes it and only the "
+            "daily conversation aggregates remain."
+        ),
+    )
     import_batch_rows: int = Field(default=50_000, ge=1, le=1_000_000)
     max_reported_errors: int = Field(default=200, ge=1)
 

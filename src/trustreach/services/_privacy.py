@@ -28,6 +28,7 @@ from trustreach.services._context import (
 )
 from trustreach.store import ProcessingEntry, processing_register
 from trustreach.store._tables import (
+    comment_labels,
     comments,
     consent_records,
     follower_accounts,
@@ -73,6 +74,15 @@ def erase_third_party(
     try:
         with engine.begin() as connection:
             removed = {}
+            labels = delete(comment_labels).where(
+                comment_labels.c.workspace == workspace,
+                comment_labels.c.comment_id.in_(
+                    select(comments.c.comment_id).where(
+                        comments.c.workspace == workspace, comments.c.author_key == key
+                    )
+                ),
+            )
+            removed[comment_labels.name] = connection.execute(labels).rowcount
             for table, column in (
                 (follows, follows.c.follower_key),
                 (comments, comments.c.author_key),

@@ -318,7 +318,7 @@ comments = Table(
         "personal_data": PersonalData(
             subject="commenter",
             purpose="conversation analysis (sentiment, brand safety, bot-like patterns)",
-            retention_days=365,
+            retention_days=90,
             subject_columns=("author_key",),
             legal_basis="legitimate interests (Art. 6(1)(f)); @mentions masked at import",
         )
@@ -533,6 +533,91 @@ shortlist_decisions = Table(
         )
     },
 )
+
+comment_labels = Table(
+    "comment_labels",
+    metadata,
+    _ws(),
+    Column("comment_id", String(200), primary_key=True),
+    Column("post_id", String(200), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("language", String(12), nullable=False),
+    Column("sentiment", String(10)),
+    Column("p_negative", Float),
+    Column("p_neutral", Float),
+    Column("p_positive", Float),
+    Column("sentiment_score", Float),
+    Column("offensive_probability", Float),
+    Column("offensive", Boolean),
+    Column("hate_probability", Float),
+    Column("hate", Boolean),
+    Column("flags", String(200), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("corrected", Boolean, nullable=False),
+    Column("analysed_at", DateTime(timezone=True), nullable=False),
+    ForeignKeyConstraint(
+        ["workspace", "comment_id"], ["comments.workspace", "comments.comment_id"]
+    ),
+    Index("ix_comment_labels_post_day", "workspace", "post_id", "day"),
+    info={
+        "personal_data": PersonalData(
+            subject="commenter",
+            purpose="per-comment sentiment and brand-safety labels behind conversation aggregates",
+            retention_days=90,
+            subject_columns=("comment_id",),
+            legal_basis="legitimate interests (Art. 6(1)(f)); deleted with the comment text",
+        )
+    },
+)
+
+label_corrections = Table(
+    "label_corrections",
+    metadata,
+    Column("correction_id", Integer, primary_key=True, autoincrement=True),
+    Column("workspace", String(64), nullable=False),
+    Column("comment_id", String(200), nullable=False),
+    Column("field", String(20), nullable=False),
+    Column("old_value", String(20)),
+    Column("new_value", String(20), nullable=False),
+    Column("corrected_by", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("corrected_at", DateTime(timezone=True), nullable=False),
+    Column("audit_seq", Integer, nullable=False),
+    Index("ix_label_corrections_comment", "workspace", "comment_id"),
+    info={
+        "personal_data": PersonalData(
+            subject="user",
+            purpose="who corrected a machine label and why (accountability; extra training data)",
+            retention_days=2555,
+            subject_columns=("corrected_by",),
+            legal_basis="legitimate interests (Art. 6(1)(f))",
+        )
+    },
+)
+
+conversation_daily = Table(
+    "conversation_daily",
+    metadata,
+    _ws(),
+    Column("post_id", String(200), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("comments", Integer, nullable=False),
+    Column("scored", Integer, nullable=False),
+    Column("negative", Integer, nullable=False),
+    Column("neutral", Integer, nullable=False),
+    Column("positive", Integer, nullable=False),
+    Column("score_sum", Float, nullable=False),
+    Column("offensive", Integer, nullable=False),
+    Column("hate", Integer, nullable=False),
+    Column("unsafe", Integer, nullable=False),
+    Column("unsupported_language", Integer, nullable=False),
+    Column("no_text", Integer, nullable=False),
+    Column("corrected", Integer, nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    ForeignKeyConstraint(["workspace", "post_id"], ["posts.workspace", "posts.post_id"]),
+)
+
 
 audit_log = Table(
     "audit_log",
