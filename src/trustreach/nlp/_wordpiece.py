@@ -15,6 +15,11 @@ without word order:
 
 Every distinct surface token is tokenised once and cached, which is what makes
 this pure-Python tokenizer fast on captions and tweets.
+
+``mode="bert"`` is for a transformer that reads word order (the accurate
+sentiment tier): it keeps what a BERT tokenizer keeps. Punctuation, ``@`` and
+the parts of a URL become tokens, a hashtag is ``#`` followed by its split
+words, and a symbol or word the vocabulary cannot spell becomes ``[UNK]``.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 __all__ = ["WordPieceTokenizer"]
 
@@ -33,6 +39,10 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ceaf\U0002f800-\
 #: scheme), a hashtag, a mention, one CJK ideograph, or one other non-space
 #: character. The commonest case comes first: this regex is the hot path.
 _SURFACE = re.compile(rf"[^\W_{_CJK}]+(?:://\S*)?|#[^\W_]\w*|@\w+|[{_CJK}]|[^\w\s]|_")
+
+#: ``mode="bert"``: BERT's basic split (letter/digit runs, one CJK ideograph, one
+#: punctuation or symbol character), except that a hashtag stays whole.
+_BERT_SURFACE = re.compile(rf"[^\W_{_CJK}]+|#[^\W_]\w*|[{_CJK}]|[^\w\s]|_")
 
 #: Parts of a hashtag body: acronyms, capitalised or lower-case words, digits.
 _HASHTAG_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_]+")
@@ -84,31 +94,49 @@ class WordPieceTokenizer:
     tokens : sequence of str
         The vocabulary, one entry per vector row, ``##`` marking continuations,
         ordered as the teacher's vocabulary (roughly most frequent first).
+    mode : {"topic", "bert"}, default "topic"
+        ``"topic"`` drops URLs, mentions and what the vocabulary cannot spell
+        (for static vectors); ``"bert"`` keeps them as BERT does, unknowns as
+        ``[UNK]``, which must then be in ``tokens`` (for a transformer).
 
     Examples
     --------
     >>> tok = WordPieceTokenizer(["the", "skin", "care", "##s", "vega", "##n", "!"])
     >>> tok.pieces("The SKIN-cares! https://x.y @someone #veganSkincare 🌱")
     ['the', 'skin', 'care', '##s', '!', 'vega', '##n', 'skin', 'care']
+    >>> bert = WordPieceTokenizer(["[UNK]", "@", "#", "user", "vega", "##n", "!"], mode="bert")
+    >>> bert.pieces("@user #vegan! 🌱")
+    ['@', 'user', '#', 'vega', '##n', '!', '[UNK]']
     """
 
-    def __init__(self, tokens: Sequence[str]) -> None:
+    def __init__(self, tokens: Sequence[str], *, mode: Literal["topic", "bert"] = "topic") -> None:
+        if mode not in ("topic", "bert"):
+            raise ValueError(f"mode must be 'topic' or 'bert', not {mode!r}")
         self.tokens = list(tokens)
+        self.mode = mode
         self.index = {token: row for row, token in enumerate(self.tokens)}
         self._words = frozenset(
             t
             for t in self.tokens
             if t.isascii() and t.isalpha() and (len(t) > 2 or t in _SHORT_WORDS)
         )
+        self._split = _SURFACE.findall
+        surface_ids = self._surface_ids
+        if mode == "bert":
+            if "[UNK]" not in self.index or "#" not in self.index:
+                raise ValueError('mode="bert" needs "[UNK]" and "#" in tokens')
+            self._unknown = (self.index["[UNK]"],)
+            self._split = _BERT_SURFACE.findall
+            surface_ids = self._bert_surface_ids
         self.surface_ids: Callable[[str], tuple[int, ...]] = functools.lru_cache(
             maxsize=_CACHE_SIZE
-        )(self._surface_ids)
+        )(surface_ids)
 
     def ids(self, text: str) -> list[int]:
         """Rows of the vocabulary that ``text`` contributes, in order."""
         out: list[int] = []
         surface_ids = self.surface_ids
-        for surface in _SURFACE.findall(text):
+        for surface in self._split(text):
             out += surface_ids(surface)
         return out
 
@@ -127,6 +155,11 @@ class WordPieceTokenizer:
         if "://" in surface:
             return ()
         return self._word_ids(_strip_accents(surface.lower()))
+
+    def _bert_surface_ids(self, surface: str) -> tuple[int, ...]:
+        if surface[0] == "#" and len(surface) > 1:
+            return (self.index["#"], *(self._hashtag_ids(surface[1:]) or self._unknown))
+        return self._word_ids(_strip_accents(surface.lower())) or self._unknown
 
     def _word_ids(self, word: str) -> tuple[int, ...]:
         row = self.index.get(word)

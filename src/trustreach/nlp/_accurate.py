@@ -1,0 +1,313 @@
+"""The accurate sentiment tier: a small fine-tuned transformer run with ONNX Runtime.
+
+The shipped model is all-MiniLM-L6-v2 (Apache-2.0), cut to its lower layers,
+fine-tuned for three-class tweet sentiment and quantised to int8 by
+``scripts/train_accurate_sentiment.py``; its model card is
+``docs/models/sentiment_accurate.md``. Prediction needs NumPy, ONNX Runtime and
+the pure-Python WordPiece tokenizer; no PyTorch and no network.
+
+The text preparation (:func:`prepare_text`) is shared with the training script
+so that the model never sees a form of text it was not trained on.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import json
+import re
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import onnxruntime as ort
+
+from trustreach.nlp._embedding import _as_texts
+from trustreach.nlp._wordpiece import WordPieceTokenizer
+
+__all__ = ["LABELS", "PREPARATION", "AccurateSentiment", "encode", "prepare_text"]
+
+_ARTEFACT = "sentiment_accurate"
+
+#: Column order of :meth:`AccurateSentiment.predict_proba`.
+LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
+
+#: Version of :func:`prepare_text`; recorded in the artefact and checked at load.
+PREPARATION = "tweet-v1"
+
+_MAX_RAW_CHARS = 8192  # a text is cut before preparation: 64 tokens never need more
+_MAX_PREPARED_CHARS = 2048
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_URL = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
+_MENTION = re.compile(r"@\w+")
+#: Control and format characters, variation selectors, lone surrogates.
+_INVISIBLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+    "\ufe00-\ufe0f\ufeff\ud800-\udfff]+"
+)
+_SPACES = re.compile(r"\s+")
+
+#: Common emoji as the word a reader would say; the uncased vocabulary has no
+#: emoji, and the training tweets have none, so the model reads the word.
+EMOJI_WORDS: dict[str, str] = {
+    "😂": "laughing",
+    "🤣": "laughing",
+    "😆": "laughing",
+    "😅": "nervous laugh",
+    "😀": "smile",
+    "😃": "smile",
+    "😄": "smile",
+    "😁": "grin",
+    "😊": "smile",
+    "🙂": "smile",
+    "☺": "smile",
+    "😉": "wink",
+    "😍": "love",
+    "🥰": "love",
+    "😘": "kiss",
+    "❤": "love",
+    "♥": "love",
+    "💕": "love",
+    "💖": "love",
+    "💯": "perfect",
+    "👍": "good",
+    "👏": "applause",
+    "🙌": "celebrate",
+    "🎉": "celebrate",
+    "🔥": "fire",
+    "✨": "sparkle",
+    "😎": "cool",
+    "🙏": "thanks",
+    "😭": "crying",
+    "😢": "sad",
+    "😞": "sad",
+    "😔": "sad",
+    "☹": "sad",
+    "🙁": "sad",
+    "💔": "heartbroken",
+    "😡": "angry",
+    "😠": "angry",
+    "🤬": "angry",
+    "😤": "annoyed",
+    "😒": "annoyed",
+    "🙄": "eye roll",
+    "😑": "annoyed",
+    "😩": "weary",
+    "😫": "tired",
+    "🤮": "disgusting",
+    "🤢": "disgusting",
+    "👎": "bad",
+    "😱": "shocked",
+    "😳": "embarrassed",
+    "🤔": "thinking",
+    "😐": "meh",
+    "🤷": "shrug",
+}
+_EMOJI = re.compile("|".join(re.escape(e) for e in sorted(EMOJI_WORDS, key=len, reverse=True)))
+
+FloatMatrix = npt.NDArray[np.float32]
+
+
+def prepare_text(text: str) -> str:
+    """A tweet as the model was trained to read it (preparation ``tweet-v1``).
+
+    HTML entities and the literal ``\\u2019`` escapes of old tweet dumps are
+    decoded, URLs are removed and ``@mentions`` become ``@user`` (as in the
+    TweetEval validation data), common emoji become words, control and
+    invisible characters become spaces. Case is left to the tokenizer.
+
+    Examples
+    --------
+    >>> prepare_text("@Brand I can\\\\u2019t wait &amp; 😍 https://t.co/x")
+    "@user I can’t wait &  love"
+    """
+    text = text[:_MAX_RAW_CHARS]
+    if "\\u" in text:
+        text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    if "&" in text:
+        text = html.unescape(text)
+    text = _URL.sub("", text)
+    text = _MENTION.sub("@user", text)
+    text = _EMOJI.sub(lambda m: f" {EMOJI_WORDS[m.group(0)]} ", text)
+    text = _INVISIBLE.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()[:_MAX_PREPARED_CHARS]
+
+
+def encode(tokenizer: WordPieceTokenizer, text: str, max_len: int) -> list[int]:
+    """``[CLS] pieces [SEP]`` of a prepared text, cut to ``max_len`` rows."""
+    index = tokenizer.index
+    return [index["[CLS]"], *tokenizer.ids(text)[: max_len - 2], index["[SEP]"]]
+
+
+def _softmax(logits: npt.NDArray[np.float32]) -> FloatMatrix:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    out: FloatMatrix = (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+    return out
+
+
+class AccurateSentiment:
+    """Three-class sentiment of short social texts from a fine-tuned MiniLM.
+
+    Parameters
+    ----------
+    model : bytes
+        The ONNX graph: inputs ``input_ids`` and ``attention_mask`` (int64,
+        batch x tokens), output ``logits`` (batch x 3, :data:`LABELS` order).
+    tokens : sequence of str
+        The WordPiece vocabulary, one entry per embedding row.
+    name, version : str
+        Model name and ``name@`` followed by 12 hex digits of the graph's SHA-256.
+    max_len : int, default 64
+        Tokens per text, ``[CLS]`` and ``[SEP]`` included; longer texts are cut.
+    temperature : float, default 1.0
+        Logits are divided by it before the softmax (calibration).
+    batch_size : int, default 64
+        Texts per ONNX Runtime call.
+    threads : int, default 2
+        ONNX Runtime intra-op threads.
+
+    Examples
+    --------
+    >>> model = AccurateSentiment.load()
+    >>> proba = model.predict_proba(["I love this, best day ever!", "This is awful"])
+    >>> proba.shape
+    (2, 3)
+    >>> [LABELS[i] for i in proba.argmax(axis=1)]
+    ['positive', 'negative']
+    """
+
+    def __init__(
+        self,
+        model: bytes,
+        tokens: Sequence[str],
+        *,
+        name: str,
+        version: str,
+        max_len: int = 64,
+        temperature: float = 1.0,
+        batch_size: int = 64,
+        threads: int = 2,
+    ) -> None:
+        if max_len < 3:
+            raise ValueError(f"max_len must be at least 3, not {max_len}")
+        if not temperature > 0:
+            raise ValueError(f"temperature must be positive, not {temperature}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1, not {threads}")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(
+            model, sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = WordPieceTokenizer(tokens, mode="bert")
+        self.name = name
+        self.version = version
+        self.max_len = max_len
+        self.temperature = temperature
+        self.batch_size = batch_size
+        self.threads = threads
+
+    def __repr__(self) -> str:
+        return f"AccurateSentiment(version={self.version!r}, threads={self.threads})"
+
+    @classmethod
+    def load(cls, *, threads: int = 2) -> AccurateSentiment:
+        """The shipped model, read once from the package and cached (per ``threads``).
+
+        The graph's integrity is checked against the SHA-256 recorded beside it.
+        """
+        return _load_shipped(threads)
+
+    @property
+    def labels(self) -> tuple[str, str, str]:
+        """Class names in column order: negative, neutral, positive."""
+        return LABELS
+
+    def token_ids(self, text: str) -> list[int]:
+        """The model's input rows for one text (prepared, tokenised, cut)."""
+        return encode(self._tokenizer, prepare_text(text), self.max_len)
+
+    def predict_proba(self, texts: Sequence[str]) -> FloatMatrix:
+        """Probabilities of negative, neutral and positive for each text.
+
+        Parameters
+        ----------
+        texts : sequence of str
+            Tweets, comments, captions. Any length (cut to ``max_len`` tokens),
+            any script; an empty or URL-only text gets a finite, low-information row.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32, shape (len(texts), 3), rows sum to 1, in input order,
+            columns in :data:`LABELS` order.
+
+        Raises
+        ------
+        TypeError
+            If ``texts`` is a single string or not a sequence of str.
+        """
+        items = _as_texts(texts, "texts")
+        out = np.zeros((len(items), len(LABELS)), dtype=np.float32)
+        if not items:
+            return out
+        encoded = [self.token_ids(text) for text in items]
+        lengths = np.fromiter((len(ids) for ids in encoded), dtype=np.int64, count=len(encoded))
+        order = np.argsort(lengths, kind="stable")  # similar lengths batch with little padding
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            width = int(lengths[rows].max())
+            input_ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for i, row in enumerate(rows):
+                ids = encoded[row]
+                input_ids[i, : len(ids)] = ids
+                mask[i, : len(ids)] = 1
+            (logits,) = self._session.run(
+                ["logits"], {"input_ids": input_ids, "attention_mask": mask}
+            )
+            out[rows] = _softmax(np.asarray(logits, dtype=np.float32) / self.temperature)
+        return out
+
+
+def read_metadata() -> dict[str, Any]:
+    """The shipped artefact's metadata (labels, metrics, provenance, vocabulary)."""
+    models = resources.files("trustreach.nlp") / "models"
+    meta: dict[str, Any] = json.loads((models / f"{_ARTEFACT}.json").read_text(encoding="utf-8"))
+    return meta
+
+
+@functools.cache
+def _load_shipped(threads: int) -> AccurateSentiment:
+    models = resources.files("trustreach.nlp") / "models"
+    raw = (models / f"{_ARTEFACT}.onnx").read_bytes()
+    meta = read_metadata()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != meta["onnx_sha256"]:
+        raise RuntimeError(
+            f"{_ARTEFACT}.onnx does not match its recorded SHA-256 "
+            f"({digest[:12]} != {meta['onnx_sha256'][:12]}); reinstall trustreach"
+        )
+    if tuple(meta["labels"]) != LABELS or meta["preparation"] != PREPARATION:
+        raise RuntimeError(
+            f"{_ARTEFACT}.json was built for labels {meta['labels']} and preparation "
+            f"{meta['preparation']!r}; this code expects {list(LABELS)} and {PREPARATION!r}"
+        )
+    return AccurateSentiment(
+        raw,
+        meta["tokens"],
+        name=meta["name"],
+        version=f"{meta['name']}@{digest[:12]}",
+        max_len=int(meta["max_len"]),
+        temperature=float(meta["temperature"]),
+        batch_size=int(meta.get("batch_size", 64)),
+        threads=threads,
+    )
