@@ -1,0 +1,266 @@
+"""One pass over a batch of comments: clean, detect language, sentiment, brand safety.
+
+:func:`analyze_texts` never raises on what a comment contains. Every oddity is
+a per-row flag (:data:`FLAGS`), and every input row gives one output row in
+input order:
+
+- ``control_characters``: control characters (other than tab, newline,
+  carriage return) were replaced by spaces;
+- ``truncated``: the text was cut to :data:`MAX_TEXT_CHARS` characters;
+- ``no_text``: nothing to read (empty, whitespace, only URLs, mentions or
+  punctuation): ``neutral``, probabilities (0, 1, 0), score 0, safety
+  probabilities 0;
+- ``unsupported_language``: confidently not English
+  (:mod:`trustreach.nlp._language`): no sentiment and no safety scores
+  (null sentiment, probabilities, scores and safety flags);
+- ``invalid_utf8`` and ``invalid_record`` are set by the file reader
+  (``trustreach.services.analyze_file``), not here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from trustreach.nlp._language import detect_languages
+from trustreach.nlp._normalise import normalise
+from trustreach.nlp._safety import predict_safety
+from trustreach.nlp._sentiment import is_readable, sentiment_of
+
+__all__ = [
+    "ANALYSIS_COLUMNS",
+    "FLAGS",
+    "MAX_TEXT_CHARS",
+    "TextAnalysis",
+    "analyze_texts",
+    "model_versions",
+    "prepare_text",
+]
+
+MAX_TEXT_CHARS = 10_000
+#: Every flag a row can carry, in the order they are listed in the output.
+FLAGS = (
+    "invalid_record",
+    "invalid_utf8",
+    "control_characters",
+    "truncated",
+    "no_text",
+    "unsupported_language",
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_MENTION = re.compile(r"@\w+")
+
+FloatVector = npt.NDArray[np.float32]
+
+
+def prepare_text(text: str) -> tuple[str, list[str]]:
+    """A text safe to analyse and the flags of what was changed.
+
+    Control characters become spaces (``control_characters``), other
+    non-printing format characters are kept, and the text is cut to
+    :data:`MAX_TEXT_CHARS` (``truncated``).
+
+    Examples
+    --------
+    >>> prepare_text("bad\\x00byte")
+    ('bad byte', ['control_characters'])
+    >>> text, flags = prepare_text("x" * 20_000)
+    >>> len(text), flags
+    (10000, ['truncated'])
+    """
+    flags: list[str] = []
+    if not text.isprintable() and _CONTROL.search(text):
+        text = _CONTROL.sub(" ", text)
+        flags.append("control_characters")
+    if len(text) > MAX_TEXT_CHARS:
+        text = text[:MAX_TEXT_CHARS]
+        flags.append("truncated")
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return text, flags
+
+
+#: Columns of :func:`analyze_texts`, in order.
+ANALYSIS_COLUMNS = (
+    "language",
+    "language_confidence",
+    "sentiment",
+    "p_negative",
+    "p_neutral",
+    "p_positive",
+    "sentiment_score",
+    "offensive_probability",
+    "offensive",
+    "hate_probability",
+    "hate",
+    "flags",
+)
+
+
+@dataclass(frozen=True)
+class TextAnalysis:
+    """Per-row results of :func:`analyze_texts`, column by column (see :data:`ANALYSIS_COLUMNS`).
+
+    Rows flagged ``unsupported_language`` have ``sentiment`` None, NaN
+    probabilities and scores, and ``offensive``/``hate`` None: nothing was
+    measured. :meth:`to_frame` gives the same as a Polars frame with nulls
+    there and ``flags`` joined by ``;``.
+    """
+
+    language: list[str]
+    language_confidence: FloatVector
+    sentiment: list[str | None]
+    p_negative: FloatVector
+    p_neutral: FloatVector
+    p_positive: FloatVector
+    sentiment_score: FloatVector
+    offensive_probability: FloatVector
+    offensive: list[bool | None]
+    hate_probability: FloatVector
+    hate: list[bool | None]
+    flags: list[list[str]]
+    models: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.language)
+
+    def to_frame(self) -> pl.DataFrame:
+        """One row per text with :data:`ANALYSIS_COLUMNS`; unmeasured values are null."""
+
+        def floats(values: FloatVector) -> pl.Series:
+            return pl.Series(values, dtype=pl.Float32).fill_nan(None)
+
+        return pl.DataFrame(
+            {
+                "language": pl.Series(self.language, dtype=pl.String),
+                "language_confidence": pl.Series(self.language_confidence, dtype=pl.Float32),
+                "sentiment": pl.Series(self.sentiment, dtype=pl.String),
+                "p_negative": floats(self.p_negative),
+                "p_neutral": floats(self.p_neutral),
+                "p_positive": floats(self.p_positive),
+                "sentiment_score": floats(self.sentiment_score),
+                "offensive_probability": floats(self.offensive_probability),
+                "offensive": pl.Series(self.offensive, dtype=pl.Boolean),
+                "hate_probability": floats(self.hate_probability),
+                "hate": pl.Series(self.hate, dtype=pl.Boolean),
+                "flags": pl.Series([";".join(f) for f in self.flags], dtype=pl.String),
+            }
+        )
+
+
+def model_versions(tier: str = "fast") -> str:
+    """The versions of the models :func:`analyze_texts` uses for ``tier``, one string.
+
+    Examples
+    --------
+    >>> model_versions("fast").split(";")[0].startswith("sentiment=sentiment_fast@")
+    True
+    """
+    from trustreach.nlp._sentiment import predict_sentiment
+
+    senti = predict_sentiment([], tier=tier)
+    safety = predict_safety([])
+    return ";".join(
+        [f"sentiment={senti.model_version}"]
+        + [f"{name}={v}" for name, v in safety.model_versions.items()]
+    )
+
+
+def analyze_texts(
+    texts: Sequence[str], *, tier: str = "fast", flags: Sequence[Sequence[str]] | None = None
+) -> TextAnalysis:
+    """Language, sentiment and brand safety of each text, with per-row flags.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        Raw comments, any length and script.
+    tier : {"fast", "lexicon", "accurate"}
+        Sentiment model (see :func:`~trustreach.nlp.predict_sentiment`).
+    flags : sequence of sequence of str, optional
+        Flags already raised per row by a reader (``invalid_utf8``, ...).
+
+    Returns
+    -------
+    TextAnalysis
+        One entry per text, in order: ``language`` (ISO 639-1 or ``und``),
+        ``language_confidence``, ``sentiment``, ``p_negative``, ``p_neutral``,
+        ``p_positive``, ``sentiment_score`` (``p_positive - p_negative``),
+        ``offensive_probability``, ``offensive``, ``hate_probability``, ``hate``,
+        ``flags`` (in :data:`FLAGS` order) and the ``models`` used. Rows
+        flagged ``unsupported_language`` have no sentiment (None), NaN
+        probabilities and scores, and no safety flags: nothing was measured.
+
+    Examples
+    --------
+    >>> a = analyze_texts(["Love it!!", "", "Das ist wirklich sehr schlecht"])
+    >>> a.sentiment, a.flags
+    (['positive', 'neutral', None], [[], ['no_text'], ['unsupported_language']])
+    """
+    n = len(texts)
+    row_flags = [list(f) for f in flags] if flags is not None else [[] for _ in range(n)]
+    if len(row_flags) != n:
+        raise ValueError(f"flags must have one entry per text: {len(row_flags)} != {n}")
+    clean: list[str] = []
+    for i, raw in enumerate(texts):
+        text, found = prepare_text(raw)
+        clean.append(text)
+        row_flags[i] += found
+    norms = [normalise(t) for t in clean]
+    readable = np.fromiter(
+        (is_readable(m, t) for m, t in zip(norms, clean, strict=True)), dtype=bool, count=n
+    )
+    language = ["und"] * n
+    confidence = np.zeros(n, dtype=np.float32)
+    scored = readable.copy()
+    rows = np.flatnonzero(readable).tolist()
+    stripped = [_MENTION.sub(" ", _URL.sub(" ", clean[i])) for i in rows]
+    for i, guess in zip(rows, detect_languages(stripped), strict=True):
+        language[i] = guess.language
+        confidence[i] = guess.confidence
+        if not guess.supported:
+            scored[i] = False
+            row_flags[i].append("unsupported_language")
+    for i in np.flatnonzero(~readable).tolist():
+        row_flags[i].append("no_text")
+    keep = np.flatnonzero(scored | ~readable)  # no_text rows get the neutral convention
+    sub_items = [clean[i] for i in keep]
+    sub_norms = [norms[i] for i in keep]
+    sub_readable = readable[keep]
+    senti = sentiment_of(sub_items, sub_norms, sub_readable, tier=tier)
+    safety = predict_safety(sub_items, normalised=sub_norms, readable=sub_readable)
+
+    def column(values: npt.NDArray[np.float32]) -> FloatVector:
+        out = np.full(n, np.nan, dtype=np.float32)
+        out[keep] = values
+        return out
+
+    sentiment: list[str | None] = [None] * n
+    offensive: list[bool | None] = [None] * n
+    hate: list[bool | None] = [None] * n
+    for j, i in enumerate(keep.tolist()):
+        sentiment[i] = senti.labels[j]
+        offensive[i] = bool(safety.offensive[j])
+        hate[i] = bool(safety.hate[j])
+    return TextAnalysis(
+        language=language,
+        language_confidence=confidence,
+        sentiment=sentiment,
+        p_negative=column(senti.proba[:, 0]),
+        p_neutral=column(senti.proba[:, 1]),
+        p_positive=column(senti.proba[:, 2]),
+        sentiment_score=column(senti.score),
+        offensive_probability=column(safety.offensive_probability),
+        offensive=offensive,
+        hate_probability=column(safety.hate_probability),
+        hate=hate,
+        flags=[[f for f in FLAGS if f in fl] for fl in row_flags],
+        models={"sentiment": senti.model_version, **safety.model_versions},
+    )

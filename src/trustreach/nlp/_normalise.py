@@ -1,0 +1,181 @@
+"""Social text made comparable: the normalisation every text classifier here sees.
+
+The same function runs in training (``scripts/train_text_models.py``) and at
+prediction time, so the models never see a form of text they were not trained
+on. It is deliberately small and rule-based:
+
+- HTML entities (``&amp;``) and the literal ``\\u2019``-style escapes of old
+  tweet dumps are decoded;
+- URLs are removed and ``@mentions`` become ``@user`` (who is addressed is not
+  evidence about sentiment, and a handle is personal data);
+- a hashtag becomes its word (``#great`` -> ``great``);
+- a letter repeated three or more times is cut to two (``soooo`` -> ``soo``),
+  so elongated words meet their dictionary form in the n-grams;
+- common emoji become words (``😂`` -> `` laughing ``); rarer ones are kept as
+  characters, which the character n-grams see;
+- everything is lower-cased; the share of upper-case letters among the
+  letters is kept as a separate number (:func:`caps_ratio`) for models that
+  want it;
+- negation is not rewritten: word bigrams see ``not good``.
+
+Examples
+--------
+>>> normalise("SOOOO #Great!!! 😍 @Someone https://t.co/x &amp; more")
+'soo great!!! love @user & more'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+__all__ = ["EMOJI_WORDS", "caps_ratio", "has_emoji", "normalise", "words"]
+
+#: Common emoji and emoticons mapped to a word the text models know.
+EMOJI_WORDS: dict[str, str] = {
+    "😂": "laughing",
+    "🤣": "laughing",
+    "😆": "laughing",
+    "😅": "laughing",
+    "😄": "smile",
+    "😃": "smile",
+    "😀": "smile",
+    "😁": "smile",
+    "😊": "smile",
+    "🙂": "smile",
+    "☺": "smile",
+    "😉": "wink",
+    "😍": "love",
+    "🥰": "love",
+    "😘": "love",
+    "❤": "love",
+    "♥": "love",
+    "💕": "love",
+    "💖": "love",
+    "💗": "love",
+    "💙": "love",
+    "💜": "love",
+    "💚": "love",
+    "🧡": "love",
+    "💛": "love",
+    "🖤": "love",
+    "😻": "love",
+    "👍": "good",
+    "👌": "good",
+    "👏": "applause",
+    "🙌": "applause",
+    "🔥": "fire",
+    "💯": "perfect",
+    "✨": "sparkle",
+    "🎉": "celebrate",
+    "🙏": "thanks",
+    "😢": "sad",
+    "😭": "crying",
+    "😞": "sad",
+    "😔": "sad",
+    "🙁": "sad",
+    "☹": "sad",
+    "💔": "heartbroken",
+    "😡": "angry",
+    "😠": "angry",
+    "🤬": "angry",
+    "😤": "annoyed",
+    "😒": "annoyed",
+    "🙄": "eyeroll",
+    "👎": "bad",
+    "🤮": "disgusting",
+    "🤢": "disgusting",
+    "😱": "shocked",
+    "😮": "surprised",
+    "🤔": "thinking",
+    "😐": "meh",
+    "😑": "meh",
+    "💩": "crap",
+    ":)": "smile",
+    ":-)": "smile",
+    ":D": "laughing",
+    ":(": "sad",
+    ":-(": "sad",
+    "<3": "love",
+}
+
+_EMOJI_RE = re.compile(
+    "|".join(re.escape(k) for k in sorted(EMOJI_WORDS, key=len, reverse=True))
+    + r"|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
+)
+_ANY_EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_MENTION = re.compile(r"@\w+")
+_HASHTAG = re.compile(r"#(\w+)")
+_ELONGATION = re.compile(r"(\w)\1{2,}")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_ASCII_UPPER = re.compile(r"[A-Z]")
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def _emoji_word(match: re.Match[str]) -> str:
+    word = EMOJI_WORDS.get(match.group(0))
+    return f" {word} " if word else f" {match.group(0)} "
+
+
+def normalise(text: str) -> str:
+    """The text as the classifiers see it (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    text : str
+        A comment, tweet or caption, any length and script.
+
+    Returns
+    -------
+    str
+        Lower-cased, with URLs removed, mentions as ``@user``, hashtags as
+        words, elongations cut to two letters and common emoji as words.
+    """
+    # each rule runs only when its trigger character is present: this is a hot path
+    if "&" in text:
+        text = html.unescape(text)
+    if "\\u" in text:
+        text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    if "http" in text or "www." in text or "HTTP" in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub("@user", text)
+    if "#" in text:
+        text = _HASHTAG.sub(r"\1", text)
+    text = _ELONGATION.sub(r"\1\1", text)
+    if not text.isascii() or ":" in text or "<3" in text:
+        text = _EMOJI_RE.sub(_emoji_word, text)
+    return " ".join(text.split()).lower()
+
+
+def caps_ratio(text: str) -> float:
+    """Share of upper-case letters among the letters (0 when there are none).
+
+    Examples
+    --------
+    >>> caps_ratio("GREAT job")
+    0.625
+    """
+    if text.isascii():
+        letters = _ASCII_LETTER.subn("", text)[1]
+        return _ASCII_UPPER.subn("", text)[1] / letters if letters else 0.0
+    alpha = [c for c in text if c.isalpha()]
+    return sum(c.isupper() for c in alpha) / len(alpha) if alpha else 0.0
+
+
+def has_emoji(text: str) -> bool:
+    """Whether the text holds an emoji or pictograph."""
+    return _ANY_EMOJI.search(text) is not None
+
+
+def words(text: str) -> list[str]:
+    """The letter words of a normalised text (``@user`` and numbers left out).
+
+    Examples
+    --------
+    >>> words(normalise("I don't LOVE it @bob, 10/10"))
+    ['i', "don't", 'love', 'it']
+    """
+    return [w for w in _WORD.findall(_MENTION.sub(" ", text))]
