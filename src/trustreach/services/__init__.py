@@ -25,6 +25,7 @@ from trustreach.services._disputes import (
     resolve_dispute,
 )
 from trustreach.services._import import ImportReport, KindReport, import_files, import_path
+from trustreach.services._nlp import AnalyzeReport, analyze_file
 from trustreach.services._privacy import (
     ConsentWithdrawal,
     ErasureReport,
@@ -58,6 +59,7 @@ from trustreach.services._summary import (
 from trustreach.services._synth import synthesize_world
 
 __all__ = [
+    "AnalyzeReport",
     "ApprovalRequired",
     "CampaignLine",
     "ConsentWithdrawal",
@@ -76,6 +78,7 @@ __all__ = [
     "ShortlistEntry",
     "WorkspaceSummary",
     "add_override",
+    "analyze_file",
     "audit_creator",
     "audit_workspace",
     "build_discovery_index",

@@ -1,0 +1,68 @@
+"""``trustreach nlp``: language, sentiment and brand safety of a file of comments."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from trustreach import services
+from trustreach.cli._app import _progress, app, console
+
+nlp_app = typer.Typer(
+    help="Conversation intelligence on files of comments: sentiment, brand safety, language.",
+    no_args_is_help=True,
+)
+app.add_typer(nlp_app, name="nlp")
+
+
+class Tier(StrEnum):
+    fast = "fast"
+    accurate = "accurate"
+    lexicon = "lexicon"
+
+
+@nlp_app.command("analyze")
+def analyze(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="Comments: .txt (one per line), .jsonl (a 'text' field) or .csv (a 'text' column)."
+        ),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output .csv, one row per input.")],
+    tier: Annotated[
+        Tier, typer.Option(help="Sentiment model: fast (linear), accurate (transformer), lexicon.")
+    ] = Tier.fast,
+) -> None:
+    """Language, sentiment and brand safety of every comment, one CSV row each in input order.
+
+    Nothing about a comment stops the run: invalid UTF-8, control characters,
+    very long or empty texts and broken records are flagged per row. Texts not
+    in English are flagged unsupported_language and left unscored.
+    """
+    with _progress("comments") as bar:
+        task = bar.add_task(f"analysing ({tier.value} tier)", total=None)
+        report = services.analyze_file(
+            source, output, tier=tier.value, progress=lambda n: bar.advance(task, n)
+        )
+    rate = report.rows / report.seconds if report.seconds else 0.0
+    table = Table(title=f"{report.rows:,} comments ({report.scored:,} scored)")
+    table.add_column("measure")
+    table.add_column("rows", justify="right")
+    for label, n in report.sentiment.items():
+        table.add_row(f"sentiment {label}", f"{n:,}")
+    table.add_row("offensive language flagged", f"{report.offensive:,}")
+    table.add_row("hate speech flagged", f"{report.hate:,}")
+    for flag, n in report.flags.items():
+        table.add_row(f"flag {flag}", f"{n:,}")
+    console.print(table)
+    models = ", ".join(f"{task} {version}" for task, version in report.models.items())
+    console.print(
+        f"Models: {models}. Flags are evidence about comments for a person to review, "
+        f"not verdicts about their authors. Wrote {report.output} "
+        f"({rate:,.0f} comments/s); audit record #{report.audit_seq}."
+    )

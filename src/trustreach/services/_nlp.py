@@ -1,0 +1,305 @@
+"""Conversation intelligence over a file of comments: one CSV row out per record in."""
+
+from __future__ import annotations
+
+import csv
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+
+from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
+from trustreach.ethics.audit import append_audit, digest_file
+from trustreach.services._context import open_store, write_anchor
+
+__all__ = ["INPUT_FORMATS", "OUTPUT_COLUMNS", "AnalyzeReport", "analyze_file"]
+
+Progress = Callable[[int], None]
+#: Input extension -> how records are read.
+INPUT_FORMATS = {".txt": "text", ".jsonl": "jsonl", ".csv": "csv"}
+OUTPUT_COLUMNS = (
+    "row",
+    "language",
+    "language_confidence",
+    "sentiment",
+    "p_negative",
+    "p_neutral",
+    "p_positive",
+    "sentiment_score",
+    "offensive_probability",
+    "offensive",
+    "hate_probability",
+    "hate",
+    "flags",
+)
+CHUNK_ROWS = 2000
+_MAX_CSV_FIELD = 1 << 30
+
+
+@dataclass(frozen=True)
+class AnalyzeReport:
+    """What an analysis run did.
+
+    Attributes
+    ----------
+    rows : int
+        Input records, each with one output row.
+    scored : int
+        Rows with sentiment and safety scores (not ``no_text``, not
+        ``unsupported_language``).
+    sentiment : dict
+        Rows per sentiment label, scored rows only.
+    offensive, hate : int
+        Rows flagged at the models' thresholds.
+    flags : dict
+        Rows per flag.
+    languages : dict
+        Rows per detected language.
+    models : dict
+        Model version per task.
+    tier : str
+        Sentiment tier used.
+    output : Path
+    seconds : float
+    audit_seq : int or None
+    """
+
+    rows: int
+    scored: int
+    sentiment: dict[str, int]
+    offensive: int
+    hate: int
+    flags: dict[str, int]
+    languages: dict[str, int]
+    models: dict[str, str]
+    tier: str
+    output: Path
+    seconds: float
+    audit_seq: int | None = None
+
+
+def _decode(raw: bytes) -> tuple[str, list[str]]:
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace"), ["invalid_utf8"]
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    """Lines without their ending; a final newline does not start another record."""
+    with path.open("rb") as handle:
+        for line in handle:
+            yield line.rstrip(b"\n").rstrip(b"\r")
+
+
+def _read_text(path: Path) -> Iterator[tuple[str, list[str]]]:
+    for raw in _lines(path):
+        yield _decode(raw)
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[str, list[str]]]:
+    for raw in _lines(path):
+        line, flags = _decode(raw)
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            yield "", [*flags, "invalid_record"]
+            continue
+        text = record.get("text") if isinstance(record, dict) else None
+        if isinstance(text, str):
+            yield text, flags
+        else:
+            yield "", [*flags, "invalid_record"]
+
+
+def _repair(text: str) -> tuple[str, list[str]]:
+    """Undo surrogate escapes of invalid UTF-8 bytes, replacing them, with a flag."""
+    if text.isascii() or not any("\udc80" <= c <= "\udcff" for c in text):
+        return text, []
+    raw = text.encode("utf-8", errors="surrogateescape")
+    return raw.decode("utf-8", errors="replace"), ["invalid_utf8"]
+
+
+def _read_csv(path: Path) -> Iterator[tuple[str, list[str]]]:
+    csv.field_size_limit(max(csv.field_size_limit(), min(sys.maxsize, _MAX_CSV_FIELD)))
+    with path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            return
+        names = [_repair(h)[0].strip().lstrip("\ufeff") for h in header]
+        if "text" not in names:
+            raise ConfigurationError(
+                f"{path}: a CSV input needs a 'text' column; found: {', '.join(names) or 'none'}"
+            )
+        column = names.index("text")
+        for record in reader:
+            if len(record) != len(names):
+                text = record[column] if len(record) > column else ""
+                repaired, flags = _repair(text)
+                yield repaired, [*flags, "invalid_record"]
+                continue
+            yield _repair(record[column])
+
+
+_READERS = {"text": _read_text, "jsonl": _read_jsonl, "csv": _read_csv}
+
+
+def analyze_file(
+    source: Path,
+    output: Path,
+    *,
+    tier: str = "fast",
+    chunk_rows: int = CHUNK_ROWS,
+    actor: str = "cli",
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> AnalyzeReport:
+    """Language, sentiment and brand safety of every comment in ``source``, as a CSV.
+
+    ``source`` is plain text (``.txt``, one comment per line), JSONL
+    (``.jsonl``, a ``text`` field per record) or CSV (``.csv`` with a ``text``
+    column). It is read as bytes and streamed in chunks of ``chunk_rows``, so
+    memory is bounded by a chunk. Every record gives exactly one output row,
+    in input order, numbered from 1 (``row``); nothing about a record's
+    content stops the run. What was odd is listed in ``flags``
+    (``;``-separated): ``invalid_utf8`` (bytes replaced by U+FFFD),
+    ``invalid_record`` (a JSONL line that is not a JSON object with a string
+    ``text``, a CSV row with the wrong number of fields), ``control_characters``,
+    ``truncated`` (over 10,000 characters), ``no_text``, ``unsupported_language``
+    (no sentiment and safety scores: empty cells). The output is written to
+    ``output.partial`` and renamed at the end, so a failed run leaves nothing
+    half-written. The run is audit-logged with the model versions and a digest
+    of the input.
+
+    Raises
+    ------
+    NotFoundError
+        If ``source`` does not exist, or the tier's model is not installed.
+    ConfigurationError
+        If an extension or the tier is not allowed, or a CSV has no ``text`` column.
+    """
+    from trustreach.nlp import ANALYSIS_COLUMNS, TIERS, analyze_texts, model_versions
+
+    settings = settings or get_settings()
+    if not source.is_file():
+        raise NotFoundError(f"{source}: no such file")
+    fmt = INPUT_FORMATS.get(source.suffix.lower())
+    if fmt is None:
+        raise ConfigurationError(
+            f"{source}: input extension {source.suffix!r} not allowed; "
+            f"allowed: {', '.join(INPUT_FORMATS)}"
+        )
+    if output.suffix.lower() != ".csv":
+        raise ConfigurationError(
+            f"{output}: output extension {output.suffix!r} not allowed; allowed: .csv"
+        )
+    if tier not in TIERS:
+        raise ConfigurationError(f"tier {tier!r} not allowed; allowed: {', '.join(TIERS)}")
+    if chunk_rows < 1:
+        raise ConfigurationError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    started = time.perf_counter()
+    models = dict(part.split("=", 1) for part in model_versions(tier).split(";"))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".partial")
+    counts: dict[str, Counter[str]] = {
+        "sentiment": Counter(),
+        "flags": Counter(),
+        "lang": Counter(),
+    }
+    totals = Counter[str]()
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(",".join(OUTPUT_COLUMNS) + "\n")
+            row = 0
+            texts: list[str] = []
+            flags: list[list[str]] = []
+
+            def flush() -> None:
+                nonlocal row
+                if not texts:
+                    return
+                result = analyze_texts(texts, tier=tier, flags=flags).to_frame()
+                result = result.select(
+                    pl.int_range(row + 1, row + 1 + result.height, dtype=pl.Int64).alias("row"),
+                    *ANALYSIS_COLUMNS,
+                )
+                handle.write(result.write_csv(None, include_header=False, float_precision=4))
+                row += result.height
+                counts["lang"].update(result["language"].to_list())
+                for fl in result["flags"].to_list():
+                    counts["flags"].update(f for f in fl.split(";") if f)
+                measured = result.filter(
+                    pl.col("sentiment").is_not_null() & ~pl.col("flags").str.contains("no_text")
+                )
+                counts["sentiment"].update(measured["sentiment"].to_list())
+                totals["scored"] += measured.height
+                totals["offensive"] += int(result["offensive"].fill_null(False).sum())
+                totals["hate"] += int(result["hate"].fill_null(False).sum())
+                if progress is not None:
+                    progress(len(texts))
+                texts.clear()
+                flags.clear()
+
+            for text, row_flags in _READERS[fmt](source):
+                texts.append(text)
+                flags.append(row_flags)
+                if len(texts) >= chunk_rows:
+                    flush()
+            flush()
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+    audit_seq = _audit_analysis(
+        settings, actor=actor, source=source, output=output, tier=tier, models=models, rows=row
+    )
+    return AnalyzeReport(
+        rows=row,
+        scored=totals["scored"],
+        sentiment=dict(sorted(counts["sentiment"].items())),
+        offensive=totals["offensive"],
+        hate=totals["hate"],
+        flags=dict(sorted(counts["flags"].items())),
+        languages=dict(counts["lang"].most_common()),
+        models=models,
+        tier=tier,
+        output=output,
+        seconds=time.perf_counter() - started,
+        audit_seq=audit_seq,
+    )
+
+
+def _audit_analysis(
+    settings: Settings,
+    *,
+    actor: str,
+    source: Path,
+    output: Path,
+    tier: str,
+    models: dict[str, str],
+    rows: int,
+) -> int:
+    engine = open_store(settings)
+    details: dict[str, Any] = {"rows": rows, "tier": tier, "models": models, "output": str(output)}
+    try:
+        with engine.begin() as connection:
+            entry = append_audit(
+                connection,
+                actor=actor,
+                action="analyze_comments",
+                subject=str(source),
+                model_name="conversation-intelligence",
+                model_version=models.get("sentiment", ""),
+                input_digest=digest_file(source),
+                details=details,
+            )
+        write_anchor(settings, entry.head)
+    finally:
+        engine.dispose()
+    return entry.seq

@@ -1,0 +1,166 @@
+"""Analysing files of comments: one row per record, in order, flags instead of crashes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from trustreach.core import ConfigurationError
+from trustreach.nlp import analyze_texts, themes
+from trustreach.services import analyze_file
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_analyze_texts_scores_english_and_leaves_other_languages_unscored() -> None:
+    result = analyze_texts(
+        [
+            "I love this so much, great work!",
+            "Adorei o produto, chegou muito rápido e a qualidade é ótima!",
+            "この商品は本当に素晴らしいです。また買います！",
+            "",
+        ]
+    )
+    assert len(result) == 4
+    assert set(result.models) == {"sentiment", "offensive", "hate"}
+    assert result.sentiment[1] is None and np.isnan(result.p_positive[1])
+    frame = result.to_frame()
+    first, pt, ja, empty = frame.iter_rows(named=True)
+    assert first["sentiment"] == "positive" and first["flags"] == ""
+    for row in (pt, ja):
+        assert row["flags"] == "unsupported_language"
+        assert row["sentiment"] is None and row["p_positive"] is None
+        assert row["offensive_probability"] is None and row["hate"] is None
+    assert (pt["language"], ja["language"]) == ("pt", "ja")
+    assert empty["flags"] == "no_text" and empty["sentiment"] == "neutral"
+    assert (empty["p_negative"], empty["p_neutral"], empty["p_positive"]) == (0.0, 1.0, 0.0)
+    assert empty["offensive_probability"] == 0.0
+
+
+def test_cli_on_a_garbage_text_file_keeps_every_row_in_order(tmp_path: Path) -> None:
+    source = tmp_path / "comments.txt"
+    lines = [
+        b"I love this, amazing!",
+        b"bad bytes \xff\xfe here but still a lovely post",
+        b"x" * 1_000_000,
+        b"ctrl\x00chars\x07 are annoying, this is awful",
+        b"",
+        "mixed scripts: great 素晴らしい отлично".encode(),
+        b"worst purchase ever",
+    ]
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    output = tmp_path / "out.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "trustreach", "nlp", "analyze", str(source), "-o", str(output)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", "TRUSTREACH_DATA_DIR": str(tmp_path / "data")},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = _rows(output)
+    assert [r["row"] for r in rows] == [str(i) for i in range(1, len(lines) + 1)]
+    flags = [r["flags"] for r in rows]
+    assert flags[0] == "" and rows[0]["sentiment"] == "positive"
+    assert flags[1] == "invalid_utf8"
+    assert "truncated" in flags[2]
+    assert flags[3] == "control_characters" and rows[3]["sentiment"] == "negative"
+    assert flags[4] == "no_text" and rows[4]["sentiment"] == "neutral"
+    assert rows[5]["sentiment"] in {"positive", "neutral", "negative", ""}
+    assert rows[6]["sentiment"] == "negative"
+    assert not (tmp_path / "out.csv.partial").exists()
+    assert "audit record #1" in done.stdout
+
+
+def test_jsonl_invalid_records_get_a_row_with_a_flag(tmp_path: Path) -> None:
+    source = tmp_path / "comments.jsonl"
+    source.write_bytes(
+        b"\n".join(
+            [
+                json.dumps({"text": "so good, thank you"}).encode(),
+                b"{not json",
+                json.dumps({"body": "no text field"}).encode(),
+                b"",
+                json.dumps({"text": 42}).encode(),
+                json.dumps({"text": "this is awful, I hate it"}).encode(),
+            ]
+        )
+    )
+    report = analyze_file(source, tmp_path / "out.csv", tier="lexicon")
+    rows = _rows(tmp_path / "out.csv")
+    assert report.rows == len(rows) == 6
+    assert [r["flags"] for r in rows] == [
+        "",
+        "invalid_record;no_text",
+        "invalid_record;no_text",
+        "invalid_record;no_text",
+        "invalid_record;no_text",
+        "",
+    ]
+    assert rows[0]["sentiment"] == "positive" and rows[5]["sentiment"] == "negative"
+    assert report.flags["invalid_record"] == 4
+    assert report.scored == 2
+
+
+def test_csv_needs_a_text_column_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    good = tmp_path / "comments.csv"
+    good.write_bytes(b'id,text\n1,"great, really"\n2,"bad \xff byte, awful"\n3\n')
+    report = analyze_file(good, tmp_path / "out.csv")
+    rows = _rows(tmp_path / "out.csv")
+    assert report.rows == 3
+    assert [r["flags"] for r in rows] == ["", "invalid_utf8", "invalid_record;no_text"]
+    bad = tmp_path / "nope.csv"
+    bad.write_text("id,body\n1,hello\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="needs a 'text' column; found: id, body"):
+        analyze_file(bad, tmp_path / "nope_out.csv")
+    assert not (tmp_path / "nope_out.csv").exists()
+    assert not (tmp_path / "nope_out.csv.partial").exists()
+    with pytest.raises(ConfigurationError, match=r"input extension '\.xml' not allowed"):
+        analyze_file(_touch(tmp_path / "x.xml"), tmp_path / "o.csv")
+
+
+def _touch(path: Path) -> Path:
+    path.write_text("", encoding="utf-8")
+    return path
+
+
+def test_themes_are_phrases_that_occur_with_correct_counts() -> None:
+    texts = [
+        "Love the colour, so soft",
+        "love the colour of this one",
+        "the colour is gorgeous and so soft",
+        "shipping took forever, never again",
+        "slow shipping and the box was broken",
+        "shipping took forever again",
+        "It arrived on Monday",
+    ]
+    sentiments = ["positive"] * 3 + ["negative"] * 3 + ["neutral"]
+    authors = [f"p{i}" for i in range(len(texts))]
+    found = themes(texts, sentiments, authors=authors, top=5)
+    assert found.positive_comments == 3 and found.negative_comments == 3
+    lowered = [t.lower() for t in texts]
+    for side, label in ((found.positive, "positive"), (found.negative, "negative")):
+        assert side, label
+        for theme in side:
+            holders = [
+                i
+                for i, t in enumerate(lowered)
+                if sentiments[i] == label and f" {theme.phrase} " in f" {t.replace(',', ' ')} "
+            ]
+            assert theme.count == len(holders), theme
+            assert 1 <= len(theme.examples) <= 3
+            assert all(e.author in {authors[i] for i in holders} for e in theme.examples)
+    assert "colour" in [t.phrase for t in found.positive]
+    assert any("shipping" in t.phrase for t in found.negative)
+    with pytest.raises(ValueError, match="differ in length"):
+        themes(texts, sentiments[:-1])
