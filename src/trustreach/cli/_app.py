@@ -252,6 +252,7 @@ def demo(
     _print_audit_table(audits)
     console.print(f"HTML audit reports: {reports}/<creator_id>.html")
     _demo_discovery(briefs, reports, workspace)
+    _demo_conversation(workspace)
     head = services.verify_audit_log()
     console.print(f"Audit log verified: {head.seq if head else 0} records, chain intact.")
 
@@ -291,6 +292,30 @@ def _demo_discovery(briefs: Path, reports: Path, workspace: str) -> None:
             f"[bold]{name}[/bold]{' with ' + fair if fair else ''}: {ranking.eligible} eligible, "
             f"{len(ranking.excluded)} excluded by a rule, {len(ranking.review)} held for review; "
             f"top: {top}. Proposal {result.shortlist_id} awaits approval. Report: {target}"
+        )
+
+
+def _demo_conversation(workspace: str, *, creators: int = 3) -> None:
+    from trustreach.cli._conversation import print_summary
+
+    with _progress("comments") as bar:
+        task = bar.add_task("labelling comments (fast tier)", total=None)
+        report = services.analyze_comments(
+            workspace=workspace,
+            tier="fast",
+            actor="demo",
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    console.print(f"Labelled {report.labelled:,} comments with {report.model}.")
+    summary = services.summarize_workspace(workspace=workspace)
+    busiest = sorted(summary.creators, key=lambda c: -c.posts)[:creators]
+    for line in busiest:
+        print_summary(
+            services.conversation_summary("creator", line.creator_id, workspace=workspace)
+        )
+    for campaign in [c for c in summary.campaigns if c.sponsored_posts][:creators]:
+        print_summary(
+            services.conversation_summary("campaign", campaign.campaign_id, workspace=workspace)
         )
 
 
