@@ -114,6 +114,8 @@ def detect_languages(texts: Sequence[str]) -> list[LanguageGuess]:
         if not _letters(text, MIN_LETTERS):
             out.append(LanguageGuess("und", 0.0, True))
             continue
+        # _decide gives every label's normalised probability in one call (rank() sorts
+        # them all, classify() keeps only the top); py3langid >= 0.3 has it
         probs = np.asarray(ident._decide(text), dtype=np.float64)
         top = int(probs.argmax())
         label, confidence = labels[top], float(probs[top])
