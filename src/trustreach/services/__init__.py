@@ -10,6 +10,16 @@ from trustreach.services._authenticity import (
     train_authenticity_model,
 )
 from trustreach.services._context import check_workspace, open_store
+from trustreach.services._conversation import (
+    AnalysisReport,
+    ConversationSummary,
+    RetentionReport,
+    analyze_comments,
+    conversation_summary,
+    correct_label,
+    enforce_retention,
+    export_corrections,
+)
 from trustreach.services._discovery import (
     Discovery,
     IndexSummary,
@@ -59,10 +69,12 @@ from trustreach.services._summary import (
 from trustreach.services._synth import synthesize_world
 
 __all__ = [
+    "AnalysisReport",
     "AnalyzeReport",
     "ApprovalRequired",
     "CampaignLine",
     "ConsentWithdrawal",
+    "ConversationSummary",
     "CreatorLine",
     "Deal",
     "Decision",
@@ -73,21 +85,27 @@ __all__ = [
     "IndexSummary",
     "KindReport",
     "ProposedEntry",
+    "RetentionReport",
     "ScoreReport",
     "Shortlist",
     "ShortlistEntry",
     "WorkspaceSummary",
     "add_override",
+    "analyze_comments",
     "analyze_file",
     "audit_creator",
     "audit_workspace",
     "build_discovery_index",
     "check_workspace",
+    "conversation_summary",
+    "correct_label",
     "create_deal",
     "decide",
     "declared_attributes",
     "discover",
+    "enforce_retention",
     "erase_third_party",
+    "export_corrections",
     "file_dispute",
     "get_shortlist",
     "import_files",
