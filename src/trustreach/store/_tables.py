@@ -659,7 +659,7 @@ def processing_register() -> list[ProcessingEntry]:
     """Every table declaring personal data, sorted by table name.
 
     >>> [e.table for e in processing_register()][:2]
-    ['comments', 'consent_records']
+    ['comment_labels', 'comments']
     """
     return [
         ProcessingEntry(table.name, table.info["personal_data"])
