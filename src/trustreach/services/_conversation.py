@@ -49,19 +49,6 @@ _Z = 1.959963984540054
 Analyzer = Callable[[Sequence[str]], tuple[pl.DataFrame, str]]
 """Texts in; one row per text with the ``nlp analyze`` columns, and the model versions, out."""
 
-_COLUMNS = (
-    "language",
-    "sentiment",
-    "p_negative",
-    "p_neutral",
-    "p_positive",
-    "sentiment_score",
-    "offensive_probability",
-    "offensive",
-    "hate_probability",
-    "hate",
-)
-
 
 def text_analyzer(tier: str) -> Analyzer:
     """The shipped models of ``tier`` as an :data:`Analyzer`."""
@@ -69,11 +56,7 @@ def text_analyzer(tier: str) -> Analyzer:
 
     def run(texts: Sequence[str]) -> tuple[pl.DataFrame, str]:
         result = analyze_texts(texts, tier=tier)
-        frame = pl.DataFrame(
-            {name: list(getattr(result, name)) for name in _COLUMNS}
-            | {"flags": [",".join(f) for f in result.flags]},
-            strict=False,
-        )
+        frame = result.to_frame()
         model = ", ".join(f"{k} {v}" for k, v in sorted(result.models.items())) or tier
         return frame, model
 

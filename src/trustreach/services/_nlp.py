@@ -16,6 +16,7 @@ import polars as pl
 
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
 from trustreach.ethics.audit import append_audit, digest_file
+from trustreach.nlp import ANALYSIS_COLUMNS
 from trustreach.services._context import open_store, write_anchor
 
 __all__ = ["INPUT_FORMATS", "OUTPUT_COLUMNS", "AnalyzeReport", "analyze_file"]
@@ -23,21 +24,7 @@ __all__ = ["INPUT_FORMATS", "OUTPUT_COLUMNS", "AnalyzeReport", "analyze_file"]
 Progress = Callable[[int], None]
 #: Input extension -> how records are read.
 INPUT_FORMATS = {".txt": "text", ".jsonl": "jsonl", ".csv": "csv"}
-OUTPUT_COLUMNS = (
-    "row",
-    "language",
-    "language_confidence",
-    "sentiment",
-    "p_negative",
-    "p_neutral",
-    "p_positive",
-    "sentiment_score",
-    "offensive_probability",
-    "offensive",
-    "hate_probability",
-    "hate",
-    "flags",
-)
+OUTPUT_COLUMNS = ("row", *ANALYSIS_COLUMNS)
 CHUNK_ROWS = 2000
 _MAX_CSV_FIELD = 1 << 30
 
