@@ -22,6 +22,7 @@ model artefact shipped inside the package. Its model card is
 ``scripts/build_text_embedding.py``.
 """
 
+from trustreach.nlp._accurate import AccurateSentiment
 from trustreach.nlp._analyze import (
     ANALYSIS_COLUMNS,
     FLAGS,
@@ -44,6 +45,7 @@ __all__ = [
     "MAX_TEXT_CHARS",
     "SENTIMENT_CLASSES",
     "TIERS",
+    "AccurateSentiment",
     "FeatureSpec",
     "LanguageGuess",
     "LinearTextClassifier",
