@@ -52,13 +52,12 @@ Analyzer = Callable[[Sequence[str]], tuple[pl.DataFrame, str]]
 
 def text_analyzer(tier: str) -> Analyzer:
     """The shipped models of ``tier`` as an :data:`Analyzer`."""
-    from trustreach.nlp import analyze_texts
+    from trustreach.nlp import analyze_texts, model_versions
+
+    version = model_versions(tier)
 
     def run(texts: Sequence[str]) -> tuple[pl.DataFrame, str]:
-        result = analyze_texts(texts, tier=tier)
-        frame = result.to_frame()
-        model = ", ".join(f"{k} {v}" for k, v in sorted(result.models.items())) or tier
-        return frame, model
+        return analyze_texts(texts, tier=tier).to_frame(), version
 
     return run
 
