@@ -213,3 +213,15 @@ def test_cli_discover_then_approve_before_a_deal(world: Path, tmp_path: Path) ->
     )
     assert isinstance(refused_brief.exception, TargetingRefused)
     assert "age" in str(refused_brief.exception)
+
+
+def test_actions_that_do_not_touch_indexed_data_do_not_rebuild_the_index(
+    world: Path, sqlite_settings: Settings
+) -> None:
+    services.import_path(world, workspace="w", settings=sqlite_settings)
+    built = services.load_discovery_index(workspace="w", settings=sqlite_settings)
+    brief = load_brief(BRIEFS / "skincare_awareness.yaml")
+    services.discover(brief, top_n=3, workspace="w", settings=sqlite_settings)  # a proposal
+    services.analyze_comments(workspace="w", settings=sqlite_settings)  # conversation labels
+    again = services.load_discovery_index(workspace="w", settings=sqlite_settings)
+    assert again.meta["built_at"] == built.meta["built_at"]

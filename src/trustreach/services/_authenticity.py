@@ -18,9 +18,9 @@ from trustreach.ethics.audit import append_audit, digest_json
 from trustreach.ingest import TABLE_COLUMNS
 from trustreach.services._context import (
     check_workspace,
-    open_store,
     read_frame,
     require_creator,
+    store,
     write_anchor,
 )
 from trustreach.store._tables import (
@@ -265,8 +265,7 @@ def audit_creator(
 
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         with engine.connect() as connection:
             data = _load(connection, workspace, creator_id)
         audit, model = _assess(data, workspace)
@@ -310,8 +309,6 @@ def audit_creator(
                 )
             )
         write_anchor(settings, entry.head)
-    finally:
-        engine.dispose()
     from dataclasses import replace
 
     audit = replace(audit, audit_seq=entry.seq)
@@ -335,18 +332,14 @@ def audit_workspace(
     write one HTML report per creator into ``report_dir``."""
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
-    engine = open_store(settings)
-    try:
-        with engine.connect() as connection:
-            ids = list(
-                connection.execute(
-                    select(creators.c.creator_id)
-                    .where(creators.c.workspace == workspace)
-                    .order_by(creators.c.creator_id)
-                ).scalars()
-            )
-    finally:
-        engine.dispose()
+    with store(settings) as engine, engine.connect() as connection:
+        ids = list(
+            connection.execute(
+                select(creators.c.creator_id)
+                .where(creators.c.workspace == workspace)
+                .order_by(creators.c.creator_id)
+            ).scalars()
+        )
     audits = []
     for done, creator_id in enumerate(ids, start=1):
         report = None if report_dir is None else report_dir / f"{creator_id}.html"

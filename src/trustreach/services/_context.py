@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,16 @@ def open_store(settings: Settings | None = None) -> Engine:
         upgrade(engine)
         _migrated.add(url)
     return engine
+
+
+@contextmanager
+def store(settings: Settings | None = None) -> Iterator[Engine]:
+    """:func:`open_store` for one use-case: the engine is disposed when the block ends."""
+    engine = open_store(settings)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def check_workspace(workspace: str) -> str:

@@ -31,7 +31,7 @@ from sqlalchemy import Connection, and_, delete, insert, select, tuple_, update
 
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
 from trustreach.ethics.audit import append_audit
-from trustreach.services._context import check_workspace, open_store, read_frame, write_anchor
+from trustreach.services._context import check_workspace, read_frame, store, write_anchor
 from trustreach.store._tables import (
     comment_labels,
     comments,
@@ -166,8 +166,7 @@ def analyze_comments(
     workspace = check_workspace(workspace)
     analyzer = analyzer or text_analyzer(tier)
     model = tier
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         with engine.connect() as connection:
             todo = read_frame(
                 connection,
@@ -230,8 +229,6 @@ def analyze_comments(
         return AnalysisReport(
             workspace, todo.height, len({k[0] for k in keys}), len(keys), model, entry.seq
         )
-    finally:
-        engine.dispose()
 
 
 def _finite(value: Any) -> float | None:
@@ -353,41 +350,37 @@ def conversation_summary(
     """Aggregates of the comments on a creator's posts, a campaign's posts, or one post."""
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
-    engine = open_store(settings)
-    try:
-        with engine.connect() as connection:
-            post_ids = _post_ids(connection, workspace, scope, scope_id)
-            if not post_ids:
-                raise NotFoundError(f"{scope} {scope_id!r} has no posts in workspace {workspace!r}")
-            daily = read_frame(
+    with store(settings) as engine, engine.connect() as connection:
+        post_ids = _post_ids(connection, workspace, scope, scope_id)
+        if not post_ids:
+            raise NotFoundError(f"{scope} {scope_id!r} has no posts in workspace {workspace!r}")
+        daily = read_frame(
+            connection,
+            select(conversation_daily).where(
+                conversation_daily.c.workspace == workspace,
+                conversation_daily.c.post_id.in_(post_ids),
+            ),
+        )
+        retained = (
+            read_frame(
                 connection,
-                select(conversation_daily).where(
-                    conversation_daily.c.workspace == workspace,
-                    conversation_daily.c.post_id.in_(post_ids),
-                ),
-            )
-            retained = (
-                read_frame(
-                    connection,
-                    select(
-                        comments.c.text,
-                        comments.c.author_key,
-                        comment_labels.c.sentiment,
-                    )
-                    .join(
-                        comment_labels,
-                        and_(
-                            comment_labels.c.workspace == comments.c.workspace,
-                            comment_labels.c.comment_id == comments.c.comment_id,
-                        ),
-                    )
-                    .where(comments.c.workspace == workspace, comments.c.post_id.in_(post_ids)),
+                select(
+                    comments.c.text,
+                    comments.c.author_key,
+                    comment_labels.c.sentiment,
                 )
-                if themes
-                else pl.DataFrame()
+                .join(
+                    comment_labels,
+                    and_(
+                        comment_labels.c.workspace == comments.c.workspace,
+                        comment_labels.c.comment_id == comments.c.comment_id,
+                    ),
+                )
+                .where(comments.c.workspace == workspace, comments.c.post_id.in_(post_ids)),
             )
-    finally:
-        engine.dispose()
+            if themes
+            else pl.DataFrame()
+        )
     return _summarise(scope, scope_id, daily, retained)
 
 
@@ -511,8 +504,7 @@ def correct_label(
         raise ConfigurationError("a correction needs a named person (--by) and a reason (--reason)")
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         with engine.begin() as connection:
             label = connection.execute(
                 select(comment_labels).where(
@@ -567,8 +559,6 @@ def correct_label(
             _recompute_daily(connection, workspace, {(label.post_id, label.day)}, label.model)
         write_anchor(settings, entry.head)
         return entry.seq
-    finally:
-        engine.dispose()
 
 
 def export_corrections(
@@ -582,31 +572,27 @@ def export_corrections(
     """
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
-    engine = open_store(settings)
-    try:
-        with engine.connect() as connection:
-            rows = read_frame(
-                connection,
-                select(
-                    label_corrections.c.correction_id,
-                    label_corrections.c.comment_id,
-                    label_corrections.c.field,
-                    label_corrections.c.new_value,
-                    label_corrections.c.old_value,
-                    comments.c.text,
-                )
-                .join(
-                    comments,
-                    and_(
-                        comments.c.workspace == label_corrections.c.workspace,
-                        comments.c.comment_id == label_corrections.c.comment_id,
-                    ),
-                )
-                .where(label_corrections.c.workspace == workspace)
-                .order_by(label_corrections.c.correction_id),
+    with store(settings) as engine, engine.connect() as connection:
+        rows = read_frame(
+            connection,
+            select(
+                label_corrections.c.correction_id,
+                label_corrections.c.comment_id,
+                label_corrections.c.field,
+                label_corrections.c.new_value,
+                label_corrections.c.old_value,
+                comments.c.text,
             )
-    finally:
-        engine.dispose()
+            .join(
+                comments,
+                and_(
+                    comments.c.workspace == label_corrections.c.workspace,
+                    comments.c.comment_id == label_corrections.c.comment_id,
+                ),
+            )
+            .where(label_corrections.c.workspace == workspace)
+            .order_by(label_corrections.c.correction_id),
+        )
     tmp = output.with_name(output.name + ".tmp")
     output.parent.mkdir(parents=True, exist_ok=True)
     latest = (
@@ -661,8 +647,7 @@ def enforce_retention(
         datetime.min.time(),
         tzinfo=UTC,
     )
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         with engine.begin() as connection:
             old = select(comments.c.comment_id).where(
                 comments.c.workspace == workspace, comments.c.posted_at < cutoff
@@ -693,5 +678,3 @@ def enforce_retention(
             )
         write_anchor(settings, entry.head)
         return RetentionReport(workspace, cutoff, removed, labels, entry.seq)
-    finally:
-        engine.dispose()

@@ -3,8 +3,9 @@
 The index is built from the store (accounts, latest audience snapshots, recent
 posts, latest audits, declared rates) and kept as files under the data
 directory. It is rebuilt automatically when anything it reads has changed
-since it was built (an import, an audit, an erasure or a consent withdrawal
-appends to the audit log, and the index remembers the last such record).
+since it was built: imports and audience audits are the only writers of what
+it reads, each appends to the audit log, and the index remembers the last
+such record. (Declared attributes are read fresh for every ranking.)
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from trustreach.discovery._rank import (
     rank_creators,
 )
 from trustreach.ingest._schema import AGE_BANDS, GENDERS, DeclaredAttribute
-from trustreach.services._context import check_workspace, open_store, read_frame
+from trustreach.services._context import check_workspace, read_frame, store
 from trustreach.services._shortlist import ProposedEntry, declared_attributes, propose_shortlist
 from trustreach.store._tables import (
     audience_snapshots,
@@ -49,7 +50,8 @@ from trustreach.store._tables import (
 RECENT_POSTS = 30
 """Posts per account whose captions and hashtags make its topic embedding."""
 TOP_TERMS = 3
-_NOT_DATA = ("shortlist", "deal", "dispute", "score_accounts", "discover")
+INDEXED_ACTIONS = ("import", "audit_creator")
+"""Audit-log actions that change what the index reads (accounts, snapshots, posts, audits)."""
 DECLARED_ATTRIBUTES = tuple(a.value for a in DeclaredAttribute)
 
 
@@ -78,9 +80,9 @@ def index_folder(settings: Settings, workspace: str) -> Path:
 
 def _source_seq(connection: Connection, workspace: str) -> int:
     """Sequence number of the last audit-log record that changed indexed data."""
-    query = select(func.max(audit_log.c.seq)).where(audit_log.c.workspace == workspace)
-    for prefix in _NOT_DATA:
-        query = query.where(~audit_log.c.action.startswith(prefix))
+    query = select(func.max(audit_log.c.seq)).where(
+        audit_log.c.workspace == workspace, audit_log.c.action.in_(INDEXED_ACTIONS)
+    )
     value = connection.execute(query).scalar()
     return int(value or 0)
 
@@ -283,13 +285,9 @@ def build_discovery_index(
     started = datetime.now(UTC)
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
-    engine = open_store(settings)
-    try:
-        with engine.connect() as connection:
-            frames = _load_frames(connection, workspace)
-            source_seq = _source_seq(connection, workspace)
-    finally:
-        engine.dispose()
+    with store(settings) as engine, engine.connect() as connection:
+        frames = _load_frames(connection, workspace)
+        source_seq = _source_seq(connection, workspace)
     accounts = frames["accounts"]
     if accounts.height == 0:
         raise NotFoundError(
@@ -405,12 +403,8 @@ def load_discovery_index(
     folder = index_folder(settings, workspace)
     if not refresh and (folder / "meta.json").is_file():
         index = CreatorIndex.load(folder)
-        engine = open_store(settings)
-        try:
-            with engine.connect() as connection:
-                current = _source_seq(connection, workspace)
-        finally:
-            engine.dispose()
+        with store(settings) as engine, engine.connect() as connection:
+            current = _source_seq(connection, workspace)
         if index.meta.get("source_seq") == current:
             return index
     if folder.exists() and refresh:

@@ -18,8 +18,8 @@ from trustreach.core import ConfigurationError, NotFoundError, Settings, get_set
 from trustreach.ethics.audit import append_audit
 from trustreach.services._context import (
     check_workspace,
-    open_store,
     require_creator,
+    store,
     write_anchor,
 )
 from trustreach.store._tables import creator_audits, disputes
@@ -77,8 +77,7 @@ def file_dispute(
     workspace = check_workspace(workspace)
     reason = _text(reason, "reason")
     filed_by = _text(filed_by, "filed_by")
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         with engine.begin() as connection:
             require_creator(connection, workspace, creator_id)
             latest = _latest_audit(connection, workspace, creator_id)
@@ -109,8 +108,6 @@ def file_dispute(
             ).one()
         write_anchor(settings, entry.head)
         return Dispute(**row._mapping)
-    finally:
-        engine.dispose()
 
 
 def list_disputes(
@@ -124,8 +121,7 @@ def list_disputes(
     if status is not None and status not in STATUSES:
         raise ConfigurationError(f"status {status!r} not allowed; allowed: {', '.join(STATUSES)}")
     workspace = check_workspace(workspace)
-    engine = open_store(settings or get_settings())
-    try:
+    with store(settings or get_settings()) as engine:
         with engine.connect() as connection:
             query = select(disputes).where(disputes.c.workspace == workspace)
             if status is not None:
@@ -134,8 +130,6 @@ def list_disputes(
                 query = query.where(disputes.c.creator_id == creator_id)
             rows = connection.execute(query.order_by(disputes.c.dispute_id)).all()
         return [Dispute(**r._mapping) for r in rows]
-    finally:
-        engine.dispose()
 
 
 def resolve_dispute(
@@ -156,8 +150,7 @@ def resolve_dispute(
     reviewer = _text(reviewer, "reviewer")
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         with engine.begin() as connection:
             row = connection.execute(
                 select(disputes).where(
@@ -194,8 +187,6 @@ def resolve_dispute(
             ).one()
         write_anchor(settings, entry.head)
         return Dispute(**updated._mapping)
-    finally:
-        engine.dispose()
 
 
 def latest_audit_evidence(
@@ -203,8 +194,7 @@ def latest_audit_evidence(
 ) -> dict[str, Any]:
     """The evidence of a creator's latest audit, as the creator may see it."""
     workspace = check_workspace(workspace)
-    engine = open_store(settings or get_settings())
-    try:
+    with store(settings or get_settings()) as engine:
         with engine.connect() as connection:
             latest = _latest_audit(connection, workspace, creator_id)
         if latest is None:
@@ -214,5 +204,3 @@ def latest_audit_evidence(
             )
         evidence: dict[str, Any] = json.loads(latest.result)
         return evidence
-    finally:
-        engine.dispose()

@@ -27,7 +27,7 @@ from trustreach.core import (
 from trustreach.ethics.audit import append_audit, digest_file
 from trustreach.ethics.privacy import Pseudonymizer, load_or_create_key
 from trustreach.ingest import FORMATS, KINDS, TransformContext, detect_kind
-from trustreach.services._context import check_workspace, ensure_workspace, open_store, write_anchor
+from trustreach.services._context import check_workspace, ensure_workspace, store, write_anchor
 from trustreach.services._prepare import PreparedSource
 from trustreach.services._rules import ConsentLedger, DealGate
 from trustreach.store import bulk_upsert, count_rows, metadata
@@ -327,8 +327,7 @@ def import_path(
             stack.callback(source.close)
             sources.append(source)
         digest = stack.enter_context(ThreadPoolExecutor(1)).submit(digest_file, path)
-        engine = open_store(settings)
-        stack.callback(engine.dispose)
+        engine = stack.enter_context(store(settings))
         with engine.begin() as connection:
             ensure_workspace(connection, workspace)
             importer = _Importer(connection, ctx, settings)

@@ -17,7 +17,7 @@ import polars as pl
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
 from trustreach.ethics.audit import append_audit, digest_file
 from trustreach.nlp import ANALYSIS_COLUMNS
-from trustreach.services._context import open_store, write_anchor
+from trustreach.services._context import store, write_anchor
 
 __all__ = ["INPUT_FORMATS", "OUTPUT_COLUMNS", "AnalyzeReport", "analyze_file"]
 
@@ -272,14 +272,13 @@ def _audit_analysis(
     models: dict[str, str],
     rows: int,
 ) -> int:
-    engine = open_store(settings)
     details: dict[str, Any] = {"rows": rows, "tier": tier, "models": models, "output": str(output)}
-    try:
+    with store(settings) as engine:
         with engine.begin() as connection:
             entry = append_audit(
                 connection,
                 actor=actor,
-                action="analyze_comments",
+                action="analyze_file",
                 subject=str(source),
                 model_name="conversation-intelligence",
                 model_version=models.get("sentiment", ""),
@@ -287,6 +286,4 @@ def _audit_analysis(
                 details=details,
             )
         write_anchor(settings, entry.head)
-    finally:
-        engine.dispose()
     return entry.seq

@@ -22,8 +22,8 @@ from trustreach.ethics.privacy import Pseudonymizer, load_or_create_key
 from trustreach.ingest import ConsentPurpose
 from trustreach.services._context import (
     check_workspace,
-    open_store,
     require_creator,
+    store,
     write_anchor,
 )
 from trustreach.store import ProcessingEntry, processing_register
@@ -70,8 +70,7 @@ def erase_third_party(
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     key = Pseudonymizer(load_or_create_key(settings.resolved_key_file()))(workspace, account_id)
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         with engine.begin() as connection:
             removed = {}
             labels = delete(comment_labels).where(
@@ -109,8 +108,6 @@ def erase_third_party(
             assert left is None
         write_anchor(settings, entry.head)
         return ErasureReport(workspace, key, removed, entry.seq)
-    finally:
-        engine.dispose()
 
 
 def _aware(value: datetime) -> datetime:
@@ -154,34 +151,30 @@ def declared_attributes(
     """
     workspace = check_workspace(workspace)
     wanted = None if creator_ids is None else sorted(set(creator_ids))
-    engine = open_store(settings or get_settings())
-    try:
-        with engine.connect() as connection:
-            allowed = _consenting(connection, workspace, wanted)
-            if not allowed:
-                return {}
-            query = (
-                select(
-                    declared_table.c.creator_id,
-                    declared_table.c.attribute,
-                    declared_table.c.value,
-                )
-                .where(declared_table.c.workspace == workspace)
-                .order_by(
-                    declared_table.c.creator_id,
-                    declared_table.c.declared_at,
-                    declared_table.c.declaration_id,
-                )
+    with store(settings or get_settings()) as engine, engine.connect() as connection:
+        allowed = _consenting(connection, workspace, wanted)
+        if not allowed:
+            return {}
+        query = (
+            select(
+                declared_table.c.creator_id,
+                declared_table.c.attribute,
+                declared_table.c.value,
             )
-            if wanted is not None:
-                query = query.where(declared_table.c.creator_id.in_(wanted))
-            out: dict[str, dict[str, str]] = {}
-            for row in connection.execute(query):
-                if row.creator_id in allowed:
-                    out.setdefault(row.creator_id, {})[row.attribute] = row.value
-            return out
-    finally:
-        engine.dispose()
+            .where(declared_table.c.workspace == workspace)
+            .order_by(
+                declared_table.c.creator_id,
+                declared_table.c.declared_at,
+                declared_table.c.declaration_id,
+            )
+        )
+        if wanted is not None:
+            query = query.where(declared_table.c.creator_id.in_(wanted))
+        out: dict[str, dict[str, str]] = {}
+        for row in connection.execute(query):
+            if row.creator_id in allowed:
+                out.setdefault(row.creator_id, {})[row.attribute] = row.value
+        return out
 
 
 @dataclass(frozen=True)
@@ -222,8 +215,7 @@ def withdraw_consent(
         raise ConfigurationError("source must be 1-200 characters (who or what recorded it)")
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         with engine.begin() as connection:
             require_creator(connection, workspace, creator_id)
             last = connection.execute(
@@ -273,5 +265,3 @@ def withdraw_consent(
         return ConsentWithdrawal(
             workspace, creator_id, purpose, consent_id, now, deleted, entry.seq
         )
-    finally:
-        engine.dispose()

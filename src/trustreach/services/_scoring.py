@@ -21,7 +21,7 @@ from trustreach.core import (
 )
 from trustreach.ethics.audit import append_audit, digest_file
 from trustreach.ingest import FORMATS, read_batches
-from trustreach.services._context import open_store, write_anchor
+from trustreach.services._context import store, write_anchor
 
 Progress = Callable[[int], None]
 OUTPUT_FORMATS = (".csv", ".parquet")
@@ -244,8 +244,7 @@ def _audit_scoring(
     accounts: int,
     flagged: int,
 ) -> int:
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         with engine.begin() as connection:
             entry = append_audit(
                 connection,
@@ -258,6 +257,4 @@ def _audit_scoring(
                 details={"accounts": accounts, "flagged": flagged, "output": str(output)},
             )
         write_anchor(settings, entry.head)
-    finally:
-        engine.dispose()
     return entry.seq

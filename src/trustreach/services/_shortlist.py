@@ -35,8 +35,8 @@ from trustreach.ingest import DealRecord
 from trustreach.services._context import (
     check_workspace,
     ensure_workspace,
-    open_store,
     require_creator,
+    store,
     write_anchor,
 )
 from trustreach.services._privacy import declared_attributes
@@ -331,8 +331,7 @@ def propose_shortlist(
     _check_entries(entries)
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         with engine.begin() as connection:
             ensure_workspace(connection, workspace)
             wanted = [e.creator_id for e in entries]
@@ -407,8 +406,6 @@ def propose_shortlist(
             shortlist = _load(connection, workspace, shortlist_id)
         write_anchor(settings, entry.head)
         return shortlist
-    finally:
-        engine.dispose()
 
 
 def get_shortlist(
@@ -416,12 +413,8 @@ def get_shortlist(
 ) -> Shortlist:
     """A shortlist with its entries, each creator's status, and every decision."""
     workspace = check_workspace(workspace)
-    engine = open_store(settings or get_settings())
-    try:
-        with engine.connect() as connection:
-            return _load(connection, workspace, shortlist_id)
-    finally:
-        engine.dispose()
+    with store(settings or get_settings()) as engine, engine.connect() as connection:
+        return _load(connection, workspace, shortlist_id)
 
 
 def list_shortlists(
@@ -432,18 +425,14 @@ def list_shortlists(
 ) -> list[Shortlist]:
     """Shortlists of a workspace (optionally one campaign's), newest first."""
     workspace = check_workspace(workspace)
-    engine = open_store(settings or get_settings())
-    try:
-        with engine.connect() as connection:
-            query = select(shortlists.c.shortlist_id).where(shortlists.c.workspace == workspace)
-            if campaign_id is not None:
-                query = query.where(shortlists.c.campaign_id == campaign_id)
-            ids = connection.execute(
-                query.order_by(shortlists.c.created_at.desc(), shortlists.c.shortlist_id.desc())
-            ).scalars()
-            return [_load(connection, workspace, i) for i in list(ids)]
-    finally:
-        engine.dispose()
+    with store(settings or get_settings()) as engine, engine.connect() as connection:
+        query = select(shortlists.c.shortlist_id).where(shortlists.c.workspace == workspace)
+        if campaign_id is not None:
+            query = query.where(shortlists.c.campaign_id == campaign_id)
+        ids = connection.execute(
+            query.order_by(shortlists.c.created_at.desc(), shortlists.c.shortlist_id.desc())
+        ).scalars()
+        return [_load(connection, workspace, i) for i in list(ids)]
 
 
 def _require_entry(
@@ -485,8 +474,7 @@ def decide(
     reason = _text(reason, "reason")
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         with engine.begin() as connection:
             proposal = _load(connection, workspace, shortlist_id)  # NotFoundError names it
             _require_entry(connection, workspace, shortlist_id, creator_id)
@@ -521,8 +509,6 @@ def decide(
             shortlist = _load(connection, workspace, shortlist_id)
         write_anchor(settings, entry.head)
         return shortlist
-    finally:
-        engine.dispose()
 
 
 def add_override(
@@ -542,8 +528,7 @@ def add_override(
     reason = _text(reason, "reason")
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         with engine.begin() as connection:
             current = _load(connection, workspace, shortlist_id)
             require_creator(connection, workspace, creator_id)
@@ -583,8 +568,6 @@ def add_override(
             shortlist = _load(connection, workspace, shortlist_id)
         write_anchor(settings, entry.head)
         return shortlist
-    finally:
-        engine.dispose()
 
 
 def _deal_record(values: dict[str, Any]) -> DealRecord:
@@ -626,8 +609,7 @@ def create_deal(
     created_by = _person(created_by, "created_by")
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
-    engine = open_store(settings)
-    try:
+    with store(settings) as engine:
         with engine.begin() as connection:
             shortlist = _load(connection, workspace, shortlist_id)
             campaign = shortlist.campaign_id or campaign_id
@@ -714,8 +696,6 @@ def create_deal(
             )
         write_anchor(settings, entry.head)
         return Deal(deal_id, workspace, shortlist_id, **wanted, created=True, audit_seq=entry.seq)
-    finally:
-        engine.dispose()
 
 
 __all__ = [

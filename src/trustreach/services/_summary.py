@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from trustreach.core import NotFoundError, Settings, get_settings
-from trustreach.services._context import check_workspace, open_store
+from trustreach.services._context import check_workspace, store
 from trustreach.store import metadata
 from trustreach.store._tables import (
     campaigns,
@@ -69,114 +69,110 @@ def summarize_workspace(
     post; the median per creator is shown, so one viral post does not dominate.
     """
     workspace = check_workspace(workspace)
-    engine = open_store(settings or get_settings())
-    try:
-        with engine.connect() as c:
-            exists = c.execute(
-                select(workspaces.c.workspace).where(workspaces.c.workspace == workspace)
-            ).first()
-            if exists is None:
-                raise NotFoundError(f"workspace {workspace!r} does not exist; import data first")
-            counts = {
-                name: int(
-                    c.execute(
-                        select(func.count()).select_from(t).where(t.c.workspace == workspace)
-                    ).scalar_one()
-                )
-                for name, t in metadata.tables.items()
-                if "workspace" in t.c and name != "workspaces"
-            }
-            accounts = (
-                c.execute(select(creator_accounts).where(creator_accounts.c.workspace == workspace))
-                .mappings()
-                .all()
-            )
-            by_creator: dict[str, list[dict[str, object]]] = {}
-            for a in accounts:
-                by_creator.setdefault(a["creator_id"], []).append(dict(a))
-            post_rows = c.execute(
-                select(posts.c.account_id, posts.c.likes, posts.c.comments).where(
-                    posts.c.workspace == workspace
-                )
-            ).all()
-            sample: dict[str, int] = dict(
+    with store(settings or get_settings()) as engine, engine.connect() as c:
+        exists = c.execute(
+            select(workspaces.c.workspace).where(workspaces.c.workspace == workspace)
+        ).first()
+        if exists is None:
+            raise NotFoundError(f"workspace {workspace!r} does not exist; import data first")
+        counts = {
+            name: int(
                 c.execute(
-                    select(follows.c.creator_account_id, func.count())
-                    .where(follows.c.workspace == workspace)
-                    .group_by(follows.c.creator_account_id)
-                ).all()
+                    select(func.count()).select_from(t).where(t.c.workspace == workspace)
+                ).scalar_one()
             )
-            followers_of = {a["account_id"]: a["followers_count"] or 0 for a in accounts}
-            rates: dict[str, list[float]] = {}
-            for account_id, likes, n_comments in post_rows:
-                base = followers_of.get(account_id, 0)
-                if base:
-                    rates.setdefault(account_id, []).append((likes + n_comments) / base)
-            lines = []
-            for row in c.execute(
-                select(creators)
-                .where(creators.c.workspace == workspace)
-                .order_by(creators.c.creator_id)
-            ).mappings():
-                accs = by_creator.get(row["creator_id"], [])
-                creator_rates = sorted(r for a in accs for r in rates.get(str(a["account_id"]), []))
-                median = creator_rates[len(creator_rates) // 2] if creator_rates else None
-                lines.append(
-                    CreatorLine(
-                        creator_id=row["creator_id"],
-                        display_name=row["display_name"],
-                        niches=list(row["niches"]),
-                        platforms=sorted({str(a["platform"]) for a in accs}),
-                        followers=sum(followers_of.get(str(a["account_id"]), 0) for a in accs),
-                        posts=sum(len(rates.get(str(a["account_id"]), [])) for a in accs),
-                        sampled_followers=sum(sample.get(str(a["account_id"]), 0) for a in accs),
-                        median_engagement_rate=median,
-                    )
+            for name, t in metadata.tables.items()
+            if "workspace" in t.c and name != "workspaces"
+        }
+        accounts = (
+            c.execute(select(creator_accounts).where(creator_accounts.c.workspace == workspace))
+            .mappings()
+            .all()
+        )
+        by_creator: dict[str, list[dict[str, object]]] = {}
+        for a in accounts:
+            by_creator.setdefault(a["creator_id"], []).append(dict(a))
+        post_rows = c.execute(
+            select(posts.c.account_id, posts.c.likes, posts.c.comments).where(
+                posts.c.workspace == workspace
+            )
+        ).all()
+        sample: dict[str, int] = dict(
+            c.execute(
+                select(follows.c.creator_account_id, func.count())
+                .where(follows.c.workspace == workspace)
+                .group_by(follows.c.creator_account_id)
+            ).all()
+        )
+        followers_of = {a["account_id"]: a["followers_count"] or 0 for a in accounts}
+        rates: dict[str, list[float]] = {}
+        for account_id, likes, n_comments in post_rows:
+            base = followers_of.get(account_id, 0)
+            if base:
+                rates.setdefault(account_id, []).append((likes + n_comments) / base)
+        lines = []
+        for row in c.execute(
+            select(creators)
+            .where(creators.c.workspace == workspace)
+            .order_by(creators.c.creator_id)
+        ).mappings():
+            accs = by_creator.get(row["creator_id"], [])
+            creator_rates = sorted(r for a in accs for r in rates.get(str(a["account_id"]), []))
+            median = creator_rates[len(creator_rates) // 2] if creator_rates else None
+            lines.append(
+                CreatorLine(
+                    creator_id=row["creator_id"],
+                    display_name=row["display_name"],
+                    niches=list(row["niches"]),
+                    platforms=sorted({str(a["platform"]) for a in accs}),
+                    followers=sum(followers_of.get(str(a["account_id"]), 0) for a in accs),
+                    posts=sum(len(rates.get(str(a["account_id"]), [])) for a in accs),
+                    sampled_followers=sum(sample.get(str(a["account_id"]), 0) for a in accs),
+                    median_engagement_rate=median,
                 )
-            campaign_lines = []
-            for row in c.execute(
-                select(campaigns)
-                .where(campaigns.c.workspace == workspace)
-                .order_by(campaigns.c.starts_on)
-            ).mappings():
-                cid = row["campaign_id"]
-                n_creators = c.execute(
-                    select(func.count(func.distinct(deals.c.creator_id))).where(
-                        deals.c.workspace == workspace, deals.c.campaign_id == cid
-                    )
-                ).scalar_one()
-                n_posts = c.execute(
-                    select(func.count()).where(
-                        posts.c.workspace == workspace, posts.c.campaign_id == cid
-                    )
-                ).scalar_one()
-                n_events, revenue = c.execute(
-                    select(
-                        func.count(),
-                        func.coalesce(
-                            func.sum(tracking_events.c.value).filter(
-                                tracking_events.c.event_type == "purchase"
-                            ),
-                            0.0,
+            )
+        campaign_lines = []
+        for row in c.execute(
+            select(campaigns)
+            .where(campaigns.c.workspace == workspace)
+            .order_by(campaigns.c.starts_on)
+        ).mappings():
+            cid = row["campaign_id"]
+            n_creators = c.execute(
+                select(func.count(func.distinct(deals.c.creator_id))).where(
+                    deals.c.workspace == workspace, deals.c.campaign_id == cid
+                )
+            ).scalar_one()
+            n_posts = c.execute(
+                select(func.count()).where(
+                    posts.c.workspace == workspace, posts.c.campaign_id == cid
+                )
+            ).scalar_one()
+            n_events, revenue = c.execute(
+                select(
+                    func.count(),
+                    func.coalesce(
+                        func.sum(tracking_events.c.value).filter(
+                            tracking_events.c.event_type == "purchase"
                         ),
-                    ).where(
-                        tracking_events.c.workspace == workspace,
-                        tracking_events.c.campaign_id == cid,
-                    )
-                ).one()
-                campaign_lines.append(
-                    CampaignLine(
-                        campaign_id=cid,
-                        name=row["name"],
-                        goal=row["goal"],
-                        starts_on=str(row["starts_on"]),
-                        ends_on=str(row["ends_on"]),
-                        creators=int(n_creators),
-                        sponsored_posts=int(n_posts),
-                        events=int(n_events),
-                        revenue=float(revenue),
-                    )
+                        0.0,
+                    ),
+                ).where(
+                    tracking_events.c.workspace == workspace,
+                    tracking_events.c.campaign_id == cid,
                 )
-            return WorkspaceSummary(workspace, counts, lines, campaign_lines)
-    finally:
-        engine.dispose()
+            ).one()
+            campaign_lines.append(
+                CampaignLine(
+                    campaign_id=cid,
+                    name=row["name"],
+                    goal=row["goal"],
+                    starts_on=str(row["starts_on"]),
+                    ends_on=str(row["ends_on"]),
+                    creators=int(n_creators),
+                    sponsored_posts=int(n_posts),
+                    events=int(n_events),
+                    revenue=float(revenue),
+                )
+            )
+        return WorkspaceSummary(workspace, counts, lines, campaign_lines)
