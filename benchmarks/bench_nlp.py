@@ -12,16 +12,24 @@ interleaved and the best round is kept:
   that tier, normalisation and no_text handling included;
 - ``accurate_texts_per_s``: the transformer tier on ``--accurate-texts`` texts,
   when :class:`trustreach.nlp.AccurateSentiment` loads;
+- ``safety_fast_texts_per_s`` / ``safety_accurate_texts_per_s``: both
+  brand-safety tiers (:func:`trustreach.nlp.predict_safety`), the accurate
+  one on ``--accurate-texts`` texts;
 - ``analyze_fast_texts_per_s``: the whole per-row pipeline
-  (:func:`trustreach.nlp.analyze_texts`: cleaning, language, sentiment, safety);
+  (:func:`trustreach.nlp.analyze_texts`: cleaning, language, sentiment, safety)
+  with both fast tiers, and ``analyze_default_texts_per_s`` with the defaults
+  (fast sentiment, accurate safety) on ``--accurate-texts`` texts;
 - ``peak_rss_mib``: the process's peak resident memory.
 
 With ``--val`` (the SemEval/TweetEval validation TSV) it also times VADER
 and the fast tier on the validation tweets repeated to ``--texts`` (longer
 texts than the synthetic comments) and prints the macro-averaged recall and
-macro-F1 of each tier and of VADER on them.
+macro-F1 of each tier and of VADER on them. With ``--tweeteval`` (the folder
+holding ``offensive/`` and ``hate/``) it prints the validation macro-F1 of
+both brand-safety tiers at their shipped thresholds.
 
-    python benchmarks/bench_nlp.py [--texts 100000] [--val ../shared/data/semeval_sentiment/val.tsv]
+    python benchmarks/bench_nlp.py [--texts 100000] \
+        [--val ../shared/data/semeval_sentiment/val.tsv] [--tweeteval ../shared/data/tweeteval]
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from trustreach.nlp import analyze_texts, predict_sentiment
+from trustreach.nlp import analyze_texts, predict_safety, predict_sentiment
 from trustreach.services import synthesize_world
 
 csv.field_size_limit(sys.maxsize)
@@ -84,6 +92,20 @@ def macro(y: Sequence[str], pred: Sequence[str]) -> tuple[float, float]:
     )
 
 
+def safety_validation(folder: Path) -> None:
+    """Validation macro-F1 of both brand-safety tiers at their shipped thresholds."""
+    from sklearn.metrics import f1_score
+
+    for task in ("offensive", "hate"):
+        texts = (folder / task / "val_text.txt").read_text(encoding="utf-8").split("\n")
+        labels = (folder / task / "val_labels.txt").read_text(encoding="utf-8").split()
+        texts = texts[: len(labels)]  # the file ends with a newline
+        y = np.asarray(labels, dtype=int)
+        for tier in ("fast", "accurate"):
+            flags = getattr(predict_safety(texts, tier=tier), task)
+            print(f"val_{task}_{tier}_macro_f1={f1_score(y, flags, average='macro'):.4f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--texts", type=int, default=100_000)
@@ -91,6 +113,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--accurate-texts", type=int, default=2_000)
     parser.add_argument("--val", type=Path, default=None, help="validation TSV (id, label, text)")
+    parser.add_argument("--tweeteval", type=Path, default=None, help="TweetEval folder")
     args = parser.parse_args()
 
     base = world_comments(args.seed)
@@ -109,16 +132,20 @@ def main() -> int:
     for tier in ("fast", "lexicon"):
         predict_sentiment(texts[:2000], tier=tier)  # warm-up: load models
     vader(texts[:2000])
-    analyze_texts(texts[:2000])
+    analyze_texts(texts[:2000], safety="fast")
+    predict_safety(texts[:50], tier="accurate")
 
     calls: dict[str, Callable[[], object]] = {
         "vader": lambda: vader(texts),
         "fast": lambda: predict_sentiment(texts, tier="fast"),
         "lexicon": lambda: predict_sentiment(texts, tier="lexicon"),
     }
+    calls["safety_fast"] = lambda: predict_safety(texts, tier="fast")
     n = {name: len(texts) for name in calls}
+    few = texts[: args.accurate_texts]
+    calls["safety_accurate"] = lambda: predict_safety(few, tier="accurate")
+    n["safety_accurate"] = len(few)
     if accurate_ok:
-        few = texts[: args.accurate_texts]
         calls["accurate"] = lambda: predict_sentiment(few, tier="accurate")
         n["accurate"] = len(few)
     rates = best_rate(calls, n, args.rounds)
@@ -126,8 +153,11 @@ def main() -> int:
         print(f"{name}_texts_per_s={rate:.0f}")
     print(f"fast_over_vader={rates['fast'] / rates['vader']:.2f}")
     started = time.perf_counter()
-    analyze_texts(texts)
+    analyze_texts(texts, safety="fast")
     print(f"analyze_fast_texts_per_s={len(texts) / (time.perf_counter() - started):.0f}")
+    started = time.perf_counter()
+    analyze_texts(few)
+    print(f"analyze_default_texts_per_s={len(few) / (time.perf_counter() - started):.0f}")
 
     if args.val is not None:
         with args.val.open(encoding="utf-8", newline="") as handle:
@@ -152,6 +182,8 @@ def main() -> int:
             recall, f1 = macro(y, pred)
             print(f"val_{name}_macro_recall={recall:.4f}")
             print(f"val_{name}_macro_f1={f1:.4f}")
+    if args.tweeteval is not None:
+        safety_validation(args.tweeteval)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak_rss_mib={peak:.0f}")
     return 0

@@ -103,6 +103,8 @@ def test_tampered_audit_log_exits_3(tmp_path: Path) -> None:
         (["summary", "-w", "nobody"], "does not exist"),
         (["import", "nowhere.jsonl"], "no such file"),
         (["synth", "--format", "xml", "--out", "x"], "jsonl, csv, parquet"),
+        (["nlp", "analyze", "x.txt", "-o", "o.csv", "--safety", "slow"], "'accurate', 'fast'"),
+        (["conversation", "analyze", "--safety", "slow"], "'accurate', 'fast'"),
     ],
 )
 def test_errors_are_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:

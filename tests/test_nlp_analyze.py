@@ -164,3 +164,31 @@ def test_themes_are_phrases_that_occur_with_correct_counts() -> None:
     assert any("shipping" in t.phrase for t in found.negative)
     with pytest.raises(ValueError, match="differ in length"):
         themes(texts, sentiments[:-1])
+
+
+def test_safety_tier_is_chosen_checked_and_recorded(tmp_path: Path) -> None:
+    from trustreach.core import Settings
+    from trustreach.services import list_audit
+
+    settings = Settings(data_dir=tmp_path / "data")
+    source = tmp_path / "comments.txt"
+    source.write_text("shut up you stupid idiot\nwhat a lovely video\n", encoding="utf-8")
+    reports = {
+        safety: analyze_file(source, tmp_path / f"{safety}.csv", safety=safety, settings=settings)
+        for safety in ("accurate", "fast")
+    }
+    for safety, report in reports.items():
+        assert report.safety == safety and report.offensive == 1
+        rows = _rows(tmp_path / f"{safety}.csv")
+        assert [r["offensive"] for r in rows] == ["true", "false"]
+    assert reports["accurate"].models["offensive"] == reports["accurate"].models["hate"]
+    assert reports["fast"].models["offensive"].startswith("offensive@")
+    details = [e.details_dict() for e in list_audit(settings=settings)]
+    assert [(d["safety"], d["models"]["hate"]) for d in details] == [
+        (s, reports[s].models["hate"]) for s in ("accurate", "fast")
+    ]
+    with pytest.raises(
+        ConfigurationError, match="safety 'slow' not allowed; allowed: accurate, fast"
+    ):
+        analyze_file(source, tmp_path / "slow.csv", safety="slow", settings=settings)
+    assert not (tmp_path / "slow.csv").exists()

@@ -299,7 +299,7 @@ def _demo_conversation(workspace: str, *, creators: int = 3) -> None:
     from trustreach.cli._conversation import print_summary
 
     with _progress("comments") as bar:
-        task = bar.add_task("labelling comments (fast tier)", total=None)
+        task = bar.add_task("labelling comments (fast sentiment, accurate safety)", total=None)
         report = services.analyze_comments(
             workspace=workspace,
             tier="fast",

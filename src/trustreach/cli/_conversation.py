@@ -29,6 +29,11 @@ class Tier(StrEnum):
     lexicon = "lexicon"
 
 
+class Safety(StrEnum):
+    accurate = "accurate"
+    fast = "fast"
+
+
 class Scope(StrEnum):
     creator = "creator"
     campaign = "campaign"
@@ -37,7 +42,10 @@ class Scope(StrEnum):
 
 @conversation_app.command("analyze")
 def analyze(
-    tier: Annotated[Tier, typer.Option(help="fast, accurate or lexicon.")] = Tier.fast,
+    tier: Annotated[Tier, typer.Option(help="Sentiment: fast, accurate or lexicon.")] = Tier.fast,
+    safety: Annotated[
+        Safety, typer.Option(help="Brand safety: accurate (transformer) or fast (linear).")
+    ] = Safety.accurate,
     workspace: Workspace = "default",
 ) -> None:
     """Label every comment not labelled yet and refresh the daily aggregates."""
@@ -46,6 +54,7 @@ def analyze(
         report = services.analyze_comments(
             workspace=workspace,
             tier=tier.value,
+            safety=safety.value,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     console.print(

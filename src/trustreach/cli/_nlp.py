@@ -25,6 +25,11 @@ class Tier(StrEnum):
     lexicon = "lexicon"
 
 
+class Safety(StrEnum):
+    accurate = "accurate"
+    fast = "fast"
+
+
 @nlp_app.command("analyze")
 def analyze(
     source: Annotated[
@@ -37,6 +42,12 @@ def analyze(
     tier: Annotated[
         Tier, typer.Option(help="Sentiment model: fast (linear), accurate (transformer), lexicon.")
     ] = Tier.fast,
+    safety: Annotated[
+        Safety,
+        typer.Option(
+            help="Brand safety: accurate (transformer) or fast (linear, for firehose volumes)."
+        ),
+    ] = Safety.accurate,
 ) -> None:
     """Language, sentiment and brand safety of every comment, one CSV row each in input order.
 
@@ -45,9 +56,13 @@ def analyze(
     in English are flagged unsupported_language and left unscored.
     """
     with _progress("comments") as bar:
-        task = bar.add_task(f"analysing ({tier.value} tier)", total=None)
+        task = bar.add_task(f"analysing ({tier.value} tier, {safety.value} safety)", total=None)
         report = services.analyze_file(
-            source, output, tier=tier.value, progress=lambda n: bar.advance(task, n)
+            source,
+            output,
+            tier=tier.value,
+            safety=safety.value,
+            progress=lambda n: bar.advance(task, n),
         )
     rate = report.rows / report.seconds if report.seconds else 0.0
     table = Table(title=f"{report.rows:,} comments ({report.scored:,} scored)")

@@ -12,7 +12,8 @@
   :func:`predict_sentiment` (negative/neutral/positive in three tiers: ``fast``
   linear model, ``lexicon`` VADER, ``accurate`` transformer),
   :func:`predict_safety` (offensive-language and hate-speech probabilities and
-  flags), :func:`detect_languages` (English only is scored; other languages are
+  flags, ``accurate`` transformer or ``fast`` linear tier),
+  :func:`detect_languages` (English only is scored; other languages are
   marked unsupported), :func:`themes` (distinctive phrases of positive and
   negative comments) and :func:`analyze_texts`, all of it per row with flags.
 
@@ -22,7 +23,7 @@ model artefact shipped inside the package. Its model card is
 ``scripts/build_text_embedding.py``.
 """
 
-from trustreach.nlp._accurate import AccurateSentiment
+from trustreach.nlp._accurate import AccurateSafety, AccurateSentiment
 from trustreach.nlp._analyze import (
     ANALYSIS_COLUMNS,
     FLAGS,
@@ -35,7 +36,7 @@ from trustreach.nlp._embedding import TextEmbedder
 from trustreach.nlp._language import LanguageGuess, detect_languages
 from trustreach.nlp._linear import FeatureSpec, LinearTextClassifier
 from trustreach.nlp._normalise import normalise
-from trustreach.nlp._safety import SafetyResult, predict_safety
+from trustreach.nlp._safety import SAFETY_TIERS, SafetyResult, predict_safety
 from trustreach.nlp._sentiment import SENTIMENT_CLASSES, TIERS, SentimentResult, predict_sentiment
 from trustreach.nlp._themes import Theme, ThemeExample, Themes, themes
 
@@ -43,8 +44,10 @@ __all__ = [
     "ANALYSIS_COLUMNS",
     "FLAGS",
     "MAX_TEXT_CHARS",
+    "SAFETY_TIERS",
     "SENTIMENT_CLASSES",
     "TIERS",
+    "AccurateSafety",
     "AccurateSentiment",
     "FeatureSpec",
     "LanguageGuess",

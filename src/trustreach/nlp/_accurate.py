@@ -1,10 +1,16 @@
-"""The accurate sentiment tier: a small fine-tuned transformer run with ONNX Runtime.
+"""The accurate tiers: small fine-tuned transformers run with ONNX Runtime.
 
-The shipped model is all-MiniLM-L6-v2 (Apache-2.0), cut to its lower layers,
-fine-tuned for three-class tweet sentiment and quantised to int8 by
-``scripts/train_accurate_sentiment.py``; its model card is
-``docs/models/sentiment_accurate.md``. Prediction needs NumPy, ONNX Runtime and
-the pure-Python WordPiece tokenizer; no PyTorch and no network.
+Both shipped models are all-MiniLM-L6-v2 (Apache-2.0) cut to its lower layers,
+fine-tuned and quantised to int8:
+
+- :class:`AccurateSentiment`: three-class tweet sentiment
+  (``scripts/train_accurate_sentiment.py``, ``docs/models/sentiment_accurate.md``);
+- :class:`AccurateSafety`: offensive language and hate speech, one head each
+  on a shared encoder (``scripts/train_accurate_safety.py``,
+  ``docs/models/brand_safety.md``).
+
+Prediction needs NumPy, ONNX Runtime and the pure-Python WordPiece tokenizer;
+no PyTorch and no network.
 
 The text preparation (:func:`prepare_text`) is shared with the training script
 so that the model never sees a form of text it was not trained on.
@@ -28,9 +34,17 @@ import onnxruntime as ort
 from trustreach.nlp._embedding import _as_texts
 from trustreach.nlp._wordpiece import WordPieceTokenizer
 
-__all__ = ["LABELS", "PREPARATION", "AccurateSentiment", "encode", "prepare_text"]
+__all__ = [
+    "LABELS",
+    "PREPARATION",
+    "AccurateSafety",
+    "AccurateSentiment",
+    "encode",
+    "prepare_text",
+]
 
 _ARTEFACT = "sentiment_accurate"
+_SAFETY_ARTEFACT = "safety_accurate"
 
 #: Column order of :meth:`AccurateSentiment.predict_proba`.
 LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
@@ -109,6 +123,7 @@ EMOJI_WORDS: dict[str, str] = {
 _EMOJI = re.compile("|".join(re.escape(e) for e in sorted(EMOJI_WORDS, key=len, reverse=True)))
 
 FloatMatrix = npt.NDArray[np.float32]
+FloatVector = npt.NDArray[np.float32]
 
 
 def prepare_text(text: str) -> str:
@@ -149,7 +164,72 @@ def _softmax(logits: npt.NDArray[np.float32]) -> FloatMatrix:
     return out
 
 
-class AccurateSentiment:
+class _OnnxTextModel:
+    """A fine-tuned MiniLM graph run by ONNX Runtime on prepared, tokenised texts."""
+
+    def __init__(
+        self,
+        model: bytes,
+        tokens: Sequence[str],
+        *,
+        name: str,
+        version: str,
+        max_len: int,
+        batch_size: int,
+        threads: int,
+    ) -> None:
+        if max_len < 3:
+            raise ValueError(f"max_len must be at least 3, not {max_len}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1, not {threads}")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(
+            model, sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = WordPieceTokenizer(tokens, mode="bert")
+        self.name = name
+        self.version = version
+        self.max_len = max_len
+        self.batch_size = batch_size
+        self.threads = threads
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(version={self.version!r}, threads={self.threads})"
+
+    def token_ids(self, text: str) -> list[int]:
+        """The model's input rows for one text (prepared, tokenised, cut)."""
+        return encode(self._tokenizer, prepare_text(text), self.max_len)
+
+    def _logits(self, items: list[str], width: int) -> FloatMatrix:
+        """Raw logits (len(items), width) in input order; texts of similar length batch together."""
+        out = np.zeros((len(items), width), dtype=np.float32)
+        if not items:
+            return out
+        encoded = [self.token_ids(text) for text in items]
+        lengths = np.fromiter((len(ids) for ids in encoded), dtype=np.int64, count=len(encoded))
+        order = np.argsort(lengths, kind="stable")
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            longest = int(lengths[rows].max())
+            input_ids = np.zeros((len(rows), longest), dtype=np.int64)
+            mask = np.zeros((len(rows), longest), dtype=np.int64)
+            for i, row in enumerate(rows):
+                ids = encoded[row]
+                input_ids[i, : len(ids)] = ids
+                mask[i, : len(ids)] = 1
+            (logits,) = self._session.run(
+                ["logits"], {"input_ids": input_ids, "attention_mask": mask}
+            )
+            out[rows] = np.asarray(logits, dtype=np.float32)
+        return out
+
+
+class AccurateSentiment(_OnnxTextModel):
     """Three-class sentiment of short social texts from a fine-tuned MiniLM.
 
     Parameters
@@ -196,31 +276,18 @@ class AccurateSentiment:
         batch_size: int = 1,
         threads: int = 2,
     ) -> None:
-        if max_len < 3:
-            raise ValueError(f"max_len must be at least 3, not {max_len}")
         if not temperature > 0:
             raise ValueError(f"temperature must be positive, not {temperature}")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
-        if threads < 1:
-            raise ValueError(f"threads must be at least 1, not {threads}")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(
-            model, sess_options=options, providers=["CPUExecutionProvider"]
+        super().__init__(
+            model,
+            tokens,
+            name=name,
+            version=version,
+            max_len=max_len,
+            batch_size=batch_size,
+            threads=threads,
         )
-        self._tokenizer = WordPieceTokenizer(tokens, mode="bert")
-        self.name = name
-        self.version = version
-        self.max_len = max_len
         self.temperature = temperature
-        self.batch_size = batch_size
-        self.threads = threads
-
-    def __repr__(self) -> str:
-        return f"AccurateSentiment(version={self.version!r}, threads={self.threads})"
 
     @classmethod
     def load(cls, *, threads: int = 2) -> AccurateSentiment:
@@ -234,10 +301,6 @@ class AccurateSentiment:
     def labels(self) -> tuple[str, str, str]:
         """Class names in column order: negative, neutral, positive."""
         return LABELS
-
-    def token_ids(self, text: str) -> list[int]:
-        """The model's input rows for one text (prepared, tokenised, cut)."""
-        return encode(self._tokenizer, prepare_text(text), self.max_len)
 
     def predict_proba(self, texts: Sequence[str]) -> FloatMatrix:
         """Probabilities of negative, neutral and positive for each text.
@@ -261,26 +324,85 @@ class AccurateSentiment:
             If ``texts`` is a single string or not a sequence of str.
         """
         items = _as_texts(texts, "texts")
-        out = np.zeros((len(items), len(LABELS)), dtype=np.float32)
-        if not items:
-            return out
-        encoded = [self.token_ids(text) for text in items]
-        lengths = np.fromiter((len(ids) for ids in encoded), dtype=np.int64, count=len(encoded))
-        order = np.argsort(lengths, kind="stable")  # similar lengths batch with little padding
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            width = int(lengths[rows].max())
-            input_ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for i, row in enumerate(rows):
-                ids = encoded[row]
-                input_ids[i, : len(ids)] = ids
-                mask[i, : len(ids)] = 1
-            (logits,) = self._session.run(
-                ["logits"], {"input_ids": input_ids, "attention_mask": mask}
-            )
-            out[rows] = _softmax(np.asarray(logits, dtype=np.float32) / self.temperature)
-        return out
+        return _softmax(self._logits(items, len(LABELS)) / self.temperature)
+
+
+class AccurateSafety(_OnnxTextModel):
+    """Offensive-language and hate-speech probabilities from one fine-tuned MiniLM.
+
+    One encoder with a two-way head per task (``tasks``, e.g. ``("offensive",
+    "hate")``): the graph's ``logits`` output is batch x (2 * len(tasks)),
+    columns ``2k`` and ``2k + 1`` being "not" and "is" of task ``k``. Built by
+    ``scripts/train_accurate_safety.py``; model card ``docs/models/brand_safety.md``.
+
+    Parameters
+    ----------
+    model, tokens, name, version, max_len, batch_size, threads
+        As for :class:`AccurateSentiment`.
+    tasks : sequence of str
+        Head names in graph order.
+    temperatures : mapping of str to float
+        Per task: logits are divided by it before the softmax.
+    thresholds : mapping of str to float
+        Per task: the probability at or above which a text is flagged.
+    """
+
+    def __init__(
+        self,
+        model: bytes,
+        tokens: Sequence[str],
+        *,
+        tasks: Sequence[str],
+        temperatures: dict[str, float],
+        thresholds: dict[str, float],
+        name: str,
+        version: str,
+        max_len: int = 96,
+        batch_size: int = 1,
+        threads: int = 2,
+    ) -> None:
+        self.tasks = tuple(tasks)
+        for task in self.tasks:
+            if not temperatures.get(task, 0) > 0:
+                raise ValueError(f"temperatures[{task!r}] must be positive")
+            if not 0 < thresholds.get(task, -1) < 1:
+                raise ValueError(f"thresholds[{task!r}] must be between 0 and 1")
+        super().__init__(
+            model,
+            tokens,
+            name=name,
+            version=version,
+            max_len=max_len,
+            batch_size=batch_size,
+            threads=threads,
+        )
+        self.temperatures = {task: float(temperatures[task]) for task in self.tasks}
+        self.thresholds = {task: float(thresholds[task]) for task in self.tasks}
+
+    @classmethod
+    def load(cls, *, threads: int = 2) -> AccurateSafety:
+        """The shipped model, read once from the package and cached (per ``threads``)."""
+        return _load_shipped_safety(threads)
+
+    def predict_proba(self, texts: Sequence[str]) -> dict[str, FloatVector]:
+        """Per task, the probability that each text is positive for it.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``{task: float32 (len(texts),)}``, input order.
+
+        Raises
+        ------
+        TypeError
+            If ``texts`` is a single string or not a sequence of str.
+        """
+        items = _as_texts(texts, "texts")
+        logits = self._logits(items, 2 * len(self.tasks))
+        return {
+            task: _softmax(logits[:, 2 * k : 2 * k + 2] / self.temperatures[task])[:, 1]
+            for k, task in enumerate(self.tasks)
+        }
 
 
 def read_metadata() -> dict[str, Any]:
@@ -314,5 +436,41 @@ def _load_shipped(threads: int) -> AccurateSentiment:
         max_len=int(meta["max_len"]),
         temperature=float(meta["temperature"]),
         batch_size=int(meta.get("batch_size", 1)),
+        threads=threads,
+    )
+
+
+@functools.cache
+def _load_shipped_safety(threads: int) -> AccurateSafety:
+    models = resources.files("trustreach.nlp") / "models"
+    raw = (models / f"{_SAFETY_ARTEFACT}.onnx").read_bytes()
+    meta: dict[str, Any] = json.loads(
+        (models / f"{_SAFETY_ARTEFACT}.json").read_text(encoding="utf-8")
+    )
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != meta["onnx_sha256"]:
+        raise RuntimeError(
+            f"{_SAFETY_ARTEFACT}.onnx does not match its recorded SHA-256 "
+            f"({digest[:12]} != {meta['onnx_sha256'][:12]}); reinstall trustreach"
+        )
+    tokens = read_metadata()[
+        "tokens"
+    ]  # same backbone: the sentiment artefact carries the vocabulary
+    if hashlib.sha256("\n".join(tokens).encode()).hexdigest() != meta["vocab_sha256"]:
+        raise RuntimeError(f"{_SAFETY_ARTEFACT} was built with another vocabulary; reinstall")
+    if meta["preparation"] != PREPARATION or sorted(meta["tasks"]) != ["hate", "offensive"]:
+        raise RuntimeError(
+            f"{_SAFETY_ARTEFACT}.json was built for preparation {meta['preparation']!r} and "
+            f"tasks {meta['tasks']}; this code expects {PREPARATION!r} and offensive, hate"
+        )
+    return AccurateSafety(
+        raw,
+        tokens,
+        tasks=meta["tasks"],
+        temperatures=meta["temperatures"],
+        thresholds=meta["thresholds"],
+        name=meta["name"],
+        version=f"{meta['name']}@{digest[:12]}",
+        max_len=int(meta["max_len"]),
         threads=threads,
     )

@@ -155,8 +155,10 @@ class TextAnalysis:
         )
 
 
-def model_versions(tier: str = "fast") -> str:
-    """The versions of the models :func:`analyze_texts` uses for ``tier``, one string.
+def model_versions(tier: str = "fast", safety: str = "accurate") -> str:
+    """The versions of the models :func:`analyze_texts` uses with ``tier`` and ``safety``.
+
+    One string: ``sentiment=…;offensive=…;hate=…``.
 
     Examples
     --------
@@ -166,15 +168,19 @@ def model_versions(tier: str = "fast") -> str:
     from trustreach.nlp._sentiment import predict_sentiment
 
     senti = predict_sentiment([], tier=tier)
-    safety = predict_safety([])
+    result = predict_safety([], tier=safety)
     return ";".join(
         [f"sentiment={senti.model_version}"]
-        + [f"{name}={v}" for name, v in safety.model_versions.items()]
+        + [f"{name}={v}" for name, v in result.model_versions.items()]
     )
 
 
 def analyze_texts(
-    texts: Sequence[str], *, tier: str = "fast", flags: Sequence[Sequence[str]] | None = None
+    texts: Sequence[str],
+    *,
+    tier: str = "fast",
+    safety: str = "accurate",
+    flags: Sequence[Sequence[str]] | None = None,
 ) -> TextAnalysis:
     """Language, sentiment and brand safety of each text, with per-row flags.
 
@@ -184,6 +190,8 @@ def analyze_texts(
         Raw comments, any length and script.
     tier : {"fast", "lexicon", "accurate"}
         Sentiment model (see :func:`~trustreach.nlp.predict_sentiment`).
+    safety : {"accurate", "fast"}
+        Brand-safety models (see :func:`~trustreach.nlp.predict_safety`).
     flags : sequence of sequence of str, optional
         Flags already raised per row by a reader (``invalid_utf8``, ...).
 
@@ -235,7 +243,7 @@ def analyze_texts(
     sub_norms = [norms[i] for i in keep]
     sub_readable = readable[keep]
     senti = sentiment_of(sub_items, sub_norms, sub_readable, tier=tier)
-    safety = predict_safety(sub_items, normalised=sub_norms, readable=sub_readable)
+    unsafe = predict_safety(sub_items, tier=safety, normalised=sub_norms, readable=sub_readable)
 
     def column(values: npt.NDArray[np.float32]) -> FloatVector:
         out = np.full(n, np.nan, dtype=np.float32)
@@ -247,8 +255,8 @@ def analyze_texts(
     hate: list[bool | None] = [None] * n
     for j, i in enumerate(keep.tolist()):
         sentiment[i] = senti.labels[j]
-        offensive[i] = bool(safety.offensive[j])
-        hate[i] = bool(safety.hate[j])
+        offensive[i] = bool(unsafe.offensive[j])
+        hate[i] = bool(unsafe.hate[j])
     return TextAnalysis(
         language=language,
         language_confidence=confidence,
@@ -257,10 +265,10 @@ def analyze_texts(
         p_neutral=column(senti.proba[:, 1]),
         p_positive=column(senti.proba[:, 2]),
         sentiment_score=column(senti.score),
-        offensive_probability=column(safety.offensive_probability),
+        offensive_probability=column(unsafe.offensive_probability),
         offensive=offensive,
-        hate_probability=column(safety.hate_probability),
+        hate_probability=column(unsafe.hate_probability),
         hate=hate,
         flags=[[f for f in FLAGS if f in fl] for fl in row_flags],
-        models={"sentiment": senti.model_version, **safety.model_versions},
+        models={"sentiment": senti.model_version, **unsafe.model_versions},
     )

@@ -50,14 +50,14 @@ Analyzer = Callable[[Sequence[str]], tuple[pl.DataFrame, str]]
 """Texts in; one row per text with the ``nlp analyze`` columns, and the model versions, out."""
 
 
-def text_analyzer(tier: str) -> Analyzer:
-    """The shipped models of ``tier`` as an :data:`Analyzer`."""
+def text_analyzer(tier: str, safety: str = "accurate") -> Analyzer:
+    """The shipped models (sentiment ``tier``, brand-safety ``safety``) as an :data:`Analyzer`."""
     from trustreach.nlp import analyze_texts, model_versions
 
-    version = model_versions(tier)
+    version = model_versions(tier, safety)
 
     def run(texts: Sequence[str]) -> tuple[pl.DataFrame, str]:
-        return analyze_texts(texts, tier=tier).to_frame(), version
+        return analyze_texts(texts, tier=tier, safety=safety).to_frame(), version
 
     return run
 
@@ -152,6 +152,7 @@ def analyze_comments(
     *,
     workspace: str = "default",
     tier: str = "fast",
+    safety: str = "accurate",
     actor: str = "cli",
     settings: Settings | None = None,
     analyzer: Analyzer | None = None,
@@ -159,12 +160,15 @@ def analyze_comments(
 ) -> AnalysisReport:
     """Label every comment of the workspace that has no label yet; refresh aggregates.
 
+    ``tier`` picks the sentiment model (fast, accurate, lexicon) and
+    ``safety`` the brand-safety models (accurate, fast); a tier not allowed
+    raises :class:`~trustreach.core.ConfigurationError` naming the allowed ones.
     Idempotent: a second run labels nothing and changes nothing. Corrected
     labels are never overwritten.
     """
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
-    analyzer = analyzer or text_analyzer(tier)
+    analyzer = analyzer or text_analyzer(tier, safety)
     model = tier
     with store(settings) as engine:
         with engine.connect() as connection:
@@ -220,6 +224,8 @@ def analyze_comments(
                 model_name=f"nlp-{tier}",
                 model_version=model[:50],
                 details={
+                    "tier": tier,
+                    "safety": safety,
                     "labelled": todo.height,
                     "posts": len({k[0] for k in keys}),
                     "model": model,

@@ -52,6 +52,8 @@ class AnalyzeReport:
         Model version per task.
     tier : str
         Sentiment tier used.
+    safety : str
+        Brand-safety tier used.
     output : Path
     seconds : float
     audit_seq : int or None
@@ -66,6 +68,7 @@ class AnalyzeReport:
     languages: dict[str, int]
     models: dict[str, str]
     tier: str
+    safety: str
     output: Path
     seconds: float
     audit_seq: int | None = None
@@ -143,6 +146,7 @@ def analyze_file(
     output: Path,
     *,
     tier: str = "fast",
+    safety: str = "accurate",
     chunk_rows: int = CHUNK_ROWS,
     actor: str = "cli",
     settings: Settings | None = None,
@@ -170,9 +174,15 @@ def analyze_file(
     NotFoundError
         If ``source`` does not exist, or the tier's model is not installed.
     ConfigurationError
-        If an extension or the tier is not allowed, or a CSV has no ``text`` column.
+        If an extension or a tier is not allowed, or a CSV has no ``text`` column.
     """
-    from trustreach.nlp import ANALYSIS_COLUMNS, TIERS, analyze_texts, model_versions
+    from trustreach.nlp import (
+        ANALYSIS_COLUMNS,
+        SAFETY_TIERS,
+        TIERS,
+        analyze_texts,
+        model_versions,
+    )
 
     settings = settings or get_settings()
     if not source.is_file():
@@ -189,10 +199,14 @@ def analyze_file(
         )
     if tier not in TIERS:
         raise ConfigurationError(f"tier {tier!r} not allowed; allowed: {', '.join(TIERS)}")
+    if safety not in SAFETY_TIERS:
+        raise ConfigurationError(
+            f"safety {safety!r} not allowed; allowed: {', '.join(SAFETY_TIERS)}"
+        )
     if chunk_rows < 1:
         raise ConfigurationError(f"chunk_rows must be at least 1, got {chunk_rows}")
     started = time.perf_counter()
-    models = dict(part.split("=", 1) for part in model_versions(tier).split(";"))
+    models = dict(part.split("=", 1) for part in model_versions(tier, safety).split(";"))
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
     counts: dict[str, Counter[str]] = {
@@ -212,7 +226,7 @@ def analyze_file(
                 nonlocal row
                 if not texts:
                     return
-                result = analyze_texts(texts, tier=tier, flags=flags).to_frame()
+                result = analyze_texts(texts, tier=tier, safety=safety, flags=flags).to_frame()
                 result = result.select(
                     pl.int_range(row + 1, row + 1 + result.height, dtype=pl.Int64).alias("row"),
                     *ANALYSIS_COLUMNS,
@@ -244,7 +258,13 @@ def analyze_file(
     finally:
         partial.unlink(missing_ok=True)
     audit_seq = _audit_analysis(
-        settings, actor=actor, source=source, output=output, tier=tier, models=models, rows=row
+        settings,
+        actor=actor,
+        source=source,
+        output=output,
+        tiers={"tier": tier, "safety": safety},
+        models=models,
+        rows=row,
     )
     return AnalyzeReport(
         rows=row,
@@ -256,6 +276,7 @@ def analyze_file(
         languages=dict(counts["lang"].most_common()),
         models=models,
         tier=tier,
+        safety=safety,
         output=output,
         seconds=time.perf_counter() - started,
         audit_seq=audit_seq,
@@ -268,11 +289,11 @@ def _audit_analysis(
     actor: str,
     source: Path,
     output: Path,
-    tier: str,
+    tiers: dict[str, str],
     models: dict[str, str],
     rows: int,
 ) -> int:
-    details: dict[str, Any] = {"rows": rows, "tier": tier, "models": models, "output": str(output)}
+    details: dict[str, Any] = {"rows": rows, **tiers, "models": models, "output": str(output)}
     with store(settings) as engine:
         with engine.begin() as connection:
             entry = append_audit(
