@@ -43,7 +43,16 @@ from typing import Any
 
 import numpy as np
 
-from train_accurate_sentiment import batches, fit_temperature, log, pad, unpack_teacher
+from train_accurate_sentiment import (
+    adamw_schedule,
+    batches,
+    build_classifier,
+    export_int8,
+    fit_temperature,
+    log,
+    pad,
+    unpack_teacher,
+)
 from train_text_models import (
     best_threshold,
     binary_ece,
@@ -85,11 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     tasks: list[str] = list(dict.fromkeys(args.tasks))
 
-    import onnx
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers import optimizer
-    from transformers import BertModel
 
     started = time.time()
     torch.manual_seed(args.seed)
@@ -133,46 +138,13 @@ def main(argv: list[str] | None = None) -> int:
         log(f"{task}: train {counts.sum()} (counts {counts.tolist()}), val {len(val[task][0])}")
     lengths = np.asarray([len(e) for e in encoded])
 
-    class Classifier(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.encoder = BertModel.from_pretrained(
-                model_dir,
-                num_hidden_layers=args.layers,
-                add_pooling_layer=False,
-                attn_implementation="eager",
-            )
-            self.dropout = torch.nn.Dropout(0.1)
-            self.head = torch.nn.Linear(self.encoder.config.hidden_size, 2 * len(tasks))
-
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            hidden = self.encoder(
-                input_ids=input_ids, attention_mask=attention_mask
-            ).last_hidden_state
-            m = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
-            logits: torch.Tensor = self.head(self.dropout(pooled))
-            return logits
-
-    model = Classifier()
+    model = build_classifier(model_dir, args.layers, 2 * len(tasks))
     if not args.train_embeddings:
         model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
     steps_per_epoch = math.ceil(len(fit) / args.batch)
     total_steps = max(1, round(steps_per_epoch * args.epochs))
     warmup = max(1, round(total_steps * args.warmup))
-    no_decay = ("bias", "LayerNorm.weight")
-    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(
-        [
-            {"params": [p for n, p in trainable if not n.endswith(no_decay)], "weight_decay": 0.01},
-            {"params": [p for n, p in trainable if n.endswith(no_decay)], "weight_decay": 0.0},
-        ],
-        lr=args.lr,
-    )
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt,
-        lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / (total_steps - warmup))),
-    )
+    opt, sched = adamw_schedule(model, args.lr, total_steps, warmup)
     class_weight = torch.from_numpy(weights)
 
     def task_logits(out: torch.Tensor, task: torch.Tensor) -> torch.Tensor:
@@ -240,40 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         thresholds[task] = best_threshold(y[hold][rows], p)
         log(f"{task}: T={temperatures[task]}, threshold {thresholds[task]} (holdout)")
 
-    example = torch.from_numpy(np.ones((2, 8), dtype=np.int64))
-    raw = work / "float.onnx"
-    torch.onnx.export(
-        model,
-        (example, example),
-        str(raw),
-        input_names=["input_ids", "attention_mask"],
-        output_names=["logits"],
-        dynamic_axes={
-            "input_ids": {0: "batch", 1: "tokens"},
-            "attention_mask": {0: "batch", 1: "tokens"},
-            "logits": {0: "batch"},
-        },
-        opset_version=17,
-        dynamo=False,
-    )
-    config = model.encoder.config
-    fused = optimizer.optimize_model(
-        str(raw),
-        model_type="bert",
-        num_heads=config.num_attention_heads,
-        hidden_size=config.hidden_size,
-        opt_level=1,
-    )
-    fused_path = work / "fused.onnx"
-    fused.save_model_to_file(str(fused_path))
-    quant_path = work / "int8.onnx"
-    quantize_dynamic(
-        str(fused_path),
-        str(quant_path),
-        weight_type=QuantType.QInt8,
-        per_channel=True,
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-    )
+    fused_path, quant_path = export_int8(model, work)
 
     def evaluate(path: Path) -> dict[str, dict[str, Any]]:
         runtime = AccurateSafety(

@@ -124,6 +124,100 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return best[1]
 
 
+def build_classifier(model_dir: Path, layers: int, outputs: int) -> Any:
+    """MiniLM cut to ``layers`` layers, mean pooling, dropout 0.1 and a linear head."""
+    import torch
+    from transformers import BertModel
+
+    class Classifier(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = BertModel.from_pretrained(
+                model_dir,
+                num_hidden_layers=layers,
+                add_pooling_layer=False,
+                attn_implementation="eager",
+            )
+            self.dropout = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(self.encoder.config.hidden_size, outputs)
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            hidden = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask
+            ).last_hidden_state
+            m = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
+            logits: torch.Tensor = self.head(self.dropout(pooled))
+            return logits
+
+    return Classifier()
+
+
+def adamw_schedule(model: Any, lr: float, total_steps: int, warmup: int) -> tuple[Any, Any]:
+    """AdamW (weight decay 0.01, none on biases and LayerNorm) with linear warm-up and decay."""
+    import torch
+
+    no_decay = ("bias", "LayerNorm.weight")
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(
+        [
+            {"params": [p for n, p in trainable if not n.endswith(no_decay)], "weight_decay": 0.01},
+            {"params": [p for n, p in trainable if n.endswith(no_decay)], "weight_decay": 0.0},
+        ],
+        lr=lr,
+    )
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt,
+        lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / (total_steps - warmup))),
+    )
+    return opt, sched
+
+
+def export_int8(model: Any, work: Path) -> tuple[Path, Path]:
+    """The model as fused float ONNX and as int8 (per-channel weights) ONNX, in ``work``."""
+    import onnx
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers import optimizer
+
+    example = torch.from_numpy(np.ones((2, 8), dtype=np.int64))
+    raw = work / "float.onnx"
+    torch.onnx.export(
+        model,
+        (example, example),
+        str(raw),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["logits"],
+        dynamic_axes={
+            "input_ids": {0: "batch", 1: "tokens"},
+            "attention_mask": {0: "batch", 1: "tokens"},
+            "logits": {0: "batch"},
+        },
+        opset_version=17,
+        dynamo=False,
+    )
+    config = model.encoder.config
+    fused = optimizer.optimize_model(
+        str(raw),
+        model_type="bert",
+        num_heads=config.num_attention_heads,
+        hidden_size=config.hidden_size,
+        opt_level=1,
+    )
+    log(f"fused: {fused.get_fused_operator_statistics()}")
+    fused_path = work / "fused.onnx"
+    fused.save_model_to_file(str(fused_path))
+    quant_path = work / "int8.onnx"
+    quantize_dynamic(
+        str(fused_path),
+        str(quant_path),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
+    return fused_path, quant_path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--train", type=Path, required=True)
@@ -149,11 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    import onnx
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers import optimizer
-    from transformers import BertModel
 
     started = time.time()
     torch.manual_seed(args.seed)
@@ -186,28 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         f"unk share {np.mean([t == tokenizer.index['[UNK]'] for e in encoded for t in e]):.4f}"
     )
 
-    class Classifier(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.encoder = BertModel.from_pretrained(
-                model_dir,
-                num_hidden_layers=args.layers,
-                add_pooling_layer=False,
-                attn_implementation="eager",
-            )
-            self.dropout = torch.nn.Dropout(0.1)
-            self.head = torch.nn.Linear(self.encoder.config.hidden_size, len(LABELS))
-
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            hidden = self.encoder(
-                input_ids=input_ids, attention_mask=attention_mask
-            ).last_hidden_state
-            m = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
-            logits: torch.Tensor = self.head(self.dropout(pooled))
-            return logits
-
-    model = Classifier()
+    model = build_classifier(model_dir, args.layers, len(LABELS))
     # the 30k x 384 word-embedding table stays as pre-trained: it is most of the
     # parameters, and an AdamW step over it would cost more than the encoder's
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -215,28 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     steps_per_epoch = math.ceil(len(fit) / args.batch)
     total_steps = max(1, round(steps_per_epoch * args.epochs))
     warmup = max(1, round(total_steps * args.warmup))
-    no_decay = ("bias", "LayerNorm.weight")
-    groups = [
-        {
-            "params": [
-                p
-                for n, p in model.named_parameters()
-                if p.requires_grad and not n.endswith(no_decay)
-            ],
-            "weight_decay": 0.01,
-        },
-        {
-            "params": [
-                p for n, p in model.named_parameters() if p.requires_grad and n.endswith(no_decay)
-            ],
-            "weight_decay": 0.0,
-        },
-    ]
-    opt = torch.optim.AdamW(groups, lr=args.lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt,
-        lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / (total_steps - warmup))),
-    )
+    opt, sched = adamw_schedule(model, args.lr, total_steps, warmup)
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
 
     def predict_logits(rows_encoded: list[list[int]]) -> np.ndarray:
@@ -296,41 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     hold_recall = macro_recall(y[hold], hold_logits.argmax(axis=1))
     log(f"torch: val macro recall {torch_recall:.4f}, holdout {hold_recall:.4f}, T={temperature}")
 
-    example = torch.from_numpy(np.ones((2, 8), dtype=np.int64))
-    raw = work / "float.onnx"
-    torch.onnx.export(
-        model,
-        (example, example),
-        str(raw),
-        input_names=["input_ids", "attention_mask"],
-        output_names=["logits"],
-        dynamic_axes={
-            "input_ids": {0: "batch", 1: "tokens"},
-            "attention_mask": {0: "batch", 1: "tokens"},
-            "logits": {0: "batch"},
-        },
-        opset_version=17,
-        dynamo=False,
-    )
-    config = model.encoder.config
-    fused = optimizer.optimize_model(
-        str(raw),
-        model_type="bert",
-        num_heads=config.num_attention_heads,
-        hidden_size=config.hidden_size,
-        opt_level=1,
-    )
-    log(f"fused: {fused.get_fused_operator_statistics()}")
-    fused_path = work / "fused.onnx"
-    fused.save_model_to_file(str(fused_path))
-    quant_path = work / "int8.onnx"
-    quantize_dynamic(
-        str(fused_path),
-        str(quant_path),
-        weight_type=QuantType.QInt8,
-        per_channel=True,
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-    )
+    fused_path, quant_path = export_int8(model, work)
 
     def onnx_recall(path: Path) -> tuple[float, bytes]:
         data = path.read_bytes()

@@ -412,17 +412,23 @@ def read_metadata() -> dict[str, Any]:
     return meta
 
 
-@functools.cache
-def _load_shipped(threads: int) -> AccurateSentiment:
+def _read_artefact(stem: str) -> tuple[bytes, dict[str, Any], str]:
+    """A shipped graph, its metadata and its SHA-256, checked against the recorded one."""
     models = resources.files("trustreach.nlp") / "models"
-    raw = (models / f"{_ARTEFACT}.onnx").read_bytes()
-    meta = read_metadata()
+    raw = (models / f"{stem}.onnx").read_bytes()
+    meta: dict[str, Any] = json.loads((models / f"{stem}.json").read_text(encoding="utf-8"))
     digest = hashlib.sha256(raw).hexdigest()
     if digest != meta["onnx_sha256"]:
         raise RuntimeError(
-            f"{_ARTEFACT}.onnx does not match its recorded SHA-256 "
+            f"{stem}.onnx does not match its recorded SHA-256 "
             f"({digest[:12]} != {meta['onnx_sha256'][:12]}); reinstall trustreach"
         )
+    return raw, meta, digest
+
+
+@functools.cache
+def _load_shipped(threads: int) -> AccurateSentiment:
+    raw, meta, digest = _read_artefact(_ARTEFACT)
     if tuple(meta["labels"]) != LABELS or meta["preparation"] != PREPARATION:
         raise RuntimeError(
             f"{_ARTEFACT}.json was built for labels {meta['labels']} and preparation "
@@ -442,20 +448,8 @@ def _load_shipped(threads: int) -> AccurateSentiment:
 
 @functools.cache
 def _load_shipped_safety(threads: int) -> AccurateSafety:
-    models = resources.files("trustreach.nlp") / "models"
-    raw = (models / f"{_SAFETY_ARTEFACT}.onnx").read_bytes()
-    meta: dict[str, Any] = json.loads(
-        (models / f"{_SAFETY_ARTEFACT}.json").read_text(encoding="utf-8")
-    )
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != meta["onnx_sha256"]:
-        raise RuntimeError(
-            f"{_SAFETY_ARTEFACT}.onnx does not match its recorded SHA-256 "
-            f"({digest[:12]} != {meta['onnx_sha256'][:12]}); reinstall trustreach"
-        )
-    tokens = read_metadata()[
-        "tokens"
-    ]  # same backbone: the sentiment artefact carries the vocabulary
+    raw, meta, digest = _read_artefact(_SAFETY_ARTEFACT)
+    tokens = read_metadata()["tokens"]  # same backbone: the sentiment artefact has the vocabulary
     if hashlib.sha256("\n".join(tokens).encode()).hexdigest() != meta["vocab_sha256"]:
         raise RuntimeError(f"{_SAFETY_ARTEFACT} was built with another vocabulary; reinstall")
     if meta["preparation"] != PREPARATION or sorted(meta["tasks"]) != ["hate", "offensive"]:
