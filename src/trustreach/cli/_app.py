@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -64,6 +65,21 @@ Workspace = Annotated[
         "--workspace", "-w", help="Workspace (tenant) slug.", envvar="TRUSTREACH_WORKSPACE"
     ),
 ]
+
+
+class Tier(StrEnum):
+    """Sentiment tiers (``nlp analyze``, ``conversation analyze``)."""
+
+    fast = "fast"
+    accurate = "accurate"
+    lexicon = "lexicon"
+
+
+class Safety(StrEnum):
+    """Brand-safety tiers, the default first."""
+
+    accurate = "accurate"
+    fast = "fast"
 
 
 def _progress(unit: str = "rows") -> Progress:

@@ -14,24 +14,21 @@ import typer
 from rich.table import Table
 
 from trustreach import services
-from trustreach.cli._app import Workspace, _progress, app, console, privacy_app
+from trustreach.cli._app import (
+    Safety,
+    Tier,
+    Workspace,
+    _progress,
+    app,
+    console,
+    privacy_app,
+)
 
 conversation_app = typer.Typer(
     help="Conversation intelligence on imported comments: labels, summaries, corrections.",
     no_args_is_help=True,
 )
 app.add_typer(conversation_app, name="conversation")
-
-
-class Tier(StrEnum):
-    fast = "fast"
-    accurate = "accurate"
-    lexicon = "lexicon"
-
-
-class Safety(StrEnum):
-    accurate = "accurate"
-    fast = "fast"
 
 
 class Scope(StrEnum):

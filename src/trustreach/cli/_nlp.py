@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,24 +9,13 @@ import typer
 from rich.table import Table
 
 from trustreach import services
-from trustreach.cli._app import _progress, app, console
+from trustreach.cli._app import Safety, Tier, _progress, app, console
 
 nlp_app = typer.Typer(
     help="Conversation intelligence on files of comments: sentiment, brand safety, language.",
     no_args_is_help=True,
 )
 app.add_typer(nlp_app, name="nlp")
-
-
-class Tier(StrEnum):
-    fast = "fast"
-    accurate = "accurate"
-    lexicon = "lexicon"
-
-
-class Safety(StrEnum):
-    accurate = "accurate"
-    fast = "fast"
 
 
 @nlp_app.command("analyze")
