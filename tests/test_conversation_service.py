@@ -196,6 +196,47 @@ def test_retention_deletes_text_but_keeps_the_aggregates(
     assert actions.count("enforce_retention") == 2
 
 
+def test_expired_days_are_not_rebuilt_from_a_partial_reimport(
+    world: Path, tmp_path: Path, sqlite_settings: Settings
+) -> None:
+    settings = sqlite_settings
+    services.import_path(world, workspace=WS, settings=settings)
+    services.analyze_comments(workspace=WS, settings=settings, safety="fast")
+    creator = _creator_with_comments(settings)
+    before = services.conversation_summary("creator", creator, workspace=WS, settings=settings)
+    services.enforce_retention(
+        workspace=WS, as_of=datetime(2100, 1, 1, tzinfo=UTC), settings=settings
+    )
+
+    # a later export that overlaps the expired period holds two comments of the
+    # creator's busiest post: they are back, but that day's counts must not shrink to 2
+    def records(name: str) -> list[dict[str, str]]:
+        return [json.loads(x) for x in (world / name).read_text().splitlines()]
+
+    accounts = {
+        a["account_id"] for a in records("creator_accounts.jsonl") if a["creator_id"] == creator
+    }
+    posts = {p["post_id"] for p in records("posts.jsonl") if p["account_id"] in accounts}
+    lines = [
+        x
+        for x in (world / "comments.jsonl").read_text().splitlines()
+        if json.loads(x)["post_id"] in posts
+    ]
+    partial = tmp_path / "later" / "comments.jsonl"
+    partial.parent.mkdir()
+    partial.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    services.import_path(partial, workspace=WS, settings=settings)
+    assert _rows(settings, comments) == 2
+    services.analyze_comments(workspace=WS, settings=settings, safety="fast")
+    after = services.conversation_summary("creator", creator, workspace=WS, settings=settings)
+    assert after.comments == before.comments and after.sentiment == before.sentiment
+    # and the next enforcement removes the re-imported text again
+    services.enforce_retention(
+        workspace=WS, as_of=datetime(2100, 1, 1, tzinfo=UTC), settings=settings
+    )
+    assert _rows(settings, comments) == 0
+
+
 def test_conversation_cli(world: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     env = {"TRUSTREACH_DATA_DIR": str(tmp_path / "data")}

@@ -91,11 +91,26 @@ class AnalysisReport:
 def _recompute_daily(
     connection: Connection, workspace: str, keys: set[tuple[str, date]], model: str
 ) -> None:
-    """Rebuild the daily aggregates of the given (post, day) keys from their labels."""
+    """Rebuild the daily aggregates of the given (post, day) keys from their labels.
+
+    A key whose comment text expired (``text_expired_at`` set by
+    :func:`enforce_retention`) is left as it is: its labels are gone, so
+    comments imported again for that day would rebuild it from a part.
+    """
     if not keys:
         return
     now = datetime.now(UTC)
-    key_list = sorted(keys)
+    expired = {
+        (post_id, day)
+        for post_id, day in connection.execute(
+            select(conversation_daily.c.post_id, conversation_daily.c.day).where(
+                conversation_daily.c.workspace == workspace,
+                conversation_daily.c.text_expired_at.is_not(None),
+                conversation_daily.c.day <= max(day for _, day in keys),
+            )
+        )
+    }
+    key_list = sorted(keys - expired)
     for start in range(0, len(key_list), 500):
         chunk = key_list[start : start + 500]
         rows = read_frame(
@@ -669,6 +684,17 @@ def enforce_retention(
                     comments.c.workspace == workspace, comments.c.posted_at < cutoff
                 )
             ).rowcount
+            # those days' aggregates are final: a later partial re-import must not
+            # rebuild them from the few comments it brings back
+            connection.execute(
+                update(conversation_daily)
+                .where(
+                    conversation_daily.c.workspace == workspace,
+                    conversation_daily.c.day < cutoff.date(),
+                    conversation_daily.c.text_expired_at.is_(None),
+                )
+                .values(text_expired_at=now)
+            )
             entry = append_audit(
                 connection,
                 actor=actor,

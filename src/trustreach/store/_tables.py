@@ -615,6 +615,8 @@ conversation_daily = Table(
     Column("corrected", Integer, nullable=False),
     Column("model", String(200), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # set when retention deleted the day's comments: the row is then final
+    Column("text_expired_at", DateTime(timezone=True), nullable=True),
     ForeignKeyConstraint(["workspace", "post_id"], ["posts.workspace", "posts.post_id"]),
 )
 
