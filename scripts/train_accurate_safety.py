@@ -51,6 +51,7 @@ from train_accurate_sentiment import (
     fit_temperature,
     log,
     pad,
+    predict_logits,
     unpack_teacher,
 )
 from train_text_models import (
@@ -150,22 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     def task_logits(out: torch.Tensor, task: torch.Tensor) -> torch.Tensor:
         return out.view(len(out), len(tasks), 2)[torch.arange(len(out)), task]
 
-    def predict_logits(rows_encoded: list[list[int]]) -> np.ndarray:
-        model.eval()
-        order = np.argsort([len(e) for e in rows_encoded], kind="stable")
-        out = np.zeros((len(rows_encoded), 2 * len(tasks)), dtype=np.float32)
-        with torch.no_grad():
-            for s in range(0, len(order), 128):
-                rows = order[s : s + 128]
-                ids, mask = pad(rows_encoded, rows)
-                out[rows] = model(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
-        model.train()
-        return out
-
     def val_report(label: str) -> None:
         for k, task in enumerate(tasks):
             _, vy, venc = val[task]
-            logits = predict_logits(venc)[:, 2 * k : 2 * k + 2]
+            logits = predict_logits(model, venc, 2 * len(tasks))[:, 2 * k : 2 * k + 2]
             log(f"{label}: {task} val macro-F1 at argmax {macro_f1(vy, logits.argmax(1)):.4f}")
 
     log(f"{total_steps} steps of {args.batch} ({args.epochs} epochs), {args.layers} layers")
@@ -200,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     train_seconds = time.time() - t0
     model.eval()
 
-    hold_logits = predict_logits([encoded[i] for i in hold])
+    hold_logits = predict_logits(model, [encoded[i] for i in hold], 2 * len(tasks))
     temperatures: dict[str, float] = {}
     thresholds: dict[str, float] = {}
     for k, task in enumerate(tasks):

@@ -124,6 +124,22 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return best[1]
 
 
+def predict_logits(model: Any, rows_encoded: list[list[int]], outputs: int) -> np.ndarray:
+    """The model's logits for token-id rows, in their order (eval mode, batches of 128)."""
+    import torch
+
+    model.eval()
+    order = np.argsort([len(e) for e in rows_encoded], kind="stable")
+    out = np.zeros((len(rows_encoded), outputs), dtype=np.float32)
+    with torch.no_grad():
+        for s in range(0, len(order), 128):
+            rows = order[s : s + 128]
+            ids, mask = pad(rows_encoded, rows)
+            out[rows] = model(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
+    model.train()
+    return out
+
+
 def build_classifier(model_dir: Path, layers: int, outputs: int) -> Any:
     """MiniLM cut to ``layers`` layers, mean pooling, dropout 0.1 and a linear head."""
     import torch
@@ -287,18 +303,6 @@ def main(argv: list[str] | None = None) -> int:
     opt, sched = adamw_schedule(model, args.lr, total_steps, warmup)
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
 
-    def predict_logits(rows_encoded: list[list[int]]) -> np.ndarray:
-        model.eval()
-        order = np.argsort([len(e) for e in rows_encoded], kind="stable")
-        out = np.zeros((len(rows_encoded), len(LABELS)), dtype=np.float32)
-        with torch.no_grad():
-            for s in range(0, len(order), 128):
-                rows = order[s : s + 128]
-                ids, mask = pad(rows_encoded, rows)
-                out[rows] = model(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
-        model.train()
-        return out
-
     log(f"{total_steps} steps of {args.batch} ({args.epochs} epochs), {args.layers} layers")
     step, seen, t0 = 0, 0, time.time()
     model.train()
@@ -329,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
                 total_steps = step
                 break
             if step % steps_per_epoch == 0:
-                val_pred = predict_logits(val_encoded).argmax(axis=1)
+                val_pred = predict_logits(model, val_encoded, len(LABELS)).argmax(axis=1)
                 log(
                     f"epoch {step // steps_per_epoch}: "
                     f"val macro recall {macro_recall(val_y, val_pred):.4f}"
@@ -337,9 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     train_seconds = time.time() - t0
     model.eval()
 
-    hold_logits = predict_logits([encoded[i] for i in hold])
+    hold_logits = predict_logits(model, [encoded[i] for i in hold], len(LABELS))
     temperature = fit_temperature(hold_logits, y[hold])
-    torch_val = predict_logits(val_encoded)
+    torch_val = predict_logits(model, val_encoded, len(LABELS))
     torch_recall = macro_recall(val_y, torch_val.argmax(axis=1))
     hold_recall = macro_recall(y[hold], hold_logits.argmax(axis=1))
     log(f"torch: val macro recall {torch_recall:.4f}, holdout {hold_recall:.4f}, T={temperature}")
