@@ -56,8 +56,8 @@ from train_accurate_sentiment import (
 )
 from train_text_models import (
     best_threshold,
-    binary_ece,
     bootstrap,
+    ece,
     macro_f1,
     read_tweeteval,
     subgroups,
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
                 "val_macro_f1_at_0.5": round(macro_f1(vy, (p >= 0.5).astype(np.int64)), 4),
                 "val_positive_precision": round(float(vy[pred == 1].mean()), 4),
                 "val_positive_recall": round(float(pred[vy == 1].mean()), 4),
-                "val_ece": binary_ece(p, vy),
+                "val_ece": ece(p, vy),
                 "val_subgroups_macro_f1": subgroups(texts, vy, pred, macro_f1),
                 "val_rows": len(texts),
             }

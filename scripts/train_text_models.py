@@ -107,27 +107,19 @@ def macro_f1(y: np.ndarray, pred: np.ndarray) -> float:
     return float(f1_score(y, pred, average="macro", zero_division=0))
 
 
-def ece(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
-    """Expected calibration error over equal-width confidence bins."""
+def ece(confidence: np.ndarray, outcome: np.ndarray, bins: int = 15) -> float:
+    """Expected calibration error over equal-width bins of a predicted probability.
+
+    ``confidence`` is the probability the model gave (the top label's, or a
+    positive class's) and ``outcome`` whether that came true (bool or 0/1).
+    """
     edges = np.linspace(0.0, 1.0, bins + 1)
     which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
     total = 0.0
     for b in range(bins):
         mask = which == b
         if mask.any():
-            total += mask.mean() * abs(confidence[mask].mean() - correct[mask].mean())
-    return round(float(total), 4)
-
-
-def binary_ece(p: np.ndarray, y: np.ndarray, bins: int = 15) -> float:
-    """ECE of the positive-class probability (reliability of p itself)."""
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
-    total = 0.0
-    for b in range(bins):
-        mask = which == b
-        if mask.any():
-            total += mask.mean() * abs(p[mask].mean() - y[mask].mean())
+            total += mask.mean() * abs(confidence[mask].mean() - outcome[mask].mean())
     return round(float(total), 4)
 
 
@@ -301,7 +293,7 @@ def train_safety(
         "val_macro_f1_at_0.5": round(macro_f1(y_val, (p_val >= 0.5).astype(int)), 4),
         "val_positive_precision": round(float(y_val[pred == 1].mean()) if pred.any() else 0.0, 4),
         "val_positive_recall": round(float(pred[y_val == 1].mean()), 4),
-        "val_ece": binary_ece(p_val, y_val),
+        "val_ece": ece(p_val, y_val),
         "val_subgroups_macro_f1": subgroups(val_x, y_val, pred, macro_f1),
         "train_rows": len(train_x),
         "val_rows": len(val_x),

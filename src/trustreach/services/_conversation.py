@@ -100,19 +100,23 @@ def _recompute_daily(
     if not keys:
         return
     now = datetime.now(UTC)
-    expired = {
-        (post_id, day)
-        for post_id, day in connection.execute(
-            select(conversation_daily.c.post_id, conversation_daily.c.day).where(
-                conversation_daily.c.workspace == workspace,
-                conversation_daily.c.text_expired_at.is_not(None),
-                conversation_daily.c.day <= max(day for _, day in keys),
-            )
-        )
-    }
-    key_list = sorted(keys - expired)
+    key_list = sorted(keys)
     for start in range(0, len(key_list), 500):
-        chunk = key_list[start : start + 500]
+        expired = {
+            (post_id, day)
+            for post_id, day in connection.execute(
+                select(conversation_daily.c.post_id, conversation_daily.c.day).where(
+                    conversation_daily.c.workspace == workspace,
+                    conversation_daily.c.text_expired_at.is_not(None),
+                    tuple_(conversation_daily.c.post_id, conversation_daily.c.day).in_(
+                        key_list[start : start + 500]
+                    ),
+                )
+            )
+        }
+        chunk = [key for key in key_list[start : start + 500] if key not in expired]
+        if not chunk:
+            continue
         rows = read_frame(
             connection,
             select(
