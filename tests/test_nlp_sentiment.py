@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 
 from trustreach.core import ConfigurationError, NotFoundError
 from trustreach.nlp import (
+    AccurateSentiment,
     FeatureSpec,
     LinearTextClassifier,
     normalise,
@@ -88,7 +87,10 @@ def test_an_unknown_tier_is_refused() -> None:
 
 
 def test_accurate_tier_without_its_model_names_the_tier(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "trustreach.nlp._accurate", None)  # import fails
+    def missing(cls: type, *, threads: int = 2) -> None:
+        raise FileNotFoundError("sentiment_accurate.onnx")
+
+    monkeypatch.setattr(AccurateSentiment, "load", classmethod(missing))
     with pytest.raises(NotFoundError, match="tier 'accurate' is not available"):
         predict_sentiment(["hi"], tier="accurate")
 

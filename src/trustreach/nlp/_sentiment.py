@@ -27,7 +27,6 @@ Model card: ``docs/models/sentiment_fast.md``.
 from __future__ import annotations
 
 import functools
-import importlib
 import json
 import re
 from collections.abc import Sequence
@@ -39,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trustreach.core import ConfigurationError, NotFoundError
+from trustreach.nlp._accurate import AccurateSentiment
 from trustreach.nlp._linear import load_linear_model, softmax
 from trustreach.nlp._normalise import has_emoji, normalise
 
@@ -152,22 +152,15 @@ def _lexicon(texts: Sequence[str]) -> tuple[FloatMatrix, list[str], str, str]:
 def _accurate(texts: Sequence[str]) -> tuple[FloatMatrix, str, str]:
     """Probabilities from the transformer tier; the model loads even for no texts."""
     try:
-        module = importlib.import_module("trustreach.nlp._accurate")
-        model = module.AccurateSentiment.load()
-    except (ImportError, AttributeError, FileNotFoundError, NotFoundError) as exc:
+        model = AccurateSentiment.load()
+    except FileNotFoundError as exc:
         raise NotFoundError(
             "tier 'accurate' is not available: its transformer model "
             "(trustreach.nlp.AccurateSentiment) is not installed in this package "
             f"({exc}); use --tier fast or --tier lexicon"
         ) from exc
-    proba = (
-        np.asarray(model.predict_proba(list(texts)), dtype=np.float32)
-        if texts
-        else np.zeros((0, 3), dtype=np.float32)
-    )
-    name = str(getattr(model, "name", "accurate-sentiment"))
-    version = str(getattr(model, "version", name))
-    return proba, name, version
+    proba = model.predict_proba(list(texts)) if texts else np.zeros((0, 3), dtype=np.float32)
+    return proba, model.name, model.version
 
 
 def predict_sentiment(texts: Sequence[str], *, tier: str = "fast") -> SentimentResult:
