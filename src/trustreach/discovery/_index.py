@@ -14,10 +14,15 @@ know.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +30,9 @@ import polars as pl
 
 from trustreach.core import NotFoundError, TrustreachError
 from trustreach.ingest._schema import AGE_BANDS, GENDERS
+
+if sys.platform != "win32":
+    import fcntl
 
 FloatArray = npt.NDArray[np.float32]
 Float64Array = npt.NDArray[np.float64]
@@ -207,26 +215,41 @@ class CreatorIndex:
     def save(self, folder: Path) -> None:
         """Write the index to ``folder`` (columns as Parquet, matrices as ``.npy``).
 
-        Files are written beside the old ones and swapped in last, so a reader
-        sees either the old index or the new one.
+        Each save writes a complete new generation into its own sub-folder and
+        then publishes it in one atomic step, by replacing the ``CURRENT``
+        file that names it; older generations are removed afterwards. A reader
+        therefore sees either the old index or the new one, never a mix, and
+        one that already memory-mapped the old topics keeps reading them.
+        Concurrent writers are serialised by an advisory lock on
+        ``folder/.lock`` (POSIX only: on Windows, concurrent saves to one
+        folder are not supported).
         """
         folder.mkdir(parents=True, exist_ok=True)
+        with _writer_lock(folder):
+            generation = f"{_GENERATION_PREFIX}{time.time_ns()}-{os.getpid()}"
+            target = folder / generation
+            target.mkdir()
+            try:
+                self._write_files(target)
+            except BaseException:
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+            _publish(folder, generation)
+            _remove_stale(folder, keep=generation)
+
+    def _write_files(self, target: Path) -> None:
+        """Write every file of one generation into ``target`` and flush it to disk."""
         columns: dict[str, Any] = {
             c: pl.Series(c, getattr(self, c), dtype=pl.String) for c in _STRING_COLUMNS
         }
         columns.update(
             {c: pl.Series(c, getattr(self, c), dtype=pl.Float64) for c in _FLOAT_COLUMNS}
         )
-        staged: list[tuple[Path, Path]] = []
-
-        def stage(name: str) -> Path:
-            tmp = folder / f".{name}.tmp"
-            staged.append((tmp, folder / name))
-            return tmp
-
-        pl.DataFrame(columns).write_parquet(stage("columns.parquet"))
+        frame = pl.DataFrame(columns)
+        with _durable(target / "columns.parquet") as fh:
+            frame.write_parquet(fh)
         for name in _MATRICES:
-            with stage(f"{name}.npy").open("wb") as fh:
+            with _durable(target / f"{name}.npy") as fh:
                 np.save(fh, np.ascontiguousarray(getattr(self, name), dtype=np.float32))
         meta = {
             **self.meta,
@@ -234,23 +257,45 @@ class CreatorIndex:
             "countries": list(self.countries),
             "rows": len(self),
         }
-        stage("meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True), encoding="utf-8")
-        for tmp, final in staged:  # meta.json last: it marks the index complete
-            tmp.replace(final)
+        with _durable(target / "meta.json") as fh:
+            fh.write(json.dumps(meta, indent=1, sort_keys=True).encode("utf-8"))
+        _fsync_folder(target)
+
+    @staticmethod
+    def exists(folder: Path) -> bool:
+        """Whether an index has been published in ``folder`` (by :meth:`save`)."""
+        return _current_generation(folder) is not None
 
     @classmethod
     def load(cls, folder: Path) -> CreatorIndex:
-        """Read an index written by :meth:`save` (the topic matrix is memory-mapped)."""
-        meta_path = folder / "meta.json"
-        if not meta_path.is_file():
-            raise NotFoundError(f"no creator index in {folder}; build it first")
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        """Read an index written by :meth:`save` (the topic matrix is memory-mapped).
+
+        Every file comes from the generation that ``CURRENT`` names; when a
+        writer publishes a newer one and removes this one mid-read, the read
+        starts over from the newer one.
+        """
+        for _ in range(_LOAD_ATTEMPTS):
+            generation = _current_generation(folder)
+            if generation is None:
+                raise NotFoundError(f"no creator index in {folder}; build it first")
+            try:
+                return cls._load_generation(folder, folder / generation)
+            except FileNotFoundError:
+                if _current_generation(folder) == generation:
+                    raise CreatorIndexError(
+                        f"creator index in {folder} is incomplete: rebuild it"
+                    ) from None
+        raise CreatorIndexError(f"creator index in {folder} kept changing while read; try again")
+
+    @classmethod
+    def _load_generation(cls, folder: Path, target: Path) -> CreatorIndex:
+        meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
         if meta.get("format") != INDEX_FORMAT:
             raise CreatorIndexError(
                 f"creator index in {folder} has format {meta.get('format')!r}; "
                 f"this version reads format {INDEX_FORMAT}: rebuild it"
             )
-        frame = pl.read_parquet(folder / "columns.parquet")
+        frame = pl.read_parquet(target / "columns.parquet")
         if frame.height != meta["rows"]:
             raise CreatorIndexError(f"creator index in {folder} is incomplete: rebuild it")
         values: dict[str, Any] = {
@@ -261,12 +306,85 @@ class CreatorIndex:
         )
         for name in _MATRICES:
             values[name] = np.load(
-                folder / f"{name}.npy", mmap_mode="r" if name == "topics" else None
+                target / f"{name}.npy", mmap_mode="r" if name == "topics" else None
             )
         countries = tuple(meta.pop("countries"))
         for key in ("format", "rows"):
             meta.pop(key, None)
         return cls(countries=countries, meta=meta, **values)
+
+
+# ---------------------------------------------------------------- generations
+
+_CURRENT = "CURRENT"
+_GENERATION_PREFIX = "gen-"
+_LOAD_ATTEMPTS = 5
+_FLAT_LAYOUT = ("meta.json", "columns.parquet", *(f"{name}.npy" for name in _MATRICES))
+"""Files of the layout before generations (written straight into the folder)."""
+
+
+@contextmanager
+def _writer_lock(folder: Path) -> Iterator[None]:
+    """Hold the folder's exclusive writer lock (released when the file closes)."""
+    with (folder / ".lock").open("a") as fh:
+        if sys.platform != "win32":
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        yield
+
+
+@contextmanager
+def _durable(path: Path) -> Iterator[BinaryIO]:
+    """Open ``path`` for writing; flush it to disk on close."""
+    with path.open("wb") as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a folder's new entries durable (a no-op where folders cannot be opened)."""
+    if sys.platform == "win32":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _publish(folder: Path, generation: str) -> None:
+    """Point ``CURRENT`` at ``generation`` in one atomic rename."""
+    tmp = folder / f".{_CURRENT}.{generation}.tmp"
+    with _durable(tmp) as fh:
+        fh.write(f"{generation}\n".encode())
+    os.replace(tmp, folder / _CURRENT)
+    _fsync_folder(folder)
+
+
+def _current_generation(folder: Path) -> str | None:
+    """The published generation's folder name, or None when nothing is published."""
+    try:
+        name = (folder / _CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    if not name.startswith(_GENERATION_PREFIX) or Path(name).name != name:
+        raise CreatorIndexError(f"creator index in {folder} is malformed: rebuild it")
+    return name
+
+
+def _remove_stale(folder: Path, *, keep: str) -> None:
+    """Remove generations other than ``keep``, leftover temp files and the flat layout.
+
+    Runs under the writer lock, so nothing removed is being written. Errors are
+    ignored (a file still open on Windows goes at the next save).
+    """
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.startswith(_GENERATION_PREFIX) and name != keep and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        elif (name.startswith(".") and name.endswith(".tmp")) or name in _FLAT_LAYOUT:
+            with suppress(OSError):
+                entry.unlink()
 
 
 def empty_matrix(n: int, width: int) -> FloatArray:

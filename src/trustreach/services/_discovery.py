@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -401,14 +400,12 @@ def load_discovery_index(
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     folder = index_folder(settings, workspace)
-    if not refresh and (folder / "meta.json").is_file():
+    if not refresh and CreatorIndex.exists(folder):
         index = CreatorIndex.load(folder)
         with store(settings) as engine, engine.connect() as connection:
             current = _source_seq(connection, workspace)
         if index.meta.get("source_seq") == current:
             return index
-    if folder.exists() and refresh:
-        shutil.rmtree(folder)
     build_discovery_index(workspace=workspace, settings=settings)
     return CreatorIndex.load(folder)
 
