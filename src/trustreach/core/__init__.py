@@ -8,6 +8,13 @@ from trustreach.core._exceptions import (
     RecordError,
     TrustreachError,
 )
+from trustreach.core._files import (
+    durable,
+    exclusive_lock,
+    fsync_folder,
+    replaced_atomically,
+    write_text_atomically,
+)
 from trustreach.core._settings import Settings, get_settings, reset_settings
 
 __all__ = [
@@ -18,6 +25,11 @@ __all__ = [
     "RecordError",
     "Settings",
     "TrustreachError",
+    "durable",
+    "exclusive_lock",
+    "fsync_folder",
     "get_settings",
+    "replaced_atomically",
     "reset_settings",
+    "write_text_atomically",
 ]

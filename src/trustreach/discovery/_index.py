@@ -16,23 +16,26 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from trustreach.core import NotFoundError, TrustreachError
+from trustreach.core import (
+    NotFoundError,
+    TrustreachError,
+    durable,
+    exclusive_lock,
+    fsync_folder,
+    write_text_atomically,
+)
 from trustreach.ingest._schema import AGE_BANDS, GENDERS
-
-if sys.platform != "win32":
-    import fcntl
 
 FloatArray = npt.NDArray[np.float32]
 Float64Array = npt.NDArray[np.float64]
@@ -225,7 +228,7 @@ class CreatorIndex:
         folder are not supported).
         """
         folder.mkdir(parents=True, exist_ok=True)
-        with _writer_lock(folder):
+        with exclusive_lock(folder / ".lock"):
             generation = f"{_GENERATION_PREFIX}{time.time_ns()}-{os.getpid()}"
             target = folder / generation
             target.mkdir()
@@ -246,10 +249,10 @@ class CreatorIndex:
             {c: pl.Series(c, getattr(self, c), dtype=pl.Float64) for c in _FLOAT_COLUMNS}
         )
         frame = pl.DataFrame(columns)
-        with _durable(target / "columns.parquet") as fh:
+        with durable(target / "columns.parquet") as fh:
             frame.write_parquet(fh)
         for name in _MATRICES:
-            with _durable(target / f"{name}.npy") as fh:
+            with durable(target / f"{name}.npy") as fh:
                 np.save(fh, np.ascontiguousarray(getattr(self, name), dtype=np.float32))
         meta = {
             **self.meta,
@@ -257,9 +260,9 @@ class CreatorIndex:
             "countries": list(self.countries),
             "rows": len(self),
         }
-        with _durable(target / "meta.json") as fh:
+        with durable(target / "meta.json") as fh:
             fh.write(json.dumps(meta, indent=1, sort_keys=True).encode("utf-8"))
-        _fsync_folder(target)
+        fsync_folder(target)
 
     @staticmethod
     def exists(folder: Path) -> bool:
@@ -323,42 +326,9 @@ _FLAT_LAYOUT = ("meta.json", "columns.parquet", *(f"{name}.npy" for name in _MAT
 """Files of the layout before generations (written straight into the folder)."""
 
 
-@contextmanager
-def _writer_lock(folder: Path) -> Iterator[None]:
-    """Hold the folder's exclusive writer lock (released when the file closes)."""
-    with (folder / ".lock").open("a") as fh:
-        if sys.platform != "win32":
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        yield
-
-
-@contextmanager
-def _durable(path: Path) -> Iterator[BinaryIO]:
-    """Open ``path`` for writing; flush it to disk on close."""
-    with path.open("wb") as fh:
-        yield fh
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a folder's new entries durable (a no-op where folders cannot be opened)."""
-    if sys.platform == "win32":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _publish(folder: Path, generation: str) -> None:
     """Point ``CURRENT`` at ``generation`` in one atomic rename."""
-    tmp = folder / f".{_CURRENT}.{generation}.tmp"
-    with _durable(tmp) as fh:
-        fh.write(f"{generation}\n".encode())
-    os.replace(tmp, folder / _CURRENT)
-    _fsync_folder(folder)
+    write_text_atomically(folder / _CURRENT, f"{generation}\n")
 
 
 def _current_generation(folder: Path) -> str | None:

@@ -14,7 +14,14 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, Row, insert, select
 
-from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
+from trustreach.core import (
+    ConfigurationError,
+    NotFoundError,
+    Settings,
+    exclusive_lock,
+    get_settings,
+    write_text_atomically,
+)
 from trustreach.ethics.audit import ChainHead
 from trustreach.store import create_store_engine, upgrade
 from trustreach.store._tables import creators, workspaces
@@ -99,14 +106,12 @@ def read_anchor(settings: Settings) -> ChainHead | None:
 
 def write_anchor(settings: Settings, head: ChainHead) -> None:
     """Remember the chain head outside the database (only ever moves forward)."""
-    current = read_anchor(settings)
-    if current is not None and current.seq >= head.seq:
-        return
     path = anchor_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"seq": head.seq, "hash": head.hash}), encoding="utf-8")
-    tmp.replace(path)
+    with exclusive_lock(path.with_name(path.name + ".lock")):  # check and write as one step
+        current = read_anchor(settings)
+        if current is not None and current.seq >= head.seq:
+            return
+        write_text_atomically(path, json.dumps({"seq": head.seq, "hash": head.hash}))
 
 
 def read_frame(connection: Connection, query: Any) -> pl.DataFrame:

@@ -29,7 +29,13 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Connection, and_, delete, insert, select, tuple_, update
 
-from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
+from trustreach.core import (
+    ConfigurationError,
+    NotFoundError,
+    Settings,
+    get_settings,
+    replaced_atomically,
+)
 from trustreach.ethics.audit import append_audit
 from trustreach.services._context import check_workspace, read_frame, store, write_anchor
 from trustreach.store._tables import (
@@ -618,19 +624,16 @@ def export_corrections(
             .where(label_corrections.c.workspace == workspace)
             .order_by(label_corrections.c.correction_id),
         )
-    tmp = output.with_name(output.name + ".tmp")
-    output.parent.mkdir(parents=True, exist_ok=True)
     latest = (
         rows.group_by("comment_id", "field", maintain_order=True).last() if rows.height else rows
     )
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
+    with replaced_atomically(output) as tmp, tmp.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["comment_id", "field", "label", "machine_label", "text"])
         for r in latest.iter_rows(named=True) if latest.height else []:
             writer.writerow(
                 [r["comment_id"], r["field"], r["new_value"], r["old_value"], r["text"]]
             )
-    tmp.replace(output)
     return latest.height
 
 
