@@ -53,6 +53,7 @@ from train_accurate_sentiment import (
     pad,
     predict_logits,
     unpack_teacher,
+    write_artefact,
 )
 from train_text_models import (
     best_threshold,
@@ -248,8 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     name = f"{'-'.join(tasks)}-minilm-l{args.layers}-{'int8' if use_int8 else 'fp32'}"
     digest = hashlib.sha256(chosen).hexdigest()
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{ARTEFACT_STEM}.onnx").write_bytes(chosen)
+    files = write_artefact(chosen, args.out, ARTEFACT_STEM)
     meta: dict[str, Any] = {
         "name": name,
         "tasks": tasks,
@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         "max_len": args.max_len,
         "temperatures": temperatures,
         "thresholds": thresholds,
-        "onnx_sha256": digest,
+        **files,
         "quantised": use_int8,
         "teacher": TEACHER_NAME,
         "teacher_licence": "apache-2.0",

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import math
 import sys
@@ -187,6 +188,48 @@ def adamw_schedule(model: Any, lr: float, total_steps: int, warmup: int) -> tupl
         lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / (total_steps - warmup))),
     )
     return opt, sched
+
+
+SHARED_TABLE = "encoder.embeddings.word_embeddings.weight_quantized"
+SHARED_FILE = "minilm_word_embeddings.npy"
+
+
+def write_artefact(graph: bytes, out: Path, stem: str) -> dict[str, Any]:
+    """Write ``stem.onnx`` without its word-embedding table, which goes to a shared file.
+
+    Both accurate models keep the teacher's word embeddings frozen, so their int8
+    tables are byte for byte the same and ship once (``SHARED_FILE``). Returns the
+    metadata keys the runtime checks: the whole graph's SHA-256 (the model's
+    identity), the written graph's, and the shared table's. Refuses to replace a
+    shared table that differs: the other model needs it.
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load_from_string(graph)
+    (init,) = [i for i in model.graph.initializer if i.name == SHARED_TABLE]
+    table = numpy_helper.to_array(init)
+    init.ClearField("raw_data")
+    init.data_location = onnx.TensorProto.EXTERNAL
+    for key, value in (("location", SHARED_FILE), ("offset", "0"), ("length", str(table.nbytes))):
+        entry = init.external_data.add()
+        entry.key, entry.value = key, value
+    buffer = io.BytesIO()
+    np.save(buffer, table, allow_pickle=False)
+    shared, path = buffer.getvalue(), out / SHARED_FILE
+    if path.exists() and path.read_bytes() != shared:
+        raise SystemExit(f"{path} holds another word-embedding table; write to an empty --out")
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(shared)
+    stripped = model.SerializeToString()
+    (out / f"{stem}.onnx").write_bytes(stripped)
+    return {
+        "model_sha256": hashlib.sha256(graph).hexdigest(),
+        "onnx_sha256": hashlib.sha256(stripped).hexdigest(),
+        "external_initializers": {
+            SHARED_TABLE: {"file": SHARED_FILE, "sha256": hashlib.sha256(shared).hexdigest()}
+        },
+    }
 
 
 def export_int8(model: Any, work: Path) -> tuple[Path, Path]:
@@ -370,8 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     name = f"sentiment-minilm-l{args.layers}-{'int8' if use_int8 else 'fp32'}"
     digest = hashlib.sha256(chosen).hexdigest()
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{ARTEFACT_STEM}.onnx").write_bytes(chosen)
+    files = write_artefact(chosen, args.out, ARTEFACT_STEM)
     meta: dict[str, Any] = {
         "name": name,
         "labels": list(LABELS),
@@ -379,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         "max_len": args.max_len,
         "batch_size": 1,  # batch-invariant int8 results; see AccurateSentiment
         "temperature": temperature,
-        "onnx_sha256": digest,
+        **files,
         "quantised": use_int8,
         "teacher": TEACHER_NAME,
         "teacher_licence": "apache-2.0",

@@ -6,13 +6,18 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
-from importlib import resources
 
 import numpy as np
 import pytest
 
 from trustreach.nlp import AccurateSentiment
-from trustreach.nlp._accurate import LABELS, _load_shipped, prepare_text, read_metadata
+from trustreach.nlp._accurate import (
+    LABELS,
+    _load_shipped,
+    _read_artefact,
+    prepare_text,
+    read_metadata,
+)
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +93,11 @@ def test_probabilities_sum_to_one_in_input_order(model: AccurateSentiment) -> No
 
 def test_length_bucketed_batches_keep_input_order() -> None:
     shipped = AccurateSentiment.load()
+    graph, _, _, external = _read_artefact("sentiment_accurate")
     batched = AccurateSentiment(
-        (resources.files("trustreach.nlp") / "models" / "sentiment_accurate.onnx").read_bytes(),
+        graph,
         read_metadata()["tokens"],
+        external=external,
         name=shipped.name,
         version=shipped.version,
         temperature=shipped.temperature,

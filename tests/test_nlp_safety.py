@@ -14,7 +14,12 @@ import pytest
 
 from trustreach.core import ConfigurationError
 from trustreach.nlp import SAFETY_TIERS, AccurateSafety, detect_languages, predict_safety
-from trustreach.nlp._accurate import _load_shipped_safety, read_metadata
+from trustreach.nlp._accurate import (
+    _load_shipped_safety,
+    _read_artefact,
+    _read_table,
+    read_metadata,
+)
 from trustreach.nlp._safety import safety_thresholds
 
 tiers = pytest.mark.parametrize("tier", SAFETY_TIERS)
@@ -167,3 +172,18 @@ def test_other_languages_are_not_supported_and_short_texts_are_und() -> None:
     assert (guesses[1].language, guesses[2].language) == ("pt", "ja")
     assert guesses[1].confidence > 0.5 and guesses[2].confidence > 0.9
     assert guesses[3].language == guesses[4].language == "und"
+
+
+def test_both_accurate_models_share_one_checked_word_embedding_table() -> None:
+    _, sentiment_meta, sentiment_sha, sentiment_tables = _read_artefact("sentiment_accurate")
+    _, safety_meta, safety_sha, safety_tables = _read_artefact("safety_accurate")
+    (name,) = safety_tables
+    assert sentiment_tables[name] is safety_tables[name]  # read once, shared
+    assert safety_tables[name].shape == (len(read_metadata()["tokens"]), 384)
+    # the version names the whole graph, not the file that leaves the table out
+    assert AccurateSafety.load().version.endswith("@" + safety_sha[:12])
+    assert safety_sha != safety_meta["onnx_sha256"]
+    assert sentiment_sha == sentiment_meta["model_sha256"]
+    entry = safety_meta["external_initializers"][name]
+    with pytest.raises(RuntimeError, match="does not match its recorded SHA-256"):
+        _read_table.__wrapped__(entry["file"], "0" * 64)

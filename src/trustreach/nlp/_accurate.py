@@ -21,9 +21,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -177,6 +178,7 @@ class _OnnxTextModel:
         max_len: int,
         batch_size: int,
         threads: int,
+        external: Mapping[str, npt.NDArray[Any]] | None = None,
     ) -> None:
         if max_len < 3:
             raise ValueError(f"max_len must be at least 3, not {max_len}")
@@ -188,6 +190,13 @@ class _OnnxTextModel:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # tables stored outside the graph (the shared word embeddings); the session
+        # reads them in place, so the values must live as long as it does
+        self._external = {
+            k: ort.OrtValue.ortvalue_from_numpy(v) for k, v in (external or {}).items()
+        }
+        if self._external:
+            options.add_external_initializers(list(self._external), list(self._external.values()))
         self._session = ort.InferenceSession(
             model, sess_options=options, providers=["CPUExecutionProvider"]
         )
@@ -275,6 +284,7 @@ class AccurateSentiment(_OnnxTextModel):
         temperature: float = 1.0,
         batch_size: int = 1,
         threads: int = 2,
+        external: Mapping[str, npt.NDArray[Any]] | None = None,
     ) -> None:
         if not temperature > 0:
             raise ValueError(f"temperature must be positive, not {temperature}")
@@ -286,6 +296,7 @@ class AccurateSentiment(_OnnxTextModel):
             max_len=max_len,
             batch_size=batch_size,
             threads=threads,
+            external=external,
         )
         self.temperature = temperature
 
@@ -360,6 +371,7 @@ class AccurateSafety(_OnnxTextModel):
         max_len: int = 96,
         batch_size: int = 1,
         threads: int = 2,
+        external: Mapping[str, npt.NDArray[Any]] | None = None,
     ) -> None:
         self.tasks = tuple(tasks)
         for task in self.tasks:
@@ -375,6 +387,7 @@ class AccurateSafety(_OnnxTextModel):
             max_len=max_len,
             batch_size=batch_size,
             threads=threads,
+            external=external,
         )
         self.temperatures = {task: float(temperatures[task]) for task in self.tasks}
         self.thresholds = {task: float(thresholds[task]) for task in self.tasks}
@@ -412,8 +425,16 @@ def read_metadata() -> dict[str, Any]:
     return meta
 
 
-def _read_artefact(stem: str) -> tuple[bytes, dict[str, Any], str]:
-    """A shipped graph, its metadata and its SHA-256, checked against the recorded one."""
+def _read_artefact(
+    stem: str,
+) -> tuple[bytes, dict[str, Any], str, dict[str, npt.NDArray[Any]]]:
+    """A shipped graph, its metadata, the model's SHA-256 and its tables stored apart.
+
+    The graph file and each table file are checked against the SHA-256 the
+    metadata records. Both accurate graphs leave out the word-embedding table
+    they share, which ships once (``external_initializers``); the model's
+    SHA-256 (``model_sha256``, its version) is that of the whole graph.
+    """
     models = resources.files("trustreach.nlp") / "models"
     raw = (models / f"{stem}.onnx").read_bytes()
     meta: dict[str, Any] = json.loads((models / f"{stem}.json").read_text(encoding="utf-8"))
@@ -423,12 +444,27 @@ def _read_artefact(stem: str) -> tuple[bytes, dict[str, Any], str]:
             f"{stem}.onnx does not match its recorded SHA-256 "
             f"({digest[:12]} != {meta['onnx_sha256'][:12]}); reinstall trustreach"
         )
-    return raw, meta, digest
+    external = {
+        name: _read_table(entry["file"], entry["sha256"])
+        for name, entry in meta.get("external_initializers", {}).items()
+    }
+    return raw, meta, meta.get("model_sha256", digest), external
+
+
+@functools.cache
+def _read_table(file: str, sha256: str) -> npt.NDArray[Any]:
+    """A table shipped beside the graphs (read once), checked against its SHA-256."""
+    raw = (resources.files("trustreach.nlp") / "models" / file).read_bytes()
+    if hashlib.sha256(raw).hexdigest() != sha256:
+        raise RuntimeError(f"{file} does not match its recorded SHA-256; reinstall trustreach")
+    table: npt.NDArray[Any] = np.load(io.BytesIO(raw), allow_pickle=False)
+    table.flags.writeable = False
+    return table
 
 
 @functools.cache
 def _load_shipped(threads: int) -> AccurateSentiment:
-    raw, meta, digest = _read_artefact(_ARTEFACT)
+    raw, meta, digest, external = _read_artefact(_ARTEFACT)
     if tuple(meta["labels"]) != LABELS or meta["preparation"] != PREPARATION:
         raise RuntimeError(
             f"{_ARTEFACT}.json was built for labels {meta['labels']} and preparation "
@@ -443,12 +479,13 @@ def _load_shipped(threads: int) -> AccurateSentiment:
         temperature=float(meta["temperature"]),
         batch_size=int(meta.get("batch_size", 1)),
         threads=threads,
+        external=external,
     )
 
 
 @functools.cache
 def _load_shipped_safety(threads: int) -> AccurateSafety:
-    raw, meta, digest = _read_artefact(_SAFETY_ARTEFACT)
+    raw, meta, digest, external = _read_artefact(_SAFETY_ARTEFACT)
     tokens = read_metadata()["tokens"]  # same backbone: the sentiment artefact has the vocabulary
     if hashlib.sha256("\n".join(tokens).encode()).hexdigest() != meta["vocab_sha256"]:
         raise RuntimeError(f"{_SAFETY_ARTEFACT} was built with another vocabulary; reinstall")
@@ -467,4 +504,5 @@ def _load_shipped_safety(threads: int) -> AccurateSafety:
         version=f"{meta['name']}@{digest[:12]}",
         max_len=int(meta["max_len"]),
         threads=threads,
+        external=external,
     )
