@@ -13,6 +13,7 @@ from trustreach.core._files import (
     exclusive_lock,
     fsync_folder,
     replaced_atomically,
+    shared_lock,
     write_text_atomically,
 )
 from trustreach.core._settings import Settings, get_settings, reset_settings
@@ -31,5 +32,6 @@ __all__ = [
     "get_settings",
     "replaced_atomically",
     "reset_settings",
+    "shared_lock",
     "write_text_atomically",
 ]

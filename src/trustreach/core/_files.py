@@ -28,6 +28,24 @@ def exclusive_lock(path: Path) -> Iterator[None]:
 
 
 @contextmanager
+def shared_lock(path: Path) -> Iterator[None]:
+    """Hold a shared advisory lock on ``path`` for the block: readers together, no writer.
+
+    Opens ``path`` read-only, so it works in folders the reader cannot write;
+    without the file (nothing was ever written under the lock) it locks nothing.
+    """
+    try:
+        fh = path.open("r")
+    except FileNotFoundError:
+        yield
+        return
+    with fh:
+        if sys.platform != "win32":
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        yield
+
+
+@contextmanager
 def durable(path: Path) -> Iterator[BinaryIO]:
     """Open ``path`` for writing; flush it to disk on close."""
     with path.open("wb") as fh:

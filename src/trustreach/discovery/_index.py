@@ -33,6 +33,7 @@ from trustreach.core import (
     durable,
     exclusive_lock,
     fsync_folder,
+    shared_lock,
     write_text_atomically,
 )
 from trustreach.ingest._schema import AGE_BANDS, GENDERS
@@ -273,22 +274,21 @@ class CreatorIndex:
     def load(cls, folder: Path) -> CreatorIndex:
         """Read an index written by :meth:`save` (the topic matrix is memory-mapped).
 
-        Every file comes from the generation that ``CURRENT`` names; when a
-        writer publishes a newer one and removes this one mid-read, the read
-        starts over from the newer one.
+        Every file comes from the generation that ``CURRENT`` names. The read
+        holds the folder's lock shared, so no save publishes or removes a
+        generation meanwhile (a reader never has to start over, however busy
+        the writers); the memory-mapped topics stay readable after it.
         """
-        for _ in range(_LOAD_ATTEMPTS):
+        with shared_lock(folder / ".lock"):
             generation = _current_generation(folder)
             if generation is None:
                 raise NotFoundError(f"no creator index in {folder}; build it first")
             try:
                 return cls._load_generation(folder, folder / generation)
             except FileNotFoundError:
-                if _current_generation(folder) == generation:
-                    raise CreatorIndexError(
-                        f"creator index in {folder} is incomplete: rebuild it"
-                    ) from None
-        raise CreatorIndexError(f"creator index in {folder} kept changing while read; try again")
+                raise CreatorIndexError(
+                    f"creator index in {folder} is incomplete: rebuild it"
+                ) from None
 
     @classmethod
     def _load_generation(cls, folder: Path, target: Path) -> CreatorIndex:
@@ -321,7 +321,6 @@ class CreatorIndex:
 
 _CURRENT = "CURRENT"
 _GENERATION_PREFIX = "gen-"
-_LOAD_ATTEMPTS = 5
 _FLAT_LAYOUT = ("meta.json", "columns.parquet", *(f"{name}.npy" for name in _MATRICES))
 """Files of the layout before generations (written straight into the folder)."""
 
