@@ -118,3 +118,26 @@ def test_bad_setting_is_named(tmp_path: Path) -> None:
     result = run("summary", env={"TRUSTREACH_DATABASE_URL": "mysql://x/y"})
     assert result.returncode == 2
     assert "mysql" in result.stderr and "allowed" in result.stderr
+
+
+HEAVY = ("lightgbm", "sklearn", "onnxruntime", "polars", "numpy", "scipy", "pandas", "sqlalchemy")
+
+
+def test_importing_the_cli_loads_no_heavy_library() -> None:
+    """Start-up stays light: --help and --version need none of the models' libraries."""
+    code = (
+        "import sys, trustreach.cli, trustreach.__main__; "
+        f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "", f"imported at start-up: {result.stdout.strip()}"
+
+
+def test_version_option() -> None:
+    from trustreach import __version__
+
+    result = run("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == __version__

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -111,6 +110,27 @@ class _KindProgress:
         for task in self.tasks.values():
             done = self.bar.tasks[task].completed
             self.bar.update(task, total=max(done, 1), completed=max(done, 1) if done else 0)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the trustreach version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Ethical-AI influencer marketing: explained, auditable, contestable, private by design."""
 
 
 @app.command("version")
@@ -622,9 +642,6 @@ def main() -> None:
     except TrustreachError as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         sys.exit(2)
-    except ValidationError as exc:
-        err_console.print(f"[red]error in settings (TRUSTREACH_* environment):[/red] {exc}")
-        sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
@@ -637,3 +654,10 @@ def main() -> None:
         else:
             err_console.print(f"[red]error:[/red] {exc}")
         sys.exit(int(getattr(exc, "exit_code", 2)))
+    except Exception as exc:
+        from pydantic import ValidationError  # only when something failed: keeps start-up fast
+
+        if not isinstance(exc, ValidationError):
+            raise
+        err_console.print(f"[red]error in settings (TRUSTREACH_* environment):[/red] {exc}")
+        sys.exit(2)

@@ -1,22 +1,54 @@
 """Core value types, settings and exceptions shared by every layer."""
 
-from trustreach.core._exceptions import (
-    AuditChainError,
-    ConfigurationError,
-    ImportValidationError,
-    NotFoundError,
-    RecordError,
-    TrustreachError,
-)
-from trustreach.core._files import (
-    durable,
-    exclusive_lock,
-    fsync_folder,
-    replaced_atomically,
-    shared_lock,
-    write_text_atomically,
-)
-from trustreach.core._settings import Settings, get_settings, reset_settings
+from typing import TYPE_CHECKING
+
+from trustreach.core._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from trustreach.core._exceptions import (
+        AuditChainError,
+        ConfigurationError,
+        ImportValidationError,
+        NotFoundError,
+        RecordError,
+        TrustreachError,
+    )
+    from trustreach.core._files import (
+        durable,
+        exclusive_lock,
+        fsync_folder,
+        replaced_atomically,
+        shared_lock,
+        write_text_atomically,
+    )
+    from trustreach.core._settings import Settings, get_settings, reset_settings
+else:  # imported on first use (PEP 562): keeps `import trustreach.core` cheap
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "_exceptions": (
+                "AuditChainError",
+                "ConfigurationError",
+                "ImportValidationError",
+                "NotFoundError",
+                "RecordError",
+                "TrustreachError",
+            ),
+            "_files": (
+                "durable",
+                "exclusive_lock",
+                "fsync_folder",
+                "replaced_atomically",
+                "shared_lock",
+                "write_text_atomically",
+            ),
+            "_settings": (
+                "Settings",
+                "get_settings",
+                "reset_settings",
+            ),
+        },
+    )
 
 __all__ = [
     "AuditChainError",

@@ -8,46 +8,113 @@ The functions here are pure: raw bytes in, validated and minimised rows out.
 Writing them is the job of :mod:`trustreach.services`.
 """
 
-from trustreach.ingest._fields import FieldSpec, field_specs
-from trustreach.ingest._readers import FORMATS, RawBatch, detect_kind, read_batches
-from trustreach.ingest._reference import format_reference
-from trustreach.ingest._schema import (
-    AGE_BANDS,
-    GENDERS,
-    KINDS,
-    RESTRICTED_CATEGORIES,
-    AudienceSnapshotRecord,
-    BrandCategory,
-    BrandRecord,
-    BriefRecord,
-    CampaignGoal,
-    CampaignRecord,
-    CommentRecord,
-    Compensation,
-    ConsentPurpose,
-    ConsentRecord,
-    CreatorAccountRecord,
-    CreatorRecord,
-    DealRecord,
-    DeclaredAttribute,
-    DeclaredAttributeRecord,
-    EventType,
-    FollowerAccountRecord,
-    FollowRecord,
-    MediaType,
-    Platform,
-    PostRecord,
-    Record,
-    TrackingEventRecord,
-)
-from trustreach.ingest._transform import (
-    TABLE_COLUMNS,
-    TransformContext,
-    frame_to_table,
-    hashtags_from_caption,
-    rows_from_models,
-)
-from trustreach.ingest._validate import COLUMN_KINDS, ValidBatch, validate_batch
+from typing import TYPE_CHECKING
+
+from trustreach.core._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from trustreach.ingest._fields import FieldSpec, field_specs
+    from trustreach.ingest._readers import FORMATS, RawBatch, detect_kind, read_batches
+    from trustreach.ingest._reference import format_reference
+    from trustreach.ingest._schema import (
+        KINDS,
+        AudienceSnapshotRecord,
+        BrandRecord,
+        BriefRecord,
+        CampaignRecord,
+        CommentRecord,
+        ConsentRecord,
+        CreatorAccountRecord,
+        CreatorRecord,
+        DealRecord,
+        DeclaredAttributeRecord,
+        FollowerAccountRecord,
+        FollowRecord,
+        PostRecord,
+        Record,
+        TrackingEventRecord,
+    )
+    from trustreach.ingest._transform import (
+        TABLE_COLUMNS,
+        TransformContext,
+        frame_to_table,
+        hashtags_from_caption,
+        rows_from_models,
+    )
+    from trustreach.ingest._validate import COLUMN_KINDS, ValidBatch, validate_batch
+    from trustreach.ingest._vocab import (
+        AGE_BANDS,
+        GENDERS,
+        RESTRICTED_CATEGORIES,
+        BrandCategory,
+        CampaignGoal,
+        Compensation,
+        ConsentPurpose,
+        DeclaredAttribute,
+        EventType,
+        MediaType,
+        Platform,
+    )
+else:  # imported on first use (PEP 562): keeps `import trustreach.ingest` cheap
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "_fields": (
+                "FieldSpec",
+                "field_specs",
+            ),
+            "_readers": (
+                "FORMATS",
+                "RawBatch",
+                "detect_kind",
+                "read_batches",
+            ),
+            "_reference": ("format_reference",),
+            "_schema": (
+                "KINDS",
+                "AudienceSnapshotRecord",
+                "BrandRecord",
+                "BriefRecord",
+                "CampaignRecord",
+                "CommentRecord",
+                "ConsentRecord",
+                "CreatorAccountRecord",
+                "CreatorRecord",
+                "DealRecord",
+                "DeclaredAttributeRecord",
+                "FollowerAccountRecord",
+                "FollowRecord",
+                "PostRecord",
+                "Record",
+                "TrackingEventRecord",
+            ),
+            "_vocab": (
+                "AGE_BANDS",
+                "GENDERS",
+                "RESTRICTED_CATEGORIES",
+                "BrandCategory",
+                "CampaignGoal",
+                "Compensation",
+                "ConsentPurpose",
+                "DeclaredAttribute",
+                "EventType",
+                "MediaType",
+                "Platform",
+            ),
+            "_transform": (
+                "TABLE_COLUMNS",
+                "TransformContext",
+                "frame_to_table",
+                "hashtags_from_caption",
+                "rows_from_models",
+            ),
+            "_validate": (
+                "COLUMN_KINDS",
+                "ValidBatch",
+                "validate_batch",
+            ),
+        },
+    )
 
 __all__ = [
     "AGE_BANDS",

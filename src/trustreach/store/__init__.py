@@ -5,15 +5,43 @@ SQLite (WAL) is the embedded default; PostgreSQL is used when
 Alembic migrations (:func:`upgrade`).
 """
 
-from trustreach.store._bulk import UpsertCounts, bulk_upsert, count_rows, dedupe_sorted
-from trustreach.store._engine import create_store_engine, upgrade
-from trustreach.store._tables import (
-    PersonalData,
-    ProcessingEntry,
-    audit_log,
-    metadata,
-    processing_register,
-)
+from typing import TYPE_CHECKING
+
+from trustreach.core._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from trustreach.store._bulk import UpsertCounts, bulk_upsert, count_rows, dedupe_sorted
+    from trustreach.store._engine import create_store_engine, upgrade
+    from trustreach.store._tables import (
+        PersonalData,
+        ProcessingEntry,
+        audit_log,
+        metadata,
+        processing_register,
+    )
+else:  # imported on first use (PEP 562): keeps `import trustreach.store` cheap
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "_bulk": (
+                "UpsertCounts",
+                "bulk_upsert",
+                "count_rows",
+                "dedupe_sorted",
+            ),
+            "_engine": (
+                "create_store_engine",
+                "upgrade",
+            ),
+            "_tables": (
+                "PersonalData",
+                "ProcessingEntry",
+                "audit_log",
+                "metadata",
+                "processing_register",
+            ),
+        },
+    )
 
 __all__ = [
     "PersonalData",
