@@ -148,9 +148,12 @@ def test_topic_fit_ranks_on_topic_creators_first(embedder: TextEmbedder) -> None
         }
     )
     ranking = rank_creators(index, query_from_brief(brief, embedder), top_n=2)
-    assert [r.creator_id for r in ranking.shortlist] == ["skin", "gamer"]
+    # the gamer is far from the topic: out of scope, counted with the gate, not ranked
+    assert [r.creator_id for r in ranking.shortlist] == ["skin"]
+    (reason,) = [r for r in ranking.out_of_scope if "far from the brief's topics" in r]
+    assert ranking.out_of_scope[reason] == 1
     top = ranking.shortlist[0].component("topic_fit")
-    assert top.score is not None and top.score > ranking.shortlist[1].component("topic_fit").used
+    assert top.score is not None and top.score > 0.5
     assert "skincare routine" in top.detail
     assert ranking.weights["topic_fit"] == pytest.approx(1.0)
 
@@ -228,7 +231,10 @@ def test_brief_exclusions_and_budget_are_listed_not_dropped(embedder: TextEmbedd
 
 def test_excluded_topics_exclude_close_content(embedder: TextEmbedder) -> None:
     index = _index(embedder, [{"id": "gamer", "text": GAMES}, {"id": "skin", "text": SKIN}])
-    brief = _brief(exclusions={"topics": ["competitive video gaming and esports"]})
+    brief = _brief(
+        exclusions={"topics": ["competitive video gaming and esports"]},
+        weights={"topic_fit": 0},  # no topic gate: the exclusion rule decides
+    )
     ranking = rank_creators(index, query_from_brief(brief, embedder), top_n=5)
     assert [f.creator_id for f in ranking.excluded] == ["gamer"]
     assert ranking.excluded[0].rule_id == "brief-exclusion-topic"
@@ -356,7 +362,8 @@ def test_lookalikes_find_similar_topics_and_audiences(embedder: TextEmbedder) ->
     )
     query = query_like(index, "ref")
     ranking = rank_creators(index, query, top_n=5)
-    assert [r.creator_id for r in ranking.shortlist] == ["twin", "other"]
+    assert [r.creator_id for r in ranking.shortlist] == ["twin"]  # "other" is off topic
+    assert any("far from the brief's topics" in r for r in ranking.out_of_scope)
     twin = ranking.shortlist[0]
     assert twin.component("audience_fit").score == pytest.approx(1.0, abs=1e-6)
     assert "alike" in twin.component("audience_fit").detail

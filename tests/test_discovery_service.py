@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from trustreach import services
 from trustreach.cli import app
 from trustreach.core import Settings
-from trustreach.discovery import TargetingRefused, load_brief, share_at_least_age
+from trustreach.discovery import TargetingRefused, Weights, load_brief, share_at_least_age
 from trustreach.services import ApprovalRequired
 from trustreach.synth import generate_world
 
@@ -55,6 +55,8 @@ def test_beer_brief_sets_aside_exactly_whom_the_rule_says(
 ) -> None:
     services.import_path(world, workspace="w", settings=sqlite_settings)
     brief = load_brief(BRIEFS / "craft_beer.yaml")
+    # topics aside (no topic gate), so the rules meet every audience of the world
+    brief = brief.model_copy(update={"weights": Weights(topic_fit=0)})
     ranking = services.discover(brief, top_n=30, workspace="w", settings=sqlite_settings).ranking
     bands = _snapshots(world)
     for row in ranking.shortlist:  # everyone shortlisted passes on the account used
@@ -79,6 +81,8 @@ def test_gambling_brief_excludes_large_under_18_audiences(
 ) -> None:
     services.import_path(world, workspace="w", settings=sqlite_settings)
     brief = load_brief(BRIEFS / "sports_betting_uk.yaml")
+    # topics aside (no topic gate), so the rules meet every audience of the world
+    brief = brief.model_copy(update={"weights": Weights(topic_fit=0)})
     ranking = services.discover(brief, top_n=30, workspace="w", settings=sqlite_settings).ranking
     gambling = [f for f in ranking.excluded if f.rule_id == "uk-gambling-under18"]
     assert gambling

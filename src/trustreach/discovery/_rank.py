@@ -39,6 +39,7 @@ import numpy.typing as npt
 from trustreach.core import ConfigurationError
 from trustreach.discovery._brief import Brief, Objective
 from trustreach.discovery._index import CreatorIndex
+from trustreach.discovery._relevance import creators_off_topic, topic_gate
 from trustreach.discovery._rules import (
     BRIEF_EXCLUSION_RULE_ID,
     DEFAULT_RULES,
@@ -848,6 +849,12 @@ def rank_creators(
     score_rows = np.zeros(rows.size)
     for name in COMPONENTS:
         score_rows += weights[name] * used[name]
+    gate = topic_gate(parts.values["topic_fit"], query.weights["topic_fit"])
+    if gate is not None:  # off-topic accounts are out of scope (see _relevance)
+        off_topic = np.zeros(len(index), dtype=bool)
+        off_topic[rows] = gate.off_topic(parts.values["topic_fit"])
+        out_of_scope[gate.reason()] = creators_off_topic(in_scope, off_topic, starts)
+        score_rows = np.where(off_topic[rows], -np.inf, score_rows)
 
     # best account per creator
     full = np.full(len(index), -np.inf)
