@@ -100,7 +100,7 @@ def test_tampered_audit_log_exits_3(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["summary", "-w", "nobody"], "does not exist"),
+        (["summary", "-w", "nobody"], "no trustreach store found"),
         (["import", "nowhere.jsonl"], "no such file"),
         (["synth", "--format", "xml", "--out", "x"], "jsonl, csv, parquet"),
         (["nlp", "analyze", "x.txt", "-o", "o.csv", "--safety", "slow"], "'accurate', 'fast'"),
@@ -141,3 +141,25 @@ def test_version_option() -> None:
     result = run("--version")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == __version__
+
+
+def test_read_command_without_a_store_names_it_and_creates_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "elsewhere" / ".trustreach"
+    for args in (["summary"], ["shortlist", "list"], ["audit", "verify"], ["dispute", "queue"]):
+        result = run(*args, env={"TRUSTREACH_DATA_DIR": str(data)})
+        assert result.returncode == 2, (args, result.stderr)
+        assert str(data / "trustreach.db") in result.stderr.replace("\n", "")
+        assert "TRUSTREACH_DATA_DIR" in result.stderr
+        assert not data.exists(), f"{args} created an empty store"
+
+
+def test_missing_workspace_names_the_store_and_the_workspaces_there(tmp_path: Path) -> None:
+    env = {"TRUSTREACH_DATA_DIR": str(tmp_path / "data")}
+    assert run("import", str(write_world(tmp_path / "w")), "-w", "acme", env=env).returncode == 0
+    for args in (["summary", "-w", "nobody"], ["shortlist", "list", "-w", "nobody"]):
+        result = run(*args, env=env)
+        assert result.returncode == 2
+        err = " ".join(result.stderr.split())
+        assert "workspace 'nobody' does not exist" in err
+        assert str(tmp_path / "data" / "trustreach.db") in err.replace(" ", "")
+        assert "acme" in err and "--workspace" in err

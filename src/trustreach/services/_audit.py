@@ -13,7 +13,7 @@ def verify_audit_log(settings: Settings | None = None) -> ChainHead | None:
     Raises :class:`~trustreach.core.AuditChainError` naming the first broken record.
     """
     settings = settings or get_settings()
-    with store(settings) as engine, engine.connect() as connection:
+    with store(settings, create=False) as engine, engine.connect() as connection:
         return verify_chain(connection, anchor=read_anchor(settings))
 
 
@@ -21,5 +21,5 @@ def list_audit(
     *, workspace: str | None = None, limit: int = 20, settings: Settings | None = None
 ) -> list[AuditEntry]:
     """The last ``limit`` audit records (optionally of one workspace), oldest first."""
-    with store(settings or get_settings()) as engine, engine.connect() as connection:
+    with store(settings or get_settings(), create=False) as engine, engine.connect() as connection:
         return list(read_audit(connection, workspace=workspace, limit=limit))

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from sqlalchemy import Connection, Engine, Row, insert, select
 
 from trustreach.core import (
@@ -24,27 +23,72 @@ from trustreach.core import (
 )
 from trustreach.ethics.audit import ChainHead
 from trustreach.store import create_store_engine, upgrade
+from trustreach.store._engine import is_current
 from trustreach.store._tables import creators, workspaces
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _WORKSPACE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _migrated: set[str] = set()
 
 
-def open_store(settings: Settings | None = None) -> Engine:
-    """An engine on the configured database, with the schema at the latest migration."""
+_CHOOSE = (
+    "run trustreach from the folder that holds the store's .trustreach directory, or choose "
+    "another store with TRUSTREACH_DATA_DIR (or TRUSTREACH_DATABASE_URL)"
+)
+
+
+def store_location(settings: Settings) -> str:
+    """The store's file (absolute) or database URL (password hidden).
+
+    >>> store_location(Settings(data_dir="/srv/tr"))
+    '/srv/tr/trustreach.db'
+    """
+    url = settings.resolved_database_url()
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        return str(Path(path).absolute()) if path not in ("", ":memory:") else ":memory:"
+    return re.sub(r"//[^@/]*@", "//", url)
+
+
+def describe_store(settings: Settings) -> str:
+    """Where the store is, in words a user can act on.
+
+    >>> describe_store(Settings(data_dir="/srv/tr"))
+    'the store at /srv/tr/trustreach.db'
+    """
+    return f"the store at {store_location(settings)}"
+
+
+def open_store(settings: Settings | None = None, *, create: bool = True) -> Engine:
+    """An engine on the configured database, with the schema at the latest migration.
+
+    With ``create=False`` (commands that only read) a SQLite store that does not
+    exist yet is an error naming where it was looked for, instead of a new, empty
+    store created in whatever folder the command ran from.
+    """
     settings = settings or get_settings()
     url = settings.resolved_database_url()
+    if not create and url.startswith("sqlite") and "///" in url:
+        path = Path(url.split("///", 1)[1])
+        if str(path) != ":memory:" and not path.exists():
+            raise NotFoundError(
+                f"no trustreach store found: looked for {store_location(settings)}; "
+                f"{_CHOOSE}, or create one with `trustreach import`"
+            )
     engine = create_store_engine(url)
     if url not in _migrated:
-        upgrade(engine)
+        if not is_current(engine):
+            upgrade(engine)
         _migrated.add(url)
     return engine
 
 
 @contextmanager
-def store(settings: Settings | None = None) -> Iterator[Engine]:
+def store(settings: Settings | None = None, *, create: bool = True) -> Iterator[Engine]:
     """:func:`open_store` for one use-case: the engine is disposed when the block ends."""
-    engine = open_store(settings)
+    engine = open_store(settings, create=create)
     try:
         yield engine
     finally:
@@ -74,6 +118,24 @@ def ensure_workspace(connection: Connection, workspace: str) -> None:
         connection.execute(
             insert(workspaces).values(workspace=workspace, created_at=datetime.now(UTC))
         )
+
+
+def require_workspace(connection: Connection, workspace: str, settings: Settings) -> None:
+    """:class:`~trustreach.core.NotFoundError` naming the store looked in and the
+    workspaces it holds, unless ``workspace`` exists."""
+    known = list(
+        connection.execute(select(workspaces.c.workspace).order_by(workspaces.c.workspace))
+        .scalars()
+        .all()
+    )
+    if workspace in known:
+        return
+    there = f"workspaces there: {', '.join(known)}" if known else "it holds no workspace yet"
+    raise NotFoundError(
+        f"workspace {workspace!r} does not exist in {describe_store(settings)} ({there}); "
+        f"choose one with --workspace (or TRUSTREACH_WORKSPACE), import data into it with "
+        f"`trustreach import`, or {_CHOOSE}"
+    )
 
 
 def require_creator(connection: Connection, workspace: str, creator_id: str) -> Row[Any]:
@@ -116,6 +178,8 @@ def write_anchor(settings: Settings, head: ChainHead) -> None:
 
 def read_frame(connection: Connection, query: Any) -> pl.DataFrame:
     """Run a select and return its rows as a polars frame (columns as selected)."""
+    import polars as pl  # only the use-cases that need frames pay for Polars
+
     result = connection.execute(query)
     columns = list(result.keys())
     rows = result.all()

@@ -19,6 +19,7 @@ from trustreach.ethics.audit import append_audit
 from trustreach.services._context import (
     check_workspace,
     require_creator,
+    require_workspace,
     store,
     write_anchor,
 )
@@ -121,8 +122,10 @@ def list_disputes(
     if status is not None and status not in STATUSES:
         raise ConfigurationError(f"status {status!r} not allowed; allowed: {', '.join(STATUSES)}")
     workspace = check_workspace(workspace)
-    with store(settings or get_settings()) as engine:
+    settings = settings or get_settings()
+    with store(settings, create=False) as engine:
         with engine.connect() as connection:
+            require_workspace(connection, workspace, settings)
             query = select(disputes).where(disputes.c.workspace == workspace)
             if status is not None:
                 query = query.where(disputes.c.status == status)
@@ -194,8 +197,10 @@ def latest_audit_evidence(
 ) -> dict[str, Any]:
     """The evidence of a creator's latest audit, as the creator may see it."""
     workspace = check_workspace(workspace)
-    with store(settings or get_settings()) as engine:
+    settings = settings or get_settings()
+    with store(settings, create=False) as engine:
         with engine.connect() as connection:
+            require_workspace(connection, workspace, settings)
             latest = _latest_audit(connection, workspace, creator_id)
         if latest is None:
             raise NotFoundError(

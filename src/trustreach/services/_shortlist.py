@@ -36,6 +36,7 @@ from trustreach.services._context import (
     check_workspace,
     ensure_workspace,
     require_creator,
+    require_workspace,
     store,
     write_anchor,
 )
@@ -413,7 +414,9 @@ def get_shortlist(
 ) -> Shortlist:
     """A shortlist with its entries, each creator's status, and every decision."""
     workspace = check_workspace(workspace)
-    with store(settings or get_settings()) as engine, engine.connect() as connection:
+    settings = settings or get_settings()
+    with store(settings, create=False) as engine, engine.connect() as connection:
+        require_workspace(connection, workspace, settings)
         return _load(connection, workspace, shortlist_id)
 
 
@@ -425,7 +428,9 @@ def list_shortlists(
 ) -> list[Shortlist]:
     """Shortlists of a workspace (optionally one campaign's), newest first."""
     workspace = check_workspace(workspace)
-    with store(settings or get_settings()) as engine, engine.connect() as connection:
+    settings = settings or get_settings()
+    with store(settings, create=False) as engine, engine.connect() as connection:
+        require_workspace(connection, workspace, settings)
         query = select(shortlists.c.shortlist_id).where(shortlists.c.workspace == workspace)
         if campaign_id is not None:
             query = query.where(shortlists.c.campaign_id == campaign_id)

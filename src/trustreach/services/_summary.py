@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from trustreach.core import NotFoundError, Settings, get_settings
-from trustreach.services._context import check_workspace, store
+from trustreach.core import Settings, get_settings
+from trustreach.services._context import check_workspace, require_workspace, store
 from trustreach.store import metadata
 from trustreach.store._tables import (
     campaigns,
@@ -17,7 +17,6 @@ from trustreach.store._tables import (
     follows,
     posts,
     tracking_events,
-    workspaces,
 )
 
 
@@ -69,12 +68,9 @@ def summarize_workspace(
     post; the median per creator is shown, so one viral post does not dominate.
     """
     workspace = check_workspace(workspace)
-    with store(settings or get_settings()) as engine, engine.connect() as c:
-        exists = c.execute(
-            select(workspaces.c.workspace).where(workspaces.c.workspace == workspace)
-        ).first()
-        if exists is None:
-            raise NotFoundError(f"workspace {workspace!r} does not exist; import data first")
+    settings = settings or get_settings()
+    with store(settings, create=False) as engine, engine.connect() as c:
+        require_workspace(c, workspace, settings)
         counts = {
             name: int(
                 c.execute(
