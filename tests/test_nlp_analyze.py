@@ -42,9 +42,12 @@ def test_analyze_texts_scores_english_and_leaves_other_languages_unscored() -> N
         assert row["sentiment"] is None and row["p_positive"] is None
         assert row["offensive_probability"] is None and row["hate"] is None
     assert (pt["language"], ja["language"]) == ("pt", "ja")
-    assert empty["flags"] == "no_text" and empty["sentiment"] == "neutral"
-    assert (empty["p_negative"], empty["p_neutral"], empty["p_positive"]) == (0.0, 1.0, 0.0)
-    assert empty["offensive_probability"] == 0.0
+    assert empty["flags"] == "no_text" and empty["sentiment"] is None
+    assert (empty["status"], empty["reason"]) == ("not_scored", "no_text")
+    assert (empty["p_negative"], empty["p_neutral"], empty["p_positive"]) == (None, None, None)
+    assert empty["offensive_probability"] is None and empty["offensive"] is None
+    assert [r["status"] for r in (first, pt, ja)] == ["scored", "not_scored", "not_scored"]
+    assert [r["reason"] for r in (first, pt, ja)] == [None, *["unsupported_language"] * 2]
 
 
 def test_cli_on_a_garbage_text_file_keeps_every_row_in_order(tmp_path: Path) -> None:
@@ -75,7 +78,12 @@ def test_cli_on_a_garbage_text_file_keeps_every_row_in_order(tmp_path: Path) -> 
     assert flags[1] == "invalid_utf8"
     assert "truncated" in flags[2]
     assert flags[3] == "control_characters" and rows[3]["sentiment"] == "negative"
-    assert flags[4] == "no_text" and rows[4]["sentiment"] == "neutral"
+    assert flags[4] == "no_text" and rows[4]["sentiment"] == ""
+    assert (rows[4]["status"], rows[4]["reason"], rows[4]["p_neutral"]) == (
+        "not_scored",
+        "no_text",
+        "",
+    )
     assert rows[5]["sentiment"] in {"positive", "neutral", "negative", ""}
     assert rows[6]["sentiment"] == "negative"
     assert not (tmp_path / "out.csv.partial").exists()
@@ -118,7 +126,11 @@ def test_csv_needs_a_text_column_and_leaves_nothing_behind(tmp_path: Path) -> No
     report = analyze_file(good, tmp_path / "out.csv")
     rows = _rows(tmp_path / "out.csv")
     assert report.rows == 3
-    assert [r["flags"] for r in rows] == ["", "invalid_utf8", "invalid_record;no_text"]
+    assert [r["flags"] for r in rows] == [
+        "language_uncertain",
+        "invalid_utf8",
+        "invalid_record;no_text",
+    ]
     bad = tmp_path / "nope.csv"
     bad.write_text("id,body\n1,hello\n", encoding="utf-8")
     with pytest.raises(ConfigurationError, match="needs a 'text' column; found: id, body"):

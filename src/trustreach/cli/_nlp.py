@@ -36,12 +36,24 @@ def analyze(
             help="Brand safety: accurate (transformer) or fast (linear, for firehose volumes)."
         ),
     ] = Safety.accurate,
+    id_column: Annotated[
+        str | None,
+        typer.Option(
+            "--id-column",
+            help="CSV column or JSONL field holding each record's id; it is copied into the "
+            "output as the first column so results join back to the input.",
+        ),
+    ] = None,
 ) -> None:
     """Language, sentiment and brand safety of every comment, one CSV row each in input order.
 
     Nothing about a comment stops the run: invalid UTF-8, control characters,
-    very long or empty texts and broken records are flagged per row. Texts not
-    in English are flagged unsupported_language and left unscored.
+    very long or empty texts and broken records are flagged per row. Every
+    row has a status: scored, or not_scored with a reason (no_text,
+    unsupported_language, invalid_record) and empty labels. Short texts whose
+    language cannot be placed are scored when English-like or emoji-only,
+    flagged language_uncertain; texts a model read only the start of are
+    flagged truncated.
     """
     with _progress("comments") as bar:
         task = bar.add_task(f"analysing ({tier.value} tier, {safety.value} safety)", total=None)
@@ -50,6 +62,7 @@ def analyze(
             output,
             tier=tier.value,
             safety=safety.value,
+            id_column=id_column,
             progress=lambda n: bar.advance(task, n),
         )
     rate = report.rows / report.seconds if report.seconds else 0.0
@@ -58,6 +71,8 @@ def analyze(
     table.add_column("rows", justify="right")
     for label, n in report.sentiment.items():
         table.add_row(f"sentiment {label}", f"{n:,}")
+    for reason, n in report.not_scored.items():
+        table.add_row(f"not scored: {reason}", f"{n:,}")
     table.add_row("offensive language flagged", f"{report.offensive:,}")
     table.add_row("hate speech flagged", f"{report.hate:,}")
     for flag, n in report.flags.items():

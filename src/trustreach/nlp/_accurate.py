@@ -33,6 +33,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from trustreach.nlp._embedding import _as_texts
+from trustreach.nlp._idioms import read_idioms
 from trustreach.nlp._wordpiece import WordPieceTokenizer
 
 __all__ = [
@@ -147,6 +148,7 @@ def prepare_text(text: str) -> str:
         text = html.unescape(text)
     text = _URL.sub("", text)
     text = _MENTION.sub("@user", text)
+    text = read_idioms(text)  # praise idioms and emoji as what they mean (nlp._idioms)
     text = _EMOJI.sub(lambda m: f" {EMOJI_WORDS[m.group(0)]} ", text)
     text = _INVISIBLE.sub(" ", text)
     return _SPACES.sub(" ", text).strip()[:_MAX_PREPARED_CHARS]
@@ -213,6 +215,12 @@ class _OnnxTextModel:
     def token_ids(self, text: str) -> list[int]:
         """The model's input rows for one text (prepared, tokenised, cut)."""
         return encode(self._tokenizer, prepare_text(text), self.max_len)
+
+    def is_cut(self, text: str) -> bool:
+        """Whether the model reads only the start of ``text`` (over ``max_len`` rows)."""
+        return len(text) > _MAX_RAW_CHARS or (
+            len(self._tokenizer.ids(prepare_text(text))) > self.max_len - 2
+        )
 
     def _logits(self, items: list[str], width: int) -> FloatMatrix:
         """Raw logits (len(items), width) in input order; texts of similar length batch together."""

@@ -2,19 +2,27 @@
 
 :func:`analyze_texts` never raises on what a comment contains. Every oddity is
 a per-row flag (:data:`FLAGS`), and every input row gives one output row in
-input order:
+input order. Every row has a ``status``: ``scored``, or ``not_scored`` with a
+``reason`` (:data:`REASONS`); a row that was not scored has no sentiment, no
+probabilities, no scores and no safety flags (empty, never an invented
+``neutral``):
 
 - ``control_characters``: control characters (other than tab, newline,
   carriage return) were replaced by spaces;
-- ``truncated``: the text was cut to :data:`MAX_TEXT_CHARS` characters;
+- ``truncated``: a model read only the start of the text: it was cut to
+  :data:`MAX_TEXT_CHARS` characters, or to the transformer's input length
+  (64 word pieces for accurate sentiment, 96 for accurate safety) by a tier
+  that ran;
 - ``no_text``: nothing to read (empty, whitespace, only URLs, mentions or
-  punctuation): ``neutral``, probabilities (0, 1, 0), score 0, safety
-  probabilities 0;
-- ``unsupported_language``: confidently not English
-  (:mod:`trustreach.nlp._language`): no sentiment and no safety scores
-  (null sentiment, probabilities, scores and safety flags);
+  punctuation): not scored, reason ``no_text``;
+- ``language_uncertain``: the language could not be placed confidently, but
+  the text is English-like or too short to place (emoji only, ``ok``), so it
+  was scored (rule in :mod:`trustreach.nlp._language`);
+- ``unsupported_language``: not English, or not placed and not English-like:
+  not scored, reason ``unsupported_language``;
 - ``invalid_utf8`` and ``invalid_record`` are set by the file reader
-  (``trustreach.services.analyze_file``), not here.
+  (``trustreach.services.analyze_file``), not here; an invalid record with
+  no text to read is not scored, reason ``invalid_record``.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ __all__ = [
     "ANALYSIS_COLUMNS",
     "FLAGS",
     "MAX_TEXT_CHARS",
+    "REASONS",
     "TextAnalysis",
     "analyze_texts",
     "model_versions",
@@ -51,11 +60,15 @@ FLAGS = (
     "control_characters",
     "truncated",
     "no_text",
+    "language_uncertain",
     "unsupported_language",
 )
+#: Why a row was not scored: ``invalid_record`` (a broken record with no text
+#: to read), ``no_text``, ``unsupported_language``.
+REASONS = ("invalid_record", "no_text", "unsupported_language")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_MENTION = re.compile(r"@\w+")
+_MENTION = re.compile(r"@[\w.]*\w")
 
 FloatVector = npt.NDArray[np.float32]
 
@@ -89,6 +102,8 @@ def prepare_text(text: str) -> tuple[str, list[str]]:
 
 #: Columns of :func:`analyze_texts`, in order.
 ANALYSIS_COLUMNS = (
+    "status",
+    "reason",
     "language",
     "language_confidence",
     "sentiment",
@@ -108,13 +123,16 @@ ANALYSIS_COLUMNS = (
 class TextAnalysis:
     """Per-row results of :func:`analyze_texts`, column by column (see :data:`ANALYSIS_COLUMNS`).
 
-    Rows flagged ``unsupported_language`` have ``sentiment`` None, NaN
+    Rows with ``status`` ``not_scored`` (``reason``: ``invalid_record``,
+    ``no_text`` or ``unsupported_language``) have ``sentiment`` None, NaN
     probabilities and scores, and ``offensive``/``hate`` None: nothing was
     measured. :meth:`to_frame` gives the same as a Polars frame with nulls
     there and ``flags`` joined by ``;``.
     """
 
-    language: list[str]
+    status: list[str]
+    reason: list[str | None]
+    language: list[str | None]
     language_confidence: FloatVector
     sentiment: list[str | None]
     p_negative: FloatVector
@@ -139,6 +157,8 @@ class TextAnalysis:
 
         return pl.DataFrame(
             {
+                "status": pl.Series(self.status, dtype=pl.String),
+                "reason": pl.Series(self.reason, dtype=pl.String),
                 "language": pl.Series(self.language, dtype=pl.String),
                 "language_confidence": pl.Series(self.language_confidence, dtype=pl.Float32),
                 "sentiment": pl.Series(self.sentiment, dtype=pl.String),
@@ -198,19 +218,25 @@ def analyze_texts(
     Returns
     -------
     TextAnalysis
-        One entry per text, in order: ``language`` (ISO 639-1 or ``und``),
+        One entry per text, in order: ``status`` (``scored`` or
+        ``not_scored``), ``reason`` (why not: :data:`REASONS`), ``language``
+        (ISO 639-1 or ``und``; empty when there was nothing to read),
         ``language_confidence``, ``sentiment``, ``p_negative``, ``p_neutral``,
         ``p_positive``, ``sentiment_score`` (``p_positive - p_negative``),
         ``offensive_probability``, ``offensive``, ``hate_probability``, ``hate``,
-        ``flags`` (in :data:`FLAGS` order) and the ``models`` used. Rows
-        flagged ``unsupported_language`` have no sentiment (None), NaN
-        probabilities and scores, and no safety flags: nothing was measured.
+        ``flags`` (in :data:`FLAGS` order) and the ``models`` used. Rows not
+        scored have no sentiment (None), NaN probabilities and scores, and no
+        safety flags: nothing was measured.
 
     Examples
     --------
-    >>> a = analyze_texts(["Love it!!", "", "Das ist wirklich sehr schlecht"])
-    >>> a.sentiment, a.flags
-    (['positive', 'neutral', None], [[], ['no_text'], ['unsupported_language']])
+    >>> a = analyze_texts(["I love it, great work!", "", "Das ist wirklich sehr schlecht", "🔥🔥"])
+    >>> a.status
+    ['scored', 'not_scored', 'not_scored', 'scored']
+    >>> a.reason, a.sentiment
+    ([None, 'no_text', 'unsupported_language', None], ['positive', None, None, 'positive'])
+    >>> a.flags
+    [[], ['no_text'], ['unsupported_language'], ['language_uncertain']]
     """
     n = len(texts)
     row_flags = [list(f) for f in flags] if flags is not None else [[] for _ in range(n)]
@@ -225,7 +251,7 @@ def analyze_texts(
     readable = np.fromiter(
         (is_readable(m, t) for m, t in zip(norms, clean, strict=True)), dtype=bool, count=n
     )
-    language = ["und"] * n
+    language: list[str | None] = [None] * n
     confidence = np.zeros(n, dtype=np.float32)
     scored = readable.copy()
     rows = np.flatnonzero(readable).tolist()
@@ -236,14 +262,19 @@ def analyze_texts(
         if not guess.supported:
             scored[i] = False
             row_flags[i].append("unsupported_language")
+        elif guess.uncertain:
+            row_flags[i].append("language_uncertain")
     for i in np.flatnonzero(~readable).tolist():
         row_flags[i].append("no_text")
-    keep = np.flatnonzero(scored | ~readable)  # no_text rows get the neutral convention
+    keep = np.flatnonzero(scored)
     sub_items = [clean[i] for i in keep]
     sub_norms = [norms[i] for i in keep]
-    sub_readable = readable[keep]
+    sub_readable = np.ones(len(keep), dtype=bool)
     senti = sentiment_of(sub_items, sub_norms, sub_readable, tier=tier)
     unsafe = predict_safety(sub_items, tier=safety, normalised=sub_norms, readable=sub_readable)
+    for j in _cut_by_models(sub_items, tier=tier, safety=safety):
+        if "truncated" not in row_flags[keep[j]]:
+            row_flags[keep[j]].append("truncated")
 
     def column(values: npt.NDArray[np.float32]) -> FloatVector:
         out = np.full(n, np.nan, dtype=np.float32)
@@ -253,11 +284,18 @@ def analyze_texts(
     sentiment: list[str | None] = [None] * n
     offensive: list[bool | None] = [None] * n
     hate: list[bool | None] = [None] * n
+    status = ["not_scored"] * n
     for j, i in enumerate(keep.tolist()):
         sentiment[i] = senti.labels[j]
         offensive[i] = bool(unsafe.offensive[j])
         hate[i] = bool(unsafe.hate[j])
+        status[i] = "scored"
+    reason = [
+        _reason(fl) if st != "scored" else None for st, fl in zip(status, row_flags, strict=True)
+    ]
     return TextAnalysis(
+        status=status,
+        reason=reason,
         language=language,
         language_confidence=confidence,
         sentiment=sentiment,
@@ -272,3 +310,29 @@ def analyze_texts(
         flags=[[f for f in FLAGS if f in fl] for fl in row_flags],
         models={"sentiment": senti.model_version, **unsafe.model_versions},
     )
+
+
+def _reason(flags: Sequence[str]) -> str | None:
+    """Why a row was not scored: a broken record with no text, no text, or the language."""
+    if "no_text" in flags:
+        return "invalid_record" if "invalid_record" in flags else "no_text"
+    return "unsupported_language" if "unsupported_language" in flags else None
+
+
+def _cut_by_models(texts: Sequence[str], *, tier: str, safety: str) -> list[int]:
+    """Positions of the texts a transformer tier in use reads only the start of."""
+    from trustreach.nlp._accurate import AccurateSafety, AccurateSentiment
+
+    models = ([AccurateSentiment.load()] if tier == "accurate" else []) + (
+        [AccurateSafety.load()] if safety == "accurate" else []
+    )
+    if not models:
+        return []
+    # a character gives at most two word pieces (an emoji read as two words), so
+    # a text of at most (max_len - 2) // 2 characters is never cut: skip the tokenizer
+    shortest = min(m.max_len for m in models)
+    return [
+        j
+        for j, text in enumerate(texts)
+        if len(text) > (shortest - 2) // 2 and any(m.is_cut(text) for m in models)
+    ]

@@ -4,6 +4,9 @@ The same function runs in training (``scripts/train_text_models.py``) and at
 prediction time, so the models never see a form of text they were not trained
 on. It is deliberately small and rule-based:
 
+- praise idioms and praise emoji are read as what they mean under a post
+  (``killing it`` -> ``doing great``, 🔥 -> ``amazing``;
+  :func:`~trustreach.nlp._idioms.read_idioms`);
 - HTML entities (``&amp;``) and the literal ``\\u2019``-style escapes of old
   tweet dumps are decoded;
 - URLs are removed and ``@mentions`` become ``@user`` (who is addressed is not
@@ -22,12 +25,16 @@ Examples
 --------
 >>> normalise("SOOOO #Great!!! 😍 @Someone https://t.co/x &amp; more")
 'soo great!!! love @user & more'
+>>> normalise("Killing it 🔥")
+'doing great amazing'
 """
 
 from __future__ import annotations
 
 import html
 import re
+
+from trustreach.nlp._idioms import read_idioms
 
 __all__ = ["EMOJI_WORDS", "caps_ratio", "has_emoji", "normalise", "words"]
 
@@ -134,6 +141,7 @@ def normalise(text: str) -> str:
         words, elongations cut to two letters and common emoji as words.
     """
     # each rule runs only when its trigger character is present: this is a hot path
+    text = read_idioms(text)
     if "&" in text:
         text = html.unescape(text)
     if "\\u" in text:

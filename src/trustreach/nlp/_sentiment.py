@@ -39,6 +39,7 @@ import numpy.typing as npt
 
 from trustreach.core import ConfigurationError, NotFoundError
 from trustreach.nlp._accurate import AccurateSentiment
+from trustreach.nlp._idioms import read_idioms
 from trustreach.nlp._linear import load_linear_model, softmax
 from trustreach.nlp._normalise import has_emoji, normalise
 
@@ -114,11 +115,14 @@ def _vader() -> Any:
 
 
 def lexicon_features(texts: Sequence[str]) -> FloatMatrix:
-    """VADER's (neg, neu, pos, compound) per text, float32 (n, 4)."""
+    """VADER's (neg, neu, pos, compound) per text, float32 (n, 4).
+
+    Praise idioms are read first (:func:`~trustreach.nlp._idioms.read_idioms`).
+    """
     analyzer = _vader()
     out = np.empty((len(texts), 4), dtype=np.float32)
     for i, text in enumerate(texts):
-        s = analyzer.polarity_scores(text)
+        s = analyzer.polarity_scores(read_idioms(text))
         out[i] = (s["neg"], s["neu"], s["pos"], s["compound"])
     return out
 

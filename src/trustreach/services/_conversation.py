@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Connection, and_, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, tuple_, update
 
 from trustreach.core import (
     ConfigurationError,
@@ -342,6 +342,7 @@ class ConversationSummary:
     themes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     retained_comments: int = 0
     notes: tuple[str, ...] = ()
+    language_uncertain: int = 0
 
 
 def _post_ids(connection: Connection, workspace: str, scope: str, scope_id: str) -> list[str]:
@@ -412,11 +413,25 @@ def conversation_summary(
             if themes
             else pl.DataFrame()
         )
-    return _summarise(scope, scope_id, daily, retained)
+        uncertain = int(
+            connection.execute(
+                select(func.count()).where(
+                    comment_labels.c.workspace == workspace,
+                    comment_labels.c.post_id.in_(post_ids),
+                    comment_labels.c.flags.contains("language_uncertain"),
+                )
+            ).scalar_one()
+        )
+    return _summarise(scope, scope_id, daily, retained, language_uncertain=uncertain)
 
 
 def _summarise(
-    scope: str, scope_id: str, daily: pl.DataFrame, retained: pl.DataFrame
+    scope: str,
+    scope_id: str,
+    daily: pl.DataFrame,
+    retained: pl.DataFrame,
+    *,
+    language_uncertain: int = 0,
 ) -> ConversationSummary:
     def total(column: str) -> int:
         return int(daily[column].sum()) if daily.height else 0
@@ -467,6 +482,12 @@ def _summarise(
             f"{total('unsupported_language')} comment(s) are in languages the models were not "
             "trained for: counted, not scored."
         )
+    if language_uncertain:
+        notes.append(
+            f"{language_uncertain} scored comment(s) are too short or emoji-only to place in a "
+            "language, or English-like but not placed with confidence: scored as English, "
+            "flagged language_uncertain."
+        )
     theme_lists: dict[str, list[dict[str, Any]]] = {}
     if retained.height:
         from trustreach.nlp import themes as find_themes
@@ -500,6 +521,7 @@ def _summarise(
         themes=theme_lists,
         retained_comments=retained.height,
         notes=tuple(notes),
+        language_uncertain=language_uncertain,
     )
 
 

@@ -38,7 +38,9 @@ class AnalyzeReport:
     rows : int
         Input records, each with one output row.
     scored : int
-        Rows with sentiment and safety scores (not ``no_text``, not
+        Rows with ``status`` ``scored`` (sentiment and safety scores).
+    not_scored : dict
+        Rows not scored, per ``reason`` (``invalid_record``, ``no_text``,
         ``unsupported_language``).
     sentiment : dict
         Rows per sentiment label, scored rows only.
@@ -61,6 +63,7 @@ class AnalyzeReport:
 
     rows: int
     scored: int
+    not_scored: dict[str, int]
     sentiment: dict[str, int]
     offensive: int
     hate: int
@@ -72,6 +75,7 @@ class AnalyzeReport:
     output: Path
     seconds: float
     audit_seq: int | None = None
+    id_column: str | None = None
 
 
 def _decode(raw: bytes) -> tuple[str, list[str]]:
@@ -88,24 +92,38 @@ def _lines(path: Path) -> Iterator[bytes]:
             yield line.rstrip(b"\n").rstrip(b"\r")
 
 
-def _read_text(path: Path) -> Iterator[tuple[str, list[str]]]:
+Record = tuple[str, list[str], str | None]
+"""Text, reader flags, and the record's id (``--id-column``; None when not asked or absent)."""
+
+
+def _read_text(path: Path, id_column: str | None) -> Iterator[Record]:
     for raw in _lines(path):
-        yield _decode(raw)
+        text, flags = _decode(raw)
+        yield text, flags, None
 
 
-def _read_jsonl(path: Path) -> Iterator[tuple[str, list[str]]]:
+def _json_id(record: Any, id_column: str | None) -> str | None:
+    if id_column is None or not isinstance(record, dict):
+        return None
+    value = record.get(id_column)
+    if value is None or isinstance(value, dict | list):
+        return None
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+def _read_jsonl(path: Path, id_column: str | None) -> Iterator[Record]:
     for raw in _lines(path):
         line, flags = _decode(raw)
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError:
-            yield "", [*flags, "invalid_record"]
+            yield "", [*flags, "invalid_record"], None
             continue
         text = record.get("text") if isinstance(record, dict) else None
         if isinstance(text, str):
-            yield text, flags
+            yield text, flags, _json_id(record, id_column)
         else:
-            yield "", [*flags, "invalid_record"]
+            yield "", [*flags, "invalid_record"], _json_id(record, id_column)
 
 
 def _repair(text: str) -> tuple[str, list[str]]:
@@ -116,7 +134,7 @@ def _repair(text: str) -> tuple[str, list[str]]:
     return raw.decode("utf-8", errors="replace"), ["invalid_utf8"]
 
 
-def _read_csv(path: Path) -> Iterator[tuple[str, list[str]]]:
+def _read_csv(path: Path, id_column: str | None) -> Iterator[Record]:
     csv.field_size_limit(max(csv.field_size_limit(), min(sys.maxsize, _MAX_CSV_FIELD)))
     with path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle)
@@ -128,14 +146,25 @@ def _read_csv(path: Path) -> Iterator[tuple[str, list[str]]]:
             raise ConfigurationError(
                 f"{path}: a CSV input needs a 'text' column; found: {', '.join(names) or 'none'}"
             )
+        if id_column is not None and id_column not in names:
+            raise ConfigurationError(
+                f"{path}: id column {id_column!r} is not in the CSV header; "
+                f"found: {', '.join(names)}"
+            )
         column = names.index("text")
+        key = names.index(id_column) if id_column is not None else None
+
+        def ident(record: list[str]) -> str | None:
+            return _repair(record[key])[0] if key is not None and len(record) > key else None
+
         for record in reader:
             if len(record) != len(names):
                 text = record[column] if len(record) > column else ""
                 repaired, flags = _repair(text)
-                yield repaired, [*flags, "invalid_record"]
+                yield repaired, [*flags, "invalid_record"], ident(record)
                 continue
-            yield _repair(record[column])
+            text, flags = _repair(record[column])
+            yield text, flags, ident(record)
 
 
 _READERS = {"text": _read_text, "jsonl": _read_jsonl, "csv": _read_csv}
@@ -148,6 +177,7 @@ def analyze_file(
     tier: str = "fast",
     safety: str = "accurate",
     chunk_rows: int = CHUNK_ROWS,
+    id_column: str | None = None,
     actor: str = "cli",
     settings: Settings | None = None,
     progress: Progress | None = None,
@@ -159,12 +189,19 @@ def analyze_file(
     column). It is read as bytes and streamed in chunks of ``chunk_rows``, so
     memory is bounded by a chunk. Every record gives exactly one output row,
     in input order, numbered from 1 (``row``); nothing about a record's
-    content stops the run. What was odd is listed in ``flags``
+    content stops the run. With ``id_column`` (a CSV column or JSONL field),
+    each output row starts with the record's id under that name, so the
+    results join back to the input (empty where a record has none). Every row
+    has a ``status``: ``scored``, or ``not_scored`` with a ``reason``
+    (``invalid_record``, ``no_text``, ``unsupported_language``) and empty
+    labels, probabilities and scores. What was odd is listed in ``flags``
     (``;``-separated): ``invalid_utf8`` (bytes replaced by U+FFFD),
     ``invalid_record`` (a JSONL line that is not a JSON object with a string
     ``text``, a CSV row with the wrong number of fields), ``control_characters``,
-    ``truncated`` (over 10,000 characters), ``no_text``, ``unsupported_language``
-    (no sentiment and safety scores: empty cells). The output is written to
+    ``truncated`` (a model read only the start: over 10,000 characters, or
+    over a transformer tier's input length), ``no_text``,
+    ``language_uncertain`` (scored, but the language could not be placed),
+    ``unsupported_language``. The output is written to
     ``output.partial`` and renamed at the end, so a failed run leaves nothing
     half-written. The run is audit-logged with the model versions and a digest
     of the input.
@@ -174,7 +211,9 @@ def analyze_file(
     NotFoundError
         If ``source`` does not exist, or the tier's model is not installed.
     ConfigurationError
-        If an extension or a tier is not allowed, or a CSV has no ``text`` column.
+        If an extension or a tier is not allowed, a CSV has no ``text`` column
+        or no ``id_column``, ``id_column`` is given for a ``.txt`` input, or
+        it names an output column.
     """
     from trustreach.nlp import (
         ANALYSIS_COLUMNS,
@@ -205,6 +244,17 @@ def analyze_file(
         )
     if chunk_rows < 1:
         raise ConfigurationError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    if id_column is not None:
+        if fmt == "text":
+            raise ConfigurationError(
+                f"{source}: id_column needs a .csv or .jsonl input (a .txt line has no fields)"
+            )
+        if not id_column or id_column in OUTPUT_COLUMNS:
+            raise ConfigurationError(
+                f"id_column {id_column!r} not allowed: it must be a non-empty name other than "
+                f"the output columns ({', '.join(OUTPUT_COLUMNS)})"
+            )
+    columns = ((id_column,) if id_column is not None else ()) + OUTPUT_COLUMNS
     started = time.perf_counter()
     models = dict(part.split("=", 1) for part in model_versions(tier, safety).split(";"))
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -213,14 +263,16 @@ def analyze_file(
         "sentiment": Counter(),
         "flags": Counter(),
         "lang": Counter(),
+        "reason": Counter(),
     }
     totals = Counter[str]()
     try:
         with partial.open("w", encoding="utf-8", newline="") as handle:
-            handle.write(",".join(OUTPUT_COLUMNS) + "\n")
+            handle.write(",".join(_csv_cell(c) for c in columns) + "\n")
             row = 0
             texts: list[str] = []
             flags: list[list[str]] = []
+            ids: list[str | None] = []
 
             def flush() -> None:
                 nonlocal row
@@ -231,14 +283,17 @@ def analyze_file(
                     pl.int_range(row + 1, row + 1 + result.height, dtype=pl.Int64).alias("row"),
                     *ANALYSIS_COLUMNS,
                 )
+                if id_column is not None:
+                    result = result.select(
+                        pl.Series(id_column, ids, dtype=pl.String), *result.columns
+                    )
                 handle.write(result.write_csv(None, include_header=False, float_precision=4))
                 row += result.height
-                counts["lang"].update(result["language"].to_list())
+                counts["lang"].update(v for v in result["language"].to_list() if v)
                 for fl in result["flags"].to_list():
                     counts["flags"].update(f for f in fl.split(";") if f)
-                measured = result.filter(
-                    pl.col("sentiment").is_not_null() & ~pl.col("flags").str.contains("no_text")
-                )
+                counts["reason"].update(v for v in result["reason"].to_list() if v)
+                measured = result.filter(pl.col("status") == "scored")
                 counts["sentiment"].update(measured["sentiment"].to_list())
                 totals["scored"] += measured.height
                 totals["offensive"] += int(result["offensive"].fill_null(False).sum())
@@ -247,10 +302,12 @@ def analyze_file(
                     progress(len(texts))
                 texts.clear()
                 flags.clear()
+                ids.clear()
 
-            for text, row_flags in _READERS[fmt](source):
+            for text, row_flags, ident in _READERS[fmt](source, id_column):
                 texts.append(text)
                 flags.append(row_flags)
+                ids.append(ident)
                 if len(texts) >= chunk_rows:
                     flush()
             flush()
@@ -269,6 +326,7 @@ def analyze_file(
     return AnalyzeReport(
         rows=row,
         scored=totals["scored"],
+        not_scored=dict(sorted(counts["reason"].items())),
         sentiment=dict(sorted(counts["sentiment"].items())),
         offensive=totals["offensive"],
         hate=totals["hate"],
@@ -280,7 +338,15 @@ def analyze_file(
         output=output,
         seconds=time.perf_counter() - started,
         audit_seq=audit_seq,
+        id_column=id_column,
     )
+
+
+def _csv_cell(value: str) -> str:
+    """A header cell quoted as CSV needs it (an id column name may hold a comma)."""
+    if any(c in value for c in ',"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
 def _audit_analysis(
