@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -185,8 +186,16 @@ def test_proposal_refuses_unknown_or_repeated_creators(world: Settings) -> None:
 # ------------------------------------------------------------------------ deals
 
 
+SIGNED = date(2026, 10, 5)  # during cmp1 (2026-10-01 to 2026-10-14)
+
+
 def _deal(settings: Settings, sid: str, creator: str, **kw: Any) -> Any:
-    args: dict[str, Any] = {"deal_id": "d-new", "compensation": "fee", "amount": 800.0}
+    args: dict[str, Any] = {
+        "deal_id": "d-new",
+        "compensation": "fee",
+        "amount": 800.0,
+        "signed_on": SIGNED,
+    }
     args.update(kw)
     return create_deal(sid, creator, created_by="Ana", workspace=WS, settings=settings, **args)
 
@@ -242,6 +251,89 @@ def test_deal_values_and_campaign_are_checked(world: Settings) -> None:
     decide(bound, "c2", "approved", decided_by="Ben", reason="ok", workspace=WS, settings=world)
     with pytest.raises(ConfigurationError, match="is for campaign 'cmp1'"):
         _deal(world, bound, "c2", deal_id="d-x", campaign_id="other")
+
+
+def _other_brand(tmp_path: Path, settings: Settings) -> None:
+    """A spirits brand with a campaign that ended in 2025, and a second Acme campaign."""
+    folder = tmp_path / "more-brands"
+    write_records(
+        folder / "brands.jsonl",
+        [{"brand_id": "b9", "name": "Old Oak Distillery", "category": "alcohol", "country": "GB"}],
+    )
+    write_records(
+        folder / "campaigns.jsonl",
+        [
+            {"campaign_id": "spirits", "brand_id": "b9", "name": "Oak Launch", "goal": "sales",
+             "starts_on": "2025-02-27", "ends_on": "2025-04-09", "currency": "GBP"},
+            {"campaign_id": "cmp-later", "brand_id": "b1", "name": "Glow Winter",
+             "goal": "sales", "starts_on": "2026-12-01", "ends_on": "2026-12-31",
+             "currency": "USD"},
+        ],
+    )  # fmt: skip
+    import_path(folder, workspace=WS, settings=settings)
+
+
+def test_deal_campaign_is_the_brands_and_runs_on_the_signing_date(
+    tmp_path: Path, world: Settings
+) -> None:
+    _other_brand(tmp_path, world)
+    sid = _propose(world, "c1", campaign=None)  # brief br1 is Acme Skin's (b1)
+    decide(sid, "c1", "approved", decided_by="Ben", reason="ok", workspace=WS, settings=world)
+    with pytest.raises(ConfigurationError) as other_brand:
+        _deal(world, sid, "c1", campaign_id="spirits")
+    message = str(other_brand.value)
+    assert "campaign_id 'spirits' not allowed" in message and "brand b9" in message
+    assert "allowed (campaigns of brand b1 (Acme Skin) running on 2026-10-05): cmp1" in message
+    with pytest.raises(ConfigurationError) as ended:
+        _deal(world, sid, "c1", campaign_id="cmp1", signed_on=date(2026, 12, 5))
+    message = str(ended.value)
+    assert "runs 2026-10-01 to 2026-10-14" in message and "signing date 2026-12-05" in message
+    assert "signed_on" in message and "cmp-later" in message.split("allowed", 1)[1]
+    deal = _deal(world, sid, "c1", campaign_id="cmp-later", signed_on=date(2026, 12, 5))
+    assert deal.created and deal.signed_on == date(2026, 12, 5)
+    engine = open_store(world)
+    with engine.connect() as connection:
+        row = connection.execute(select(deals).where(deals.c.deal_id == "d-new")).one()
+    engine.dispose()
+    assert row.signed_on == date(2026, 12, 5)
+
+
+def test_deal_for_a_brand_the_workspace_does_not_hold_is_refused(world: Settings) -> None:
+    s = propose_shortlist(
+        brief_id="glow-spring",
+        campaign_id=None,
+        brief_digest=DIGEST,
+        entries=_entries("c1"),
+        model_versions=VERSIONS,
+        parameters={},
+        brand="Glow Labs",
+        created_by="discovery-test",
+        workspace=WS,
+        settings=world,
+    )
+    assert get_shortlist(s.shortlist_id, workspace=WS, settings=world).parameters == {
+        "brand": "Glow Labs"
+    }
+    decide(s.shortlist_id, "c1", "approved", decided_by="Ben", reason="ok", workspace=WS,
+           settings=world)  # fmt: skip
+    with pytest.raises(ConfigurationError, match="brand 'Glow Labs', which is not a brand") as e:
+        _deal(world, s.shortlist_id, "c1", campaign_id="cmp1")
+    assert "b1 (Acme Skin)" in str(e.value)
+    named = propose_shortlist(
+        brief_id="glow-spring-2",
+        campaign_id=None,
+        brief_digest=DIGEST,
+        entries=_entries("c1"),
+        model_versions=VERSIONS,
+        parameters={},
+        brand="acme skin",  # a brief may name its brand by name
+        created_by="discovery-test",
+        workspace=WS,
+        settings=world,
+    )
+    decide(named.shortlist_id, "c1", "approved", decided_by="Ben", reason="ok", workspace=WS,
+           settings=world)  # fmt: skip
+    assert _deal(world, named.shortlist_id, "c1", campaign_id="cmp1", deal_id="d-n").created
 
 
 def test_importing_a_deal_is_no_side_door(tmp_path: Path, world: Settings) -> None:

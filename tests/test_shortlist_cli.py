@@ -49,6 +49,8 @@ def test_cli_approval_flow(tmp_path: Path, sqlite_settings: Settings) -> None:
         "fee",
         "--amount",
         "500",
+        "--signed-on",
+        "2026-10-05",
         *ws,
     )
     refused = _cli(data, *deal)
@@ -74,6 +76,7 @@ def test_cli_approval_flow(tmp_path: Path, sqlite_settings: Settings) -> None:
     assert approved.returncode == 0, approved.stderr
     made = _cli(data, *deal)
     assert made.returncode == 0 and "Deal d9 created" in made.stdout
+    assert "signed 2026-10-05" in made.stdout and "500.00 USD" in made.stdout
     assert "already exists" in _cli(data, *deal).stdout
 
     withdrawn = _cli(
@@ -85,3 +88,26 @@ def test_cli_approval_flow(tmp_path: Path, sqlite_settings: Settings) -> None:
     for table in ("declared_attributes", "shortlist_entries", "shortlist_decisions"):
         assert table in register.stdout
     assert _cli(data, "audit", "verify").returncode == 0
+
+
+def test_cli_deal_for_another_brands_campaign_is_refused(
+    tmp_path: Path, sqlite_settings: Settings
+) -> None:
+    from tests.test_shortlist import _other_brand
+
+    data = sqlite_settings.data_dir
+    import_path(write_world(tmp_path / "world"), workspace=WS, settings=sqlite_settings)
+    _other_brand(tmp_path, sqlite_settings)
+    sid = _propose(sqlite_settings, "c1", campaign=None)
+    ws = ("-w", WS)
+    approve = ("shortlist", "approve", sid, "c1", "--by", "Ben", "--reason", "fits", *ws)
+    assert _cli(data, *approve).returncode == 0
+    deal = ("deal", "create", sid, "c1", "--deal-id", "d1x", "--compensation", "gift", *ws)
+    refused = _cli(data, *deal, "--campaign", "spirits", "--signed-on", "2025-03-01")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    err = " ".join(refused.stderr.split())
+    assert "campaign_id 'spirits' not allowed" in err and "brand b1 (Acme Skin)" in err
+    bad_date = _cli(data, *deal, "--campaign", "cmp1", "--signed-on", "2026-13-01")
+    assert bad_date.returncode == 2 and "--signed-on" in bad_date.stderr
+    made = _cli(data, *deal, "--campaign", "cmp1", "--signed-on", "2026-10-02")
+    assert made.returncode == 0, made.stderr

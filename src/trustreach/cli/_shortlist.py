@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -164,7 +165,19 @@ def deal_create(
     amount: Annotated[float | None, typer.Option(min=0, help="Amount, if any.")] = None,
     currency: Annotated[str, typer.Option(help="ISO 4217 currency of the amount.")] = "USD",
     campaign: Annotated[
-        str | None, typer.Option(help="Campaign, when the shortlist is not for one.")
+        str | None,
+        typer.Option(
+            help="Campaign, when the shortlist is not for one: a campaign of the shortlist's "
+            "brand that runs on the signing date."
+        ),
+    ] = None,
+    signed_on: Annotated[
+        datetime | None,
+        typer.Option(
+            "--signed-on",
+            formats=["%Y-%m-%d"],
+            help="Signing date (YYYY-MM-DD; default today, UTC); the campaign must run on it.",
+        ),
     ] = None,
     affiliate_code: Annotated[
         str | None, typer.Option("--affiliate-code", help="Affiliate code, if any.")
@@ -182,12 +195,16 @@ def deal_create(
         currency=currency,
         campaign_id=campaign,
         affiliate_code=affiliate_code,
+        signed_on=signed_on.date() if signed_on else None,
         created_by=by,
         workspace=workspace,
     )
     if d.created:
         console.print(
-            f"Deal {d.deal_id} created for {d.creator_id} in campaign {d.campaign_id} "
+            f"Deal {d.deal_id} created for {d.creator_id} in campaign {d.campaign_id}, "
+            f"signed {d.signed_on}, {d.compensation}"
+            + (f" {d.amount:,.2f} {d.currency}" if d.amount is not None else "")
+            + " "
             f"(a material connection: posts under it must be disclosed); "
             f"audit record #{d.audit_seq}"
         )

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         enforce_retention,
         export_corrections,
     )
+    from trustreach.services._deals import Deal, create_deal
     from trustreach.services._discovery import (
         Discovery,
         IndexSummary,
@@ -53,13 +54,11 @@ if TYPE_CHECKING:
     from trustreach.services._scoring import ScoreReport, score_accounts_dask, score_accounts_file
     from trustreach.services._shortlist import (
         ApprovalRequired,
-        Deal,
         Decision,
         ProposedEntry,
         Shortlist,
         ShortlistEntry,
         add_override,
-        create_deal,
         decide,
         get_shortlist,
         list_shortlists,
@@ -140,15 +139,17 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.services` che
                 "score_accounts_dask",
                 "score_accounts_file",
             ),
+            "_deals": (
+                "Deal",
+                "create_deal",
+            ),
             "_shortlist": (
                 "ApprovalRequired",
-                "Deal",
                 "Decision",
                 "ProposedEntry",
                 "Shortlist",
                 "ShortlistEntry",
                 "add_override",
-                "create_deal",
                 "decide",
                 "get_shortlist",
                 "list_shortlists",

@@ -7,8 +7,8 @@ creator the ranking did not propose (an *override*, which still needs an
 approval). Decisions are append-only: re-deciding is allowed, the latest
 counts, every one is kept. A deal can be created only for a creator whose
 latest decision on the shortlist is ``approved`` (:class:`ApprovalRequired`
-otherwise), and importing a deal for a shortlisted campaign follows the same
-rule. Every step is written to the audit log.
+otherwise; see :mod:`trustreach.services._deals`), and importing a deal for a
+shortlisted campaign follows the same rule. Every step is written to the audit log.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import Connection, insert, select, update
 
 from trustreach.core import (
@@ -31,7 +30,6 @@ from trustreach.core import (
     get_settings,
 )
 from trustreach.ethics.audit import append_audit
-from trustreach.ingest import DealRecord
 from trustreach.services._context import (
     check_workspace,
     ensure_workspace,
@@ -42,9 +40,7 @@ from trustreach.services._context import (
 )
 from trustreach.services._privacy import declared_attributes
 from trustreach.store._tables import (
-    campaigns,
     creators,
-    deals,
     shortlist_decisions,
     shortlist_entries,
     shortlists,
@@ -128,23 +124,6 @@ class Shortlist:
     def approved(self) -> list[str]:
         """Creators whose latest decision is an approval."""
         return [e.creator_id for e in self.entries if e.status == "approved"]
-
-
-@dataclass(frozen=True)
-class Deal:
-    """A deal created from a shortlist (``created`` is False for an idempotent retry)."""
-
-    deal_id: str
-    workspace: str
-    shortlist_id: str
-    campaign_id: str
-    creator_id: str
-    compensation: str
-    amount: float | None
-    currency: str
-    affiliate_code: str | None
-    created: bool
-    audit_seq: int | None
 
 
 def _text(value: str, name: str) -> str:
@@ -317,13 +296,16 @@ def propose_shortlist(
     entries: Sequence[ProposedEntry],
     model_versions: Mapping[str, str],
     parameters: Mapping[str, Any],
+    brand: str | None = None,
     created_by: str = "trustreach",
     workspace: str = "default",
     settings: Settings | None = None,
 ) -> Shortlist:
     """Store a ranking as a proposed shortlist awaiting human decisions; audit-log it.
 
-    The audit record carries the brief id and digest, the model versions and
+    ``brand`` is the brief's brand (its id or name), kept in the parameters: a
+    deal from the shortlist must be for one of that brand's campaigns. The audit
+    record carries the brief id and digest, the brand, the model versions and
     every proposed creator with their rank. Nothing is approved here.
     """
     brief_id = _person(brief_id, "brief_id")
@@ -362,7 +344,9 @@ def propose_shortlist(
                     created_at=now,
                     created_by=created_by,
                     model_versions=_plain(model_versions),
-                    parameters=_plain(parameters),
+                    parameters=_plain(
+                        {**parameters, "brand": brand} if brand is not None else parameters
+                    ),
                     status="proposed",
                 )
             )
@@ -399,6 +383,7 @@ def propose_shortlist(
                 details={
                     "brief_id": brief_id,
                     "brief_digest": brief_digest,
+                    "brand": brand,
                     "campaign_id": campaign_id,
                     "model_versions": dict(model_versions),
                     "entries": [{"creator_id": e.creator_id, "rank": e.rank} for e in entries],
@@ -575,144 +560,14 @@ def add_override(
         return shortlist
 
 
-def _deal_record(values: dict[str, Any]) -> DealRecord:
-    try:
-        return DealRecord.model_validate(values)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'deal'}: {e['msg']} (got {e.get('input')!r})"
-            for e in exc.errors(include_url=False)
-        )
-        raise ConfigurationError(f"deal refused: {problems}") from None
-
-
-_COMPARED = ("campaign_id", "creator_id", "compensation", "amount", "currency", "affiliate_code")
-
-
-def create_deal(
-    shortlist_id: str,
-    creator_id: str,
-    *,
-    deal_id: str,
-    compensation: str,
-    amount: float | None = None,
-    currency: str = "USD",
-    campaign_id: str | None = None,
-    affiliate_code: str | None = None,
-    created_by: str,
-    workspace: str = "default",
-    settings: Settings | None = None,
-) -> Deal:
-    """Create a deal for a creator a named person approved on the shortlist.
-
-    Raises :class:`ApprovalRequired` unless the creator's latest decision on the
-    shortlist is ``approved``. The campaign is the shortlist's, or
-    ``campaign_id`` when the shortlist has none. Retrying with the same
-    ``deal_id`` and the same values changes nothing; different values are
-    refused. Audit-logged; the deal is stored as a material connection.
-    """
-    created_by = _person(created_by, "created_by")
-    settings = settings or get_settings()
-    workspace = check_workspace(workspace)
-    with store(settings) as engine:
-        with engine.begin() as connection:
-            shortlist = _load(connection, workspace, shortlist_id)
-            campaign = shortlist.campaign_id or campaign_id
-            if campaign is None:
-                raise ConfigurationError(
-                    f"campaign_id is required: shortlist {shortlist_id!r} is not for a campaign; "
-                    "give --campaign"
-                )
-            if shortlist.campaign_id and campaign_id and campaign_id != shortlist.campaign_id:
-                raise ConfigurationError(
-                    f"campaign_id {campaign_id!r} not allowed: shortlist {shortlist_id!r} is for "
-                    f"campaign {shortlist.campaign_id!r}"
-                )
-            status = shortlist.status_of(creator_id)
-            if status != "approved":
-                raise ApprovalRequired(
-                    f"no deal for creator {creator_id!r}: their status on shortlist "
-                    f"{shortlist_id!r} is {status}; a named person must approve them first "
-                    f"(`trustreach shortlist approve {shortlist_id} {creator_id} --by NAME "
-                    "--reason TEXT`)"
-                )
-            record = _deal_record(
-                {
-                    "deal_id": deal_id,
-                    "campaign_id": campaign,
-                    "creator_id": creator_id,
-                    "compensation": compensation,
-                    "amount": amount,
-                    "currency": currency,
-                    "affiliate_code": affiliate_code,
-                }
-            )
-            wanted = {k: getattr(record, k) for k in _COMPARED}
-            wanted["compensation"] = record.compensation.value
-            stored = connection.execute(
-                select(deals).where(deals.c.workspace == workspace, deals.c.deal_id == deal_id)
-            ).first()
-            if stored is not None:
-                differ = [
-                    f"{k} (stored {getattr(stored, k)!r}, given {wanted[k]!r})"
-                    for k in _COMPARED
-                    if getattr(stored, k) != wanted[k]
-                ]
-                if differ:
-                    raise ConfigurationError(
-                        f"deal {deal_id!r} already exists with different values: "
-                        f"{'; '.join(differ)}; use a new deal_id or the same values"
-                    )
-                return Deal(
-                    deal_id, workspace, shortlist_id, **wanted, created=False, audit_seq=None
-                )
-            found = connection.execute(
-                select(campaigns.c.campaign_id).where(
-                    campaigns.c.workspace == workspace, campaigns.c.campaign_id == campaign
-                )
-            ).first()
-            if found is None:
-                raise NotFoundError(
-                    f"campaign {campaign!r} not found in workspace {workspace!r}; import it first"
-                )
-            connection.execute(
-                insert(deals).values(
-                    workspace=workspace,
-                    deal_id=deal_id,
-                    signed_on=None,
-                    material_connection=True,
-                    **wanted,
-                )
-            )
-            approval = [d for d in shortlist.decisions if d.creator_id == creator_id][-1]
-            entry = append_audit(
-                connection,
-                actor=created_by,
-                action="deal_created",
-                workspace=workspace,
-                subject=f"creator:{creator_id}",
-                details={
-                    "deal_id": deal_id,
-                    "shortlist_id": shortlist_id,
-                    "approved_by": approval.decided_by,
-                    "approval_audit_seq": approval.audit_seq,
-                    **wanted,
-                },
-            )
-        write_anchor(settings, entry.head)
-        return Deal(deal_id, workspace, shortlist_id, **wanted, created=True, audit_seq=entry.seq)
-
-
 __all__ = [
     "DECISIONS",
     "ApprovalRequired",
-    "Deal",
     "Decision",
     "ProposedEntry",
     "Shortlist",
     "ShortlistEntry",
     "add_override",
-    "create_deal",
     "decide",
     "declared_attributes",
     "get_shortlist",
