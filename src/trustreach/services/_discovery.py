@@ -480,6 +480,7 @@ def discover(
                 for row in ranking.shortlist
             ],
             model_versions=ranking.model_versions,
+            brand=brief.brand if brief else None,
             parameters={
                 "query": described,
                 "top_n": n,
