@@ -303,6 +303,7 @@ DEMO_BRIEFS = (
 
 
 def _demo_discovery(briefs: Path, reports: Path, workspace: str) -> None:
+    from trustreach.cli._discover import print_ranking
     from trustreach.discovery import TargetingRefused, load_brief, render_shortlist_html
 
     if not briefs.is_dir():
@@ -323,7 +324,10 @@ def _demo_discovery(briefs: Path, reports: Path, workspace: str) -> None:
         target.write_text(
             render_shortlist_html(ranking, shortlist_id=result.shortlist_id), encoding="utf-8"
         )
-        top = ", ".join(r.display_name for r in ranking.shortlist[:3])
+        if name == DEMO_BRIEFS[0][0]:  # the skincare brief in full: audience risk, who is held
+            console.print(f"[bold]{name}[/bold]{' with ' + fair if fair else ''}:")
+            print_ranking(ranking, explain=False)
+        top = ", ".join(f"{r.display_name} ({r.creator_id})" for r in ranking.shortlist[:3])
         console.print(
             f"[bold]{name}[/bold]{' with ' + fair if fair else ''}: {ranking.eligible} eligible, "
             f"{len(ranking.excluded)} excluded by a rule, {len(ranking.review)} held for review; "

@@ -32,8 +32,10 @@ class Format(StrEnum):
     html = "html"
 
 
-def _print_table(ranking: Ranking) -> None:
-    from trustreach.discovery import COMPONENTS
+def print_ranking(ranking: Ranking, *, explain: bool = True) -> None:
+    """The ranked table (components and audience risk), held and excluded creators,
+    scope, the exposure audit and fair mode's effect; with ``explain``, every rank's why."""
+    from trustreach.discovery import COMPONENTS, exposure_line, fair_effect
 
     q = ranking.query.describe()
     table = Table(
@@ -46,17 +48,25 @@ def _print_table(ranking: Ranking) -> None:
     table.add_column("score", justify="right")
     for name in COMPONENTS:
         table.add_column(f"{SHORT[name]}\nw {ranking.weights[name]:.2f}", justify="right")
+    table.add_column("audience audit\nAQ · fake (95% CI) · signals", overflow="fold")
     for row in ranking.shortlist:
         table.add_row(
             str(row.rank),
             f"{row.display_name}\n{row.creator_id} · {row.platform}",
             f"{row.score:.2f}",
             *(f"{c.used:.2f}{'*' if c.imputed else ''}" for c in row.components),
+            row.risk.short() if row.risk else "not audited",
         )
     console.print(table)
-    for row in ranking.shortlist:
-        console.print(f"[bold]{row.rank}. {row.display_name}[/bold] {row.explanation}")
-    console.print("* not measured: counted at the candidates' median.")
+    if explain:
+        for row in ranking.shortlist:
+            console.print(
+                f"[bold]{row.rank}. {row.display_name}[/bold] ({row.creator_id}) {row.explanation}"
+            )
+    console.print(
+        "* not measured: counted at the candidates' median. AQ: Audience Quality 0-100; "
+        "fake: share of sampled followers that look inauthentic."
+    )
     for title, findings in (
         ("Excluded by a rule", ranking.excluded),
         ("Held for human review", ranking.review),
@@ -67,25 +77,19 @@ def _print_table(ranking: Ranking) -> None:
         for col in ("creator", "rule", "why, with the numbers"):
             found.add_column(col, overflow="fold")
         for f in findings:
-            found.add_row(f.creator_id, f.rule_id, f.reason)
+            found.add_row(ranking.name(f.creator_id), f.rule_id, f.reason)
         console.print(found)
     for reason, count in ranking.out_of_scope.items():
         console.print(f"Out of scope: {count} creator(s): {reason}.")
     for attribute, audit in ranking.exposure.items():
-        if audit.min_impact_ratio is None:
-            console.print(f"Exposure audit by {attribute}: too few declared to summarise.")
-        else:
-            flag = "" if audit.four_fifths_ok else " [red](below four-fifths)[/red]"
-            console.print(
-                f"Exposure audit by {attribute}: lowest impact ratio {audit.min_impact_ratio:.2f} "
-                f"({audit.min_impact_group}){flag}."
-            )
-    if ranking.fair is not None:
-        r, spec = ranking.fair.reranking, ranking.fair.spec
+        line = exposure_line(attribute, audit)
+        console.print(f"[red]{line}[/red]" if audit.four_fifths_flagged_by else line, markup=True)
+    effect = fair_effect(ranking)
+    if ranking.fair is not None and effect is not None:
+        spec = ranking.fair.spec
         console.print(
-            f"Fair mode ({spec.attribute}={spec.value}, p={spec.p}, alpha={spec.alpha}): "
-            f"utility given up {r.utility_loss:.1%}, "
-            f"{r.moved} creator(s) moved off the list."
+            f"[bold]{effect.sentence()}[/bold] (FA*IR p={spec.p}, alpha={spec.alpha}; "
+            "before: ranked by score alone)"
         )
     for note in ranking.notes:
         console.print(f"Note: {note}")
@@ -163,7 +167,7 @@ def discover(
         )
         console.print(f"Wrote {target}")
     else:
-        _print_table(ranking)
+        print_ranking(ranking)
     if result.shortlist_id:
         console.print(
             f"Proposed as shortlist {result.shortlist_id}. Nothing is approved yet: "

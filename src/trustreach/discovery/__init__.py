@@ -22,7 +22,11 @@
   :func:`query_from_brief` or :func:`query_like`) into a :class:`Ranking`:
   five explained components, rule exclusions, an exposure audit by declared
   group and, with a :class:`FairSpec`, FA*IR re-ranking.
-  :func:`render_shortlist_html` renders it.
+  :func:`render_shortlist_html` renders it. Every ranked row carries an
+  :class:`AudienceRisk` (Audience Quality, fake-looking share with its
+  interval, raised fraud signals, or "not audited"), and the brief's
+  :class:`AuthenticityPolicy` holds risky creators for review (rule
+  :data:`AUTHENTICITY_RULE_ID`) unless it says otherwise.
 - :class:`PerformanceModel` predicts engagements and reach of a creator's next
   post with an 80% prediction interval (split-conformal), and :func:`backtest`
   measures the interval's coverage on held-back posts.
@@ -30,23 +34,36 @@
 Everything here is pure: typed records in, results out.
 """
 
+from trustreach.discovery._authenticity_policy import (
+    AUTHENTICITY_RULE_ID,
+    AudienceRisk,
+    audience_risk,
+    screen_authenticity,
+)
 from trustreach.discovery._brief import (
     BRIEF_EXTENSIONS,
     CATEGORY_PARENTS,
     SPECIAL_AD_CATEGORIES,
     AudienceTarget,
+    AuthenticityPolicy,
     Brief,
     BriefError,
     Budget,
     Exclusions,
     Objective,
     ProductCategory,
+    RiskAction,
     Weights,
     brief_json_schema,
     load_brief,
     parse_brief,
 )
-from trustreach.discovery._index import CreatorIndex, CreatorIndexError, synthetic_index
+from trustreach.discovery._index import (
+    FRAUD_SIGNALS,
+    CreatorIndex,
+    CreatorIndexError,
+    synthetic_index,
+)
 from trustreach.discovery._performance import BacktestReport, PerformanceModel, backtest
 from trustreach.discovery._rank import (
     COMPONENTS,
@@ -90,20 +107,25 @@ from trustreach.discovery._rules import (
     share_at_least_age,
     share_under_age,
 )
+from trustreach.discovery._summary import FairEffect, exposure_line, fair_effect
 
 __all__ = [
+    "AUTHENTICITY_RULE_ID",
     "BRIEF_EXCLUSION_RULE_ID",
     "BRIEF_EXTENSIONS",
     "CATEGORY_PARENTS",
     "COMPONENTS",
     "DEFAULT_RULES",
     "DEFAULT_WEIGHTS",
+    "FRAUD_SIGNALS",
     "LABELS",
     "SPECIAL_AD_CATEGORIES",
     "AgeShare",
     "AppliedRule",
+    "AudienceRisk",
     "AudienceRule",
     "AudienceTarget",
+    "AuthenticityPolicy",
     "BacktestReport",
     "Brief",
     "BriefError",
@@ -116,6 +138,7 @@ __all__ = [
     "DemographicTargetingRule",
     "Embedder",
     "Exclusions",
+    "FairEffect",
     "FairResult",
     "FairSpec",
     "Finding",
@@ -129,14 +152,18 @@ __all__ = [
     "Query",
     "RankedCreator",
     "Ranking",
+    "RiskAction",
     "Rule",
     "RuleOutcome",
     "Screening",
     "TargetingRefused",
     "Weights",
+    "audience_risk",
     "backtest",
     "brief_json_schema",
     "check_brief_targeting",
+    "exposure_line",
+    "fair_effect",
     "get_rule",
     "load_brief",
     "parse_brief",
@@ -146,6 +173,7 @@ __all__ = [
     "render_shortlist_html",
     "resolve_weights",
     "rules_for",
+    "screen_authenticity",
     "screen_creators",
     "share_at_least_age",
     "share_under_age",

@@ -266,6 +266,49 @@ class Weights(_BriefPart):
     cost: float | None = Field(default=None, ge=0, description="a number ≥ 0")
 
 
+class RiskAction(StrEnum):
+    """What the authenticity policy does with a creator that triggers it."""
+
+    review = "review"
+    exclude = "exclude"
+    show = "show"
+
+
+class AuthenticityPolicy(_BriefPart):
+    """A brief's ``authenticity`` section: how audience risk affects the shortlist.
+
+    Audience Quality under ``min_audience_quality`` gets the ``low_quality``
+    action; a fraud signal the latest audit raised with a strength of at least
+    ``min_signal_strength`` gets the ``fraud_signals`` action; a creator never
+    audited gets ``not_audited`` (see ``docs/discovery.md``).
+
+    Examples
+    --------
+    >>> policy = AuthenticityPolicy()
+    >>> policy.min_audience_quality, policy.fraud_signals.value, policy.not_audited.value
+    (50.0, 'review', 'show')
+    """
+
+    min_audience_quality: float = Field(
+        default=50.0, ge=0, le=100, description="Audience Quality below this (0-100) is acted on"
+    )
+    low_quality: RiskAction = Field(
+        default=RiskAction.review,
+        description="what to do under min_audience_quality: review, exclude or show",
+    )
+    fraud_signals: RiskAction = Field(
+        default=RiskAction.review,
+        description="what to do with a strong raised fraud signal: review, exclude or show",
+    )
+    min_signal_strength: float = Field(
+        default=0.5, ge=0, le=1, description="a raised signal at least this strong (0-1) counts"
+    )
+    not_audited: RiskAction = Field(
+        default=RiskAction.show,
+        description="what to do with a creator never audited: review, exclude or show",
+    )
+
+
 class Brief(_BriefPart):
     """A discovery brief: goal, audience, topics, category, budget and exclusions.
 
@@ -302,6 +345,10 @@ class Brief(_BriefPart):
     top_n: int = Field(default=20, ge=1, le=500, description="shortlist length, 1–500")
     weights: Weights | None = Field(
         default=None, description="optional component weights (default: by objective)"
+    )
+    authenticity: AuthenticityPolicy = Field(
+        default_factory=AuthenticityPolicy,
+        description="what audience risk does to the shortlist (default: hold for review)",
     )
 
 
@@ -436,6 +483,7 @@ _SUBMODELS: dict[str, type[BaseModel]] = {
     "audience": AudienceTarget,
     "budget": Budget,
     "exclusions": Exclusions,
+    "authenticity": AuthenticityPolicy,
 }
 
 

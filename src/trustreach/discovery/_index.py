@@ -43,8 +43,18 @@ Float64Array = npt.NDArray[np.float64]
 ObjectArray = npt.NDArray[np.object_]
 BoolArray = npt.NDArray[np.bool_]
 
-INDEX_FORMAT = 1
-"""Version of the on-disk layout written by :meth:`CreatorIndex.save`."""
+INDEX_FORMAT = 2
+"""Version of the on-disk layout written by :meth:`CreatorIndex.save` (2 added ``signals``)."""
+
+FRAUD_SIGNALS = (
+    "follower_spike",
+    "engagement_outlier",
+    "like_comment_ratio",
+    "engagement_pod",
+    "bot_comments",
+)
+"""Column labels of :attr:`CreatorIndex.signals`: the audience audit's engagement-fraud
+signals (``trustreach.audience.SIGNAL_KINDS``)."""
 
 _STRING_COLUMNS = (
     "creator_id",
@@ -69,7 +79,7 @@ _FLOAT_COLUMNS = (
     "reach_high",
     "rate",
 )
-_MATRICES = ("age", "gender", "country", "topics")
+_MATRICES = ("age", "gender", "country", "topics", "signals")
 
 
 class CreatorIndexError(TrustreachError):
@@ -102,6 +112,11 @@ class CreatorIndex:
         From the creator's latest audience audit: share of followers that look
         inauthentic with its 95% interval, and Audience Quality (0-100). NaN
         when the creator has not been audited.
+    signals : float32 array, shape (n, len(FRAUD_SIGNALS))
+        From the same audit: the strength (0-1) of each engagement-fraud
+        signal the audit *raised*, 0 for a signal it did not raise, NaN rows
+        when the creator has not been audited. Optional when building an
+        index by hand: by default 0 for audited rows, NaN for the others.
     engagements, engagements_low, engagements_high, reach, reach_low, reach_high : float64
         Predicted engagements and reach of the next post with an 80% interval
         (NaN when no post history or no view data).
@@ -137,10 +152,19 @@ class CreatorIndex:
     rate: Float64Array
     rate_currency: ObjectArray
     meta: dict[str, Any] = field(default_factory=dict)
+    signals: FloatArray = field(
+        default_factory=lambda: np.zeros((0, len(FRAUD_SIGNALS)), dtype=np.float32)
+    )
     _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         n = len(self.creator_id)
+        if n and self.signals.shape[0] == 0:  # not given: nothing raised where audited
+            self.signals = np.where(
+                np.isfinite(self.fake_share)[:, None] | np.isfinite(self.quality)[:, None],
+                np.float32(0.0),
+                np.float32(np.nan),
+            ) * np.ones((1, len(FRAUD_SIGNALS)), dtype=np.float32)
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, np.ndarray) and value.shape[0] != n:
@@ -151,6 +175,10 @@ class CreatorIndex:
             raise ValueError(f"gender must have {len(GENDERS)} columns ({', '.join(GENDERS)})")
         if self.country.shape[1:] != (len(self.countries),):
             raise ValueError("country must have one column per entry of countries")
+        if self.signals.shape[1:] != (len(FRAUD_SIGNALS),):
+            raise ValueError(
+                f"signals must have {len(FRAUD_SIGNALS)} columns ({', '.join(FRAUD_SIGNALS)})"
+            )
         if n and np.any(self.creator_id[1:] < self.creator_id[:-1]):
             raise ValueError("index rows must be sorted by creator_id")
 

@@ -30,14 +30,22 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from trustreach.core import ConfigurationError
-from trustreach.discovery._brief import Brief, Objective
+from trustreach.discovery._authenticity_policy import (
+    AudienceRisk,
+    audience_risk,
+    describe_policy,
+    screen_authenticity,
+    unknown_creator_ids,
+    unknown_ids_message,
+)
+from trustreach.discovery._brief import AuthenticityPolicy, Brief, BriefError, Objective
 from trustreach.discovery._index import CreatorIndex
 from trustreach.discovery._relevance import creators_off_topic, topic_gate
 from trustreach.discovery._rules import (
@@ -278,7 +286,7 @@ def query_like(
 
     rows = index.rows_of(creator_id)
     if rows.size == 0:
-        raise NotFoundError(f"creator {creator_id!r} is not in the creator index")
+        raise NotFoundError(unknown_ids_message("--like", [creator_id], index))
     followers = np.nan_to_num(index.followers[rows], nan=-1.0)
     ref = int(rows[int(np.argmax(followers))])
     topics = np.asarray(index.topics[rows], dtype=np.float32).sum(axis=0, keepdims=True)
@@ -372,6 +380,7 @@ class RankedCreator:
     components: tuple[Component, ...]
     explanation: str
     protected: bool | None = None
+    risk: AudienceRisk | None = None
 
     def component(self, name: str) -> Component:
         """The component called ``name``."""
@@ -387,6 +396,7 @@ class RankedCreator:
             "platform": self.platform,
             "score": self.score,
             "protected": self.protected,
+            "authenticity": (self.risk or AudienceRisk(False)).to_dict(),
             "components": [c.to_dict() for c in self.components],
             "explanation": self.explanation,
         }
@@ -512,6 +522,13 @@ class Ranking:
     model_versions: dict[str, str]
     notes: tuple[str, ...]
     scores: dict[str, float] = field(repr=False, default_factory=dict)
+    names: dict[str, str] = field(repr=False, default_factory=dict)
+    """Display name of every creator on the shortlist or in a finding, by creator id."""
+
+    def name(self, creator_id: str) -> str:
+        """``"Display Name (creator-id)"``, or the bare id when the name is unknown."""
+        name = self.names.get(creator_id)
+        return f"{name} ({creator_id})" if name and name != creator_id else creator_id
 
     def to_dict(self) -> dict[str, Any]:
         """Everything as JSON-ready data."""
@@ -523,18 +540,27 @@ class Ranking:
             "out_of_scope": self.out_of_scope,
             "medians_used_for_missing": self.medians,
             "shortlist": [row.to_dict() for row in self.shortlist],
-            "excluded": [_finding_dict(f) for f in self.excluded],
-            "review": [_finding_dict(f) for f in self.review],
+            "excluded": [_finding_dict(f, self.names) for f in self.excluded],
+            "review": [_finding_dict(f, self.names) for f in self.review],
             "rules_applied": [r._asdict() for r in self.rules_applied],
             "exposure_audit": {k: _audit_dict(a) for k, a in self.exposure.items()},
-            "fair": self.fair.to_dict() if self.fair else None,
+            "fair": self._fair_dict(),
             "notes": list(self.notes),
         }
 
+    def _fair_dict(self) -> dict[str, Any] | None:
+        from trustreach.discovery._summary import fair_effect  # it reads a Ranking
 
-def _finding_dict(f: Finding) -> dict[str, Any]:
+        effect = fair_effect(self)
+        if self.fair is None or effect is None:
+            return None
+        return {**self.fair.to_dict(), "effect": effect.to_dict()}
+
+
+def _finding_dict(f: Finding, names: Mapping[str, str] | None = None) -> dict[str, Any]:
     return {
         "creator_id": f.creator_id,
+        "display_name": (names or {}).get(f.creator_id),
         "rule_id": f.rule_id,
         "reason": f.reason,
         "numbers": dict(f.numbers),
@@ -542,9 +568,7 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
 
 
 def _audit_dict(audit: ExposureAudit) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(audit)
+    return audit.to_dict()
 
 
 # --------------------------------------------------------------------------- components
@@ -791,6 +815,10 @@ def rank_creators(
     """
     if top_n < 1:
         raise ConfigurationError(f"top_n must be ≥ 1, got {top_n}")
+    if query.brief is not None:
+        unknown = unknown_creator_ids(index, query.brief.exclusions.creator_ids)
+        if unknown:
+            raise BriefError([unknown_ids_message("exclusions.creator_ids", unknown, index)])
     groups = groups or {}
     if fair is not None and fair.attribute not in groups:
         groups = {**groups, fair.attribute: {}}
@@ -941,6 +969,15 @@ def rank_creators(
             review += found_review
             set_aside = {f.creator_id for f in (*found_excluded, *found_review)}
             keep &= ~np.isin(creator_ids, np.array(sorted(set_aside), dtype=object))
+    # the brief's authenticity policy (the default one for lookalikes without a brief)
+    policy = brief.authenticity if brief is not None else AuthenticityPolicy()
+    found_excluded, found_review = screen_authenticity(index, best_rows[keep], policy)
+    excluded += found_excluded
+    review += found_review
+    set_aside = {f.creator_id for f in (*found_excluded, *found_review)}
+    if set_aside:
+        keep &= ~np.isin(creator_ids, np.array(sorted(set_aside), dtype=object))
+    applied.append(describe_policy(policy))
     if query.exclusion_vectors is not None:
         applied.append(
             AppliedRule(
@@ -1012,22 +1049,28 @@ def rank_creators(
     shortlist: list[RankedCreator] = []
     for position_in_list, e in enumerate(chosen, start=1):
         row = int(eligible_rows[e])
-        shortlist.append(
-            _explain(
-                index,
-                row,
-                int(position[row]),
-                parts,
-                used,
-                weights,
-                medians,
-                query,
-                rank=position_in_list,
-                score_rank=_score_rank(eligible_scores, int(e)),
-                eligible=eligible_count,
-                protected=None if protected is None else bool(protected[e]),
-            )
+        explained = _explain(
+            index,
+            row,
+            int(position[row]),
+            parts,
+            used,
+            weights,
+            medians,
+            query,
+            rank=position_in_list,
+            score_rank=_score_rank(eligible_scores, int(e)),
+            eligible=eligible_count,
+            protected=None if protected is None else bool(protected[e]),
         )
+        risk = audience_risk(index, row)
+        shortlist.append(
+            replace(explained, risk=risk, explanation=f"{explained.explanation} {risk.sentence()}")
+        )
+    named = {r.creator_id for r in shortlist} | {f.creator_id for f in (*excluded, *review)}
+    display_names = {
+        c: str(index.display_name[r[0]]) for c in named if (r := index.rows_of(c)).size
+    }
     versions = {
         "ranking": RANKING_VERSION,
         **index.meta.get("model_versions", {}),
@@ -1052,6 +1095,7 @@ def rank_creators(
         scores={str(c): float(s) for c, s in zip(eligible_ids, eligible_scores, strict=True)}
         if eligible_count <= 100_000
         else {},
+        names=display_names,
     )
 
 

@@ -1,12 +1,20 @@
-"""A shortlist as a self-contained HTML report (inline CSS and SVG, no scripts, no network)."""
+"""A shortlist as a self-contained HTML report (inline CSS and SVG, no scripts, no network).
+
+The page opens with the ranked table (score components and each creator's
+audience audit), then who was held for review or excluded, then the charts,
+and the exposure audit last; attributes with too little declared data to
+summarise are collapsed.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from trustreach.audience._report import _CSS, _e
+from trustreach.discovery._brief import AuthenticityPolicy
 from trustreach.discovery._rank import COMPONENTS, LABELS, RankedCreator, Ranking
 from trustreach.discovery._rules import Finding
+from trustreach.discovery._summary import fair_effect
 from trustreach.ethics.fairness import FOUR_FIFTHS, ExposureAudit
 
 _COLOURS = {
@@ -20,6 +28,7 @@ _EXTRA_CSS = (
     ".legend span{display:inline-block;margin-right:1rem}"
     ".swatch{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px}"
     ".flag{color:#a33b00;font-weight:600}"
+    "details{margin:.6rem 0}summary{cursor:pointer}"
 )
 
 
@@ -62,7 +71,7 @@ def _contribution_chart(rows: tuple[RankedCreator, ...], *, width: int = 900) ->
     parts = [_svg(width, height, "score components per creator")]
     for i, row in enumerate(rows):
         y = 10 + i * (bar + gap)
-        name = f"{row.rank}. {_e(row.display_name[:28])}"
+        name = f"{row.rank}. {_e(row.display_name[:20])} ({_e(row.creator_id)})"
         parts.append(_text(label_w - 8, y + 13, name, anchor="end"))
         x = float(label_w)
         for c in row.components:
@@ -91,7 +100,8 @@ def _fit_chart(rows: tuple[RankedCreator, ...], *, width: int = 900) -> str:
     parts = [_svg(width, height, "audience fit")]
     for i, (row, c) in enumerate(measured):
         y = 10 + i * (bar + gap)
-        parts.append(_text(label_w - 8, y + 11, _e(row.display_name[:28]), anchor="end"))
+        label = f"{_e(row.display_name[:20])} ({_e(row.creator_id)})"
+        parts.append(_text(label_w - 8, y + 11, label, anchor="end"))
         if c.score is None:
             parts.append(_text(label_w, y + 11, "no reported audience"))
             continue
@@ -202,6 +212,7 @@ def _fair_section(ranking: Ranking) -> str:
         else None
     )
     group = _e(f.spec.value)
+    effect = fair_effect(ranking)
     table = "".join(
         [
             _tr("", "#by score alone", "#fair mode", header=True),
@@ -226,7 +237,8 @@ def _fair_section(ranking: Ranking) -> str:
     )
     return (
         f"<h3>Fair mode (FA*IR) for {_e(f.spec.attribute)} = {group}, p = {f.spec.p}, "
-        f"α = {f.spec.alpha}</h3><table>{table}</table>"
+        f"α = {f.spec.alpha}</h3>"
+        f"<p><strong>{_e(effect.sentence() if effect else '')}</strong></p><table>{table}</table>"
         f"<p>Utility given up: {r.utility_loss:.1%} of the summed scores (NDCG {r.ndcg:.3f}); "
         f"{r.moved} creator(s) ranked in by score alone left the shortlist. {met}</p>"
     )
@@ -239,32 +251,40 @@ def _exposure_section(ranking: Ranking) -> str:
             '<p class="note">No creator in the pool declared an attribute with consent, so no '
             "audit by group is possible for this shortlist.</p>"
         )
+    collapsed = []
     for attribute, audit in ranking.exposure.items():
-        ok = audit.four_fifths_ok
-        if ok:
-            verdict = "all summarised groups at or above four-fifths"
-        elif ok is None or audit.min_impact_ratio is None:
-            verdict = "not enough declared data to summarise"
-        else:
-            verdict = (
-                f"lowest impact ratio {audit.min_impact_ratio:.2f} ({_e(audit.min_impact_group)})"
+        verdict = _e(audit.four_fifths_summary())
+        if audit.four_fifths_flagged_by:
+            verdict = f'<span class="flag">{verdict}</span>'
+        body = _impact_chart(audit) + _audit_table(audit)
+        if audit.four_fifths_ok is None:  # too little declared data: kept, but folded away
+            collapsed.append(
+                f"<details><summary>{_e(attribute)}: {verdict}</summary>{body}</details>"
             )
-        out += [f"<h3>{_e(attribute)}: {verdict}</h3>", _impact_chart(audit), _audit_table(audit)]
+        else:
+            out += [f"<h3>{_e(attribute)}: {verdict}</h3>", body]
+    if collapsed:
+        out.append(
+            "<h3>Attributes with too little declared data to summarise</h3>" + "".join(collapsed)
+        )
     out.append(_fair_section(ranking))
     return "".join(out)
 
 
-def _findings(title: str, findings: tuple[Finding, ...], empty: str) -> str:
+def _findings(ranking: Ranking, title: str, findings: tuple[Finding, ...], empty: str) -> str:
     if not findings:
         return f"<h2>{_e(title)}</h2><p class=muted>{_e(empty)}</p>"
     head = _tr("creator", "rule", "why, with the numbers", header=True)
     rows = "".join(
-        _tr(_e(f.creator_id), f"<code>{_e(f.rule_id)}</code>", _e(f.reason)) for f in findings
+        _tr(_e(ranking.name(f.creator_id)), f"<code>{_e(f.rule_id)}</code>", _e(f.reason))
+        for f in findings
     )
     return f"<h2>{_e(title)} ({len(findings)})</h2><table>{head}{rows}</table>"
 
 
 def _shortlist_table(ranking: Ranking) -> str:
+    brief = ranking.query.brief
+    minimum = (brief.authenticity if brief else AuthenticityPolicy()).min_audience_quality
     head = _tr(
         "##",
         "creator",
@@ -273,6 +293,9 @@ def _shortlist_table(ranking: Ranking) -> str:
             f"#{_e(LABELS[c])}<br><span class=muted>w {ranking.weights[c]:.2f}</span>"
             for c in COMPONENTS
         ),
+        "#Audience Quality",
+        "#fake-looking followers (95% CI)",
+        "fraud signals raised",
         "why",
         header=True,
     )
@@ -283,6 +306,7 @@ def _shortlist_table(ranking: Ranking) -> str:
             f"<span class=muted>{_e(r.creator_id)} · {_e(r.platform)}</span>",
             f"#{r.score:.2f}",
             *(f"#{c.used:.2f}{'*' if c.imputed else ''}" for c in r.components),
+            *_risk_cells(r, minimum),
             _e(r.explanation),
         )
         for r in ranking.shortlist
@@ -290,9 +314,27 @@ def _shortlist_table(ranking: Ranking) -> str:
     return f"<table>{head}{rows}</table>"
 
 
+def _risk_cells(row: RankedCreator, minimum: float) -> tuple[str, str, str]:
+    """Audience Quality, fake-looking share with its interval, raised signals (or not audited)."""
+    risk = row.risk
+    if risk is None or not risk.audited:
+        return "#–", "#–", '<span class="muted">not audited</span>'
+    quality = "–" if risk.quality is None else f"{risk.quality:.0f}"
+    if risk.quality is not None and risk.quality < minimum:
+        quality = f'<span class="flag">{quality}</span>'
+    share = "–"
+    if risk.fake_share is not None:
+        share = f"{risk.fake_share:.1%}"
+        if risk.fake_low is not None and risk.fake_high is not None:
+            share += f" ({risk.fake_low:.1%}–{risk.fake_high:.1%})"
+    signals = ", ".join(f"{_e(k.replace('_', ' '))} ({s:.2f})" for k, s in risk.signals)
+    return f"#{quality}", f"#{share}", signals or '<span class="muted">none</span>'
+
+
 def render_shortlist_html(ranking: Ranking, *, shortlist_id: str | None = None) -> str:
-    """The ranking as one self-contained HTML page: components, audience fit,
-    exposure audit, exclusions with their rules, and every explanation."""
+    """The ranking as one self-contained HTML page: the ranked table first (components,
+    audience audit, every explanation), held and excluded creators with their rules, the
+    charts, then the exposure audit."""
     q = ranking.query.describe()
     title = f"Shortlist for {q['brief_id'] or 'creators like ' + str(q['like'])}"
     brand = ranking.query.brief.brand if ranking.query.brief else ""
@@ -317,16 +359,20 @@ def render_shortlist_html(ranking: Ranking, *, shortlist_id: str | None = None) 
         f'<p class="muted">{ranking.eligible} eligible creators; {len(ranking.excluded)} excluded '
         f"by a rule; {len(ranking.review)} held for human review. Model versions: {versions}.</p>",
         f'<ul class="muted">{scope}</ul>' if scope else "",
+        "<h2>Shortlist</h2>",
+        _shortlist_table(ranking),
+        _findings(
+            ranking, "Held for human review", ranking.review, "No creator is held for review."
+        ),
+        _findings(
+            ranking, "Excluded by a rule", ranking.excluded, "No creator was excluded by a rule."
+        ),
         "<h2>Score components per creator</h2>",
         _legend(),
         _contribution_chart(ranking.shortlist),
         "<h2>Audience fit</h2>",
         _fit_chart(ranking.shortlist),
         _exposure_section(ranking),
-        "<h2>Shortlist</h2>",
-        _shortlist_table(ranking),
-        _findings("Excluded by a rule", ranking.excluded, "No creator was excluded by a rule."),
-        _findings("Held for human review", ranking.review, "No creator is held for review."),
         f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "",
     ]
     return (

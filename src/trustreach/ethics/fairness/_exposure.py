@@ -159,6 +159,8 @@ class ExposureAudit:
         Groups smaller than this are flagged ``small_group``.
     notes : tuple of str
         Plain sentences saying what was measured and what was left out.
+    min_scoring_impact_group : str or None
+        The group with the lowest scoring impact ratio.
     """
 
     by_group: tuple[GroupExposure, ...]
@@ -169,6 +171,63 @@ class ExposureAudit:
     four_fifths_ok: bool | None
     min_group_size: int
     notes: tuple[str, ...]
+    min_scoring_impact_group: str | None = None
+
+    @property
+    def four_fifths_flagged_by(self) -> tuple[str, ...]:
+        """The metrics whose lowest impact ratio is below four-fifths (0.8):
+        ``"selection_rate"`` and/or ``"scoring_rate"``; empty when none is."""
+        return tuple(
+            metric
+            for metric, _, value, _ in self._measured()
+            if value is not None and value < FOUR_FIFTHS
+        )
+
+    def _measured(self) -> list[tuple[str, str, float | None, str | None]]:
+        out = [
+            (
+                "selection_rate",
+                "selection-rate impact ratio",
+                self.min_impact_ratio,
+                self.min_impact_group,
+            )
+        ]
+        if self.min_scoring_impact_ratio is not None:
+            out.append(
+                (
+                    "scoring_rate",
+                    "scoring-rate impact ratio",
+                    self.min_scoring_impact_ratio,
+                    self.min_scoring_impact_group,
+                )
+            )
+        return out
+
+    def four_fifths_summary(self) -> str:
+        """One sentence naming each impact-ratio metric, its lowest value and group, and
+        which of them is below four-fifths (the metric behind any flag is always shown).
+
+        Examples
+        --------
+        >>> pool = [f"a{i}" for i in range(10)] + [f"b{i}" for i in range(10)]
+        >>> groups = {c: c[0].upper() for c in pool}
+        >>> audit = exposure_audit(["a0", "a1", "b0", "a2", "a3", "b1"], groups, pool=pool)
+        >>> audit.four_fifths_summary()
+        'below four-fifths (0.8): lowest selection-rate impact ratio 0.50 (B)'
+        """
+        if self.four_fifths_ok is None or self.min_impact_ratio is None:
+            return "impact ratios not compared with four-fifths (0.8): too little declared data"
+
+        def said(name: str, value: float | None, group: str | None) -> str:
+            return f"lowest {name} {value or 0.0:.2f} ({group})"
+
+        measured = self._measured()
+        below = [said(n, v, g) for _, n, v, g in measured if v is not None and v < FOUR_FIFTHS]
+        above = [said(n, v, g) for _, n, v, g in measured if v is not None and v >= FOUR_FIFTHS]
+        if not below:
+            return "at or above four-fifths (0.8): " + ", ".join(above)
+        text = "below four-fifths (0.8): " + ", ".join(below)
+        return text + (f"; at or above it: {', '.join(above)}" if above else "")
 
     def group(self, name: str) -> GroupExposure:
         """The row for group ``name`` (``"undeclared"`` for the undeclared line)."""
@@ -215,7 +274,10 @@ class ExposureAudit:
             "min_impact_ratio": self.min_impact_ratio,
             "min_impact_group": self.min_impact_group,
             "min_scoring_impact_ratio": self.min_scoring_impact_ratio,
+            "min_scoring_impact_group": self.min_scoring_impact_group,
             "four_fifths_ok": self.four_fifths_ok,
+            "four_fifths_flagged_by": list(self.four_fifths_flagged_by),
+            "four_fifths_summary": self.four_fifths_summary(),
             "min_group_size": self.min_group_size,
             "notes": list(self.notes),
         }
@@ -444,6 +506,7 @@ def _summarise(
     min_impact: float | None = None
     min_group: str | None = None
     min_scoring: float | None = None
+    min_scoring_group: str | None = None
     assessable = len(in_summary) >= 2 and best is not None and best > 0
     if assessable:
         worst = min(in_summary, key=lambda r: r.impact_ratio or 0.0)
@@ -452,7 +515,9 @@ def _summarise(
         has_scores and len(in_summary) >= 2 and best_scoring is not None and best_scoring > 0
     )
     if scoring_assessable:
-        min_scoring = min(r.scoring_impact_ratio or 0.0 for r in in_summary)
+        worst_scoring = min(in_summary, key=lambda r: r.scoring_impact_ratio or 0.0)
+        min_scoring = worst_scoring.scoring_impact_ratio or 0.0
+        min_scoring_group = worst_scoring.group
     four_fifths_ok: bool | None = None
     if assessable and (not has_scores or scoring_assessable):
         four_fifths_ok = (min_impact or 0.0) >= FOUR_FIFTHS and (
@@ -513,9 +578,14 @@ def _summarise(
                 "the median, so impact ratios could not be assessed."
             )
     else:
-        detail = f"the lowest selection impact ratio is {_fmt(min_impact or 0.0)} ({min_group})"
+        detail = (
+            f"the lowest selection-rate impact ratio is {_fmt(min_impact or 0.0)} ({min_group})"
+        )
         if min_scoring is not None:
-            detail += f" and the lowest scoring impact ratio is {_fmt(min_scoring)}"
+            detail += (
+                f" and the lowest scoring-rate impact ratio is {_fmt(min_scoring)} "
+                f"({min_scoring_group})"
+            )
         if four_fifths_ok:
             notes.append(f"All impact ratios measured are at least 0.8: {detail}.")
         else:
@@ -533,6 +603,7 @@ def _summarise(
         four_fifths_ok=four_fifths_ok,
         min_group_size=min_group_size,
         notes=tuple(notes),
+        min_scoring_impact_group=min_scoring_group,
     )
 
 
