@@ -24,7 +24,12 @@ from sqlalchemy import Connection, func, select
 
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
 from trustreach.discovery import Brief, PerformanceModel
-from trustreach.discovery._index import CreatorIndex, shares_matrix
+from trustreach.discovery._index import (
+    FRAUD_SIGNALS,
+    CreatorIndex,
+    CreatorIndexError,
+    shares_matrix,
+)
 from trustreach.discovery._performance import MODEL_NAME, MODEL_VERSION
 from trustreach.discovery._rank import (
     FairSpec,
@@ -247,30 +252,44 @@ _PREDICTED = (
 
 
 def _audit_columns(accounts: pl.DataFrame, audits: pl.DataFrame) -> dict[str, np.ndarray[Any, Any]]:
+    """The latest audit of each account's creator: fake-looking share with its interval,
+    Audience Quality, and the strength of each fraud signal it raised (0 if not raised)."""
     n = accounts.height
     out = {k: np.full(n, np.nan) for k in ("fake_share", "fake_low", "fake_high", "quality")}
+    out["signals"] = np.full((n, len(FRAUD_SIGNALS)), np.nan, dtype=np.float32)
     if audits.height == 0:
         return out
     latest = _latest(audits, "creator_id", "audit_seq")
-    by_creator: dict[str, tuple[float, float, float, float]] = {}
+    by_creator: dict[str, tuple[tuple[float, float, float, float], list[float]]] = {}
     for creator_id, quality, result in latest.select(
         "creator_id", "quality_score", "result"
     ).iter_rows():
         evidence = json.loads(result)
         share = evidence.get("fake_share") or {}
+        raised = [0.0] * len(FRAUD_SIGNALS)
+        for signal in evidence.get("signals") or []:
+            kind = signal.get("kind")
+            if signal.get("raised") and kind in FRAUD_SIGNALS:
+                at = FRAUD_SIGNALS.index(kind)
+                raised[at] = max(raised[at], float(signal.get("strength") or 0.0))
         by_creator[creator_id] = (
-            share.get("flagged_share", np.nan),
-            share.get("low", np.nan),
-            share.get("high", np.nan),
-            quality,
+            (
+                share.get("flagged_share", np.nan),
+                share.get("low", np.nan),
+                share.get("high", np.nan),
+                quality,
+            ),
+            raised,
         )
     for i, creator_id in enumerate(accounts["creator_id"].to_list()):
-        values = by_creator.get(creator_id)
-        if values is not None:
+        found = by_creator.get(creator_id)
+        if found is not None:
+            values, raised = found
             for key, value in zip(
                 ("fake_share", "fake_low", "fake_high", "quality"), values, strict=True
             ):
                 out[key][i] = np.nan if value is None else float(value)
+            out["signals"][i] = raised
     return out
 
 
@@ -401,11 +420,15 @@ def load_discovery_index(
     workspace = check_workspace(workspace)
     folder = index_folder(settings, workspace)
     if not refresh and CreatorIndex.exists(folder):
-        index = CreatorIndex.load(folder)
-        with store(settings) as engine, engine.connect() as connection:
-            current = _source_seq(connection, workspace)
-        if index.meta.get("source_seq") == current:
-            return index
+        try:
+            index: CreatorIndex | None = CreatorIndex.load(folder)
+        except CreatorIndexError:  # an older format or an incomplete generation: rebuild
+            index = None
+        if index is not None:
+            with store(settings) as engine, engine.connect() as connection:
+                current = _source_seq(connection, workspace)
+            if index.meta.get("source_seq") == current:
+                return index
     build_discovery_index(workspace=workspace, settings=settings)
     return CreatorIndex.load(folder)
 
