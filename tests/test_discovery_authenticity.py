@@ -257,9 +257,8 @@ def test_unknown_creator_ids_in_a_brief_or_like_are_errors_that_name_them(
 def test_example_briefs_and_docs_name_only_ids_of_the_demo_world() -> None:
     truth = ROOT / "demo-world" / "ground_truth.json"
     texts = [p.read_text(encoding="utf-8") for p in sorted(BRIEFS.glob("*.y*ml"))]
-    texts += [
-        (ROOT / "docs" / name).read_text(encoding="utf-8") for name in ("briefs.md", "discovery.md")
-    ]
+    for name in ("briefs.md", "discovery.md"):  # the examples: fenced blocks of the docs
+        texts += (ROOT / "docs" / name).read_text(encoding="utf-8").split("```")[1::2]
     ids = {m for text in texts for m in re.findall(r"\b(?:cr|creator)-\d+\b", text)}
     assert not {i for i in ids if not i.startswith("cr-")}, "ids look like cr-0042"
     # the synthetic demo world (seed 7, 80 creators) numbers creators cr-0001 … cr-0080
@@ -437,3 +436,36 @@ def test_cli_discover_shows_risk_held_creators_fairness_wording_and_unknown_ids(
         app, ["discover", "--like", "creator-0042", "--dry-run", "-w", "w"], env=env
     )
     assert like.exit_code != 0 and "creator-0042" in str(like.exception)
+
+
+def test_demo_shows_the_risk_column_and_the_held_creators_for_the_skincare_brief(
+    world: Path,
+    tmp_path: Path,
+    sqlite_settings: Settings,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from trustreach.cli._app import DEMO_BRIEFS, _demo_discovery, console
+
+    monkeypatch.setattr(console, "_width", 240)  # a wide terminal: table cells stay whole
+
+    services.import_path(world, workspace="demo", settings=sqlite_settings)
+    index = services.load_discovery_index(workspace="demo", settings=sqlite_settings)
+    for creator in sorted({str(c) for c in index.creator_id})[:20]:
+        services.audit_creator(creator, workspace="demo", settings=sqlite_settings)
+    briefs = tmp_path / "briefs"
+    briefs.mkdir()
+    for name in {n for n, _ in DEMO_BRIEFS}:
+        data = yaml.safe_load((BRIEFS / name).read_text(encoding="utf-8"))
+        if name == "skincare_awareness.yaml":  # every audited creator falls under the bar
+            data["authenticity"] = {"min_audience_quality": 100}
+        (briefs / name).write_text(yaml.safe_dump(data), encoding="utf-8")
+    capsys.readouterr()
+    (tmp_path / "reports").mkdir()
+    _demo_discovery(briefs, tmp_path / "reports", "demo")
+    out = " ".join(capsys.readouterr().out.split())
+    skincare = out.split("skincare_awareness.yaml:", 1)[1].split("craft_beer.yaml", 1)[0]
+    assert "audience audit" in skincare and "AQ · fake (95% CI) · signals" in skincare
+    assert "Held for human review" in skincare and "brief-authenticity" in skincare
+    assert "under the brief's minimum of 100" in skincare
+    assert re.search(r"top: [^.]*\(cr-\d{4}\)", out)  # names with their ids
