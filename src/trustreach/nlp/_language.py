@@ -24,9 +24,10 @@ such a text through silently; every text ends in one of three states
    letters and one of them is not a Latin letter (``好!``).
 3. **Uncertain, scored with a flag** (``language_uncertain``, ``language``
    ``und``): the text could not be placed confidently but is English-like:
-   at least :data:`MIN_ENGLISH_WORDS` of its words are in the English word
-   list (:func:`english_words`: the words of the models' own training
-   tweets, built by ``scripts/build_english_words.py``); or it has fewer than
+   at least :data:`MIN_ENGLISH_WORDS` (half) of its words, capitalised words
+   (names) left out, are in the English word list (:func:`english_words`:
+   the words of the models' own training tweets, built by
+   ``scripts/build_english_words.py``); or it has fewer than
    :data:`MIN_LETTERS` letters, all Latin (emoji-only, ``ok``, ``10/10``),
    where there is nothing to detect and the models handle the emoji.
 
@@ -68,7 +69,7 @@ MIN_LETTERS = 3
 ENGLISH_CONFIDENCE = 0.5
 MIN_CONFIDENCE = 0.9
 MAX_ENGLISH_FOR_UNSUPPORTED = 0.1
-MIN_ENGLISH_WORDS = 0.6
+MIN_ENGLISH_WORDS = 0.5
 _REPORT_CONFIDENCE = 0.5
 _ENGLISH_LIKE = ("en", "pcm")
 _WORDS_FILE = "english_words.txt"
@@ -77,6 +78,7 @@ _MENTION = re.compile(r"@[\w.]*\w")
 _ELONGATION = re.compile(r"(\w)\1{2,}")
 _REPEATS = re.compile(r"(\w)\1+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_HASHTAG = re.compile(r"#\w+")
 
 
 @dataclass(frozen=True)
@@ -110,22 +112,36 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-def word_forms(text: str) -> list[str]:
-    """The lower-cased letter words of a raw text, URLs and mentions left out.
+def word_forms(text: str, *, names: bool = True) -> list[str]:
+    """The lower-cased letter words of a raw text, URLs, mentions and hashtags left out.
 
     Elongations are cut to two letters (``soooo`` -> ``soo``); emoji and
-    numbers are not words.
+    numbers are not words; hashtags count only when there is nothing else.
+    With ``names=False``, capitalised words (``Hans``, ``Monza``, and the
+    first word of a sentence: names say nothing about the language, and the
+    short words that open a sentence are shared by many languages) are left
+    out too, unless the word is all capitals or that leaves nothing.
 
     Examples
     --------
-    >>> word_forms("SOOOO good @anna.k https://t.co/x 🔥 10/10")
+    >>> word_forms("SOOOO good @anna.k https://t.co/x #ootd 🔥 10/10")
     ['soo', 'good']
+    >>> word_forms("nice one Hans, danke", names=False)
+    ['nice', 'one', 'danke']
     """
     if "@" in text:
         text = _MENTION.sub(" ", text)
     if "http" in text or "www." in text or "HTTP" in text:
         text = _URL.sub(" ", text)
-    return _WORD.findall(_ELONGATION.sub(r"\1\1", text.lower()))
+    if "#" in text:  # a hashtag is a name or a run of words; kept only when nothing else is
+        rest = _HASHTAG.sub(" ", text)
+        text = rest if _WORD.search(rest) else text
+    text = _ELONGATION.sub(r"\1\1", text)
+    if names:
+        return _WORD.findall(text.lower())
+    found = _WORD.findall(text)
+    kept = [w.lower() for w in found if not w[0].isupper() or w.isupper()]
+    return kept or [w.lower() for w in found]
 
 
 @functools.cache
@@ -136,7 +152,7 @@ def english_words() -> frozenset[str]:
 
 
 def english_share(text: str) -> float:
-    """Share of the text's words (:func:`word_forms`) in :func:`english_words`.
+    """Share of the text's words (:func:`word_forms`, names left out) in :func:`english_words`.
 
     A word also counts when its repeated letters, cut to one, are listed
     (``youu`` -> ``you``). 0 for a text without words.
@@ -146,7 +162,7 @@ def english_share(text: str) -> float:
     >>> english_share("Underrated post tbh"), english_share("Qué decepción")
     (1.0, 0.0)
     """
-    forms = word_forms(text)
+    forms = word_forms(text, names=False)
     if not forms:
         return 0.0
     known = english_words()

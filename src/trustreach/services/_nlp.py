@@ -247,7 +247,8 @@ def analyze_file(
     if id_column is not None:
         if fmt == "text":
             raise ConfigurationError(
-                f"{source}: id_column needs a .csv or .jsonl input (a .txt line has no fields)"
+                f"{source}: id_column (--id-column) needs a .csv or .jsonl input; "
+                "a .txt line has no fields"
             )
         if not id_column or id_column in OUTPUT_COLUMNS:
             raise ConfigurationError(
