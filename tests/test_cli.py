@@ -163,3 +163,47 @@ def test_missing_workspace_names_the_store_and_the_workspaces_there(tmp_path: Pa
         assert "workspace 'nobody' does not exist" in err
         assert str(tmp_path / "data" / "trustreach.db") in err.replace(" ", "")
         assert "acme" in err and "--workspace" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "status"),
+    [
+        (["summary", "-w", "Bad"], {}, 2),  # a TrustreachError
+        (["synth", "--creators", "0"], {}, 2),  # a usage error from the option parser
+        (["deal", "create", "s", "c", "--deal-id", "d", "--compensation", "cash"], {}, 2),
+        (["summary"], {"TRUSTREACH_DATABASE_URL": "mysql://x/y"}, 2),  # a settings error
+        (["nlp", "analyze", "missing.txt", "-o", "out.csv"], {}, 2),
+    ],
+)
+def test_every_error_has_one_prefix_and_status(
+    tmp_path: Path, args: list[str], env: dict[str, str], status: int
+) -> None:
+    result = run(*args, env={"TRUSTREACH_DATA_DIR": str(tmp_path / "data"), **env})
+    assert result.returncode == status, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines and lines[-1].startswith("error: "), result.stderr
+    assert "Error:" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_usage_error_names_the_option_and_the_help(tmp_path: Path) -> None:
+    result = run("deal", "create", "s", "c", "--deal-id", "d", "--compensation", "cash")
+    assert "'--compensation'" in result.stderr and "'fee'" in result.stderr
+    assert "trustreach deal create --help" in result.stderr
+
+
+def test_score_accounts_refusal_is_about_scoring_in_row_order(tmp_path: Path) -> None:
+    rows = [
+        {"account_id": "a1", "followers_count": 10},
+        {"account_id": "a2", "followers_count": -1, "is_private": "maybe"},
+        {"account_id": "a3", "followers_count": "many"},
+    ]
+    source = write_records(tmp_path / "accounts.csv", rows)
+    out = tmp_path / "scores.csv"
+    result = run("audience", "score-accounts", str(source), "-o", str(out))
+    assert result.returncode == 2
+    err = result.stderr
+    assert "database" not in err and "Import refused" not in err and "import" not in err
+    assert "Scoring refused" in err and "no output file was written" in err
+    assert err.index("'-1'") < err.index("'maybe'") < err.index("'many'")
+    assert err.splitlines()[-1].startswith("error: scoring refused: 3 problem(s)")
+    assert not out.exists()

@@ -1,8 +1,8 @@
 """Typer application. Commands parse input, call one service, and render with Rich.
 
-Errors are translated in one place (:func:`main`): a
-:class:`~trustreach.core.TrustreachError` prints its message (and, for a refused
-import, a table of the problems) and exits with status 2.
+Errors are translated in one place (:func:`main`): every one prints a single
+``error: …`` line on stderr (a refused input file first prints a table of its
+problems) and exits with status 2, or 3 for a broken audit chain.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -24,6 +24,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from trustreach import __version__, services
 from trustreach.core import AuditChainError, ImportValidationError, TrustreachError
@@ -626,42 +627,71 @@ def train_authenticity(
         console.print(f"{name}={value}")
 
 
+EXIT_ERROR = 2
+"""Exit status of every refused command: bad input, a missing thing, a refused rule."""
+EXIT_AUDIT_BROKEN = 3
+"""Exit status when the audit log's hash chain is broken (``audit verify``)."""
+
+
+def fail(message: str, status: int = EXIT_ERROR) -> NoReturn:
+    """Print ``error: MESSAGE`` on stderr (taken literally, never as Rich markup) and exit."""
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
+    sys.exit(status)
+
+
+def _refused_input(exc: ImportValidationError) -> NoReturn:
+    table = Table(title=f"{exc.task.capitalize()} refused: {exc.outcome}", show_lines=False)
+    for col in ("file", "row", "field", "value", "problem"):
+        table.add_column(col, overflow="fold")
+    for e in exc.errors:
+        table.add_row(e.file, str(e.row or ""), e.field or "", e.value or "", e.message)
+    err_console.print(table)
+    more = " (more not shown)" if exc.truncated else ""
+    fail(
+        f"{exc.task} refused: {len(exc.errors)} problem(s){more}, in row order above; {exc.outcome}"
+    )
+
+
 def main() -> None:
-    """Entry point: run the app and translate trustreach errors into messages."""
+    """Entry point: run the app and translate every error into one ``error:`` line.
+
+    This is the one place errors become messages and exit statuses: a
+    :class:`~trustreach.core.TrustreachError` prints its message (a refused input
+    file first prints a table of its problems) and exits with :data:`EXIT_ERROR`;
+    a broken audit chain exits with :data:`EXIT_AUDIT_BROKEN`; usage errors
+    (a missing or invalid option) name the option and the command's ``--help``.
+    """
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+
     try:
         app(standalone_mode=False)
     except ImportValidationError as exc:
-        table = Table(title="Import refused: nothing was written", show_lines=False)
-        for col in ("file", "row", "field", "value", "problem"):
-            table.add_column(col, overflow="fold")
-        for e in exc.errors:
-            table.add_row(e.file, str(e.row or ""), e.field or "", e.value or "", e.message)
-        err_console.print(table)
-        more = " (more not shown)" if exc.truncated else ""
-        err_console.print(f"[red]{len(exc.errors)} problem(s){more}; the database is unchanged.")
-        sys.exit(2)
+        _refused_input(exc)
     except AuditChainError as exc:
-        err_console.print(f"[red]{exc}")
-        sys.exit(3)
+        fail(str(exc), EXIT_AUDIT_BROKEN)
     except TrustreachError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        sys.exit(2)
+        fail(str(exc))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
-        err_console.print("Aborted.")
-        sys.exit(1)
-    except typer.TyperException as exc:  # usage errors: missing or invalid arguments
-        show = getattr(exc, "show", None)
-        if show is not None:
-            show()
-        else:
-            err_console.print(f"[red]error:[/red] {exc}")
-        sys.exit(int(getattr(exc, "exit_code", 2)))
+        fail("aborted", 1)
+    except NoArgsIsHelpError as exc:  # a command group run without a command: its help
+        exc.show()
+        sys.exit(exc.exit_code)
+    except UsageError as exc:  # missing or invalid arguments and options
+        where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        fail(f"{exc.format_message()}{where}", exc.exit_code)
+    except typer.TyperException as exc:
+        fail(str(exc))
+    except OSError as exc:  # a file the user named cannot be read or written
+        fail(f"{exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}")
     except Exception as exc:
         from pydantic import ValidationError  # only when something failed: keeps start-up fast
 
         if not isinstance(exc, ValidationError):
             raise
-        err_console.print(f"[red]error in settings (TRUSTREACH_* environment):[/red] {exc}")
-        sys.exit(2)
+        problems = "; ".join(
+            f"TRUSTREACH_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors(include_url=False)
+        )
+        fail(f"in settings (TRUSTREACH_* environment): {problems}")

@@ -56,18 +56,38 @@ class RecordError:
 
 
 class ImportValidationError(TrustreachError, ValueError):
-    """An import was refused; nothing was written.
+    """An input file was refused; nothing was written.
 
-    ``errors`` lists every problem found (up to a cap), each naming the file,
-    row, field, bad value and what is allowed.
+    ``errors`` lists every problem found (up to a cap) in file and row order,
+    each naming the file, row, field, bad value and what is allowed. ``task``
+    says what was refused (``import``, ``scoring``) and ``outcome`` what that
+    means for the user's data (an import writes nothing to the database; scoring
+    writes no output file).
+
+    >>> late = RecordError("a.csv", 2, "x", "-1", "bad")
+    >>> early = RecordError("a.csv", 1, "y", None, "bad")
+    >>> e = ImportValidationError([late, early], task="scoring", outcome="no output file written")
+    >>> [r.row for r in e.errors]
+    [1, 2]
+    >>> str(e).split(":")[0]
+    'scoring refused, no output file written'
     """
 
-    def __init__(self, errors: list[RecordError], *, truncated: bool = False) -> None:
-        self.errors = errors
+    def __init__(
+        self,
+        errors: list[RecordError],
+        *,
+        truncated: bool = False,
+        task: str = "import",
+        outcome: str = "nothing was written, the database is unchanged",
+    ) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.file, e.row))
         self.truncated = truncated
-        head = "; ".join(str(e) for e in errors[:3])
-        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        super().__init__(f"import refused, nothing was written: {head}{more}")
+        self.task = task
+        self.outcome = outcome
+        head = "; ".join(str(e) for e in self.errors[:3])
+        more = f" (and {len(self.errors) - 3} more)" if len(self.errors) > 3 else ""
+        super().__init__(f"{task} refused, {outcome}: {head}{more}")
 
 
 class AuditChainError(TrustreachError, ValueError):

@@ -137,7 +137,12 @@ def score_accounts_file(
                 )
         if errors:
             shown = errors[: settings.max_reported_errors]
-            raise ImportValidationError(shown, truncated=len(errors) > len(shown))
+            raise ImportValidationError(
+                shown,
+                truncated=len(errors) > len(shown),
+                task="scoring",
+                outcome="no output file was written",
+            )
         partial.replace(output)
     finally:
         partial.unlink(missing_ok=True)
