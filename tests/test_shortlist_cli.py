@@ -111,3 +111,34 @@ def test_cli_deal_for_another_brands_campaign_is_refused(
     assert bad_date.returncode == 2 and "--signed-on" in bad_date.stderr
     made = _cli(data, *deal, "--campaign", "cmp1", "--signed-on", "2026-10-02")
     assert made.returncode == 0, made.stderr
+
+
+def test_cli_commands_take_a_name_or_handle_for_a_creator(
+    tmp_path: Path, sqlite_settings: Settings
+) -> None:
+    from tests.test_services_creators import _twin
+
+    data = sqlite_settings.data_dir
+    import_path(write_world(tmp_path / "world"), workspace=WS, settings=sqlite_settings)
+    sid = _propose(sqlite_settings, "c1", "c2")
+    ws = ("-w", WS)
+    by_name = _cli(
+        data, "shortlist", "approve", sid, "max lifts", "--by", "Ben", "--reason", "ok", *ws
+    )
+    assert by_name.returncode == 0, by_name.stderr
+    assert "c2 approved" in by_name.stdout
+    by_handle = _cli(
+        data, "shortlist", "reject", sid, "@anaglow", "--by", "Ben", "--reason", "no", *ws
+    )
+    assert by_handle.returncode == 0 and "c1 rejected" in by_handle.stdout
+    _twin(tmp_path, sqlite_settings)
+    ambiguous = _cli(
+        data, "shortlist", "approve", sid, "Ana Glow", "--by", "B", "--reason", "r", *ws
+    )
+    assert ambiguous.returncode == 2
+    err = " ".join(ambiguous.stderr.split())
+    assert (
+        err.startswith("error: creator 'Ana Glow' is ambiguous") and "c1 (" in err and "c3 (" in err
+    )
+    consent = _cli(data, "privacy", "withdraw-consent", "@maxlifts", "--purpose", "contact", *ws)
+    assert consent.returncode == 0 and "withdrawn by c2" in consent.stdout

@@ -67,6 +67,11 @@ Workspace = Annotated[
 ]
 
 
+CREATOR_HELP = (
+    "The creator: creator_id, display name or handle (an ambiguous name lists the candidates)."
+)
+
+
 class Tier(StrEnum):
     """Sentiment tiers (``nlp analyze``, ``conversation analyze``)."""
 
@@ -499,13 +504,14 @@ def audience_score_accounts(
 
 @app.command("audit-creator")
 def audit_creator(
-    creator: Annotated[str, typer.Argument(help="The creator's creator_id.")],
+    creator: Annotated[str, typer.Argument(help=CREATOR_HELP)],
     workspace: Workspace = "default",
     report: Annotated[
         Path | None, typer.Option("--report", help="Also write a self-contained HTML report here.")
     ] = None,
 ) -> None:
     """Audit a creator's audience: fake-follower share, fraud signals, Audience Quality."""
+    creator = services.resolve_creator(creator, workspace=workspace)
     audit = services.audit_creator(creator, workspace=workspace, report_path=report)
     _print_audit(audit)
     if report is not None:
@@ -549,7 +555,7 @@ def _print_audit(audit: CreatorAudit) -> None:
 
 @dispute_app.command("file")
 def dispute_file(
-    creator: Annotated[str, typer.Argument(help="The creator_id whose audit is contested.")],
+    creator: Annotated[str, typer.Argument(help=f"Whose audit is contested. {CREATOR_HELP}")],
     reason: Annotated[
         str, typer.Option("--reason", help="Why the evidence is wrong or incomplete.")
     ],
@@ -559,6 +565,7 @@ def dispute_file(
     workspace: Workspace = "default",
 ) -> None:
     """File a dispute against a creator's latest audit; it joins the review queue."""
+    creator = services.resolve_creator(creator, workspace=workspace)
     d = services.file_dispute(creator, reason, workspace=workspace, filed_by=by)
     console.print(
         f"Dispute #{d.dispute_id} filed for {d.creator_id} (audit #{d.audit_seq}); "
@@ -601,10 +608,11 @@ def dispute_resolve(
 
 @dispute_app.command("evidence")
 def dispute_evidence(
-    creator: Annotated[str, typer.Argument(help="The creator_id.")],
+    creator: Annotated[str, typer.Argument(help=CREATOR_HELP)],
     workspace: Workspace = "default",
 ) -> None:
     """Show the evidence of a creator's latest audit, as the creator may see it."""
+    creator = services.resolve_creator(creator, workspace=workspace)
     console.print_json(json.dumps(services.latest_audit_evidence(creator, workspace=workspace)))
 
 

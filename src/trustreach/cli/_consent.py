@@ -7,13 +7,13 @@ from typing import Annotated
 import typer
 
 from trustreach import services
-from trustreach.cli._app import Workspace, console, privacy_app
+from trustreach.cli._app import CREATOR_HELP, Workspace, console, privacy_app
 from trustreach.ingest import ConsentPurpose
 
 
 @privacy_app.command("withdraw-consent")
 def privacy_withdraw_consent(
-    creator: Annotated[str, typer.Argument(help="The creator's creator_id.")],
+    creator: Annotated[str, typer.Argument(help=CREATOR_HELP)],
     purpose: Annotated[ConsentPurpose, typer.Option(help="The purpose consent is withdrawn for.")],
     source: Annotated[
         str, typer.Option(help="Who or what recorded the withdrawal (e.g. 'email 2026-11-26').")
@@ -21,6 +21,7 @@ def privacy_withdraw_consent(
     workspace: Workspace = "default",
 ) -> None:
     """Record a withdrawal of consent; for declared_attributes, delete the declarations too."""
+    creator = services.resolve_creator(creator, workspace=workspace)
     w = services.withdraw_consent(
         creator, purpose=purpose.value, source=source, workspace=workspace
     )

@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from trustreach import services
-from trustreach.cli._app import Workspace, app, console
+from trustreach.cli._app import CREATOR_HELP, Workspace, app, console
 from trustreach.ingest import Compensation
 
 shortlist_app = typer.Typer(
@@ -31,7 +31,7 @@ app.add_typer(shortlist_app, name="shortlist")
 app.add_typer(deal_app, name="deal")
 
 ShortlistId = Annotated[str, typer.Argument(help="The shortlist id (sl-…).")]
-CreatorId = Annotated[str, typer.Argument(help="The creator's creator_id.")]
+CreatorId = Annotated[str, typer.Argument(help=CREATOR_HELP)]
 By = Annotated[str, typer.Option("--by", help="Who decides: a named person.")]
 Reason = Annotated[str, typer.Option("--reason", help="Why, in words kept with the decision.")]
 
@@ -107,6 +107,7 @@ def shortlist_list(
 
 
 def _decide(shortlist: str, creator: str, decision: str, by: str, reason: str, ws: str) -> None:
+    creator = services.resolve_creator(creator, workspace=ws)
     s = services.decide(shortlist, creator, decision, decided_by=by, reason=reason, workspace=ws)
     last = s.decisions[-1]
     console.print(
@@ -147,6 +148,7 @@ def shortlist_add(
     workspace: Workspace = "default",
 ) -> None:
     """Add a creator the ranking did not propose (an override); they still need approval."""
+    creator = services.resolve_creator(creator, workspace=workspace)
     s = services.add_override(shortlist, creator, added_by=by, reason=reason, workspace=workspace)
     console.print(
         f"{creator} added to {s.shortlist_id} by {by} (override, pending approval); "
@@ -188,7 +190,7 @@ def deal_create(
     """Create a deal for a creator approved on the shortlist (refused otherwise)."""
     d = services.create_deal(
         shortlist,
-        creator,
+        services.resolve_creator(creator, workspace=workspace),
         deal_id=deal_id,
         compensation=compensation.value,
         amount=amount,

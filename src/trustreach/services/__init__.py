@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         enforce_retention,
         export_corrections,
     )
+    from trustreach.services._creators import resolve_creator
     from trustreach.services._deals import Deal, create_deal
     from trustreach.services._discovery import (
         Discovery,
@@ -139,6 +140,7 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.services` che
                 "score_accounts_dask",
                 "score_accounts_file",
             ),
+            "_creators": ("resolve_creator",),
             "_deals": (
                 "Deal",
                 "create_deal",
@@ -215,6 +217,7 @@ __all__ = [
     "open_store",
     "propose_shortlist",
     "record_of_processing",
+    "resolve_creator",
     "resolve_dispute",
     "schema_documents",
     "score_accounts_dask",
