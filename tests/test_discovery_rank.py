@@ -19,6 +19,7 @@ from trustreach.discovery import (
     query_from_brief,
     query_like,
     rank_creators,
+    reference_fx_rates,
     render_shortlist_html,
     resolve_weights,
     synthetic_index,
@@ -178,14 +179,26 @@ def test_missing_data_is_counted_at_the_median_and_said(embedder: TextEmbedder) 
     assert "not audited yet" in row_d.component("authentic_reach").detail
 
 
-def test_a_rate_in_another_currency_is_not_converted(embedder: TextEmbedder) -> None:
+def test_a_rate_in_another_currency_is_converted_with_a_dated_rate(
+    embedder: TextEmbedder,
+) -> None:
     index = _index(
-        embedder, [{"id": "a", "text": SKIN, "currency": "EUR"}, {"id": "b", "text": SKIN}]
+        embedder,
+        [
+            {"id": "a", "text": SKIN, "currency": "EUR"},
+            {"id": "b", "text": SKIN},
+            {"id": "c", "text": SKIN, "currency": "NGN"},  # not in the reference table
+        ],
     )
-    ranking = rank_creators(index, query_from_brief(_brief(), embedder), top_n=2)
-    row = next(r for r in ranking.shortlist if r.creator_id == "a")
-    assert row.component("cost").imputed
-    assert "not converted" in row.component("cost").detail
+    ranking = rank_creators(index, query_from_brief(_brief(), embedder), top_n=3)
+    rows = {r.creator_id: r.component("cost") for r in ranking.shortlist}
+    conversion = reference_fx_rates().conversion("EUR", "USD")
+    assert conversion is not None and not rows["a"].imputed
+    assert rows["a"].numbers["fx_date"] == conversion.on.isoformat()
+    assert rows["a"].numbers["rate_converted"] == pytest.approx(500 * conversion.factor, rel=1e-3)
+    assert "1 EUR = " in rows["a"].detail and "USD" in rows["a"].detail
+    assert not rows["b"].imputed and "fx_date" not in rows["b"].numbers
+    assert rows["c"].imputed and "no exchange rate to USD" in rows["c"].detail
 
 
 def test_beer_brief_excludes_exactly_the_creators_the_rule_says(embedder: TextEmbedder) -> None:

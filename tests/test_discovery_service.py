@@ -107,6 +107,9 @@ def test_fair_mode_reaches_four_fifths_on_the_synthetic_world(
 ) -> None:
     services.import_path(world, workspace="w", settings=sqlite_settings)
     brief = load_brief(BRIEFS / "skincare_awareness.yaml")
+    # topics aside (no topic gate): a pool of the whole 30-creator world, large enough
+    # for both groups (fair mode with the gate: tests/test_discovery_relevance.py)
+    brief = brief.model_copy(update={"weights": Weights(topic_fit=0)})
     plain = services.discover(
         brief, top_n=8, propose=False, workspace="w", settings=sqlite_settings
     )

@@ -132,6 +132,15 @@ def discover(
         bool, typer.Option("--dry-run", help="Rank only; store no proposal.")
     ] = False,
     by: Annotated[str, typer.Option("--by", help="Who asks for the shortlist (recorded).")] = "cli",
+    fx_rates: Annotated[
+        Path | None,
+        typer.Option(
+            "--fx-rates",
+            help="Exchange-rate table (CSV, YAML or JSON: currency, rate, base, date) for fees "
+            "in another currency than the budget's (default: the shipped ECB snapshot; "
+            "see docs/discovery.md).",
+        ),
+    ] = None,
     workspace: Workspace = "default",
 ) -> None:
     """Rank creators for a brief (or like a creator), explain every rank, audit exposure,
@@ -147,6 +156,7 @@ def discover(
         propose=not dry_run,
         created_by=by,
         workspace=workspace,
+        fx_rates=fx_rates,
     )
     ranking = result.ranking
     if fmt is Format.json:

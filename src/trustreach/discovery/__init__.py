@@ -27,6 +27,11 @@
   interval, raised fraud signals, or "not audited"), and the brief's
   :class:`AuthenticityPolicy` holds risky creators for review (rule
   :data:`AUTHENTICITY_RULE_ID`) unless it says otherwise.
+  Topical queries shortlist only creators past a topic gate (content far
+  from the brief's topics is out of scope), and fees declared in another
+  currency than the budget's are converted with a dated :class:`FxRates`
+  table (:func:`reference_fx_rates`, the shipped ECB snapshot, or
+  :func:`load_fx_rates` for a user's file).
 - :class:`PerformanceModel` predicts engagements and reach of a creator's next
   post with an 80% prediction interval (split-conformal), and :func:`backtest`
   measures the interval's coverage on held-back posts.
@@ -58,6 +63,7 @@ from trustreach.discovery._brief import (
     load_brief,
     parse_brief,
 )
+from trustreach.discovery._fx import FxRates, FxRatesError, load_fx_rates, reference_fx_rates
 from trustreach.discovery._index import (
     FRAUD_SIGNALS,
     CreatorIndex,
@@ -142,6 +148,8 @@ __all__ = [
     "FairResult",
     "FairSpec",
     "Finding",
+    "FxRates",
+    "FxRatesError",
     "MaximumAgeShareRule",
     "MinimumAgeShareRule",
     "MinorAppealRule",
@@ -166,10 +174,12 @@ __all__ = [
     "fair_effect",
     "get_rule",
     "load_brief",
+    "load_fx_rates",
     "parse_brief",
     "query_from_brief",
     "query_like",
     "rank_creators",
+    "reference_fx_rates",
     "render_shortlist_html",
     "resolve_weights",
     "rules_for",

@@ -15,8 +15,10 @@ The score of a creator is a weighted sum of five components, each in [0, 1]:
 - **predicted performance**: expected reach (awareness) or engagements
   (engagement, conversions) of the next post, on a log scale.
 - **cost**: declared fee per expected engagement (CPE) or per 1,000 expected
-  reach (CPM), on a reversed log scale. Only in the brief's currency: nothing
-  is converted.
+  reach (CPM), on a reversed log scale, in the brief's currency: fees declared
+  in another currency are converted with a dated exchange-rate table
+  (:mod:`trustreach.discovery._fx`; the shipped reference snapshot unless the
+  caller gives one), and the row says the rate and its date.
 
 A component the data cannot measure for a creator is counted at the median of
 the candidates that have it — neither rewarded nor punished — and the
@@ -46,6 +48,7 @@ from trustreach.discovery._authenticity_policy import (
     unknown_ids_message,
 )
 from trustreach.discovery._brief import AuthenticityPolicy, Brief, BriefError, Objective
+from trustreach.discovery._fx import FxRates, reference_fx_rates
 from trustreach.discovery._index import CreatorIndex
 from trustreach.discovery._relevance import creators_off_topic, topic_gate
 from trustreach.discovery._rules import (
@@ -632,6 +635,7 @@ class _Parts:
     cost_metric: str
     cost_value: FloatArray
     applicable: dict[str, bool]
+    fx: FxRates | None = None
 
 
 def _topic_similarity(
@@ -660,7 +664,11 @@ def _all_similarities(index: CreatorIndex, query: Query) -> npt.NDArray[np.float
 
 
 def _components(
-    index: CreatorIndex, rows: IntArray, query: Query, similarities: npt.NDArray[np.float32]
+    index: CreatorIndex,
+    rows: IntArray,
+    query: Query,
+    similarities: npt.NDArray[np.float32],
+    fx: FxRates | None = None,
 ) -> _Parts:
     n = rows.size
     values: dict[str, FloatArray] = {}
@@ -743,10 +751,11 @@ def _components(
     else:
         perf_metric, perf = "engagements", take(index.engagements)
         values["performance"] = _scale(_log10(perf), *ENGAGEMENTS_SCALE)
-    rate = take(index.rate)
-    same_currency = index.where_in("rate_currency", [query.currency or ""])
-    same_currency = take(same_currency)
-    rate = np.where(same_currency, rate, np.nan)
+    # declared fees in the budget's currency: converted with the dated table (see _fx)
+    fx = fx or reference_fx_rates()
+    codes, currencies = index.codes("rate_currency")
+    factor = np.append(fx.factors(currencies, query.currency), np.nan)[codes]
+    rate = take(index.rate) * take(factor)
     with np.errstate(divide="ignore", invalid="ignore"):
         if awareness:
             cost_metric = "CPM"
@@ -772,6 +781,7 @@ def _components(
         cost_metric=cost_metric,
         cost_value=cost_value,
         applicable=applicable,
+        fx=fx,
     )
 
 
@@ -787,6 +797,7 @@ def rank_creators(
     fair: FairSpec | None = None,
     rules: Sequence[Rule] = DEFAULT_RULES,
     model_versions: Mapping[str, str] | None = None,
+    fx_rates: FxRates | None = None,
 ) -> Ranking:
     """Rank the index's creators for ``query`` and explain the top ``top_n``.
 
@@ -805,6 +816,10 @@ def rank_creators(
     fair : FairSpec, optional
         Re-rank the shortlist with FA*IR for the declared group ``fair``
         names.
+    fx_rates : FxRates, optional
+        Exchange rates for fees declared in another currency than the
+        budget's (default: the shipped reference snapshot,
+        :func:`~trustreach.discovery.reference_fx_rates`).
 
     Returns
     -------
@@ -846,7 +861,8 @@ def rank_creators(
 
     rows = np.flatnonzero(in_scope).astype(np.intp)
     similarities = _all_similarities(index, query)
-    parts = _components(index, rows, query, similarities)
+    fx = fx_rates or reference_fx_rates()
+    parts = _components(index, rows, query, similarities, fx)
     weights = dict(query.weights)
     medians: dict[str, float | None] = {}
     used: dict[str, FloatArray] = {}
@@ -931,16 +947,26 @@ def rank_creators(
             )
             keep[i] = False
     if query.budget is not None and best_rows.size:
-        rate = index.rate[best_rows]
-        over = keep & (index.rate_currency[best_rows] == query.currency) & (rate > query.budget)
+        declared = index.rate[best_rows]
+        declared_in = index.rate_currency[best_rows]
+        rate_codes, rate_labels = index.codes("rate_currency")
+        factor = np.append(fx.factors(rate_labels, query.currency), np.nan)[rate_codes[best_rows]]
+        with np.errstate(invalid="ignore"):
+            rate = declared * factor
+            over = keep & (rate > query.budget)
         for i in np.flatnonzero(over):
+            converted = (
+                ""
+                if declared_in[i] == query.currency
+                else f" ({declared[i]:,.0f} {declared_in[i]} at "
+                f"{_conversion_text(fx, str(declared_in[i]), query.currency)})"
+            )
             excluded.append(
                 Finding(
                     str(creator_ids[i]),
                     BUDGET_RULE_ID,
-                    f"The declared fee of {rate[i]:,.0f} {query.currency} per post is above "
-                    "the whole "
-                    f"budget of {query.budget:,.0f} {query.currency}.",
+                    f"The declared fee of {rate[i]:,.0f} {query.currency}{converted} per post "
+                    f"is above the whole budget of {query.budget:,.0f} {query.currency}.",
                     {"rate": float(rate[i]), "budget": float(query.budget)},
                 )
             )
@@ -1078,6 +1104,13 @@ def rank_creators(
     }
     if query.embedding_version:
         versions["text_embedding"] = query.embedding_version
+    if query.currency is not None:
+        versions["fx_rates"] = fx.describe()
+    if any(row.component("cost").numbers.get("fx_date") is not None for row in shortlist):
+        notes.append(
+            f"Fees declared in another currency than {query.currency} are converted with "
+            f"{fx.describe()}; each row gives the rate and its date."
+        )
     return Ranking(
         query=query,
         shortlist=tuple(shortlist),
@@ -1298,6 +1331,10 @@ def _explain(
             + "; ".join(f"{LABELS[c.name]} ({c.detail})" for c in missing)
             + "."
         )
+    cost = next(c for c in components if c.name == "cost")
+    said = {c.name for c in (*strong, *missing)} | ({weak.name} if weak else set())
+    if cost.numbers.get("fx_date") is not None and "cost" not in said:
+        sentences.append(f"Cost: {cost.detail}.")
     return RankedCreator(
         rank=rank,
         score_rank=score_rank,
@@ -1408,12 +1445,32 @@ def _detail(
     }
     if not math.isfinite(rate):
         return "no declared rate", numbers
-    if query.currency and currency != query.currency:
-        return (
-            f"rate declared in {currency}, the brief's budget is in {query.currency} "
-            "(not converted)",
-            numbers,
+    budget_currency = query.currency or currency
+    fee = f"{rate:,.0f} {currency} per post"
+    if currency != budget_currency:
+        conversion = parts.fx.conversion(currency, budget_currency) if parts.fx else None
+        if conversion is None:
+            origin = parts.fx.describe() if parts.fx else "no exchange-rate table"
+            return (
+                f"rate declared in {currency}; no exchange rate to {budget_currency} in the "
+                f"table ({origin}), so not measured",
+                numbers,
+            )
+        numbers.update(
+            fx_rate=round(conversion.factor, 6),
+            fx_date=conversion.on.isoformat(),
+            fx_source=conversion.source,
+            rate_converted=round(rate * conversion.factor, 2),
+        )
+        fee = (
+            f"{rate:,.0f} {currency} per post = {rate * conversion.factor:,.0f} {budget_currency} "
+            f"at {conversion.describe()}"
         )
     if not measured:
-        return f"{rate:,.0f} {currency} per post, but no prediction to divide it by", numbers
-    return f"{rate:,.0f} {currency} per post, {cost:,.2f} {currency} {parts.cost_metric}", numbers
+        return f"{fee}, but no prediction to divide it by", numbers
+    return f"{fee}, {cost:,.2f} {budget_currency} {parts.cost_metric}", numbers
+
+
+def _conversion_text(fx: FxRates, source: str, target: str | None) -> str:
+    found = fx.conversion(source, target) if target else None
+    return found.describe() if found else "no rate"

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, func, select
 
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
 from trustreach.discovery import Brief, PerformanceModel
+from trustreach.discovery._fx import FxRates, load_fx_rates
 from trustreach.discovery._index import (
     FRAUD_SIGNALS,
     CreatorIndex,
@@ -462,17 +463,21 @@ def discover(
     created_by: str = "trustreach",
     workspace: str = "default",
     settings: Settings | None = None,
+    fx_rates: str | Path | FxRates | None = None,
 ) -> Discovery:
     """Rank creators for a brief (or like a creator) and propose the shortlist.
 
     The proposal is stored for human approval (``trustreach shortlist``) and
     written to the audit log with the model versions used; nothing is
-    approved automatically.
+    approved automatically. ``fx_rates`` is an exchange-rate table (or a CSV,
+    YAML or JSON file of one) for fees declared in another currency than the
+    budget's; by default the shipped reference snapshot is used.
     """
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     if brief is None and like is None:
         raise ConfigurationError("discover needs a brief, --like CREATOR, or both")
+    fx = load_fx_rates(fx_rates) if isinstance(fx_rates, str | Path) else fx_rates
     index = load_discovery_index(workspace=workspace, settings=settings)
     embedder = _embedder()
     query: Query = (
@@ -483,7 +488,7 @@ def discover(
     fair_spec = FairSpec.parse(fair, attributes=DECLARED_ATTRIBUTES) if fair else None
     groups = _declared_groups(workspace, settings)
     n = top_n or (brief.top_n if brief else 10)
-    ranking = rank_creators(index, query, top_n=n, groups=groups, fair=fair_spec)
+    ranking = rank_creators(index, query, top_n=n, groups=groups, fair=fair_spec, fx_rates=fx)
     shortlist_id: str | None = None
     if propose:
         described = query.describe()
