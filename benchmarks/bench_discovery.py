@@ -15,6 +15,17 @@ times, each run timed from the query to the explained top 25:
 - ``peak_rss_mib``: the process's peak resident memory, index included.
 
     python benchmarks/bench_discovery.py [--creators 1000000] [--runs 20]
+
+``--part quality`` (``all``, the default, runs both) measures ranking quality
+instead (``_discovery_quality.py``): topic precision of the top k for the
+example briefs and one generated brief per niche, plain and fair mode, on
+synthetic worlds of ``--quality-seeds`` (201, 202, 203: seeds the topic gate
+was not tuned on) and on the demo world when its store and ground truth are
+there (``--demo-data-dir .trustreach --demo-world demo-world``, as ``make
+demo`` leaves them); and the share of the demo skincare top 10 whose cost is
+measured (``topic_precision_plain=…``, ``cost_measured_share_…=…``).
+
+    python benchmarks/bench_discovery.py --part quality
 """
 
 from __future__ import annotations
@@ -39,7 +50,8 @@ from trustreach.discovery import (
 )
 from trustreach.nlp import TextEmbedder
 
-BRIEF = Path(__file__).resolve().parent.parent / "examples" / "briefs" / "skincare_awareness.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+BRIEF = ROOT / "examples" / "briefs" / "skincare_awareness.yaml"
 
 
 def _timed(runs: int, call: object) -> list[float]:
@@ -61,7 +73,22 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--declared", type=float, default=0.3, help="share declaring a gender")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--part", choices=("speed", "quality", "all"), default="all")
+    parser.add_argument("--quality-seeds", default="201,202,203", help="comma-separated")
+    parser.add_argument("--demo-data-dir", type=Path, default=ROOT / ".trustreach")
+    parser.add_argument("--demo-world", type=Path, default=ROOT / "demo-world")
     args = parser.parse_args()
+
+    if args.part in ("quality", "all"):
+        from _discovery_quality import measure
+
+        measure(
+            [int(s) for s in args.quality_seeds.split(",") if s],
+            demo_data_dir=args.demo_data_dir,
+            demo_world=args.demo_world,
+        )
+        if args.part == "quality":
+            return 0
 
     embedder = TextEmbedder.load()
     brief = load_brief(BRIEF)
