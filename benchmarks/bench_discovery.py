@@ -97,6 +97,8 @@ def main() -> int:
             "platforms": ["instagram", "tiktok", "youtube"],
             "budget": brief.budget.model_copy(update={"currency": "USD"}),
             "audience": brief.audience.model_copy(update={"countries": ["GB", "US"]}),
+            # the example names a demo-world creator; the synthetic pool numbers its own
+            "exclusions": brief.exclusions.model_copy(update={"creator_ids": []}),
         }
     )
     started = time.perf_counter()

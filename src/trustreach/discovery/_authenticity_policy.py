@@ -149,28 +149,29 @@ def screen_authenticity(
     index: CreatorIndex,
     rows: npt.NDArray[np.intp],
     policy: AuthenticityPolicy,
-) -> tuple[list[Finding], list[Finding]]:
+) -> tuple[list[Finding], list[Finding], npt.NDArray[np.bool_]]:
     """Apply ``policy`` to the creators at index ``rows`` (one row per creator).
 
-    Returns the findings of creators to exclude and of creators to hold for
-    review (rule :data:`AUTHENTICITY_RULE_ID`). A creator that triggers both an
-    ``exclude`` and a ``review`` action is excluded.
+    Returns the findings of creators to exclude, those of creators to hold for
+    review (rule :data:`AUTHENTICITY_RULE_ID`), and a mask over ``rows`` of every
+    creator set aside either way. A creator that triggers both an ``exclude``
+    and a ``review`` action is excluded.
     """
     excluded: list[Finding] = []
     review: list[Finding] = []
     # vectorised first (pools reach millions): only creators the policy acts on are visited
     quality = index.quality[rows]
-    signals = np.asarray(index.signals[rows], dtype=np.float64)
+    strongest = index.signals[rows].max(axis=1)  # NaN for a creator never audited
     with np.errstate(invalid="ignore"):
         audited = np.isfinite(quality) | np.isfinite(index.fake_share[rows])
-        audited |= np.isfinite(signals).any(axis=1)
+        audited |= np.isfinite(strongest)
         acted = np.zeros(rows.size, dtype=bool)
         if policy.not_audited is not RiskAction.show:
             acted |= ~audited
         if policy.low_quality is not RiskAction.show:
             acted |= quality < policy.min_audience_quality
         if policy.fraud_signals is not RiskAction.show:
-            acted |= ((signals > 0) & (signals >= policy.min_signal_strength)).any(axis=1)
+            acted |= (strongest > 0) & (strongest >= policy.min_signal_strength)
     for row in rows[acted].tolist():
         risk = audience_risk(index, row)
         triggered: list[tuple[RiskAction, str]] = []
@@ -229,7 +230,7 @@ def screen_authenticity(
             reason += " A person should read the audience audit before any placement."
         finding = Finding(str(index.creator_id[row]), AUTHENTICITY_RULE_ID, reason, numbers)
         (excluded if action is RiskAction.exclude else review).append(finding)
-    return excluded, review
+    return excluded, review, acted
 
 
 def describe_policy(policy: AuthenticityPolicy) -> AppliedRule:

@@ -997,12 +997,11 @@ def rank_creators(
             keep &= ~np.isin(creator_ids, np.array(sorted(set_aside), dtype=object))
     # the brief's authenticity policy (the default one for lookalikes without a brief)
     policy = brief.authenticity if brief is not None else AuthenticityPolicy()
-    found_excluded, found_review = screen_authenticity(index, best_rows[keep], policy)
+    kept = np.flatnonzero(keep)
+    found_excluded, found_review, held = screen_authenticity(index, best_rows[kept], policy)
     excluded += found_excluded
     review += found_review
-    set_aside = {f.creator_id for f in (*found_excluded, *found_review)}
-    if set_aside:
-        keep &= ~np.isin(creator_ids, np.array(sorted(set_aside), dtype=object))
+    keep[kept[held]] = False
     applied.append(describe_policy(policy))
     if query.exclusion_vectors is not None:
         applied.append(
