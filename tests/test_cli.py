@@ -66,7 +66,7 @@ def test_import_then_summary_and_audit(tmp_path: Path) -> None:
     assert summary.returncode == 0, summary.stderr
     assert "Ana Glow" in summary.stdout and "Glow Week" in summary.stdout
     verify = run("audit", "verify", env=env)
-    assert verify.returncode == 0 and "intact: 1 records" in verify.stdout
+    assert verify.returncode == 0 and "intact: 1 record," in verify.stdout
     register = run("privacy", "register", env=env)
     assert "follower_accounts" in register.stdout and "180 days" in register.stdout
 
@@ -102,7 +102,7 @@ def test_tampered_audit_log_exits_3(tmp_path: Path) -> None:
     [
         (["summary", "-w", "nobody"], "no trustreach store found"),
         (["import", "nowhere.jsonl"], "no such file"),
-        (["synth", "--format", "xml", "--out", "x"], "jsonl, csv, parquet"),
+        (["synth", "--format", "xml", "--out", "x"], "'jsonl', 'csv', 'parquet'"),
         (["nlp", "analyze", "x.txt", "-o", "o.csv", "--safety", "slow"], "'accurate', 'fast'"),
         (["conversation", "analyze", "--safety", "slow"], "'accurate', 'fast'"),
     ],

@@ -37,6 +37,8 @@ def test_cli_approval_flow(tmp_path: Path, sqlite_settings: Settings) -> None:
     assert json.loads(shown.stdout)["entries"][0]["status"] == "pending"
     listed = _cli(data, "shortlist", "list", *ws)
     assert listed.returncode == 0 and sid in listed.stdout
+    table = _cli(data, "shortlist", "show", sid, *ws)
+    assert "Ana Glow (c1)" in table.stdout  # names are not unique: the id goes beside it
 
     deal = (
         "deal",

@@ -32,6 +32,7 @@ import polars as pl
 
 from trustreach.audience._signals import pct, ramp, to_float
 from trustreach.audience._types import Signal
+from trustreach.core import plural
 
 POD_MIN_POSTS = 10
 """Posts a creator needs before pods are looked for."""
@@ -126,8 +127,8 @@ def engagement_pods(
     n_posts = post_ids.len()
     if n_posts < POD_MIN_POSTS:
         evidence = (
-            f"Only {n_posts} posts are available; at least {POD_MIN_POSTS} are needed to look "
-            "for accounts that comment on most of them."
+            f"Only {plural(n_posts, 'post')} available; at least {POD_MIN_POSTS} are needed to "
+            "look for accounts that comment on most of them."
         )
         return Signal("engagement_pod", False, 0.0, evidence, {"posts": n_posts, "measured": False})
     mine = comments.filter(pl.col("post_id").is_in(post_ids.implode()))
@@ -143,10 +144,12 @@ def engagement_pods(
     details: dict[str, object] = {"posts": n_posts, "accounts": keys}
     if len(keys) < POD_MIN_ACCOUNTS:
         if keys:
-            what = f"{len(keys)} account(s) commented on at least {pct(POD_MIN_SHARE)}"
+            what = f"{plural(len(keys), 'account')} commented on at least {pct(POD_MIN_SHARE)}"
         else:
             what = f"no account commented on more than {pct(top_share)}"
-        evidence = f"Across {n_posts} posts, {what} of them; no group of regular commenters."
+        evidence = (
+            f"Across {plural(n_posts, 'post')}, {what} of them; no group of regular commenters."
+        )
         strength = 0.5 * ramp(len(keys), 0, POD_MIN_ACCOUNTS)
         return Signal("engagement_pod", False, strength, evidence, details)
     mean_share = to_float(regulars["share"].mean())
@@ -165,8 +168,8 @@ def engagement_pods(
     details.update(mean_share=round(mean_share, 3), median_minutes_apart=minutes)
     evidence = (
         f"{len(keys)} accounts each commented on at least {pct(POD_MIN_SHARE)} of this "
-        f"creator's {n_posts} posts (on average {pct(mean_share)}), while ordinary commenters "
-        "reach only a few percent"
+        f"creator's {plural(n_posts, 'post')} (on average {pct(mean_share)}), while ordinary "
+        "commenters reach only a few percent"
     )
     if minutes is not None:
         evidence += f"; on a post, their comments typically arrive within {minutes:.0f} minutes"
@@ -284,22 +287,23 @@ def bot_comments(comments: pl.DataFrame) -> Signal:
         quoted = ", ".join(f"\u201c{e}\u201d" for e in examples)
         size = f"{min(sizes)}-{max(sizes)}" if min(sizes) != max(sizes) else f"{sizes[0]}"
         evidence = (
-            f"On {len(bursts)} of {n_posts} posts, {size} comments arrived within {minutes} "
-            f"minutes, mostly generic or emoji-only"
+            f"On {len(bursts)} of {plural(n_posts, 'post')}, {size} comments arrived within "
+            f"{minutes} minutes, mostly generic or emoji-only"
             + (f" (e.g. {quoted})" if quoted else "")
             + (f", {repeated} of them repeated word for word" if repeated else "")
-            + f"; these bot-like comments are {pct(share)} of all {total:,} comments."
+            + f"; these bot-like comments are {pct(share)} of all {plural(total, 'comment')}."
         )
         strength = 0.5 + 0.5 * max(ramp(len(bursts), BURST_MIN_POSTS, 8), ramp(share, 0.05, 0.4))
         return Signal("bot_comments", True, strength, evidence, details)
     if bursts:
         evidence = (
             f"One post drew a burst of {bursts[0].comments} mostly generic comments within "
-            f"{minutes} minutes; the other {n_posts - 1} posts show no such burst."
+            f"{minutes} minutes; the other {plural(n_posts - 1, 'post')} "
+            f"{'shows' if n_posts == 2 else 'show'} no such burst."
         )
         return Signal("bot_comments", False, 0.3, evidence, details)
     evidence = (
-        f"No bursts of generic comments on {n_posts} posts; {pct(generic_share)} of "
-        f"{total:,} comments are short stock phrases or emoji only."
+        f"No bursts of generic comments on {plural(n_posts, 'post')}; {pct(generic_share)} "
+        f"of {plural(total, 'comment')} are short stock phrases or emoji only."
     )
     return Signal("bot_comments", False, 0.0, evidence, details)

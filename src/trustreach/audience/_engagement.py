@@ -32,6 +32,7 @@ import polars as pl
 
 from trustreach.audience._signals import pct, ramp
 from trustreach.audience._types import Signal
+from trustreach.core import plural
 
 FOLLOWER_BANDS: tuple[tuple[str, int, float], ...] = (
     ("under 10k", 0, 10_000),
@@ -199,7 +200,7 @@ def engagement_outliers(
     band = follower_band(followers)
     if followers <= 0 or n < MIN_POSTS:
         evidence = (
-            f"Only {n} posts are available; at least {MIN_POSTS} are needed to compare "
+            f"Only {plural(n, 'post')} available; at least {MIN_POSTS} are needed to compare "
             "engagement with peers."
             if followers > 0
             else "The follower count is unknown, so the engagement rate cannot be computed."
@@ -218,8 +219,8 @@ def engagement_outliers(
     }
     if group.height < 3 or own <= 0:
         evidence = (
-            f"Median engagement of {pct(own)} of followers per post over {n} posts; too few "
-            "peers to compare with."
+            f"Median engagement of {pct(own)} of followers per post over {plural(n, 'post')}; "
+            "too few peers to compare with."
         )
         return Signal("engagement_outlier", False, 0.0, evidence, {**details, "measured": False})
     logs = np.log(group["median_engagement_rate"].cast(pl.Float64).to_numpy())
@@ -233,9 +234,9 @@ def engagement_outliers(
     )
     raised = ratio >= OUTLIER_RATIO and z >= OUTLIER_Z
     base = (
-        f"Median engagement of {pct(own)} of followers per post over {n} posts is "
-        f"{ratio:.1f} times the {pct(math.exp(center))} median of {group.height} peer accounts "
-        f"with {label}"
+        f"Median engagement of {pct(own)} of followers per post over {plural(n, 'post')} is "
+        f"{ratio:.1f} times the {pct(math.exp(center))} median of "
+        f"{plural(group.height, 'peer account')} with {label}"
     )
     if raised:
         evidence = f"{base}, far above what accounts of this size usually get."
@@ -267,7 +268,7 @@ def like_comment_ratio(posts: pl.DataFrame) -> Signal:
     n = frame.height
     if n < MIN_POSTS:
         evidence = (
-            f"Only {n} posts with engagement are available; at least {MIN_POSTS} are needed "
+            f"Only {plural(n, 'post')} with engagement available; at least {MIN_POSTS} are needed "
             "to judge likes per comment."
         )
         return Signal("like_comment_ratio", False, 0.0, evidence, {"posts": n, "measured": False})
@@ -284,7 +285,8 @@ def like_comment_ratio(posts: pl.DataFrame) -> Signal:
         reasons.append("uneven")
         parts.append(
             f"likes per comment swing from {math.exp(q1):.0f} to {math.exp(q3):.0f} across the "
-            f"middle half of {n} posts (organic posts usually stay within a factor of 1.8)"
+            f"middle half of {plural(n, 'post')} (organic posts usually stay within a factor "
+            "of 1.8)"
         )
         strength = max(strength, 0.5 + 0.5 * ramp(iqr, RATIO_SPREAD_MAX, 1.8))
     if per >= LIKES_PER_COMMENT_HIGH:
@@ -302,7 +304,7 @@ def like_comment_ratio(posts: pl.DataFrame) -> Signal:
         reasons.append("too_uniform")
         parts.append(
             f"likes per comment stay within {pct(math.expm1(iqr))} of each other over the "
-            f"middle half of {n} posts, more uniform than organic engagement"
+            f"middle half of {plural(n, 'post')}, more uniform than organic engagement"
         )
         strength = max(strength, 0.6)
     details: dict[str, object] = {
@@ -318,8 +320,9 @@ def like_comment_ratio(posts: pl.DataFrame) -> Signal:
             "like_comment_ratio", True, strength, f"{text[0].upper()}{text[1:]}.", details
         )
     evidence = (
-        f"A typical post draws {per:.0f} likes per comment, and the middle half of {n} posts "
-        f"ranges from {math.exp(q1):.0f} to {math.exp(q3):.0f}, a usual pattern."
+        f"A typical post draws {per:.0f} likes per comment, and the middle half of "
+        f"{plural(n, 'post')} ranges from {math.exp(q1):.0f} to {math.exp(q3):.0f}, a usual "
+        "pattern."
     )
     weak = 0.5 * max(ramp(iqr, 0.45, RATIO_SPREAD_MAX), ramp(med, math.log(120.0), math.log(250.0)))
     return Signal("like_comment_ratio", False, weak, evidence, details)

@@ -11,7 +11,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -27,7 +27,13 @@ from rich.table import Table
 from rich.text import Text
 
 from trustreach import __version__, services
-from trustreach.core import AuditChainError, ImportValidationError, TrustreachError
+from trustreach.core import (
+    AuditChainError,
+    ImportValidationError,
+    TrustreachError,
+    money,
+    plural,
+)
 
 if TYPE_CHECKING:  # LightGBM loads only for the commands that need it
     from trustreach.audience import CreatorAudit
@@ -70,6 +76,38 @@ Workspace = Annotated[
 CREATOR_HELP = (
     "The creator: creator_id, display name or handle (an ambiguous name lists the candidates)."
 )
+
+
+class WorldFormat(StrEnum):
+    """File formats ``synth`` can write."""
+
+    jsonl = "jsonl"
+    csv = "csv"
+    parquet = "parquet"
+
+
+class Explain(StrEnum):
+    """Which scored accounts get their top signals explained."""
+
+    flagged = "flagged"
+    all = "all"
+    none = "none"
+
+
+class DisputeStatus(StrEnum):
+    """Dispute states to list; ``all`` lists every one."""
+
+    open = "open"
+    upheld = "upheld"
+    rejected = "rejected"
+    all = "all"
+
+
+class DisputeDecision(StrEnum):
+    """A reviewer's decision on a dispute."""
+
+    upheld = "upheld"
+    rejected = "rejected"
 
 
 class Tier(StrEnum):
@@ -169,7 +207,7 @@ def import_(
     console.print(table)
     rate = report.rows / report.seconds if report.seconds else 0.0
     console.print(
-        f"{report.rows:,} records in {report.seconds:.1f} s ({rate:,.0f}/s); "
+        f"{plural(report.rows, 'record')} in {report.seconds:.1f} s ({rate:,.0f}/s); "
         f"audit record #{report.audit_seq}"
     )
 
@@ -185,7 +223,7 @@ def synth(
         int, typer.Option(min=1, help="Sampled follower accounts per creator account.")
     ] = 2000,
     days: Annotated[int, typer.Option(min=14, help="Days of history.")] = 180,
-    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv or parquet.")] = "jsonl",
+    fmt: Annotated[WorldFormat, typer.Option("--format", help="File format.")] = WorldFormat.jsonl,
 ) -> None:
     """Write a synthetic demo world with injected fraud and a ground-truth file."""
     with _progress("done") as bar:
@@ -202,7 +240,7 @@ def synth(
             creators=creators,
             followers_per_creator=followers_per_creator,
             days=days,
-            fmt=fmt,
+            fmt=str(fmt),
             progress=step,
         )
     table = Table(title=f"Synthetic world (seed {seed}) in {out}")
@@ -225,6 +263,7 @@ def summary(workspace: Workspace = "default") -> None:
     console.print(counts)
     creators = Table(title="Creators")
     for col in (
+        "id",
         "creator",
         "niches",
         "platforms",
@@ -242,6 +281,7 @@ def summary(workspace: Workspace = "default") -> None:
     for c in s.creators:
         er = "–" if c.median_engagement_rate is None else f"{c.median_engagement_rate:.2%}"
         creators.add_row(
+            c.creator_id,
             c.display_name,
             ", ".join(c.niches),
             ", ".join(c.platforms),
@@ -252,17 +292,28 @@ def summary(workspace: Workspace = "default") -> None:
         )
     console.print(creators)
     campaigns = Table(title="Campaigns")
-    for col in ("campaign", "goal", "dates", "creators", "sponsored posts", "events", "revenue"):
-        campaigns.add_column(col)
+    for col in (
+        "id",
+        "campaign",
+        "goal",
+        "dates",
+        "creators",
+        "sponsored posts",
+        "events",
+        "revenue",
+    ):
+        campaigns.add_column(col, justify="right" if col == "revenue" else "left")
     for k in s.campaigns:
+        revenue = " + ".join(money(v, cur) for cur, v in k.revenue_by_currency.items())
         campaigns.add_row(
+            k.campaign_id,
             k.name,
             k.goal,
             f"{k.starts_on} → {k.ends_on}",
             str(k.creators),
             str(k.sponsored_posts),
             f"{k.events:,}",
-            f"{k.revenue:,.2f}",
+            revenue or money(0.0, k.currency),
         )
     console.print(campaigns)
 
@@ -280,7 +331,9 @@ def demo(
 ) -> None:
     """Generate the demo world, import it, summarise it, audit every creator's audience,
     and run the example briefs (shortlist reports, a restricted category, a refusal)."""
-    synth(out=out, seed=seed, creators=80, followers_per_creator=2000, days=180, fmt="jsonl")
+    synth(
+        out=out, seed=seed, creators=80, followers_per_creator=2000, days=180, fmt=WorldFormat.jsonl
+    )
     import_(path=out, workspace=workspace)
     summary(workspace=workspace)
     reports = out / "reports"
@@ -296,7 +349,7 @@ def demo(
     _demo_discovery(briefs, reports, workspace)
     _demo_conversation(workspace)
     head = services.verify_audit_log()
-    console.print(f"Audit log verified: {head.seq if head else 0} records, chain intact.")
+    console.print(f"Audit log verified: {plural(head.seq if head else 0, 'record')}, chain intact.")
 
 
 DEMO_BRIEFS = (
@@ -352,7 +405,7 @@ def _demo_conversation(workspace: str, *, creators: int = 3) -> None:
             actor="demo",
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-    console.print(f"Labelled {report.labelled:,} comments with {report.model}.")
+    console.print(f"Labelled {plural(report.labelled, 'comment')} with {report.model}.")
     summary = services.summarize_workspace(workspace=workspace)
     busiest = sorted(summary.creators, key=lambda c: -c.posts)[:creators]
     for line in busiest:
@@ -363,6 +416,11 @@ def _demo_conversation(workspace: str, *, creators: int = 3) -> None:
         print_summary(
             services.conversation_summary("campaign", campaign.campaign_id, workspace=workspace)
         )
+
+
+def _named(name: str | None, identifier: str) -> str:
+    """``Name (id)``: names are not unique (two demo creators are "Kofi | Gaming")."""
+    return f"{name} ({identifier})" if name else identifier
 
 
 def _print_audit_table(audits: list[CreatorAudit]) -> None:
@@ -377,7 +435,12 @@ def _print_audit_table(audits: list[CreatorAudit]) -> None:
             else f"{fs.flagged_share:.1%} ({fs.low:.1%}–{fs.high:.1%}, n={fs.sample_size:,})"
         )
         raised = ", ".join(s.kind.replace("_", " ") for s in audit.signals if s.raised) or "none"
-        table.add_row(audit.display_name, f"{audit.quality.score:.0f}", share, raised)
+        table.add_row(
+            f"{audit.display_name} ({audit.creator_id})",
+            f"{audit.quality.score:.0f}",
+            share,
+            raised,
+        )
     console.print(table)
 
 
@@ -399,7 +462,7 @@ def audit_verify() -> None:
     if head is None:
         console.print("Audit log is empty.")
     else:
-        console.print(f"Audit log intact: {head.seq} records, head {head.hash[:16]}…")
+        console.print(f"Audit log intact: {plural(head.seq, 'record')}, head {head.hash[:16]}…")
 
 
 @audit_app.command("log")
@@ -469,8 +532,8 @@ def audience_score_accounts(
         typer.Option("--output", "-o", help="Output .csv or .parquet (a directory with --dask)."),
     ],
     explain: Annotated[
-        str, typer.Option(help="Explain which rows: flagged (default), all, or none.")
-    ] = "flagged",
+        Explain, typer.Option(help="Which rows get their top signals explained.")
+    ] = Explain.flagged,
     dask: Annotated[
         bool, typer.Option("--dask", help="Score partitions on a Dask cluster.")
     ] = False,
@@ -486,13 +549,13 @@ def audience_score_accounts(
             output,
             scheduler=scheduler,
             workers=workers,
-            explain="none" if explain == "flagged" else explain,
+            explain="none" if explain is Explain.flagged else explain.value,
         )
     else:
         with _progress() as bar:
             task = bar.add_task("scoring", total=None)
             report = services.score_accounts_file(
-                source, output, explain=explain, progress=lambda n: bar.advance(task, n)
+                source, output, explain=explain.value, progress=lambda n: bar.advance(task, n)
             )
     rate = report.accounts / report.seconds if report.seconds else 0.0
     console.print(
@@ -576,16 +639,21 @@ def dispute_file(
 @dispute_app.command("queue")
 def dispute_queue(
     workspace: Workspace = "default",
-    status: Annotated[str, typer.Option(help="open (default), upheld, rejected or all.")] = "open",
+    status: Annotated[
+        DisputeStatus, typer.Option(help="Which disputes: open ones by default, or all.")
+    ] = DisputeStatus.open,
 ) -> None:
     """Show disputes, oldest first (by default the open ones awaiting review)."""
-    rows = services.list_disputes(workspace=workspace, status=None if status == "all" else status)
+    rows = services.list_disputes(
+        workspace=workspace, status=None if status is DisputeStatus.all else status.value
+    )
     table = Table(title=f"Disputes ({status})")
     for col in ("id", "creator", "audit", "filed by", "filed", "status", "reason", "decision"):
         table.add_column(col, overflow="fold")
     for d in rows:
         table.add_row(
-            str(d.dispute_id), d.creator_id, str(d.audit_seq or ""), d.filed_by,
+            str(d.dispute_id), _named(d.display_name, d.creator_id), str(d.audit_seq or ""),
+            d.filed_by,
             d.filed_at.strftime("%Y-%m-%d %H:%M"), d.status, d.reason, d.decision or "",
         )  # fmt: skip
     console.print(table)
@@ -594,14 +662,16 @@ def dispute_queue(
 @dispute_app.command("resolve")
 def dispute_resolve(
     dispute_id: Annotated[int, typer.Argument(help="The dispute number.")],
-    decision: Annotated[str, typer.Option(help="upheld (the evidence is set aside) or rejected.")],
+    decision: Annotated[
+        DisputeDecision, typer.Option(help="upheld (the evidence is set aside) or rejected.")
+    ],
     note: Annotated[str, typer.Option(help="The reviewer's reasons, shown in later reports.")],
     reviewer: Annotated[str, typer.Option(help="Who decided (a person).")],
     workspace: Workspace = "default",
 ) -> None:
     """Record a reviewer's decision on an open dispute."""
     d = services.resolve_dispute(
-        dispute_id, decision=decision, note=note, reviewer=reviewer, workspace=workspace
+        dispute_id, decision=decision.value, note=note, reviewer=reviewer, workspace=workspace
     )
     console.print(f"Dispute #{d.dispute_id} {d.status} by {d.reviewer}.")
 
@@ -660,6 +730,17 @@ def _refused_input(exc: ImportValidationError) -> NoReturn:
     )
 
 
+def _without_flag_types(command: Any) -> None:
+    """Flags take no value, so their help shows no type (Typer would print ``<bool>``)."""
+    from typer._click.core import Context
+
+    for param in [*command.params, command.get_help_option(Context(command))]:
+        if param is not None and getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _without_flag_types(sub)
+
+
 def main() -> None:
     """Entry point: run the app and translate every error into one ``error:`` line.
 
@@ -671,8 +752,10 @@ def main() -> None:
     """
     from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
+    command = typer.main.get_command(app)
+    _without_flag_types(command)
     try:
-        app(standalone_mode=False)
+        command(standalone_mode=False)
     except ImportValidationError as exc:
         _refused_input(exc)
     except AuditChainError as exc:

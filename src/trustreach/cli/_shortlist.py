@@ -17,7 +17,8 @@ import typer
 from rich.table import Table
 
 from trustreach import services
-from trustreach.cli._app import CREATOR_HELP, Workspace, app, console
+from trustreach.cli._app import CREATOR_HELP, Workspace, _named, app, console
+from trustreach.core import plural
 from trustreach.ingest import Compensation
 
 shortlist_app = typer.Typer(
@@ -60,7 +61,7 @@ def _print_shortlist(s: services.Shortlist) -> None:
     for e in s.entries:
         table.add_row(
             "" if e.rank is None else str(e.rank),
-            e.creator_id,
+            _named(e.display_name, e.creator_id),
             "" if e.score is None else f"{e.score:.2f}",
             e.source if e.source == "ranked" else f"override by {e.added_by}",
             e.status,
@@ -152,7 +153,7 @@ def shortlist_add(
     s = services.add_override(shortlist, creator, added_by=by, reason=reason, workspace=workspace)
     console.print(
         f"{creator} added to {s.shortlist_id} by {by} (override, pending approval); "
-        f"{len(s.entries)} creators on the shortlist."
+        f"{plural(len(s.entries), 'creator')} on the shortlist."
     )
 
 
@@ -178,6 +179,7 @@ def deal_create(
         typer.Option(
             "--signed-on",
             formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
             help="Signing date (YYYY-MM-DD; default today, UTC); the campaign must run on it.",
         ),
     ] = None,

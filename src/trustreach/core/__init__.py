@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         write_text_atomically,
     )
     from trustreach.core._settings import Settings, get_settings, reset_settings
+    from trustreach.core._text import money, plural
 else:  # imported on first use (PEP 562): keeps `import trustreach.core` cheap
     __getattr__, __dir__ = lazy_exports(
         __name__,
@@ -42,6 +43,7 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.core` cheap
                 "shared_lock",
                 "write_text_atomically",
             ),
+            "_text": ("money", "plural"),
             "_settings": (
                 "Settings",
                 "get_settings",
@@ -62,6 +64,8 @@ __all__ = [
     "exclusive_lock",
     "fsync_folder",
     "get_settings",
+    "money",
+    "plural",
     "replaced_atomically",
     "reset_settings",
     "shared_lock",

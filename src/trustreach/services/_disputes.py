@@ -23,7 +23,7 @@ from trustreach.services._context import (
     store,
     write_anchor,
 )
-from trustreach.store._tables import creator_audits, disputes
+from trustreach.store._tables import creator_audits, creators, disputes
 
 DECISIONS = ("upheld", "rejected")
 STATUSES = ("open", *DECISIONS)
@@ -45,6 +45,8 @@ class Dispute:
     reviewer: str | None
     decision: str | None
     resolved_at: datetime | None
+    display_name: str | None = None
+    """The creator's display name, where the listing looked it up (names are not unique)."""
 
 
 def _text(value: str, field: str) -> str:
@@ -132,7 +134,15 @@ def list_disputes(
             if creator_id is not None:
                 query = query.where(disputes.c.creator_id == creator_id)
             rows = connection.execute(query.order_by(disputes.c.dispute_id)).all()
-        return [Dispute(**r._mapping) for r in rows]
+            names = dict(
+                connection.execute(
+                    select(creators.c.creator_id, creators.c.display_name).where(
+                        creators.c.workspace == workspace,
+                        creators.c.creator_id.in_({r.creator_id for r in rows}),
+                    )
+                ).all()
+            )
+        return [Dispute(**r._mapping, display_name=names.get(r.creator_id)) for r in rows]
 
 
 def resolve_dispute(

@@ -94,6 +94,8 @@ class ShortlistEntry:
     status: str
     decided_by: str | None = None
     decision_reason: str | None = None
+    display_name: str | None = None
+    """The creator's display name (names are not unique: show it beside the id)."""
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,14 @@ def _load(connection: Connection, workspace: str, shortlist_id: str) -> Shortlis
             )
         )
     )
+    names = dict(
+        connection.execute(
+            select(creators.c.creator_id, creators.c.display_name).where(
+                creators.c.workspace == workspace,
+                creators.c.creator_id.in_([r.creator_id for r in rows]),
+            )
+        ).all()
+    )
     # ranked entries by rank, then overrides in the order they were added
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, _aware(r.added_at), r.creator_id))
     entries = []
@@ -255,6 +265,7 @@ def _load(connection: Connection, workspace: str, shortlist_id: str) -> Shortlis
                 status="pending" if d is None else d.decision,
                 decided_by=None if d is None else d.decided_by,
                 decision_reason=None if d is None else d.reason,
+                display_name=names.get(r.creator_id),
             )
         )
     return Shortlist(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
@@ -47,6 +47,11 @@ class CampaignLine:
     sponsored_posts: int
     events: int
     revenue: float
+    currency: str = ""
+    """The campaign's currency (ISO 4217)."""
+    revenue_by_currency: dict[str, float] = field(default_factory=dict)
+    """Purchase value per currency of the tracking events ("" for events without one);
+    ``revenue`` is their sum, meaningful only when there is one currency."""
 
 
 @dataclass(frozen=True)
@@ -144,20 +149,26 @@ def summarize_workspace(
                     posts.c.workspace == workspace, posts.c.campaign_id == cid
                 )
             ).scalar_one()
-            n_events, revenue = c.execute(
-                select(
-                    func.count(),
-                    func.coalesce(
-                        func.sum(tracking_events.c.value).filter(
-                            tracking_events.c.event_type == "purchase"
-                        ),
-                        0.0,
-                    ),
-                ).where(
+            n_events = c.execute(
+                select(func.count()).where(
                     tracking_events.c.workspace == workspace,
                     tracking_events.c.campaign_id == cid,
                 )
-            ).one()
+            ).scalar_one()
+            by_currency = {
+                str(currency or ""): float(value)  # "" when the events gave no currency
+                for currency, value in c.execute(
+                    select(tracking_events.c.currency, func.sum(tracking_events.c.value))
+                    .where(
+                        tracking_events.c.workspace == workspace,
+                        tracking_events.c.campaign_id == cid,
+                        tracking_events.c.event_type == "purchase",
+                        tracking_events.c.value.is_not(None),
+                    )
+                    .group_by(tracking_events.c.currency)
+                    .order_by(tracking_events.c.currency)
+                )
+            }
             campaign_lines.append(
                 CampaignLine(
                     campaign_id=cid,
@@ -168,7 +179,9 @@ def summarize_workspace(
                     creators=int(n_creators),
                     sponsored_posts=int(n_posts),
                     events=int(n_events),
-                    revenue=float(revenue),
+                    revenue=sum(by_currency.values()),
+                    currency=str(row["currency"]),
+                    revenue_by_currency=by_currency,
                 )
             )
         return WorkspaceSummary(workspace, counts, lines, campaign_lines)
