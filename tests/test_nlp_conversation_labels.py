@@ -166,6 +166,12 @@ def test_summaries_count_unsupported_and_uncertain_comments(
     assert any("language_uncertain" in note for note in summary.notes)
     assert summary.scored + summary.unsupported_language + summary.no_text == summary.comments
     assert all(s.total == summary.scored for s in summary.sentiment.values())
+    shown = CliRunner().invoke(
+        app, ["conversation", "summary", "creator", creator, "--workspace", "talk"]
+    )
+    assert shown.exit_code == 0, shown.output
+    printed = " ".join(shown.output.split())  # the console wraps lines at its width
+    assert "language_uncertain" in printed and "counted, not scored" in printed
 
 
 # ----------------------------------------------------------------- item 12: nlp analyze
