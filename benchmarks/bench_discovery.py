@@ -12,6 +12,9 @@ times, each run timed from the query to the explained top 25:
 - ``rank_audit_p50_s``: ranking plus the exposure audit, with ``--declared``
   of the creators having declared a gender;
 - ``fair_p50_s``: the same with FA*IR fair mode (``p=auto``);
+- ``authenticity_screen_p50_s``: the brief's default authenticity policy
+  applied to every creator of the pool (``authenticity_held`` of them held for
+  review), the step that runs before ranking whatever the topics;
 - ``peak_rss_mib``: the process's peak resident memory, index included.
 
     python benchmarks/bench_discovery.py [--creators 1000000] [--runs 20]
@@ -41,11 +44,13 @@ from pathlib import Path
 import numpy as np
 
 from trustreach.discovery import (
+    AuthenticityPolicy,
     CreatorIndex,
     FairSpec,
     load_brief,
     query_from_brief,
     rank_creators,
+    screen_authenticity,
     synthetic_index,
 )
 from trustreach.nlp import TextEmbedder
@@ -121,6 +126,12 @@ def main() -> int:
                 if d
             }
         }
+        everyone = np.arange(len(index), dtype=np.intp)
+        held = int(screen_authenticity(index, everyone, AuthenticityPolicy())[2].sum())
+        screen = _timed(
+            max(3, args.runs // 4),
+            lambda: screen_authenticity(index, everyone, AuthenticityPolicy()),
+        )
         rank_creators(index, query, top_n=25)  # warm-up: page the topic matrix in
         plain = _timed(args.runs, lambda: rank_creators(index, query, top_n=25))
         audited = _timed(
@@ -136,6 +147,8 @@ def main() -> int:
     print(f"embedding_dim={embedder.dim}")
     print(f"index_build_and_save_s={build_s:.2f}")
     print(f"index_load_s={load_s:.2f}")
+    print(f"authenticity_held={held}")
+    print(f"authenticity_screen_p50_s={statistics.median(screen):.3f}")
     print(f"rank_runs={len(plain)}")
     print(f"rank_p50_s={statistics.median(plain):.3f}")
     print(f"rank_p95_s={_p95(plain):.3f}")
