@@ -330,10 +330,8 @@ def test_fair_effect_reports_the_groups_impact_ratio_before_and_after(
 def test_shortlist_page_opens_with_the_ranked_table_and_risk_columns(
     embedder: TextEmbedder,
 ) -> None:
-    index, groups = _fair_pool(embedder)
-    rows = [{"id": p["id"], **{k: v for k, v in p.items() if k != "id"}} for p in POOL]
-    index = _index(embedder, rows)
-    groups = {"gender": {"cr-0001": "man", "cr-0002": "woman"}}
+    index = _index(embedder, POOL)
+    groups = {"gender": {"cr-0001": "man", "cr-0002": "woman"}}  # too few to summarise
     ranking = rank_creators(index, query_from_brief(_brief(), embedder), top_n=5, groups=groups)
     page = render_shortlist_html(ranking)
     table = page.index("<h2>Shortlist</h2>")
@@ -469,3 +467,36 @@ def test_demo_shows_the_risk_column_and_the_held_creators_for_the_skincare_brief
     assert "Held for human review" in skincare and "brief-authenticity" in skincare
     assert "under the brief's minimum of 100" in skincare
     assert re.search(r"top: [^.]*\(cr-\d{4}\)", out)  # names with their ids
+
+
+def test_index_takes_the_share_its_interval_describes_and_the_raised_signals() -> None:
+    import polars as pl
+
+    from trustreach.services._discovery import _audit_columns
+
+    signals = [
+        {"kind": "bot_comments", "raised": True, "strength": 0.9},
+        {"kind": "follower_spike", "raised": False, "strength": 0.4},
+    ]
+    old = {"estimate": 0.057, "flagged_share": 0.042, "low": 0.035, "high": 0.052}
+    new = {**old, "estimate": 0.044, "field_profile": "full"}  # interval of the estimate
+    audits = pl.DataFrame(
+        {
+            "creator_id": ["a", "b"],
+            "audit_seq": [1, 2],
+            "quality_score": [70.0, 80.0],
+            "result": [
+                json.dumps({"fake_share": old, "signals": signals}),
+                json.dumps({"fake_share": new, "signals": []}),
+            ],
+        }
+    )
+    accounts = pl.DataFrame({"account_id": ["a-ig", "b-ig", "c-ig"], "creator_id": ["a", "b", "c"]})
+    out = _audit_columns(accounts, audits)
+    assert out["fake_share"][0] == pytest.approx(0.042)  # Wilson interval of the flagged share
+    assert out["fake_share"][1] == pytest.approx(0.044)  # the corrected estimate's interval
+    for i in (0, 1):
+        assert out["fake_low"][i] <= out["fake_share"][i] <= out["fake_high"][i]
+    assert out["signals"][0][FRAUD_SIGNALS.index("bot_comments")] == pytest.approx(0.9)
+    assert out["signals"][0][FRAUD_SIGNALS.index("follower_spike")] == 0  # not raised
+    assert np.isnan(out["signals"][2]).all() and np.isnan(out["quality"][2])  # not audited

@@ -273,9 +273,13 @@ def _audit_columns(accounts: pl.DataFrame, audits: pl.DataFrame) -> dict[str, np
             if signal.get("raised") and kind in FRAUD_SIGNALS:
                 at = FRAUD_SIGNALS.index(kind)
                 raised[at] = max(raised[at], float(signal.get("strength") or 0.0))
+        # the share shown must be the one its interval describes: audits that record a
+        # field profile give the corrected estimate's interval; older ones a Wilson
+        # interval on the flagged share
+        shown = share.get("estimate") if "field_profile" in share else share.get("flagged_share")
         by_creator[creator_id] = (
             (
-                share.get("flagged_share", np.nan),
+                np.nan if shown is None else shown,
                 share.get("low", np.nan),
                 share.get("high", np.nan),
                 quality,
