@@ -58,6 +58,9 @@ class _Brand:
     label: str
 
 
+_NO_BRAND = "no brand"
+
+
 def _shortlist_brand(connection: Connection, workspace: str, shortlist: Shortlist) -> _Brand:
     """The shortlist's brand: its campaign's, its stored brief's, or the brand the brief
     named (by id or name)."""
@@ -80,7 +83,7 @@ def _shortlist_brand(connection: Connection, workspace: str, shortlist: Shortlis
     named = shortlist.parameters.get("brand")
     if isinstance(named, str) and named.strip():
         return _brand_by(connection, workspace, named.strip())
-    return _Brand(None, "no brand")
+    return _Brand(None, _NO_BRAND)
 
 
 def _brand_by(connection: Connection, workspace: str, ref: str) -> _Brand:
@@ -147,12 +150,17 @@ def _allowed_campaign(
                 .order_by(brands.c.brand_id)
             )
         )
+        which = (
+            f"is for {brand.label}, which is not a brand of workspace {workspace!r}"
+            if brand.label != _NO_BRAND
+            else "names no brand (it ranks creators without a brief, or was proposed before "
+            "shortlists kept their brief's brand)"
+        )
         raise ConfigurationError(
             f"campaign_id {campaign_id!r} not allowed: shortlist {shortlist.shortlist_id!r} "
-            f"(brief {shortlist.brief_id!r}) is for {brand.label}, which is not a brand of "
-            f"workspace {workspace!r} (brands there: {known or 'none'}); a deal must be for a "
-            "campaign of the shortlist's brand: import the brand and its campaigns, or propose "
-            "the shortlist from a brief whose brand is imported"
+            f"(brief {shortlist.brief_id!r}) {which}; brands there: {known or 'none'}; a deal "
+            "must be for a campaign of the shortlist's brand: import the brand and its "
+            "campaigns, or propose the shortlist again from a brief whose brand is imported"
         )
     if chosen.brand_id != brand.brand_id:
         raise ConfigurationError(
