@@ -222,7 +222,7 @@ def test_the_budget_rule_compares_converted_fees(world: Path, sqlite_settings: S
     over = [f for f in ranking.excluded if f.rule_id == "brief-budget"]
     assert any("USD at 1 USD =" in f.reason for f in over)
     for finding in over:
-        assert float(finding.numbers["rate"]) > 200
+        assert float(finding.numbers["rate"] or 0) > 200
 
 
 # --------------------------------------------------------------------------- CLI
@@ -258,3 +258,14 @@ def test_cli_fx_rates_option(world: Path, tmp_path: Path) -> None:
     }
     assert dates == {"2025-06-30"}
     assert str(good) in data["model_versions"]["fx_rates"]
+    page = tmp_path / "shortlist.html"
+    html = runner.invoke(
+        app,
+        ["discover", str(brief), "--dry-run", "-f", "html", "-o", str(page), "-w", "w"],
+        env=env,
+    )
+    assert html.exit_code == 0, html.output
+    snapshot = reference_fx_rates().conversion("USD", "GBP")
+    assert snapshot is not None
+    assert f"1 USD = {snapshot.factor:.4f} GBP" in page.read_text(encoding="utf-8")
+    assert snapshot.on.isoformat() in page.read_text(encoding="utf-8")
