@@ -144,3 +144,5 @@ def test_cli_commands_take_a_name_or_handle_for_a_creator(
     )
     consent = _cli(data, "privacy", "withdraw-consent", "@maxlifts", "--purpose", "contact", *ws)
     assert consent.returncode == 0 and "withdrawn by c2" in consent.stdout
+    talk = _cli(data, "conversation", "summary", "creator", "max lifts", *ws)
+    assert talk.returncode == 0 and "Conversation on creator c2" in talk.stdout

@@ -101,11 +101,16 @@ def print_summary(summary: services.ConversationSummary) -> None:
 @conversation_app.command("summary")
 def summary(
     scope: Annotated[Scope, typer.Argument(help="creator, campaign or post.")],
-    scope_id: Annotated[str, typer.Argument(help="Its id.")],
+    scope_id: Annotated[
+        str,
+        typer.Argument(help="Its id; for a creator also a display name or handle."),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     workspace: Workspace = "default",
 ) -> None:
     """Sentiment distribution, unsafe share, daily trend and themes of the comments."""
+    if scope is Scope.creator:
+        scope_id = services.resolve_creator(scope_id, workspace=workspace)
     result = services.conversation_summary(scope.value, scope_id, workspace=workspace)
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2, default=str))
