@@ -58,7 +58,8 @@ class RecordError:
 class ImportValidationError(TrustreachError, ValueError):
     """An input file was refused; nothing was written.
 
-    ``errors`` lists every problem found (up to a cap) in file and row order,
+    ``errors`` lists every problem found (up to a cap), file by file in the order
+    the files were read and in row order within each file,
     each naming the file, row, field, bad value and what is allowed. ``task``
     says what was refused (``import``, ``scoring``) and ``outcome`` what that
     means for the user's data (an import writes nothing to the database; scoring
@@ -81,7 +82,10 @@ class ImportValidationError(TrustreachError, ValueError):
         task: str = "import",
         outcome: str = "nothing was written, the database is unchanged",
     ) -> None:
-        self.errors = sorted(errors, key=lambda e: (e.file, e.row))
+        files: dict[str, int] = {}  # files keep the order they were read in
+        for e in errors:
+            files.setdefault(e.file, len(files))
+        self.errors = sorted(errors, key=lambda e: (files[e.file], e.row))
         self.truncated = truncated
         self.task = task
         self.outcome = outcome
