@@ -88,11 +88,14 @@ def test_the_gate_is_reported_as_out_of_scope(world: Path, sqlite_settings: Sett
     ).ranking
     reasons = [r for r in ranking.out_of_scope if "far from the brief's topics" in r]
     assert len(reasons) == 1 and ranking.out_of_scope[reasons[0]] > 0
-    best = max(float(s) for s in [r.component("topic_fit").score or 0 for r in ranking.shortlist])
-    threshold = float(reasons[0].split("under ")[1].split(":")[0])
-    assert threshold >= MIN_TOPIC_FIT and threshold <= best
+    gate = ranking.topic_gate
+    assert gate is not None and f"under {gate.threshold:.2f}" in reasons[0]
+    best = max(r.component("topic_fit").score or 0 for r in ranking.shortlist)
+    assert gate.best >= best - 1e-3  # the best in-scope candidate, shortlisted or not
+    assert gate.threshold == pytest.approx(max(MIN_TOPIC_FIT, gate.share * gate.best), abs=1e-4)
     for row in ranking.shortlist:
-        assert (row.component("topic_fit").score or threshold) >= threshold
+        assert (row.component("topic_fit").score or gate.threshold) >= gate.threshold
+    assert ranking.to_dict()["topic_gate"]["threshold"] == gate.threshold
 
 
 def test_topic_weight_zero_says_topics_do_not_matter(
@@ -107,6 +110,7 @@ def test_topic_weight_zero_says_topics_do_not_matter(
         settings=sqlite_settings,
     ).ranking
     assert not any("far from the brief's topics" in r for r in ranking.out_of_scope)
+    assert ranking.topic_gate is None and ranking.to_dict()["topic_gate"] is None
     fits = [row.component("topic_fit").score for row in ranking.shortlist]
     assert any(f is not None and f < MIN_TOPIC_FIT for f in fits)
 

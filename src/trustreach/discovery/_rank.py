@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -50,7 +50,7 @@ from trustreach.discovery._authenticity_policy import (
 from trustreach.discovery._brief import AuthenticityPolicy, Brief, BriefError, Objective
 from trustreach.discovery._fx import FxRates, reference_fx_rates
 from trustreach.discovery._index import CreatorIndex
-from trustreach.discovery._relevance import creators_off_topic, topic_gate
+from trustreach.discovery._relevance import TopicGate, creators_off_topic, topic_gate
 from trustreach.discovery._rules import (
     BRIEF_EXCLUSION_RULE_ID,
     DEFAULT_RULES,
@@ -527,6 +527,8 @@ class Ranking:
     scores: dict[str, float] = field(repr=False, default_factory=dict)
     names: dict[str, str] = field(repr=False, default_factory=dict)
     """Display name of every creator on the shortlist or in a finding, by creator id."""
+    topic_gate: TopicGate | None = None
+    """The topic fit a creator needed to be ranked (None: topics did not matter)."""
 
     def name(self, creator_id: str) -> str:
         """``"Display Name (creator-id)"``, or the bare id when the name is unknown."""
@@ -549,6 +551,7 @@ class Ranking:
             "exposure_audit": {k: _audit_dict(a) for k, a in self.exposure.items()},
             "fair": self._fair_dict(),
             "notes": list(self.notes),
+            "topic_gate": None if self.topic_gate is None else asdict(self.topic_gate),
         }
 
     def _fair_dict(self) -> dict[str, Any] | None:
@@ -1124,6 +1127,7 @@ def rank_creators(
         fair=fair_result,
         model_versions=versions,
         notes=tuple(dict.fromkeys(notes)),
+        topic_gate=gate,
         scores={str(c): float(s) for c, s in zip(eligible_ids, eligible_scores, strict=True)}
         if eligible_count <= 100_000
         else {},
