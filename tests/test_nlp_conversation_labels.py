@@ -136,6 +136,14 @@ def test_short_emoji_only_and_english_like_texts_are_scored_with_a_flag() -> Non
     assert confident.flags == [[]] and confident.language == ["en"]
 
 
+def test_english_placed_elsewhere_at_low_confidence_is_scored_with_a_flag() -> None:
+    # py3langid puts these in French / Italian at 0.3-0.6; their words are English
+    texts = ["Croissant and espresso", "Gnocchi al pomodoro recipe please"]
+    guesses = detect_languages(texts)
+    assert all(g.confidence < 0.9 for g in guesses)
+    assert [(g.supported, g.uncertain) for g in guesses] == [(True, True)] * 2
+
+
 def test_other_language_comments_of_a_world_are_counted_not_scored(world: Path) -> None:
     pairs = _drawn(world)
     texts = sorted({t for t, _ in pairs})
