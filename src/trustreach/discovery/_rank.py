@@ -121,8 +121,9 @@ CPM_SCALE = (0.0, 2.0)  # log10 cost per 1,000 reach: 1 → 1, 100 → 0
 QUALITY_SHARE = 0.25  # share of authentic reach taken from Audience Quality
 _CHUNK = 131_072
 
-RANKING_VERSION = "1.0"
-"""Version of the ranking method (components, scales and default weights)."""
+RANKING_VERSION = "1.1"
+"""Version of the ranking method (components, scales, default weights, the topic gate,
+fee conversion). 1.1: the topic gate and converted fees."""
 
 BUDGET_RULE_ID = "brief-budget"
 EXCLUSION_TOPIC_RULE_ID = "brief-exclusion-topic"
