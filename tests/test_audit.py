@@ -295,6 +295,7 @@ def test_appended_forgery_with_a_wrong_link_is_caught(
 
 
 def test_services_anchor_the_head_and_catch_truncation(store_settings: Settings) -> None:
+    services.open_store(store_settings).dispose()  # an empty store: erasing needs one
     report = services.erase_third_party("follower_1", workspace="acme", settings=store_settings)
     anchor_file = _context.anchor_path(store_settings)
     assert anchor_file.is_relative_to(store_settings.data_dir)
@@ -318,6 +319,7 @@ def test_services_anchor_the_head_and_catch_truncation(store_settings: Settings)
 
 
 def test_services_anchor_moves_forward_only(store_settings: Settings) -> None:
+    services.open_store(store_settings).dispose()  # an empty store: erasing needs one
     services.erase_third_party("follower_1", workspace="acme", settings=store_settings)
     second = services.erase_third_party("follower_2", workspace="acme", settings=store_settings)
     anchored = _context.read_anchor(store_settings)

@@ -145,7 +145,17 @@ def test_version_option() -> None:
 
 def test_read_command_without_a_store_names_it_and_creates_nothing(tmp_path: Path) -> None:
     data = tmp_path / "elsewhere" / ".trustreach"
-    for args in (["summary"], ["shortlist", "list"], ["audit", "verify"], ["dispute", "queue"]):
+    for args in (
+        ["summary"],
+        ["shortlist", "list"],
+        ["audit", "verify"],
+        ["audit", "log"],
+        ["dispute", "queue"],
+        ["audit-creator", "c1"],
+        ["conversation", "analyze"],
+        ["conversation", "summary", "campaign", "cmp1"],
+        ["privacy", "erase-follower", "f_1001"],
+    ):
         result = run(*args, env={"TRUSTREACH_DATA_DIR": str(data)})
         assert result.returncode == 2, (args, result.stderr)
         assert str(data / "trustreach.db") in result.stderr.replace("\n", "")

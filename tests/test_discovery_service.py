@@ -171,8 +171,18 @@ def test_cli_discover_then_approve_before_a_deal(world: Path, tmp_path: Path) ->
     page = report.read_text(encoding="utf-8")
     assert "Exposure audit by declared group" in page and "<svg" in page
 
+    # a deal must be for a campaign of the brief's brand running on the signing date:
+    # the example brief's brand (Glow Labs) is not in this world, brand-01 is
+    campaigns = [json.loads(line) for line in (world / "campaigns.jsonl").read_text().splitlines()]
+    own = next(c for c in campaigns if c["campaign_id"] == "camp-001")
+    other = next(c for c in campaigns if c["brand_id"] != own["brand_id"])
+    branded = tmp_path / "skincare_brand01.yaml"
+    branded.write_text(
+        brief.read_text(encoding="utf-8").replace("brand: Glow Labs", f"brand: {own['brand_id']}"),
+        encoding="utf-8",
+    )
     listed = runner.invoke(
-        app, ["discover", str(brief), "--top", "3", "-f", "json", "-w", "w"], env=env
+        app, ["discover", str(branded), "--top", "3", "-f", "json", "-w", "w"], env=env
     )
     assert listed.exit_code == 0, listed.output
     data = json.loads(listed.output)
@@ -193,6 +203,8 @@ def test_cli_discover_then_approve_before_a_deal(world: Path, tmp_path: Path) ->
         "GBP",
         "--campaign",
         "camp-001",
+        "--signed-on",
+        own["starts_on"],
         "-w",
         "w",
     ]
@@ -212,6 +224,11 @@ def test_cli_discover_then_approve_before_a_deal(world: Path, tmp_path: Path) ->
         "w",
     ]
     assert runner.invoke(app, approve, env=env).exit_code == 0
+    elsewhere = [*deal[:-5], other["campaign_id"], "--signed-on", other["starts_on"], "-w", "w"]
+    wrong_brand = runner.invoke(app, elsewhere, env=env)
+    assert "not allowed" in str(wrong_brand.exception) and own["brand_id"] in str(
+        wrong_brand.exception
+    )
     created = runner.invoke(app, deal, env=env)
     assert created.exit_code == 0, created.output
 

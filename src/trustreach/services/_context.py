@@ -86,8 +86,13 @@ def open_store(settings: Settings | None = None, *, create: bool = True) -> Engi
 
 
 @contextmanager
-def store(settings: Settings | None = None, *, create: bool = True) -> Iterator[Engine]:
-    """:func:`open_store` for one use-case: the engine is disposed when the block ends."""
+def store(settings: Settings | None = None, *, create: bool = False) -> Iterator[Engine]:
+    """:func:`open_store` for one use-case: the engine is disposed when the block ends.
+
+    Only use-cases that bring data in (an import, and the audit records of work
+    on the user's own files) pass ``create=True``; every other one works on an
+    existing store and says where it looked when there is none.
+    """
     engine = open_store(settings, create=create)
     try:
         yield engine

@@ -327,7 +327,7 @@ def import_path(
             stack.callback(source.close)
             sources.append(source)
         digest = stack.enter_context(ThreadPoolExecutor(1)).submit(digest_file, path)
-        engine = stack.enter_context(store(settings))
+        engine = stack.enter_context(store(settings, create=True))
         with engine.begin() as connection:
             ensure_workspace(connection, workspace)
             importer = _Importer(connection, ctx, settings)

@@ -361,7 +361,7 @@ def _audit_analysis(
     rows: int,
 ) -> int:
     details: dict[str, Any] = {"rows": rows, **tiers, "models": models, "output": str(output)}
-    with store(settings) as engine:
+    with store(settings, create=True) as engine:  # records work on a file
         with engine.begin() as connection:
             entry = append_audit(
                 connection,

@@ -69,8 +69,8 @@ def erase_third_party(
     """
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
-    key = Pseudonymizer(load_or_create_key(settings.resolved_key_file()))(workspace, account_id)
-    with store(settings) as engine:
+    with store(settings) as engine:  # first: no store, no key is created either
+        key = Pseudonymizer(load_or_create_key(settings.resolved_key_file()))(workspace, account_id)
         with engine.begin() as connection:
             removed = {}
             labels = delete(comment_labels).where(

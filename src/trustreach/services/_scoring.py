@@ -249,7 +249,7 @@ def _audit_scoring(
     accounts: int,
     flagged: int,
 ) -> int:
-    with store(settings) as engine:
+    with store(settings, create=True) as engine:  # records work on a file
         with engine.begin() as connection:
             entry = append_audit(
                 connection,
