@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal, Protocol
 
@@ -917,7 +917,7 @@ def rank_creators(
     excluded: list[Finding] = []
     keep = np.ones(best_rows.size, dtype=bool)
     if query.excluded_ids:
-        hit = np.isin(creator_ids, np.array(sorted(query.excluded_ids), dtype=object))
+        hit = _member(creator_ids, query.excluded_ids)
         for i in np.flatnonzero(hit):
             if query.kind == "like" and creator_ids[i] == query.like:
                 keep[i] = False
@@ -998,7 +998,7 @@ def rank_creators(
             excluded += found_excluded
             review += found_review
             set_aside = {f.creator_id for f in (*found_excluded, *found_review)}
-            keep &= ~np.isin(creator_ids, np.array(sorted(set_aside), dtype=object))
+            keep &= ~_member(creator_ids, set_aside)
     # the brief's authenticity policy (the default one for lookalikes without a brief)
     policy = brief.authenticity if brief is not None else AuthenticityPolicy()
     kept = np.flatnonzero(keep)
@@ -1170,6 +1170,18 @@ def _group_codes(
             names = [str(v) for v in names_array[present]]
         out[attribute] = (codes[row_creators], names)
     return out
+
+
+def _member(values: npt.NDArray[np.object_], wanted: Collection[str]) -> npt.NDArray[np.bool_]:
+    """Which of ``values`` (creator ids) are in ``wanted``: one set lookup per value.
+
+    ``np.isin`` on object arrays compares every pair (242 s for 6,142 ids in a
+    pool of 1M); this takes about 0.2 s.
+    """
+    if not wanted:
+        return np.zeros(values.size, dtype=bool)
+    found = set(wanted)
+    return np.fromiter((v in found for v in values.tolist()), dtype=bool, count=values.size)
 
 
 def _top(scores: FloatArray, candidates: IntArray, k: int) -> IntArray:
