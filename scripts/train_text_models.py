@@ -44,6 +44,14 @@ from trustreach.nlp._sentiment import (
     VADER_POSITIVE,
     lexicon_features,
 )
+from trustreach.nlp._shift import (
+    BASE_RATES,
+    group_balance_weights,
+    grouped_folds,
+    robust_threshold,
+    topic_groups,
+    weighted_macro_f1,
+)
 
 #: The fast tier's feature map: word 1-2-grams, capitals share. Character
 #: n-grams and the static embedding were measured too (val macro recall
@@ -57,6 +65,12 @@ SENTIMENT_C = 3.0  # chosen on a 10% hold-out of train (seed 0) from {1, 3, 10}
 SAFETY_C = 1.0
 FOLDS = 5
 BOOTSTRAP = 1000
+#: Hate recipes (``--hate-recipe``). ``random`` (until 2026-12): balanced class
+#: weights, threshold best on random 5-fold out-of-fold predictions. ``shift``:
+#: rows weighted so every collection-keyword group (trustreach.nlp._shift) holds
+#: as many hate as non-hate rows, so the keyword carries no label; threshold with
+#: the best worst-case macro-F1 over base rates on leave-topic-out predictions.
+HATE_RECIPES = ("shift", "random")
 
 csv.field_size_limit(sys.maxsize)
 
@@ -257,6 +271,46 @@ def _strip_seconds(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if k != "seconds"}
 
 
+def bootstrap_rows(
+    metric: Callable[[np.ndarray], float], n: int, seed: int, rounds: int = BOOTSTRAP
+) -> tuple[float, float, float]:
+    """Point value and 95% percentile bootstrap interval of a metric of row indices."""
+    rng = np.random.default_rng(seed)
+    values = [metric(rng.integers(0, n, n)) for _ in range(rounds)]
+    lo, hi = np.percentile(values, [2.5, 97.5])
+    return round(metric(np.arange(n)), 4), round(float(lo), 4), round(float(hi), 4)
+
+
+def shift_metrics(
+    y: np.ndarray, p: np.ndarray, threshold: float, texts: Sequence[str], seed: int
+) -> dict[str, Any]:
+    """Hate figures that a shift of keyword mix or base rate would move.
+
+    ``balanced_worst_macro_f1``: every collection-keyword group reweighted to each
+    base rate in BASE_RATES (so the keyword carries no label), the lowest macro-F1,
+    with a bootstrap interval; ``by_target``: macro-F1 per target; ``flag_rate``.
+    """
+    targets, groups = topic_groups(texts)
+    pred = (p >= threshold).astype(int)
+
+    def worst(idx: np.ndarray) -> float:
+        return min(
+            weighted_macro_f1(y[idx], pred[idx], group_balance_weights(y[idx], groups[idx], r))
+            for r in BASE_RATES
+        )
+
+    return {
+        "balanced_worst_macro_f1": bootstrap_rows(worst, len(y), seed),
+        "by_target_macro_f1": {
+            t: {"n": int((targets == t).sum()), "value": round(macro_f1(y[m], pred[m]), 4)}
+            for t in ("women", "immigrants", "none")
+            if (m := targets == t).sum() >= 20
+        },
+        "flag_rate": round(float(pred.mean()), 4),
+        "positive_rate": round(float(y.mean()), 4),
+    }
+
+
 def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     """Threshold on p maximising macro-F1 (grid 0.05..0.95 by 0.01; lowest on ties)."""
     grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
@@ -265,7 +319,7 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
 
 
 def train_safety(
-    folder: Path, name: str, out: Path, seed: int, limit: int | None
+    folder: Path, name: str, out: Path, seed: int, limit: int | None, recipe: str = "shift"
 ) -> dict[str, str]:
     train_x, train_y = read_tweeteval(folder, "train", limit)
     val_x, val_y = read_tweeteval(folder, "val")
@@ -273,22 +327,60 @@ def train_safety(
     y_val = np.asarray(val_y).astype(int)
     started = time.perf_counter()
     X, V = featurise(train_x, SAFETY_SPEC), featurise(val_x, SAFETY_SPEC)
-    oof = np.zeros(len(y), dtype=np.float64)
-    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
-    for fit_rows, held in folds.split(np.zeros(len(y)), y):
-        fold = LinearTextClassifier(
-            spec=SAFETY_SPEC, C=SAFETY_C, class_weight="balanced", random_state=seed
-        ).fit([], y[fit_rows].astype(str).tolist(), features=X[fit_rows])
-        oof[held] = fold.predict_proba([], features=X[held])[:, 1]
-    threshold = best_threshold(y, oof)
-    clf = LinearTextClassifier(
-        spec=SAFETY_SPEC, C=SAFETY_C, class_weight="balanced", random_state=seed
-    ).fit([], y.astype(str).tolist(), features=X)
+    hate = name == "hate"
+    robust = hate and recipe == "shift"
+    targets, groups = topic_groups(train_x)
+    weights = group_balance_weights(y, groups, 0.5) if robust else np.ones(len(y))
+
+    def fit(rows: np.ndarray) -> LinearTextClassifier:
+        return LinearTextClassifier(
+            spec=SAFETY_SPEC,
+            C=SAFETY_C,
+            class_weight=None if robust else "balanced",
+            random_state=seed,
+        ).fit(
+            [],
+            y[rows].astype(str).tolist(),
+            features=X[rows],
+            sample_weight=weights[rows] if robust else None,
+        )
+
+    def out_of_fold(folds: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        oof = np.zeros(len(y), dtype=np.float64)
+        for fit_rows, held in folds:
+            oof[held] = fit(fit_rows).predict_proba([], features=X[held])[:, 1]
+        return oof
+
+    random_folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
+    oof = out_of_fold(list(random_folds.split(np.zeros(len(y)), y)))
+    grouped_oof = out_of_fold(grouped_folds(y, groups, FOLDS, seed)) if hate else oof
+    threshold = robust_threshold(y, grouped_oof, groups)[0] if robust else best_threshold(y, oof)
+    clf = fit(np.arange(len(y)))
     p_val = clf.predict_proba([], features=V)[:, 1]
     pred = (p_val >= threshold).astype(int)
+    shift: dict[str, Any] = {}
+    if hate:
+        # leave-topic-out and cross-target: each row scored by a model that never saw
+        # its keyword group (or its target); then the validation split under shift
+        cross = np.zeros(len(y), dtype=np.float64)
+        for target in ("women", "immigrants"):
+            held = np.flatnonzero(targets == target)
+            other = np.flatnonzero(targets != target)
+            cross[held] = fit(other).predict_proba([], features=X[held])[:, 1]
+        named = targets != "none"
+        shift = {
+            "cv_grouped_macro_f1": bootstrap(
+                macro_f1, y, (grouped_oof >= threshold).astype(int), seed
+            ),
+            "cross_target_macro_f1": bootstrap(
+                macro_f1, y[named], (cross[named] >= threshold).astype(int), seed
+            ),
+            "val_shift": shift_metrics(y_val, p_val, threshold, val_x, seed),
+        }
     metrics = {
         "threshold": threshold,
         "cv_macro_f1_at_threshold": round(macro_f1(y, (oof >= threshold).astype(int)), 4),
+        **shift,
         "val_macro_f1": bootstrap(macro_f1, y_val, pred, seed),
         "val_macro_f1_at_0.5": round(macro_f1(y_val, (p_val >= 0.5).astype(int)), 4),
         "val_positive_precision": round(float(y_val[pred == 1].mean()) if pred.any() else 0.0, 4),
@@ -313,8 +405,21 @@ def train_safety(
             "training": {
                 "data": f"TweetEval {name} train ({len(train_x)} tweets)",
                 "C": SAFETY_C,
-                "class_weight": "balanced",
-                "threshold_rule": f"max macro-F1 on {FOLDS}-fold out-of-fold predictions",
+                **(
+                    {
+                        "recipe": "shift",
+                        "sample_weight": "every topic group 50% hate (trustreach.nlp._shift)",
+                        "threshold_rule": (
+                            f"best worst-case macro-F1 over base rates {list(BASE_RATES)} "
+                            f"on {FOLDS}-fold leave-topic-out out-of-fold predictions"
+                        ),
+                    }
+                    if robust
+                    else {
+                        "class_weight": "balanced",
+                        "threshold_rule": f"max macro-F1 on {FOLDS}-fold out-of-fold predictions",
+                    }
+                ),
                 "seed": seed,
             },
             "metrics_val": _strip_seconds(metrics),
@@ -333,6 +438,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only", choices=["sentiment", "offensive", "hate"], action="append", default=None
     )
+    parser.add_argument(
+        "--hate-recipe",
+        choices=HATE_RECIPES,
+        default="shift",
+        help="shift: topic-balanced weights, robust threshold (shipped); random: the old recipe",
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     only = set(args.only or ["sentiment", "offensive", "hate"])
@@ -341,7 +452,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         digests |= train_sentiment(args.semeval, args.out, args.seed, args.limit)
     for name in ("offensive", "hate"):
         if name in only:
-            digests |= train_safety(args.tweeteval / name, name, args.out, args.seed, args.limit)
+            digests |= train_safety(
+                args.tweeteval / name, name, args.out, args.seed, args.limit, args.hate_recipe
+            )
     for name, digest in sorted(digests.items()):
         print(f"sha256.{name}={digest}")
     return 0

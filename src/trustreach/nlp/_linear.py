@@ -339,9 +339,14 @@ class LinearTextClassifier:
         self.random_state = random_state
 
     def fit(
-        self, texts: Sequence[str], y: Sequence[str], *, features: sp.csr_matrix | None = None
+        self,
+        texts: Sequence[str],
+        y: Sequence[str],
+        *,
+        features: sp.csr_matrix | None = None,
+        sample_weight: npt.ArrayLike | None = None,
     ) -> LinearTextClassifier:
-        """Fit on raw texts (or on their precomputed ``features``)."""
+        """Fit on raw texts (or on their precomputed ``features``), rows optionally weighted."""
         from sklearn.linear_model import LogisticRegression
 
         if self.C <= 0:
@@ -357,7 +362,10 @@ class LinearTextClassifier:
             solver="lbfgs",
             random_state=self.random_state,
         )
-        model.fit(X, np.asarray(y))
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if weights is not None and weights.shape != (X.shape[0],):
+            raise ValueError(f"sample_weight must have one value per row ({X.shape[0]})")
+        model.fit(X, np.asarray(y), sample_weight=weights)
         self.spec_ = spec
         self.classes_ = [str(c) for c in model.classes_]
         self.coef_ = np.asarray(model.coef_, dtype=np.float32)
