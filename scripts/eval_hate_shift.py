@@ -42,13 +42,10 @@ from train_text_models import (
 )
 from trustreach.nlp._accurate import AccurateSafety
 from trustreach.nlp._linear import featurise, load_linear_model, softmax
-from trustreach.nlp._shift import BASE_RATES, robust_threshold, topic_groups
+from trustreach.nlp._shift import ROBUST_THRESHOLD_RULE, robust_threshold, topic_groups
 
 MODELS = Path(__file__).resolve().parents[1] / "src" / "trustreach" / "nlp" / "models"
-RULE = (
-    f"best worst-case macro-F1 over base rates {list(BASE_RATES)}, every collection-keyword "
-    "group balanced (trustreach.nlp._shift.robust_threshold), on the holdout"
-)
+RULE = f"{ROBUST_THRESHOLD_RULE}, on the holdout"
 
 
 def holdout_rows(tweeteval: Path, meta: dict[str, Any]) -> np.ndarray:

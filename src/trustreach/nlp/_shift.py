@@ -41,6 +41,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 __all__ = [
     "BASE_RATES",
     "HATE_TOPICS",
+    "ROBUST_THRESHOLD_RULE",
     "group_balance_weights",
     "grouped_folds",
     "robust_threshold",
@@ -77,6 +78,12 @@ _TOPICS = tuple((target, group, re.compile(p, re.IGNORECASE)) for target, group,
 
 #: Base rates of the positive class a robust threshold must hold up under.
 BASE_RATES: tuple[float, ...] = (0.2, 0.35, 0.5)
+
+#: How :func:`robust_threshold` chose a shipped threshold, as recorded in artefacts.
+ROBUST_THRESHOLD_RULE = (
+    f"best worst-case macro-F1 over base rates {list(BASE_RATES)}, every collection-keyword "
+    "group balanced (trustreach.nlp._shift.robust_threshold)"
+)
 
 #: Thresholds searched (0.05 to 0.95 by 0.01), as in the other flag thresholds.
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
