@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from importlib import resources
 from pathlib import Path
@@ -16,11 +17,13 @@ from trustreach.audience._artefact import AuthenticityModel, load_authenticity_m
 from trustreach.audience._features import (
     FEATURES,
     MINIMAL_FIELDS,
+    REQUIRED_FIELDS,
     SIGNAL_WORDS,
     account_features,
     describe_contribution,
 )
 from trustreach.audience._model import FakeAccountClassifier
+from trustreach.audience._scoring import score_frame
 
 VERDICT_WORDS = re.compile(r"fraud|bot\b|fake person|scam|liar|criminal", re.IGNORECASE)
 SMALL = {"n_estimators": 15, "num_leaves": 4, "min_child_samples": 5, "cv": 3}
@@ -251,23 +254,102 @@ def test_save_load_round_trip(data: tuple[np.ndarray, np.ndarray], tmp_path: Pat
 def test_shipped_model_scores_minimal_fields(shipped: AuthenticityModel) -> None:
     frame = pl.DataFrame(
         {
-            "posts_count": [0, 300, None],
+            "posts_count": [0, 300, 12],
             "followers_count": [3, 2000, 10],
-            "following_count": [7000, 400, None],
+            "following_count": [7000, 400, 90],
             "has_profile_pic": [False, True, None],
             "is_private": [False, False, True],
-            "username": ["x83920174", "maria.cooks", None],
         }
     )
-    assert set(frame.columns) - {"username"} <= set(MINIMAL_FIELDS)
+    assert set(frame.columns) == set(MINIMAL_FIELDS)  # what most follower exports carry
     probs = shipped.score(frame)
     assert probs.shape == (3,)
     assert np.isfinite(probs).all() and ((probs >= 0) & (probs <= 1)).all()
     assert probs[0] > probs[1]
-    empty = shipped.score(
-        pl.DataFrame({"posts_count": [None, None]}, schema={"posts_count": pl.Int64})
+
+
+def test_accounts_without_the_required_counts_are_not_scored(shipped: AuthenticityModel) -> None:
+    """Issue #11 item 7: an account with every feature empty got 0.1325, no warning."""
+    assert REQUIRED_FIELDS == ("posts_count", "followers_count", "following_count")
+    frame = pl.DataFrame(
+        {
+            "account_id": ["empty", "no-posts", "known"],
+            "posts_count": [None, None, 0],
+            "followers_count": [None, 3, 3],
+            "following_count": [None, 7000, 7000],
+            "has_profile_pic": [None, False, False],
+            "is_private": [None, False, False],
+            "biography_length": [None, 0, 0],
+        },
+        schema_overrides={"posts_count": pl.Int64, "followers_count": pl.Int64},
     )
-    assert ((empty >= 0) & (empty <= 1)).all()
+    probs = shipped.score(frame)
+    assert np.isnan(probs[:2]).all() and 0 < probs[2] < 1
+    assert shipped.flag(probs).tolist() == [False, False, True]
+    out = score_frame(shipped, frame, explain="all")
+    assert out["insufficient_data"].to_list() == [True, True, False]
+    assert out["fake_probability"].null_count() == 2 and out["flagged"].null_count() == 2
+    assert out["flagged"].to_list()[2] is True
+    assert "missing posts_count, followers_count, following_count" in out["top_signals"][0]
+    assert "missing posts_count" in out["top_signals"][1]
+    assert "followers_count" not in out["top_signals"][1]
+
+
+def test_minimal_path_reads_counts_only_through_ratios(shipped: AuthenticityModel) -> None:
+    """Issue #11 item 8: raw follower and following counts shift between populations."""
+    params = shipped.classifier.get_params()
+    assert params["monotone"] is True
+    assert set(params["ignored_features"]) == {"followers_count", "following_count"}
+    rng = np.random.default_rng(0)
+    n = 400
+    frame = pl.DataFrame(
+        {
+            "posts_count": rng.integers(0, 2000, n),
+            "followers_count": rng.integers(0, 50_000, n),
+            "following_count": rng.integers(0, 7500, n),
+            "has_profile_pic": rng.random(n) < 0.7,
+            "is_private": rng.random(n) < 0.5,
+        }
+    )
+    contributions = shipped.classifier.explain(frame)
+    for name in ("followers_count", "following_count"):
+        assert np.all(contributions[:, FEATURES.index(name)] == 0)
+
+
+def test_minimal_path_moves_in_the_known_directions(shipped: AuthenticityModel) -> None:
+    """More posts and a picture never raise the score; following more than follow back
+    never lowers it (LightGBM monotone constraints)."""
+    base = {"followers_count": 200, "has_profile_pic": True, "is_private": False}
+    following = [10, 100, 300, 1000, 3000, 7000]
+    by_following = shipped.score(
+        pl.DataFrame([{**base, "posts_count": 5, "following_count": f} for f in following])
+    )
+    assert np.all(np.diff(by_following) >= 0)
+    posts = [0, 1, 5, 20, 100, 1000]
+    by_posts = shipped.score(
+        pl.DataFrame([{**base, "posts_count": p, "following_count": 900} for p in posts])
+    )
+    assert np.all(np.diff(by_posts) <= 0)
+    rows = [
+        {**base, "posts_count": 3, "following_count": 900, "has_profile_pic": v}
+        for v in (False, True)
+    ]
+    picture = shipped.score(pl.DataFrame(rows))
+    assert picture[1] <= picture[0]
+
+
+def test_operating_point_keeps_minimal_field_false_positives_within_target(
+    shipped: AuthenticityModel,
+) -> None:
+    meta = json.loads(
+        resources.files("trustreach.audience").joinpath("models/fake_account.json").read_text()
+    )
+    assert meta["metadata"]["minimal_fields"] == list(MINIMAL_FIELDS)
+    assert "username_length" not in MINIMAL_FIELDS and "biography_length" not in MINIMAL_FIELDS
+    for profile in ("full", "minimal"):
+        rates = shipped.rates(profile)  # type: ignore[arg-type]
+        assert 1 - rates.specificity <= 0.0205
+        assert rates.sensitivity >= 0.8
 
 
 def test_shipped_model_orders_obvious_accounts(shipped: AuthenticityModel) -> None:
@@ -296,7 +378,7 @@ def test_shipped_top_signals_are_plain_words(shipped: AuthenticityModel) -> None
 
 
 def test_shipped_artefact_identity_and_card(shipped: AuthenticityModel) -> None:
-    assert (shipped.name, shipped.version) == ("fake_account", "1.0.0")
+    assert (shipped.name, shipped.version) == ("fake_account", "1.1.0")
     assert 0 < shipped.threshold < 1
     assert shipped.classifier.threshold == shipped.threshold
     folder = resources.files("trustreach.audience").joinpath("models")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,7 +83,7 @@ def test_score_accounts_on_an_empty_file_writes_the_header(
     report = score_accounts_file(source, tmp_path / "out.csv", settings=sqlite_settings)
     assert report.accounts == 0
     header = (tmp_path / "out.csv").read_text().splitlines()
-    assert header == ["account_id,fake_probability,flagged,top_signals"]
+    assert header == ["account_id,fake_probability,flagged,insufficient_data,top_signals"]
 
 
 def test_score_accounts_bad_arguments(tmp_path: Path, sqlite_settings: Settings) -> None:
@@ -228,3 +231,78 @@ def test_disputes_cli_end_to_end(tmp_path: Path, world: Path) -> None:
     assert evidence.returncode == 0 and creator in evidence.stdout
     log = run("audit", "log", "--limit", "5", env=env).stdout
     assert "dispute_filed" in log and "dispute_resolved" in log
+
+
+def test_audit_states_a_corrected_share_inside_its_interval_and_counts_thin_accounts(
+    tmp_path: Path, world: Path, sqlite_settings: Settings
+) -> None:
+    """Issue #11 items 6 and 7, through the library and the CLI."""
+    import_path(world, workspace="demo", settings=sqlite_settings)
+    clean = _truth(world)["clean_creators"][0]  # type: ignore[index]
+    before = audit_creator(clean, workspace="demo", settings=sqlite_settings)
+    account = next(
+        json.loads(line)["account_id"]
+        for line in (world / "creator_accounts.jsonl").read_text().splitlines()
+        if json.loads(line)["creator_id"] == clean
+    )
+    extra = tmp_path / "extra"
+    thin = [
+        {"account_id": "thin-1", "username": "someone"},
+        {"account_id": "thin-2", "followers_count": 40, "following_count": 300},
+    ]
+    write_records(extra / "follower_accounts.jsonl", thin)
+    write_records(
+        extra / "follows.jsonl",
+        [{"creator_account_id": account, "follower_account_id": t["account_id"]} for t in thin],
+    )
+    import_path(extra, workspace="demo", settings=sqlite_settings)
+    report = tmp_path / "audit.html"
+    audit = audit_creator(clean, workspace="demo", report_path=report, settings=sqlite_settings)
+    fs, old = audit.fake_share, before.fake_share
+    assert fs is not None and old is not None
+    assert audit.insufficient_data == fs.insufficient_data == 2 and old.insufficient_data == 0
+    assert fs.sample_size == old.sample_size  # the thin accounts are not scored
+    assert (fs.estimate, fs.low, fs.high) == (old.estimate, old.low, old.high)
+    assert fs.low <= fs.estimate <= fs.high and fs.low < fs.high
+    assert len(audit.fake_probabilities) == fs.sample_size
+    evidence = audit.quality.components[0].evidence
+    assert evidence.startswith("An estimated ") and "95% interval" in evidence
+    assert "2 sampled accounts had too little data to score" in evidence
+    page = report.read_text(encoding="utf-8")
+    assert "2 sampled accounts had too little data to score" in page
+    assert "Wilson" not in page
+    stored = latest_audit_evidence(clean, workspace="demo", settings=sqlite_settings)
+    assert stored["fake_share"]["insufficient_data"] == 2
+    assert stored["fake_share"]["low"] <= stored["fake_share"]["estimate"]
+
+    result = subprocess.run(
+        [sys.executable, "-m", "trustreach", "audit-creator", clean, "--workspace", "demo"],
+        capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"an estimated {fs.estimate:.1%} (95% interval {fs.low:.1%}–{fs.high:.1%}" in (
+        result.stdout
+    )
+    assert "2 sampled follower accounts had too little data to score" in result.stdout
+
+
+def test_score_accounts_marks_accounts_with_too_little_data(tmp_path: Path) -> None:
+    """Issue #11 item 7 through the CLI: no probability for an account with no data."""
+    source = write_records(
+        tmp_path / "in.csv",
+        [FAKE_LOOKING, {"account_id": "e1"}, {"account_id": "e2", "posts_count": 4}],
+    )
+    out = tmp_path / "out.csv"
+    result = subprocess.run(
+        [sys.executable, "-m", "trustreach", "audience", "score-accounts", str(source), "-o",
+         str(out)],
+        capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "2 not scored (too little data" in result.stdout
+    rows = {r["account_id"]: r for r in _read_csv(out)}
+    assert rows["f1"]["insufficient_data"] == "false" and rows["f1"]["flagged"] == "true"
+    for key in ("e1", "e2"):
+        assert rows[key]["insufficient_data"] == "true"
+        assert rows[key]["fake_probability"] == "" and rows[key]["flagged"] == ""
+        assert rows[key]["top_signals"].startswith("not scored: too little data")

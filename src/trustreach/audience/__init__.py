@@ -24,8 +24,15 @@ from trustreach.audience._engagement import (
     peer_bands,
 )
 from trustreach.audience._explain import flag_reasons
-from trustreach.audience._features import FEATURES, account_features, describe_contribution
+from trustreach.audience._features import (
+    FEATURES,
+    REQUIRED_FIELDS,
+    account_features,
+    describe_contribution,
+    sufficient_data,
+)
 from trustreach.audience._model import FakeAccountClassifier
+from trustreach.audience._prevalence import Prevalence, ValidatedRates, estimate_prevalence
 from trustreach.audience._report import render_audit_html
 from trustreach.audience._scoring import (
     EXPLAIN_CHOICES,
@@ -50,6 +57,7 @@ from trustreach.audience._types import (
 __all__ = [
     "EXPLAIN_CHOICES",
     "FEATURES",
+    "REQUIRED_FIELDS",
     "AccountExplanation",
     "AudienceQuality",
     "AuthenticityModel",
@@ -57,15 +65,18 @@ __all__ = [
     "DisputeView",
     "FakeAccountClassifier",
     "FakeShare",
+    "Prevalence",
     "QualityComponent",
     "Signal",
     "Spike",
+    "ValidatedRates",
     "account_features",
     "audience_quality",
     "bot_comments",
     "describe_contribution",
     "engagement_outliers",
     "engagement_pods",
+    "estimate_prevalence",
     "flag_reasons",
     "follower_band",
     "follower_spikes",
@@ -76,6 +87,7 @@ __all__ = [
     "score_frame",
     "score_partition",
     "strongest_signal",
+    "sufficient_data",
     "train_authenticity",
     "validated_accounts",
     "wilson_interval",

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
+from typing import Literal
 
 import numpy as np
 import polars as pl
 
-from trustreach.audience._features import FEATURES, account_features, describe_contribution
+from trustreach.audience._features import (
+    BASE_FIELDS,
+    FEATURES,
+    account_features,
+    describe_contribution,
+    sufficient_data,
+)
 from trustreach.audience._model import FakeAccountClassifier, _threads
+from trustreach.audience._prevalence import ValidatedRates
 
 __all__ = ["MODEL_NAME", "AuthenticityModel", "load_authenticity_model"]
 
@@ -38,6 +46,9 @@ class AuthenticityModel:
         Operating threshold: probabilities at or above it are flagged.
     classifier : FakeAccountClassifier
         The fitted classifier.
+    validation : mapping of str to ValidatedRates
+        Out-of-fold confusion counts at the threshold, by field profile (``"full"``:
+        every model field present; ``"minimal"``: only the minimal fields).
 
     Examples
     --------
@@ -54,6 +65,28 @@ class AuthenticityModel:
     sha256: str
     threshold: float
     classifier: FakeAccountClassifier
+    validation: dict[str, ValidatedRates] = field(default_factory=dict)
+
+    def rates(self, profile: Literal["full", "minimal"]) -> ValidatedRates:
+        """Validated counts for a field profile; ValueError if the artefact lacks them."""
+        if profile not in self.validation:
+            raise ValueError(
+                f"model {self.name} {self.version} carries no validated counts for "
+                f"{profile!r} fields; retrain it with `trustreach train authenticity`"
+            )
+        return self.validation[profile]
+
+    @staticmethod
+    def field_profile(frame: pl.DataFrame) -> Literal["full", "minimal"]:
+        """``"full"`` when every row carries every model field, else ``"minimal"``."""
+        for name in BASE_FIELDS:
+            if name not in frame.columns or frame.get_column(name).null_count():
+                if name in ("username_length", "username_digit_count") and (
+                    "username" in frame.columns and not frame.get_column("username").null_count()
+                ):
+                    continue
+                return "minimal"
+        return "full"
 
     def score(self, frame: pl.DataFrame, *, num_threads: int | None = None) -> np.ndarray:
         """Calibrated probability that each account shows signs of being fake.
@@ -71,18 +104,27 @@ class AuthenticityModel:
         numpy.ndarray
             float64 probabilities in [0.01, 0.99], one per row. The isotonic map
             reaches 0 and 1 at its ends; about a person's account the product
-            never claims certainty, so scores are clipped to 1–99%.
+            never claims certainty, so scores are clipped to 1–99%. ``NaN`` for an
+            account with too little data (a :data:`REQUIRED_FIELDS` count
+            missing): it is not scored.
         """
         if frame.height == 0:
             return np.empty(0, dtype=np.float64)
         # account_features has validated every column, so the classifier's own
         # checks of the matrix are skipped (same result, less work per row)
         self.classifier._check_fitted()
-        raw = self.classifier._probability(account_features(frame), _threads(num_threads))
-        return np.clip(np.asarray(raw, dtype=np.float64), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
+        matrix = account_features(frame)
+        enough = sufficient_data(matrix)
+        probs = np.full(frame.height, np.nan)
+        if enough.all():
+            raw = self.classifier._probability(matrix, _threads(num_threads))
+            probs = np.asarray(raw, dtype=np.float64)
+        elif enough.any():
+            probs[enough] = self.classifier._probability(matrix[enough], _threads(num_threads))
+        return np.asarray(np.clip(probs, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR), np.float64)
 
     def flag(self, probs: np.ndarray) -> np.ndarray:
-        """True where a probability is at or above the operating threshold."""
+        """True where a probability is at or above the operating threshold (False for NaN)."""
         return np.asarray(probs, dtype=np.float64) >= self.threshold
 
     def top_signals(
@@ -140,10 +182,15 @@ def load_authenticity_model() -> AuthenticityModel:
     meta = json.loads(folder.joinpath(f"{MODEL_NAME}.json").read_text(encoding="utf-8"))
     model_bytes = folder.joinpath(str(meta["model_file"])).read_bytes()
     classifier = FakeAccountClassifier.from_artefact(model_bytes, meta)
+    validation = meta.get("metadata", {}).get("validation", {})
     return AuthenticityModel(
         name=str(meta["name"]),
         version=str(meta["version"]),
         sha256=str(meta["sha256"]),
         threshold=float(meta["threshold"]),
         classifier=classifier,
+        validation={
+            str(profile): ValidatedRates.from_mapping(counts)
+            for profile, counts in validation.items()
+        },
     )

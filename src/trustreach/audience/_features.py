@@ -27,10 +27,13 @@ __all__ = [
     "FEATURES",
     "FEATURE_INPUTS",
     "MINIMAL_FIELDS",
+    "MONOTONE_DIRECTIONS",
+    "REQUIRED_FIELDS",
     "SIGNAL_WORDS",
     "UNUSED_FIELDS",
     "account_features",
     "describe_contribution",
+    "sufficient_data",
 ]
 
 COUNT_FIELDS: Final = (
@@ -58,16 +61,15 @@ BASE_FIELDS: Final[tuple[str, ...]] = (
 #: Fields accepted and checked but not used by the model (absent from its training data).
 UNUSED_FIELDS: Final[tuple[str, ...]] = ("full_name_length", "has_external_url")
 
-#: Fields a follower list from another source usually carries (username gives the two
-#: username counts).
+#: Fields most follower exports carry: no username, no bio. The model is trained on a
+#: copy of every account with only these fields, and its threshold is chosen so that
+#: the false-positive rate with only these fields stays within target.
 MINIMAL_FIELDS: Final[tuple[str, ...]] = (
     "posts_count",
     "followers_count",
     "following_count",
     "has_profile_pic",
     "is_private",
-    "username_length",
-    "username_digit_count",
 )
 
 #: Each model feature and the stored fields it needs (all must be present).
@@ -80,6 +82,33 @@ FEATURE_INPUTS: Final[dict[str, tuple[str, ...]]] = {
 
 #: Model features, in the column order of :func:`account_features`.
 FEATURES: Final[tuple[str, ...]] = tuple(FEATURE_INPUTS)
+
+#: The least an account must carry to be scored: its posts, followers and following
+#: counts. Every follower export carries them; without them the model would see only
+#: flags and lengths, which separate little, and would return close to the base rate
+#: (0.13 for an account with nothing at all) as if it knew something. An account
+#: lacking any of them is marked ``insufficient_data`` and left out of every share.
+REQUIRED_FIELDS: Final[tuple[str, ...]] = ("posts_count", "followers_count", "following_count")
+
+#: Direction in which each feature may move the score when the others are held fixed
+#: (LightGBM monotone constraints): +1 only ever towards fake-looking, -1 only away
+#: from it, 0 unconstrained. Only directions that hold for ordinary accounts anywhere
+#: are fixed (more posts, a picture, a bio, more followers for the same following look
+#: less automated; following many more than follow back looks more); the private flag
+#: and username length are left free.
+MONOTONE_DIRECTIONS: Final[dict[str, int]] = {
+    "posts_count": -1,
+    "followers_count": -1,
+    "following_count": 1,
+    "has_profile_pic": -1,
+    "is_private": 0,
+    "biography_length": -1,
+    "username_length": 0,
+    "username_digit_count": 1,
+    "following_follower_log_ratio": 1,
+    "posts_following_log_ratio": -1,
+    "username_digit_share": 1,
+}
 
 #: Plain words for each feature (what it measures, not what it means about a person).
 SIGNAL_WORDS: Final[dict[str, str]] = {
@@ -224,6 +253,22 @@ def account_features(frame: pl.DataFrame) -> np.ndarray:
         }
     columns = [base[name] if name in base else derived[name] for name in FEATURES]
     return np.column_stack(columns).astype(np.float64, copy=False).reshape(n, len(FEATURES))
+
+
+_REQUIRED_INDEX: Final = [FEATURES.index(name) for name in REQUIRED_FIELDS]
+
+
+def sufficient_data(matrix: np.ndarray) -> np.ndarray:
+    """True for each row of a feature matrix that carries every :data:`REQUIRED_FIELDS`.
+
+    Examples
+    --------
+    >>> x = account_features(pl.DataFrame({"posts_count": [1, None], "followers_count": [2, 2],
+    ...                                    "following_count": [3, 3]}))
+    >>> sufficient_data(x).tolist()
+    [True, False]
+    """
+    return np.asarray(~np.isnan(matrix[:, _REQUIRED_INDEX]).any(axis=1), dtype=bool)
 
 
 def _count(value: float) -> str:

@@ -36,6 +36,7 @@ from trustreach.audience._features import (
     FEATURES,
     FLAG_FIELDS,
     MINIMAL_FIELDS,
+    MONOTONE_DIRECTIONS,
     account_features,
 )
 
@@ -160,6 +161,13 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         Folds used to collect out-of-fold margins for calibration.
     threshold : float, default=0.5
         Probability at or above which :meth:`predict` returns 1.
+    ignored_features : tuple of str, default=()
+        Features the booster never splits on (blanked in training), e.g. raw counts
+        whose level differs between populations while their ratios do not.
+    monotone : bool, default=False
+        Constrain each feature to move the score only in the direction of
+        :data:`MONOTONE_DIRECTIONS` (LightGBM monotone constraints), so the model
+        cannot learn a reversal that holds only in the training population.
     random_state : int or None, default=None
         Seed for the folds, the masks and LightGBM. With an int, fitting twice on
         the same data gives the same model text.
@@ -203,6 +211,8 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         calibration: Literal["isotonic", "sigmoid"] = "isotonic",
         cv: int = 5,
         threshold: float = 0.5,
+        ignored_features: tuple[str, ...] = (),
+        monotone: bool = False,
         random_state: int | None = None,
     ) -> None:
         self.n_estimators = n_estimators
@@ -214,6 +224,8 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         self.calibration = calibration
         self.cv = cv
         self.threshold = threshold
+        self.ignored_features = ignored_features
+        self.monotone = monotone
         self.random_state = random_state
 
     def __sklearn_tags__(self) -> Any:
@@ -242,6 +254,12 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
             raise ValueError(f"mask_rate must be in [0, 1), got {self.mask_rate!r}")
         if not 0 <= float(self.threshold) <= 1:
             raise ValueError(f"threshold must be in [0, 1], got {self.threshold!r}")
+        unknown = [name for name in self.ignored_features if name not in FEATURES]
+        if isinstance(self.ignored_features, str) or unknown:
+            raise ValueError(
+                f"ignored_features must be a tuple of names from FEATURES "
+                f"({', '.join(FEATURES)}), got {self.ignored_features!r}"
+            )
         if self.calibration not in ("isotonic", "sigmoid"):
             raise ValueError(
                 f"calibration must be 'isotonic' or 'sigmoid', got {self.calibration!r}"
@@ -256,7 +274,9 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         for _ in range(self.n_masked_copies):
             field_mask = rng.random((n, len(BASE_FIELDS))) < self.mask_rate
             blocks.append(_mask_features(matrix, field_mask))
-        return np.vstack(blocks), np.tile(labels, len(blocks))
+        stacked = np.vstack(blocks)
+        stacked[:, [FEATURES.index(name) for name in self.ignored_features]] = np.nan
+        return stacked, np.tile(labels, len(blocks))
 
     def _train_booster(self, matrix: np.ndarray, labels: np.ndarray, seed: int) -> lgb.Booster:
         params: dict[str, Any] = {
@@ -272,6 +292,9 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
             "feature_pre_filter": False,
             "verbosity": -1,
         }
+        if self.monotone:
+            params["monotone_constraints"] = [MONOTONE_DIRECTIONS[name] for name in FEATURES]
+            params["monotone_constraints_method"] = "intermediate"
         dataset = lgb.Dataset(
             matrix, label=labels, feature_name=list(FEATURES), params={"verbosity": -1}
         )
@@ -578,6 +601,7 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
             raise ValueError("artefact features differ from this version's FEATURES")
         params = dict(meta["params"])
         params["threshold"] = float(meta["threshold"])
+        params["ignored_features"] = tuple(params.get("ignored_features", ()))
         model = cls(**params)
         model.booster_ = lgb.Booster(model_str=model_bytes.decode("utf-8"))
         model.calibrator_ = np.asarray(meta["calibrator"], dtype=np.float64)

@@ -152,11 +152,20 @@ def render_audit_html(audit: CreatorAudit, *, threshold: float | None = None) ->
     fs = audit.fake_share
     if fs is not None:
         population = f" of {fs.population:,} followers" if fs.population else ""
+        thin = (
+            f" {fs.insufficient_data:,} sampled accounts had too little data to score "
+            "(posts, followers and following counts are needed) and are left out."
+            if fs.insufficient_data
+            else ""
+        )
         share = (
-            f"<p><strong>{_pct(fs.flagged_share)}</strong> of {fs.sample_size:,} scored follower "
-            f"accounts{population} show signs of being fake at the model's operating threshold "
-            f"(95% Wilson interval {_pct(fs.low)}–{_pct(fs.high)}; mean calibrated probability "
-            f"{_pct(fs.estimate)}). Model {_e(fs.model_name)} {_e(fs.model_version)}.</p>"
+            f"<p>An estimated <strong>{_pct(fs.estimate)}</strong> of followers show signs of "
+            f"being fake (95% interval {_pct(fs.low)}–{_pct(fs.high)}). The interval covers "
+            "sampling and the model's own error rates: the share flagged at the operating "
+            f"threshold ({_pct(fs.flagged_share)} of {fs.sample_size:,} scored follower "
+            f"accounts{population}) is corrected for the model's validated sensitivity and "
+            f"specificity ({_e(fs.field_profile)} fields).{thin} "
+            f"Model {_e(fs.model_name)} {_e(fs.model_version)}.</p>"
         )
         if audit.flag_reasons:
             items = "".join(
@@ -167,6 +176,12 @@ def render_audit_html(audit: CreatorAudit, *, threshold: float | None = None) ->
                 "<p>What raised the flagged accounts most (per-feature contributions of the "
                 f"model, aggregated):</p><ul>{items}</ul>"
             )
+    elif audit.insufficient_data:
+        share = (
+            f"<p class='muted'>None of the {audit.insufficient_data:,} sampled follower "
+            "accounts carried enough data to score (posts, followers and following counts "
+            "are needed).</p>"
+        )
     else:
         share = "<p class='muted'>No follower accounts were available to score.</p>"
     components = "".join(

@@ -11,6 +11,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from trustreach.audience._artefact import AuthenticityModel, load_authenticity_model
+from trustreach.audience._features import REQUIRED_FIELDS
 from trustreach.core import RecordError
 from trustreach.ingest import RawBatch, validate_batch
 
@@ -26,11 +27,14 @@ def score_frame(
     num_threads: int | None = None,
 ) -> pl.DataFrame:
     """One output row per account: ``account_id``, ``fake_probability``, ``flagged``,
-    ``top_signals``.
+    ``insufficient_data``, ``top_signals``.
 
-    Per-feature explanations cost far more than scoring, so by default they are
-    computed only for flagged accounts (``explain="all"`` for every row,
-    ``"none"`` to skip); rows without one get an empty ``top_signals``.
+    An account lacking any of :data:`REQUIRED_FIELDS` is not scored: its
+    ``insufficient_data`` is true, ``fake_probability`` and ``flagged`` are null,
+    and ``top_signals`` names the missing fields. Per-feature explanations cost far
+    more than scoring, so by default they are computed only for flagged accounts
+    (``explain="all"`` for every scored row, ``"none"`` to skip); other rows get an
+    empty ``top_signals``.
     ``num_threads`` is the number of LightGBM threads (default 2).
     """
     if explain not in EXPLAIN_CHOICES:
@@ -38,8 +42,17 @@ def score_frame(
     probabilities = model.score(frame, num_threads=num_threads) if frame.height else np.zeros(0)
     flagged = model.flag(probabilities) if frame.height else np.zeros(0, dtype=bool)
     signals = [""] * frame.height
+    scored = ~np.isnan(probabilities)
+    if not scored.all():
+        for i in np.flatnonzero(~scored).tolist():
+            missing = [
+                name
+                for name in REQUIRED_FIELDS
+                if name not in frame.columns or frame[name][i] is None
+            ]
+            signals[i] = f"not scored: too little data (missing {', '.join(missing)})"
     if explain != "none" and frame.height:
-        index = np.arange(frame.height) if explain == "all" else np.flatnonzero(flagged)
+        index = np.flatnonzero(scored) if explain == "all" else np.flatnonzero(flagged)
         if index.size:
             explained = model.top_signals(frame[index.tolist()], num_threads=num_threads)
             for i, words in zip(index.tolist(), explained, strict=True):
@@ -47,8 +60,13 @@ def score_frame(
     return pl.DataFrame(
         {
             "account_id": frame["account_id"] if "account_id" in frame.columns else None,
-            "fake_probability": pl.Series(np.round(probabilities, 4), dtype=pl.Float64),
-            "flagged": pl.Series(flagged, dtype=pl.Boolean),
+            "fake_probability": pl.Series(
+                np.round(probabilities, 4), dtype=pl.Float64, nan_to_null=True
+            ),
+            "flagged": pl.Series(flagged, dtype=pl.Boolean).set(
+                pl.Series(~scored, dtype=pl.Boolean), None
+            ),
+            "insufficient_data": pl.Series(~scored, dtype=pl.Boolean),
             "top_signals": pl.Series(signals, dtype=pl.String),
         }
     )

@@ -174,14 +174,34 @@ def _signal_value(signal: Signal) -> float:
     return 100.0 * (1.0 - penalty * min(1.0, max(0.0, signal.strength)))
 
 
+def fake_share_sentence(fake_share: FakeShare) -> str:
+    """One sentence for the estimated fake-looking share: the estimate and *its* interval.
+
+    >>> from trustreach.audience._types import FakeShare
+    >>> fake_share_sentence(FakeShare(0.052, 0.045, 0.036, 0.069, 4000, None, "m", "1",
+    ...                               insufficient_data=3))  # doctest: +NORMALIZE_WHITESPACE
+    "An estimated 5.2% of followers show signs of being fake (95% interval 3.6% to 6.9%,
+    corrected for the model's validated error rates; 4.5% of 4,000 scored accounts flagged;
+    3 sampled accounts had too little data to score)."
+    """
+    thin = fake_share.insufficient_data
+    return (
+        f"An estimated {pct(fake_share.estimate)} of followers show signs of being fake "
+        f"(95% interval {pct(fake_share.low)} to {pct(fake_share.high)}, corrected for the "
+        f"model's validated error rates; {pct(fake_share.flagged_share)} of "
+        f"{fake_share.sample_size:,} scored accounts flagged"
+        + (
+            f"; {thin:,} sampled account{'s' if thin != 1 else ''} had too little data to score"
+            if thin
+            else ""
+        )
+        + ")."
+    )
+
+
 def _real_followers(fake_share: FakeShare) -> tuple[float, str]:
     value = 100.0 * (1.0 - min(1.0, max(0.0, fake_share.estimate) / FAKE_SHARE_AT_ZERO))
-    evidence = (
-        f"An estimated {pct(fake_share.estimate)} of followers show signs of being fake "
-        f"({pct(fake_share.flagged_share)} flagged, 95% interval {pct(fake_share.low)} to "
-        f"{pct(fake_share.high)}, from {fake_share.sample_size:,} scored accounts)."
-    )
-    return value, evidence
+    return value, fake_share_sentence(fake_share)
 
 
 def _merge_by_kind(signals: Sequence[Signal]) -> dict[str, Signal]:

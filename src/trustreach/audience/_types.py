@@ -14,10 +14,16 @@ from datetime import date
 class FakeShare:
     """Estimated share of follower accounts showing signs of being fake.
 
-    ``estimate`` is the mean calibrated probability over the scored sample;
-    ``flagged_share`` the share above the model's operating threshold; the
-    interval is a 95% Wilson interval on the flagged share for ``sample_size``
-    scored accounts out of ``population`` followers.
+    ``estimate`` is the share corrected for the model's validated sensitivity and
+    specificity (Rogan–Gladen), each of the creator's accounts weighted by its
+    followers; ``low``/``high`` is the 95% interval *of that estimate*, carrying the
+    sampling error and the uncertainty of the model's own error rates
+    (:func:`trustreach.audience.estimate_prevalence`). ``flagged_share`` is the plain
+    (follower-weighted) share above the operating threshold, before correction.
+    ``sample_size`` accounts were scored out of ``population`` followers;
+    ``insufficient_data`` sampled accounts lacked a required field and were left
+    out. ``field_profile`` says whose validated rates were used (``"full"`` or
+    ``"minimal"`` fields).
     """
 
     estimate: float
@@ -28,6 +34,8 @@ class FakeShare:
     population: int | None
     model_name: str
     model_version: str
+    insufficient_data: int = 0
+    field_profile: str = "full"
 
 
 @dataclass(frozen=True)
@@ -119,3 +127,5 @@ class CreatorAudit:
     audit_seq: int | None = None
     #: why flagged follower accounts were flagged: (plain words, share of flagged accounts)
     flag_reasons: tuple[tuple[str, float], ...] = ()
+    #: sampled follower accounts not scored: a required field missing (REQUIRED_FIELDS)
+    insufficient_data: int = 0

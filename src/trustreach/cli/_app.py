@@ -425,14 +425,19 @@ def _named(name: str | None, identifier: str) -> str:
 
 def _print_audit_table(audits: list[CreatorAudit]) -> None:
     table = Table(title="Audience audits (signals describe evidence, not verdicts)")
-    for col in ("creator", "quality", "fake-looking followers (95% CI, n)", "signals raised"):
+    for col in (
+        "creator",
+        "quality",
+        "fake-looking followers, corrected (95% CI, n)",
+        "signals raised",
+    ):
         table.add_column(col, overflow="fold")
     for audit in audits:
         fs = audit.fake_share
         share = (
             "–"
             if fs is None
-            else f"{fs.flagged_share:.1%} ({fs.low:.1%}–{fs.high:.1%}, n={fs.sample_size:,})"
+            else f"{fs.estimate:.1%} ({fs.low:.1%}–{fs.high:.1%}, n={fs.sample_size:,})"
         )
         raised = ", ".join(s.kind.replace("_", " ") for s in audit.signals if s.raised) or "none"
         table.add_row(
@@ -560,8 +565,14 @@ def audience_score_accounts(
     rate = report.accounts / report.seconds if report.seconds else 0.0
     console.print(
         f"Scored {report.accounts:,} accounts with {report.model_name} {report.model_version}: "
-        f"{report.flagged:,} show signs of being fake at the operating threshold "
-        f"({rate:,.0f} accounts/s). Wrote {report.output}; audit record #{report.audit_seq}."
+        f"{report.flagged:,} show signs of being fake at the operating threshold"
+        + (
+            f"; {report.insufficient_data:,} not scored (too little data: posts, followers "
+            "and following counts are needed)"
+            if report.insufficient_data
+            else ""
+        )
+        + f" ({rate:,.0f} accounts/s). Wrote {report.output}; audit record #{report.audit_seq}."
     )
 
 
@@ -589,10 +600,16 @@ def _print_audit(audit: CreatorAudit) -> None:
     fs = audit.fake_share
     if fs is not None:
         console.print(
-            f"Follower accounts with signs of being fake: {fs.flagged_share:.1%} "
-            f"(95% interval {fs.low:.1%}–{fs.high:.1%}, {fs.sample_size:,} scored"
-            + (f" of {fs.population:,} followers" if fs.population else "")
+            f"Followers with signs of being fake: an estimated {fs.estimate:.1%} "
+            f"(95% interval {fs.low:.1%}–{fs.high:.1%}, corrected for the model's validated "
+            f"error rates; {fs.flagged_share:.1%} of {fs.sample_size:,} scored accounts flagged"
+            + (f", of {fs.population:,} followers" if fs.population else "")
             + f"; model {fs.model_name} {fs.model_version})"
+        )
+    if audit.insufficient_data:
+        console.print(
+            f"{audit.insufficient_data:,} sampled follower accounts had too little data to "
+            "score (posts, followers and following counts are needed) and are left out."
         )
     if audit.flag_reasons:
         reasons = "; ".join(f"{words} ({share:.0%})" for words, share in audit.flag_reasons)

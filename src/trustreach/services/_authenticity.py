@@ -67,6 +67,12 @@ def _load(connection: Connection, workspace: str, creator_id: str) -> dict[str, 
         )
         .where(follows.c.workspace == workspace, follows.c.creator_account_id.in_(own_ids)),
     )
+    memberships = read_frame(
+        connection,
+        select(follows.c.follower_key, follows.c.creator_account_id).where(
+            follows.c.workspace == workspace, follows.c.creator_account_id.in_(own_ids)
+        ),
+    )
     history = read_frame(
         connection,
         select(
@@ -106,6 +112,7 @@ def _load(connection: Connection, workspace: str, creator_id: str) -> dict[str, 
         "accounts": accounts,
         "own_ids": own_ids,
         "sample": sample,
+        "memberships": memberships,
         "history": history,
         "all_posts": all_posts,
         "own_posts": own_posts,
@@ -120,7 +127,6 @@ def _assess(data: dict[str, Any], workspace: str) -> tuple[CreatorAudit, Authent
         AccountExplanation,
         CreatorAudit,
         DisputeView,
-        FakeShare,
         audience_quality,
         bot_comments,
         engagement_outliers,
@@ -132,7 +138,6 @@ def _assess(data: dict[str, Any], workspace: str) -> tuple[CreatorAudit, Authent
         load_authenticity_model,
         peer_bands,
         strongest_signal,
-        wilson_interval,
     )
 
     model = load_authenticity_model()
@@ -145,20 +150,17 @@ def _assess(data: dict[str, Any], workspace: str) -> tuple[CreatorAudit, Authent
     probabilities = np.zeros(0)
     top: list[Any] = []
     reasons: tuple[tuple[str, float], ...] = ()
+    insufficient = 0
+    flagged = np.zeros(0, dtype=bool)
     if sample.height:
-        probabilities = model.score(sample)
+        scores = model.score(sample)
+        scored = ~np.isnan(scores)
+        insufficient = int((~scored).sum())
+        sample = sample.filter(pl.Series(scored))
+        probabilities = scores[scored]
         flagged = model.flag(probabilities)
-        low, high = wilson_interval(int(flagged.sum()), sample.height)
-        fake_share = FakeShare(
-            estimate=float(probabilities.mean()),
-            flagged_share=float(flagged.mean()),
-            low=low,
-            high=high,
-            sample_size=sample.height,
-            population=population or None,
-            model_name=model.name,
-            model_version=model.version,
-        )
+    if sample.height:
+        fake_share = _fake_share(data, own, sample, flagged, model, population, insufficient)
         reasons = flag_reasons(model, sample, flagged)
         order = np.argsort(-probabilities)[:TOP_ACCOUNTS].tolist()
         shown = sample[order]
@@ -221,6 +223,7 @@ def _assess(data: dict[str, Any], workspace: str) -> tuple[CreatorAudit, Authent
         peer_engagement_rate=peer_rate,
         top_accounts=tuple(top),
         flag_reasons=reasons,
+        insufficient_data=insufficient,
         disputes=tuple(
             DisputeView(
                 dispute_id=d.dispute_id,
@@ -233,6 +236,46 @@ def _assess(data: dict[str, Any], workspace: str) -> tuple[CreatorAudit, Authent
             for d in data["disputes"]
         ),
     ), model
+
+
+def _fake_share(
+    data: dict[str, Any],
+    own: pl.DataFrame,
+    sample: pl.DataFrame,
+    flagged: np.ndarray,
+    model: AuthenticityModel,
+    population: int,
+    insufficient: int,
+) -> Any:
+    """Corrected fake-looking share of the scored sample, each own account a stratum
+    weighted by its followers (every own account samples its own followers)."""
+    from trustreach.audience import FakeShare, estimate_prevalence
+
+    profile = model.field_profile(sample)
+    keys = pl.DataFrame(
+        {"follower_key": sample["follower_key"], "_flagged": pl.Series(flagged, dtype=pl.Boolean)}
+    )
+    members = data["memberships"].join(keys, on="follower_key", how="inner")
+    strata = []
+    for account_id, followers in own.select("account_id", "followers_count").iter_rows():
+        inside = members.filter(pl.col("creator_account_id") == account_id)
+        if inside.height:
+            strata.append((float(followers or 0), int(inside["_flagged"].sum()), inside.height))
+    if not strata:  # no follow rows: one stratum of the whole sample
+        strata = [(1.0, int(flagged.sum()), int(flagged.size))]
+    prevalence = estimate_prevalence(strata, model.rates(profile))
+    return FakeShare(
+        estimate=prevalence.estimate,
+        flagged_share=prevalence.flagged_share,
+        low=prevalence.low,
+        high=prevalence.high,
+        sample_size=sample.height,
+        population=population or None,
+        model_name=model.name,
+        model_version=model.version,
+        insufficient_data=insufficient,
+        field_profile=profile,
+    )
 
 
 def _number(value: object) -> float | None:

@@ -38,6 +38,8 @@ class ScoreReport:
     model_version: str
     seconds: float
     audit_seq: int | None
+    #: accounts not scored because they lack a required field (see REQUIRED_FIELDS)
+    insufficient_data: int = 0
 
 
 class _StreamWriter:
@@ -114,7 +116,7 @@ def score_accounts_file(
     started = time.perf_counter()
     model = load_authenticity_model()
     errors: list[RecordError] = []
-    accounts = flagged = 0
+    accounts = flagged = insufficient = 0
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
     try:
@@ -127,6 +129,7 @@ def score_accounts_file(
                     sink.write(scored)
                     accounts += scored.height
                     flagged += int(scored["flagged"].sum())
+                    insufficient += int(scored["insufficient_data"].sum())
                 if progress is not None:
                     progress(len(batch.rows))
             if not errors and accounts == 0:
@@ -154,6 +157,7 @@ def score_accounts_file(
         model=model,
         accounts=accounts,
         flagged=flagged,
+        insufficient=insufficient,
     )
     return ScoreReport(
         accounts=accounts,
@@ -163,6 +167,7 @@ def score_accounts_file(
         model_version=model.version,
         seconds=time.perf_counter() - started,
         audit_seq=audit_seq,
+        insufficient_data=insufficient,
     )
 
 
@@ -214,10 +219,15 @@ def score_accounts_dask(
         client.close()
         if cluster is not None:
             cluster.close()
-    flagged = sum(
-        int(pl.scan_parquet(output / p.name).select(pl.col("flagged").sum()).collect().item())
-        for p in partitions
-    )
+    flagged = insufficient = 0
+    for p in partitions:
+        counted = (
+            pl.scan_parquet(output / p.name)
+            .select(pl.col("flagged").sum(), pl.col("insufficient_data").sum())
+            .collect()
+        )
+        flagged += int(counted.item(0, 0))
+        insufficient += int(counted.item(0, 1))
     seconds = time.perf_counter() - started
     audit_seq = _audit_scoring(
         settings or get_settings(),
@@ -227,6 +237,7 @@ def score_accounts_dask(
         model=model,
         accounts=int(sum(counts)),
         flagged=flagged,
+        insufficient=insufficient,
     )
     return ScoreReport(
         accounts=int(sum(counts)),
@@ -236,6 +247,7 @@ def score_accounts_dask(
         model_version=model.version,
         seconds=seconds,
         audit_seq=audit_seq,
+        insufficient_data=insufficient,
     )
 
 
@@ -248,6 +260,7 @@ def _audit_scoring(
     model: Any,
     accounts: int,
     flagged: int,
+    insufficient: int = 0,
 ) -> int:
     with store(settings, create=True) as engine:  # records work on a file
         with engine.begin() as connection:
@@ -259,7 +272,12 @@ def _audit_scoring(
                 model_name=model.name,
                 model_version=model.version,
                 input_digest=digest_file(source),
-                details={"accounts": accounts, "flagged": flagged, "output": str(output)},
+                details={
+                    "accounts": accounts,
+                    "flagged": flagged,
+                    "insufficient_data": insufficient,
+                    "output": str(output),
+                },
             )
         write_anchor(settings, entry.head)
     return entry.seq
