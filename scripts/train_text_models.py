@@ -65,12 +65,13 @@ SENTIMENT_C = 3.0  # chosen on a 10% hold-out of train (seed 0) from {1, 3, 10}
 SAFETY_C = 1.0
 FOLDS = 5
 BOOTSTRAP = 1000
-#: Hate recipes (``--hate-recipe``). ``random`` (until 2026-12): balanced class
-#: weights, threshold best on random 5-fold out-of-fold predictions. ``shift``:
-#: rows weighted so every collection-keyword group (trustreach.nlp._shift) holds
-#: as many hate as non-hate rows, so the keyword carries no label; threshold with
-#: the best worst-case macro-F1 over base rates on leave-topic-out predictions.
-HATE_RECIPES = ("shift", "random")
+#: Hate recipes (``--hate-recipe``), all with balanced class weights unless said.
+#: ``shift`` (shipped): threshold with the best worst-case macro-F1 over base
+#: rates on leave-topic-out out-of-fold predictions (trustreach.nlp._shift).
+#: ``random`` (until 2026-12): threshold best on random 5-fold predictions.
+#: ``topic-balanced``: as ``shift``, rows weighted so every collection-keyword
+#: group is 50 % hate (measured, not shipped: model card, "Shift").
+HATE_RECIPES = ("shift", "random", "topic-balanced")
 
 csv.field_size_limit(sys.maxsize)
 
@@ -288,9 +289,11 @@ def shift_metrics(
 
     ``balanced_worst_macro_f1``: every collection-keyword group reweighted to each
     base rate in BASE_RATES (so the keyword carries no label), the lowest macro-F1,
-    with a bootstrap interval; ``by_target``: macro-F1 per target; ``flag_rate``.
+    with a bootstrap interval; ``base_rate_macro_f1``: the whole split reweighted to
+    each base rate (groups ignored); ``by_target``: macro-F1 per target; ``flag_rate``.
     """
     targets, groups = topic_groups(texts)
+    one_group = np.zeros(len(y), dtype=int)
     pred = (p >= threshold).astype(int)
 
     def worst(idx: np.ndarray) -> float:
@@ -305,6 +308,10 @@ def shift_metrics(
             t: {"n": int((targets == t).sum()), "value": round(macro_f1(y[m], pred[m]), 4)}
             for t in ("women", "immigrants", "none")
             if (m := targets == t).sum() >= 20
+        },
+        "base_rate_macro_f1": {
+            str(r): round(weighted_macro_f1(y, pred, group_balance_weights(y, one_group, r)), 4)
+            for r in BASE_RATES
         },
         "flag_rate": round(float(pred.mean()), 4),
         "positive_rate": round(float(y.mean()), 4),
@@ -328,21 +335,22 @@ def train_safety(
     started = time.perf_counter()
     X, V = featurise(train_x, SAFETY_SPEC), featurise(val_x, SAFETY_SPEC)
     hate = name == "hate"
-    robust = hate and recipe == "shift"
+    robust = hate and recipe in ("shift", "topic-balanced")
+    balanced = hate and recipe == "topic-balanced"
     targets, groups = topic_groups(train_x)
-    weights = group_balance_weights(y, groups, 0.5) if robust else np.ones(len(y))
+    weights = group_balance_weights(y, groups, 0.5) if balanced else np.ones(len(y))
 
     def fit(rows: np.ndarray) -> LinearTextClassifier:
         return LinearTextClassifier(
             spec=SAFETY_SPEC,
             C=SAFETY_C,
-            class_weight=None if robust else "balanced",
+            class_weight=None if balanced else "balanced",
             random_state=seed,
         ).fit(
             [],
             y[rows].astype(str).tolist(),
             features=X[rows],
-            sample_weight=weights[rows] if robust else None,
+            sample_weight=weights[rows] if balanced else None,
         )
 
     def out_of_fold(folds: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
@@ -407,8 +415,12 @@ def train_safety(
                 "C": SAFETY_C,
                 **(
                     {
-                        "recipe": "shift",
-                        "sample_weight": "every topic group 50% hate (trustreach.nlp._shift)",
+                        "recipe": recipe,
+                        **(
+                            {"sample_weight": "every topic group 50% hate (trustreach.nlp._shift)"}
+                            if balanced
+                            else {"class_weight": "balanced"}
+                        ),
                         "threshold_rule": (
                             f"best worst-case macro-F1 over base rates {list(BASE_RATES)} "
                             f"on {FOLDS}-fold leave-topic-out out-of-fold predictions"
@@ -442,7 +454,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--hate-recipe",
         choices=HATE_RECIPES,
         default="shift",
-        help="shift: topic-balanced weights, robust threshold (shipped); random: the old recipe",
+        help="shift: threshold robust to topic and base-rate shift (shipped); random: the old "
+        "recipe; topic-balanced: shift plus topic-balanced row weights",
     )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
