@@ -58,7 +58,8 @@ def test_load_is_cached_and_versioned(model: AccurateSentiment) -> None:
     assert model.labels == ("negative", "neutral", "positive")
     assert model.name.startswith("sentiment-minilm-")
     assert model.version.startswith(model.name + "@")
-    assert len(model.version.split("@")[1]) == 12
+    weights, rule = model.version.split("@")[1].split("+")
+    assert len(weights) == 12 and len(rule) == 8
     assert "sentiment-minilm" in repr(model)
 
 

@@ -181,9 +181,28 @@ def test_both_accurate_models_share_one_checked_word_embedding_table() -> None:
     assert sentiment_tables[name] is safety_tables[name]  # read once, shared
     assert safety_tables[name].shape == (len(read_metadata()["tokens"]), 384)
     # the version names the whole graph, not the file that leaves the table out
-    assert AccurateSafety.load().version.endswith("@" + safety_sha[:12])
+    assert ("@" + safety_sha[:12] + "+") in AccurateSafety.load().version
     assert safety_sha != safety_meta["onnx_sha256"]
     assert sentiment_sha == sentiment_meta["model_sha256"]
     entry = safety_meta["external_initializers"][name]
     with pytest.raises(RuntimeError, match="does not match its recorded SHA-256"):
         _read_table.__wrapped__(entry["file"], "0" * 64)
+
+
+def test_a_new_threshold_or_text_rule_is_a_new_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stored labels name their model version: the same weights with another flag threshold
+    (or another idiom rewrite) decide other labels, so they must carry another version."""
+    from trustreach.nlp import _versions
+    from trustreach.nlp._linear import load_linear_model
+
+    # the shipped fast hate model's version names its sidecar's threshold too
+    meta = load_linear_model("hate").meta
+    decision = {"temperature": meta.get("temperature", 1.0), "threshold": meta["threshold"]}
+    shipped = load_linear_model("hate").version
+    assert shipped == _versions.decision_version("hate", meta["weights_sha256"], decision)
+    moved = _versions.decision_version(
+        "hate", meta["weights_sha256"], {**decision, "threshold": 0.49}
+    )
+    assert moved != shipped and moved.split("+")[0] == shipped.split("+")[0]
+    monkeypatch.setattr(_versions, "text_rules_digest", lambda: "0" * 64)
+    assert _versions.decision_version("hate", meta["weights_sha256"], decision) != shipped

@@ -34,6 +34,7 @@ import onnxruntime as ort
 
 from trustreach.nlp._embedding import _as_texts
 from trustreach.nlp._idioms import read_idioms
+from trustreach.nlp._versions import decision_version
 from trustreach.nlp._wordpiece import WordPieceTokenizer
 
 __all__ = [
@@ -482,7 +483,9 @@ def _load_shipped(threads: int) -> AccurateSentiment:
         raw,
         meta["tokens"],
         name=meta["name"],
-        version=f"{meta['name']}@{digest[:12]}",
+        version=decision_version(
+            meta["name"], digest, {"temperature": meta["temperature"], "max_len": meta["max_len"]}
+        ),
         max_len=int(meta["max_len"]),
         temperature=float(meta["temperature"]),
         batch_size=int(meta.get("batch_size", 1)),
@@ -509,7 +512,15 @@ def _load_shipped_safety(threads: int) -> AccurateSafety:
         temperatures=meta["temperatures"],
         thresholds=meta["thresholds"],
         name=meta["name"],
-        version=f"{meta['name']}@{digest[:12]}",
+        version=decision_version(
+            meta["name"],
+            digest,
+            {
+                "thresholds": meta["thresholds"],
+                "temperatures": meta["temperatures"],
+                "max_len": meta["max_len"],
+            },
+        ),
         max_len=int(meta["max_len"]),
         threads=threads,
         external=external,

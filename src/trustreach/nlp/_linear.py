@@ -29,6 +29,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from trustreach.core import NotFoundError
 from trustreach.nlp._embedding import TextEmbedder
 from trustreach.nlp._normalise import caps_ratio, normalise
+from trustreach.nlp._versions import decision_version
 
 __all__ = [
     "FeatureSpec",
@@ -289,7 +290,11 @@ def load_linear_model(name: str) -> LinearTextModel:
     intercept.flags.writeable = False
     return LinearTextModel(
         name=name,
-        version=f"{name}@{digest[:12]}",
+        version=decision_version(
+            name,
+            digest,
+            {"temperature": meta.get("temperature", 1.0), "threshold": meta.get("threshold")},
+        ),
         classes=tuple(meta["classes"]),
         coef=coef,
         intercept=intercept,

@@ -42,6 +42,7 @@ from trustreach.nlp._accurate import AccurateSentiment
 from trustreach.nlp._idioms import read_idioms
 from trustreach.nlp._linear import load_linear_model, softmax
 from trustreach.nlp._normalise import has_emoji, normalise
+from trustreach.nlp._versions import decision_version
 
 __all__ = [
     "SENTIMENT_CLASSES",
@@ -139,6 +140,11 @@ def _lexicon_calibration() -> dict[str, Any]:
     return data
 
 
+def _lexicon_version(cal: dict[str, Any]) -> str:
+    # the calibration's digest covers its coefficients; the suffix, the text rewrite
+    return decision_version("vader-calibrated", str(cal["sha256"]), {})
+
+
 def _lexicon(texts: Sequence[str]) -> tuple[FloatMatrix, list[str], str, str]:
     feats = lexicon_features(texts)
     cal = _lexicon_calibration()
@@ -150,7 +156,7 @@ def _lexicon(texts: Sequence[str]) -> tuple[FloatMatrix, list[str], str, str]:
         "positive" if c >= VADER_POSITIVE else "negative" if c <= VADER_NEGATIVE else "neutral"
         for c in compound.tolist()
     ]
-    return proba, labels, "vader-calibrated", f"vader-calibrated@{cal['sha256'][:12]}"
+    return proba, labels, "vader-calibrated", _lexicon_version(cal)
 
 
 def _accurate(texts: Sequence[str]) -> tuple[FloatMatrix, str, str]:
@@ -235,7 +241,7 @@ def sentiment_of(
                 labels[i] = label
         else:
             cal = _lexicon_calibration()
-            name, version = "vader-calibrated", f"vader-calibrated@{cal['sha256'][:12]}"
+            name, version = "vader-calibrated", _lexicon_version(cal)
     else:
         p_acc, name, version = _accurate(scored)
         if scored:
