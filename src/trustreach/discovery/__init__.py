@@ -72,8 +72,14 @@ from trustreach.discovery._index import (
 )
 from trustreach.discovery._performance import BacktestReport, PerformanceModel, backtest
 from trustreach.discovery._rank import (
-    COMPONENTS,
     DEFAULT_WEIGHTS,
+    query_from_brief,
+    query_like,
+    rank_creators,
+    resolve_weights,
+)
+from trustreach.discovery._ranking import (
+    COMPONENTS,
     LABELS,
     Component,
     Embedder,
@@ -82,10 +88,6 @@ from trustreach.discovery._rank import (
     Query,
     RankedCreator,
     Ranking,
-    query_from_brief,
-    query_like,
-    rank_creators,
-    resolve_weights,
 )
 from trustreach.discovery._report import render_shortlist_html
 from trustreach.discovery._rules import (

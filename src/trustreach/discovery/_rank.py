@@ -32,15 +32,14 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal, Protocol
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from trustreach.core import ConfigurationError
 from trustreach.discovery._authenticity_policy import (
-    AudienceRisk,
     audience_risk,
     describe_policy,
     screen_authenticity,
@@ -48,9 +47,24 @@ from trustreach.discovery._authenticity_policy import (
     unknown_ids_message,
 )
 from trustreach.discovery._brief import AuthenticityPolicy, Brief, BriefError, Objective
+from trustreach.discovery._explain import _conversion_text, _explain
 from trustreach.discovery._fx import FxRates, reference_fx_rates
 from trustreach.discovery._index import CreatorIndex
-from trustreach.discovery._relevance import TopicGate, creators_off_topic, topic_gate
+from trustreach.discovery._ranking import (
+    COMPONENTS,
+    LABELS,
+    Embedder,
+    FairResult,
+    FairSpec,
+    FloatArray,
+    IntArray,
+    Query,
+    RankedCreator,
+    Ranking,
+    _Parts,
+    four_fifths_p,
+)
+from trustreach.discovery._relevance import creators_off_topic, topic_gate
 from trustreach.discovery._rules import (
     BRIEF_EXCLUSION_RULE_ID,
     DEFAULT_RULES,
@@ -63,26 +77,8 @@ from trustreach.discovery._rules import (
     rules_for,
     screen_creators,
 )
-from trustreach.ethics.fairness import (
-    FOUR_FIFTHS,
-    ExposureAudit,
-    FairRanking,
-    exposure_audit_arrays,
-    fair_minimum_counts,
-    fair_rerank,
-)
+from trustreach.ethics.fairness import ExposureAudit, exposure_audit_arrays, fair_rerank
 from trustreach.ingest._schema import AGE_BANDS, GENDERS
-
-COMPONENTS = ("audience_fit", "topic_fit", "authentic_reach", "performance", "cost")
-"""The score components, in report order."""
-
-LABELS = {
-    "audience_fit": "audience fit",
-    "topic_fit": "topic fit",
-    "authentic_reach": "authentic reach",
-    "performance": "predicted performance",
-    "cost": "cost",
-}
 
 DEFAULT_WEIGHTS: dict[Objective, dict[str, float]] = {
     Objective.awareness: {
@@ -127,71 +123,6 @@ fee conversion). 1.1: the topic gate and converted fees."""
 
 BUDGET_RULE_ID = "brief-budget"
 EXCLUSION_TOPIC_RULE_ID = "brief-exclusion-topic"
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
-
-
-class Embedder(Protocol):
-    """What ranking needs of a text embedding model."""
-
-    @property
-    def version(self) -> str: ...
-
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]: ...
-
-
-# --------------------------------------------------------------------------- query
-
-
-@dataclass(frozen=True)
-class Query:
-    """What to rank for: built from a brief (:func:`query_from_brief`) or a creator
-    (:func:`query_like`)."""
-
-    kind: Literal["brief", "like"]
-    objective: Objective
-    platforms: frozenset[str]
-    language: str | None
-    topic_labels: tuple[str, ...]
-    topic_vectors: npt.NDArray[np.float32]
-    weights: Mapping[str, float]
-    brief: Brief | None = None
-    like: str | None = None
-    exclusion_labels: tuple[str, ...] = ()
-    exclusion_vectors: npt.NDArray[np.float32] | None = None
-    excluded_ids: frozenset[str] = frozenset()
-    age_target: tuple[str, ...] = ()
-    gender_target: tuple[str, ...] = ()
-    country_target: tuple[str, ...] = ()
-    reference_age: FloatArray | None = None
-    reference_gender: FloatArray | None = None
-    reference_country: FloatArray | None = None
-    budget: float | None = None
-    currency: str | None = None
-    embedding_version: str = ""
-
-    def describe(self) -> dict[str, Any]:
-        """The query as plain data (for reports and the audit log)."""
-        return {
-            "kind": self.kind,
-            "brief_id": self.brief.brief_id if self.brief else None,
-            "like": self.like,
-            "objective": self.objective.value,
-            "platforms": sorted(self.platforms),
-            "language": self.language,
-            "topics": list(self.topic_labels),
-            "excluded_topics": list(self.exclusion_labels),
-            "audience_target": {
-                "age_bands": list(self.age_target),
-                "genders": list(self.gender_target),
-                "countries": list(self.country_target),
-            },
-            "budget": None
-            if self.budget is None
-            else {"amount": self.budget, "currency": self.currency},
-            "weights": dict(self.weights),
-        }
 
 
 def resolve_weights(
@@ -332,252 +263,6 @@ def _normalised(row: npt.NDArray[np.float32]) -> FloatArray | None:
     return values / total
 
 
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class Component:
-    """One score component of one creator.
-
-    ``score`` is what was measured (None when the data could not measure it);
-    ``used`` is the value that entered the rank score (the candidates' median
-    when not measured); ``contribution`` = ``weight`` × ``used``.
-    """
-
-    name: str
-    score: float | None
-    used: float
-    weight: float
-    contribution: float
-    detail: str
-    numbers: dict[str, float | str | None] = field(default_factory=dict)
-
-    @property
-    def imputed(self) -> bool:
-        """True when the candidates' median stood in for a missing measurement."""
-        return self.score is None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "score": self.score,
-            "used": self.used,
-            "weight": self.weight,
-            "contribution": self.contribution,
-            "imputed": self.imputed,
-            "detail": self.detail,
-            "numbers": self.numbers,
-        }
-
-
-@dataclass(frozen=True)
-class RankedCreator:
-    """A creator on the shortlist, with the components behind its position."""
-
-    rank: int
-    score_rank: int
-    creator_id: str
-    account_id: str
-    display_name: str
-    platform: str
-    score: float
-    components: tuple[Component, ...]
-    explanation: str
-    protected: bool | None = None
-    risk: AudienceRisk | None = None
-
-    def component(self, name: str) -> Component:
-        """The component called ``name``."""
-        return next(c for c in self.components if c.name == name)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "rank": self.rank,
-            "score_rank": self.score_rank,
-            "creator_id": self.creator_id,
-            "account_id": self.account_id,
-            "display_name": self.display_name,
-            "platform": self.platform,
-            "score": self.score,
-            "protected": self.protected,
-            "authenticity": (self.risk or AudienceRisk(False)).to_dict(),
-            "components": [c.to_dict() for c in self.components],
-            "explanation": self.explanation,
-        }
-
-
-@dataclass(frozen=True)
-class FairSpec:
-    """FA*IR re-ranking for one declared group: ``attribute=value:p:alpha``.
-
-    ``p`` is FA*IR's target minimum proportion. ``None`` (``auto`` on the
-    command line) picks the smallest ``p`` (in steps of 0.01) whose FA*IR
-    minimum at rank k selects enough of the group for an impact ratio of at
-    least four-fifths, given its share of the eligible pool
-    (:func:`four_fifths_p`).
-    """
-
-    attribute: str
-    value: str
-    p: float | None
-    alpha: float
-
-    @classmethod
-    def parse(cls, text: str, *, attributes: Sequence[str]) -> FairSpec:
-        """Parse ``ATTRIBUTE=VALUE:P:ALPHA``; P may be ``auto``.
-
-        >>> FairSpec.parse("gender=woman:0.4:0.1", attributes=["gender"])
-        FairSpec(attribute='gender', value='woman', p=0.4, alpha=0.1)
-        >>> FairSpec.parse("disability=yes:auto:0.1", attributes=["disability"]).p is None
-        True
-        """
-        parts = text.rsplit(":", 2)
-        group = parts[0]
-        if len(parts) != 3 or "=" not in group:
-            raise ConfigurationError(
-                f"--fair {text!r}: expected ATTRIBUTE=VALUE:P:ALPHA, e.g. gender=woman:0.4:0.1"
-            )
-        attribute, value = (s.strip() for s in group.split("=", 1))
-        if attribute not in attributes:
-            raise ConfigurationError(
-                f"--fair attribute {attribute!r} not allowed; allowed: {', '.join(attributes)}"
-            )
-        auto = parts[1].strip().lower() == "auto"
-        try:
-            p, alpha = (0.5 if auto else float(parts[1])), float(parts[2])
-        except ValueError:
-            raise ConfigurationError(
-                f"--fair {text!r}: P must be a number or auto, ALPHA a number"
-            ) from None
-        for name, number in (("P", p), ("ALPHA", alpha)):
-            if not 0 < number < 1:
-                raise ConfigurationError(
-                    f"--fair {name} = {number} must be strictly between 0 and 1"
-                )
-        if not value:
-            raise ConfigurationError("--fair VALUE must not be empty")
-        return cls(attribute, value, None if auto else p, alpha)
-
-
-def four_fifths_p(k: int, pool_share: float, alpha: float) -> float:
-    """Smallest FA*IR ``p`` whose minimum at rank ``k`` reaches four-fifths parity.
-
-    With a group's share ``s`` of the pool, selecting ``m`` of ``k`` gives the
-    group an impact ratio of at least 0.8 when ``m ≥ 0.8·s·k / (1 − s + 0.8·s)``.
-    Returns 0.99 when even that cannot reach it.
-
-    >>> four_fifths_p(10, 0.5, 0.1)  # 5 of 10 needed; p = 0.65 is the first to ask for 5
-    0.65
-    """
-    needed = math.ceil(
-        FOUR_FIFTHS * pool_share * k / (1 - pool_share + FOUR_FIFTHS * pool_share) - 1e-9
-    )
-    for step in range(1, 100):
-        p = step / 100
-        if fair_minimum_counts(k, p, alpha)[-1] >= needed:
-            return p
-    return 0.99
-
-
-@dataclass(frozen=True)
-class FairResult:
-    """What fair mode did: the FA*IR re-ranking and the group's audit before it."""
-
-    spec: FairSpec
-    reranking: FairRanking
-    before: ExposureAudit
-    protected_in_pool: int
-
-    def to_dict(self) -> dict[str, Any]:
-        r = self.reranking
-        return {
-            "attribute": self.spec.attribute,
-            "value": self.spec.value,
-            "p": self.spec.p,
-            "alpha": self.spec.alpha,
-            "protected_in_pool": self.protected_in_pool,
-            "minimum_counts": list(r.minimum_counts),
-            "protected_counts": list(r.protected_counts),
-            "infeasible_positions": list(r.infeasible_positions),
-            "utility_before": r.utility_before,
-            "utility_after": r.utility_after,
-            "utility_loss": r.utility_loss,
-            "ndcg": r.ndcg,
-            "moved": r.moved,
-            "before": _audit_dict(self.before),
-        }
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """A ranked shortlist with everything needed to explain and audit it."""
-
-    query: Query
-    shortlist: tuple[RankedCreator, ...]
-    excluded: tuple[Finding, ...]
-    review: tuple[Finding, ...]
-    rules_applied: tuple[AppliedRule, ...]
-    eligible: int
-    out_of_scope: dict[str, int]
-    weights: dict[str, float]
-    medians: dict[str, float | None]
-    exposure: dict[str, ExposureAudit]
-    fair: FairResult | None
-    model_versions: dict[str, str]
-    notes: tuple[str, ...]
-    scores: dict[str, float] = field(repr=False, default_factory=dict)
-    names: dict[str, str] = field(repr=False, default_factory=dict)
-    """Display name of every creator on the shortlist or in a finding, by creator id."""
-    topic_gate: TopicGate | None = None
-    """The topic fit a creator needed to be ranked (None: topics did not matter)."""
-
-    def name(self, creator_id: str) -> str:
-        """``"Display Name (creator-id)"``, or the bare id when the name is unknown."""
-        name = self.names.get(creator_id)
-        return f"{name} ({creator_id})" if name and name != creator_id else creator_id
-
-    def to_dict(self) -> dict[str, Any]:
-        """Everything as JSON-ready data."""
-        return {
-            "query": self.query.describe(),
-            "model_versions": self.model_versions,
-            "weights": self.weights,
-            "eligible": self.eligible,
-            "out_of_scope": self.out_of_scope,
-            "medians_used_for_missing": self.medians,
-            "shortlist": [row.to_dict() for row in self.shortlist],
-            "excluded": [_finding_dict(f, self.names) for f in self.excluded],
-            "review": [_finding_dict(f, self.names) for f in self.review],
-            "rules_applied": [r._asdict() for r in self.rules_applied],
-            "exposure_audit": {k: _audit_dict(a) for k, a in self.exposure.items()},
-            "fair": self._fair_dict(),
-            "notes": list(self.notes),
-            "topic_gate": None if self.topic_gate is None else asdict(self.topic_gate),
-        }
-
-    def _fair_dict(self) -> dict[str, Any] | None:
-        from trustreach.discovery._summary import fair_effect  # it reads a Ranking
-
-        effect = fair_effect(self)
-        if self.fair is None or effect is None:
-            return None
-        return {**self.fair.to_dict(), "effect": effect.to_dict()}
-
-
-def _finding_dict(f: Finding, names: Mapping[str, str] | None = None) -> dict[str, Any]:
-    return {
-        "creator_id": f.creator_id,
-        "display_name": (names or {}).get(f.creator_id),
-        "rule_id": f.rule_id,
-        "reason": f.reason,
-        "numbers": dict(f.numbers),
-    }
-
-
-def _audit_dict(audit: ExposureAudit) -> dict[str, Any]:
-    return audit.to_dict()
-
-
 # --------------------------------------------------------------------------- components
 
 
@@ -622,24 +307,6 @@ def _tvd_similarity(
     distance = 0.5 * (np.abs(rows - reference).sum(axis=1) + np.abs(rest - ref_rest))
     similarity: FloatArray = 1.0 - np.clip(distance, 0.0, 1.0)
     return similarity
-
-
-@dataclass
-class _Parts:
-    """Raw component values for the rows being ranked (NaN = not measured)."""
-
-    values: dict[str, FloatArray]
-    topic_best: IntArray
-    topic_cosine: FloatArray
-    dims: dict[str, FloatArray]
-    authentic: FloatArray
-    fake_used: FloatArray
-    perf_metric: str
-    perf: FloatArray
-    cost_metric: str
-    cost_value: FloatArray
-    applicable: dict[str, bool]
-    fx: FxRates | None = None
 
 
 def _topic_similarity(
@@ -1275,218 +942,3 @@ def _audience(index: CreatorIndex, row: int) -> CreatorAudience:
         age_bands=shares,
         country_shares=countries,
     )
-
-
-# --------------------------------------------------------------------------- explanations
-
-
-def _pct(share: float) -> str:
-    return f"{share:.0%}"
-
-
-def _count(value: float) -> str:
-    for limit, suffix in ((1e6, "M"), (1e3, "k")):
-        if value >= limit:
-            return f"{value / limit:.1f}{suffix}"
-    return f"{value:.0f}"
-
-
-def _explain(
-    index: CreatorIndex,
-    row: int,
-    p: int,
-    parts: _Parts,
-    used: Mapping[str, FloatArray],
-    weights: Mapping[str, float],
-    medians: Mapping[str, float | None],
-    query: Query,
-    *,
-    rank: int,
-    score_rank: int,
-    eligible: int,
-    protected: bool | None,
-) -> RankedCreator:
-    components: list[Component] = []
-    for name in COMPONENTS:
-        raw = float(parts.values[name][p])
-        measured = math.isfinite(raw)
-        value = float(used[name][p])
-        detail, numbers = _detail(name, index, row, p, parts, query, measured, medians.get(name))
-        components.append(
-            Component(
-                name=name,
-                score=round(raw, 4) if measured else None,
-                used=round(value, 4),
-                weight=round(weights[name], 4),
-                contribution=round(weights[name] * value, 4),
-                detail=detail,
-                numbers=numbers,
-            )
-        )
-    score = sum(c.weight * c.used for c in components)
-    weighted = [c for c in components if c.weight > 0]
-    strong = sorted((c for c in weighted if not c.imputed), key=lambda c: -c.contribution)[:2]
-    weak = min((c for c in weighted if not c.imputed), key=lambda c: c.used, default=None)
-    sentences = [f"Ranked {rank} of {eligible} eligible creators with a score of {score:.2f}."]
-    if rank != score_rank:
-        sentences.append(
-            f"Fair mode moved this creator from {score_rank} by score alone to {rank}."
-        )
-    if strong:
-        sentences.append(
-            "Strongest: "
-            + "; ".join(f"{LABELS[c.name]} {c.used:.2f} ({c.detail})" for c in strong)
-            + "."
-        )
-    if weak is not None and weak not in strong and weak.used < 0.5:
-        sentences.append(f"Held back by {LABELS[weak.name]} {weak.used:.2f} ({weak.detail}).")
-    missing = [c for c in weighted if c.imputed]
-    if missing:
-        sentences.append(
-            "Not measured, counted at the candidates' median: "
-            + "; ".join(f"{LABELS[c.name]} ({c.detail})" for c in missing)
-            + "."
-        )
-    cost = next(c for c in components if c.name == "cost")
-    said = {c.name for c in (*strong, *missing)} | ({weak.name} if weak else set())
-    if cost.numbers.get("fx_date") is not None and "cost" not in said:
-        sentences.append(f"Cost: {cost.detail}.")
-    return RankedCreator(
-        rank=rank,
-        score_rank=score_rank,
-        creator_id=str(index.creator_id[row]),
-        account_id=str(index.account_id[row]),
-        display_name=str(index.display_name[row]),
-        platform=str(index.platform[row]),
-        score=round(score, 4),
-        components=tuple(components),
-        explanation=" ".join(sentences),
-        protected=protected,
-    )
-
-
-def _detail(
-    name: str,
-    index: CreatorIndex,
-    row: int,
-    p: int,
-    parts: _Parts,
-    query: Query,
-    measured: bool,
-    median: float | None,
-) -> tuple[str, dict[str, float | str | None]]:
-    numbers: dict[str, float | str | None] = {}
-    if name == "audience_fit":
-        shares: dict[str, float] = {}
-        for dim, values in parts.dims.items():
-            v = float(values[p])
-            numbers[dim] = round(v, 4) if math.isfinite(v) else None
-            if math.isfinite(v):
-                shares[dim] = v
-        if not parts.dims:
-            return "the query sets no audience target", numbers
-        if not measured:
-            return "the platform reported no audience breakdown for this account", numbers
-        if query.kind == "like":
-            bits = [f"{dim} mix {_pct(v)} alike" for dim, v in shares.items()]
-            return "reported audience " + ", ".join(bits), numbers
-        target = {
-            "age": "target age bands",
-            "gender": "target genders",
-            "country": "target countries",
-        }
-        bits = [f"{_pct(v)} in the {target[dim]}" for dim, v in shares.items()]
-        return "reported audience " + ", ".join(bits), numbers
-    if name == "topic_fit":
-        terms = str(index.top_terms[row])
-        if not measured:
-            return "no recent captions or hashtags to compare", {"top_terms": terms}
-        label = query.topic_labels[int(parts.topic_best[p])]
-        cosine = float(parts.topic_cosine[p])
-        numbers = {"best_topic": label, "similarity": round(cosine, 4), "top_terms": terms}
-        text = f"content closest to '{label}', similarity {cosine:.2f}"
-        return (text + (f"; often uses {terms}" if terms else "")), numbers
-    if name == "authentic_reach":
-        followers = float(index.followers[row])
-        fake = float(index.fake_share[row])
-        numbers = {
-            "followers": followers if math.isfinite(followers) else None,
-            "fake_share": fake if math.isfinite(fake) else None,
-            "fake_share_used": float(parts.fake_used[p]),
-            "authentic_followers": float(parts.authentic[p])
-            if math.isfinite(parts.authentic[p])
-            else None,
-            "quality": float(index.quality[row]) if math.isfinite(index.quality[row]) else None,
-        }
-        if not math.isfinite(followers):
-            return "follower count not reported", numbers
-        if math.isfinite(fake):
-            low, high = float(index.fake_low[row]), float(index.fake_high[row])
-            return (
-                f"{_count(parts.authentic[p])} of {_count(followers)} followers after the "
-                f"{_pct(fake)} that look inauthentic in the latest audit "
-                f"(95% CI {_pct(low)}–{_pct(high)})"
-            ), numbers
-        return (
-            f"{_count(followers)} followers; not audited yet, so the candidates' median "
-            f"inauthentic-looking share ({_pct(float(parts.fake_used[p]))}) is assumed"
-        ), numbers
-    if name == "performance":
-        metric = parts.perf_metric
-        value = float(parts.perf[p])
-        low = float((index.reach_low if metric == "reach" else index.engagements_low)[row])
-        high = float((index.reach_high if metric == "reach" else index.engagements_high)[row])
-        numbers = {
-            "metric": metric,
-            "expected": value if math.isfinite(value) else None,
-            "low_80": low if math.isfinite(low) else None,
-            "high_80": high if math.isfinite(high) else None,
-        }
-        if not measured:
-            return f"no post history with {metric} to predict from", numbers
-        return (
-            f"about {_count(value)} {metric} per post expected "
-            f"(80% interval {_count(low)}–{_count(high)})",
-            numbers,
-        )
-    # cost
-    rate = float(index.rate[row])
-    currency = str(index.rate_currency[row])
-    cost = float(parts.cost_value[p])
-    numbers = {
-        "rate": rate if math.isfinite(rate) else None,
-        "currency": currency or None,
-        "metric": parts.cost_metric,
-        "value": cost if math.isfinite(cost) else None,
-    }
-    if not math.isfinite(rate):
-        return "no declared rate", numbers
-    budget_currency = query.currency or currency
-    fee = f"{rate:,.0f} {currency} per post"
-    if currency != budget_currency:
-        conversion = parts.fx.conversion(currency, budget_currency) if parts.fx else None
-        if conversion is None:
-            origin = parts.fx.describe() if parts.fx else "no exchange-rate table"
-            return (
-                f"rate declared in {currency}; no exchange rate to {budget_currency} in the "
-                f"table ({origin}), so not measured",
-                numbers,
-            )
-        numbers.update(
-            fx_rate=round(conversion.factor, 6),
-            fx_date=conversion.on.isoformat(),
-            fx_source=conversion.source,
-            rate_converted=round(rate * conversion.factor, 2),
-        )
-        fee = (
-            f"{rate:,.0f} {currency} per post = {rate * conversion.factor:,.0f} {budget_currency} "
-            f"at {conversion.describe()}"
-        )
-    if not measured:
-        return f"{fee}, but no prediction to divide it by", numbers
-    return f"{fee}, {cost:,.2f} {budget_currency} {parts.cost_metric}", numbers
-
-
-def _conversion_text(fx: FxRates, source: str, target: str | None) -> str:
-    found = fx.conversion(source, target) if target else None
-    return found.describe() if found else "no rate"

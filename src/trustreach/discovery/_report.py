@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from trustreach.audience._report import _CSS, _e
 from trustreach.discovery._brief import AuthenticityPolicy
-from trustreach.discovery._rank import COMPONENTS, LABELS, RankedCreator, Ranking
+from trustreach.discovery._ranking import COMPONENTS, LABELS, RankedCreator, Ranking
 from trustreach.discovery._rules import Finding
 from trustreach.discovery._summary import fair_effect
 from trustreach.ethics.fairness import FOUR_FIFTHS, ExposureAudit

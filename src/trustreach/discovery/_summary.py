@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from trustreach.discovery._rank import Ranking
+from trustreach.discovery._ranking import Ranking
 from trustreach.ethics.fairness import ExposureAudit
 
 

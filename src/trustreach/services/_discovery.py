@@ -32,14 +32,8 @@ from trustreach.discovery._index import (
     shares_matrix,
 )
 from trustreach.discovery._performance import MODEL_NAME, MODEL_VERSION
-from trustreach.discovery._rank import (
-    FairSpec,
-    Query,
-    Ranking,
-    query_from_brief,
-    query_like,
-    rank_creators,
-)
+from trustreach.discovery._rank import query_from_brief, query_like, rank_creators
+from trustreach.discovery._ranking import FairSpec, Query, Ranking
 from trustreach.ingest._schema import AGE_BANDS, GENDERS, DeclaredAttribute
 from trustreach.services._context import check_workspace, read_frame, store
 from trustreach.services._shortlist import ProposedEntry, declared_attributes, propose_shortlist
