@@ -166,7 +166,11 @@ def test_read_command_without_a_store_names_it_and_creates_nothing(tmp_path: Pat
 def test_missing_workspace_names_the_store_and_the_workspaces_there(tmp_path: Path) -> None:
     env = {"TRUSTREACH_DATA_DIR": str(tmp_path / "data")}
     assert run("import", str(write_world(tmp_path / "w")), "-w", "acme", env=env).returncode == 0
-    for args in (["summary", "-w", "nobody"], ["shortlist", "list", "-w", "nobody"]):
+    for args in (
+        ["summary", "-w", "nobody"],
+        ["shortlist", "list", "-w", "nobody"],
+        ["discover", "--like", "cr-0001", "-w", "nobody", "--dry-run"],
+    ):
         result = run(*args, env=env)
         assert result.returncode == 2
         err = " ".join(result.stderr.split())

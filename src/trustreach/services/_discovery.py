@@ -35,7 +35,7 @@ from trustreach.discovery._performance import MODEL_NAME, MODEL_VERSION
 from trustreach.discovery._rank import query_from_brief, query_like, rank_creators
 from trustreach.discovery._ranking import FairSpec, Query, Ranking
 from trustreach.ingest._schema import AGE_BANDS, GENDERS, DeclaredAttribute
-from trustreach.services._context import check_workspace, read_frame, store
+from trustreach.services._context import check_workspace, read_frame, require_workspace, store
 from trustreach.services._shortlist import ProposedEntry, declared_attributes, propose_shortlist
 from trustreach.store._tables import (
     audience_snapshots,
@@ -303,6 +303,7 @@ def build_discovery_index(
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     with store(settings) as engine, engine.connect() as connection:
+        require_workspace(connection, workspace, settings)
         frames = _load_frames(connection, workspace)
         source_seq = _source_seq(connection, workspace)
     accounts = frames["accounts"]
