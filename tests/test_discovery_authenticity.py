@@ -434,6 +434,18 @@ def test_cli_discover_shows_risk_held_creators_fairness_wording_and_unknown_ids(
         app, ["discover", "--like", "creator-0042", "--dry-run", "-w", "w"], env=env
     )
     assert like.exit_code != 0 and "creator-0042" in str(like.exception)
+    # --like takes a unique display name as well as an id (names two creators share are refused)
+    counts: dict[str, int] = {}
+    for n in names.values():
+        counts[n] = counts.get(n, 0) + 1
+    unique = next(c for c, n in sorted(names.items()) if counts[n] == 1)
+    by_name = runner.invoke(
+        app,
+        ["discover", "--like", names[unique], "-n", "3", "--dry-run", "-f", "json", "-w", "w"],
+        env=env,
+    )
+    assert by_name.exit_code == 0, by_name.output
+    assert json.loads(by_name.output)["query"]["like"] == unique
 
 
 def test_demo_shows_the_risk_column_and_the_held_creators_for_the_skincare_brief(

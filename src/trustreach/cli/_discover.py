@@ -111,7 +111,10 @@ def discover(
         ),
     ] = None,
     like: Annotated[
-        str | None, typer.Option("--like", help="Find creators similar to this creator id.")
+        str | None,
+        typer.Option(
+            "--like", help="Find creators similar to this creator (id, unique name or handle)."
+        ),
     ] = None,
     fair: Annotated[
         str | None,

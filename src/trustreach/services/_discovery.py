@@ -36,6 +36,7 @@ from trustreach.discovery._rank import query_from_brief, query_like, rank_creato
 from trustreach.discovery._ranking import FairSpec, Query, Ranking
 from trustreach.ingest._schema import AGE_BANDS, GENDERS, DeclaredAttribute
 from trustreach.services._context import check_workspace, read_frame, require_workspace, store
+from trustreach.services._creators import resolve_creator
 from trustreach.services._shortlist import ProposedEntry, declared_attributes, propose_shortlist
 from trustreach.store._tables import (
     audience_snapshots,
@@ -477,6 +478,11 @@ def discover(
     if brief is None and like is None:
         raise ConfigurationError("discover needs a brief, --like CREATOR, or both")
     fx = load_fx_rates(fx_rates) if isinstance(fx_rates, str | Path) else fx_rates
+    if like is not None:  # a creator_id, a unique display name or a handle
+        try:
+            like = resolve_creator(like, workspace=workspace, settings=settings)
+        except (NotFoundError, ConfigurationError) as exc:
+            raise type(exc)(f"--like: {exc}") from exc
     index = load_discovery_index(workspace=workspace, settings=settings)
     embedder = _embedder()
     query: Query = (
