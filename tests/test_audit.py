@@ -337,6 +337,31 @@ def test_anchor_file_is_per_database(tmp_path: Path) -> None:
     assert _context.anchor_path(one).parent == tmp_path
 
 
+def test_one_store_has_one_anchor_however_its_folder_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relative and an absolute data directory, or the folder copied elsewhere, must find
+    the same anchor: otherwise records cut off the end of the log go unnoticed."""
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    relative = Settings(data_dir=Path("data"))
+    services.open_store(relative).dispose()
+    for n in (1, 2, 3):
+        services.erase_third_party(f"follower_{n}", workspace="acme", settings=relative)
+    absolute = Settings(data_dir=tmp_path / "data")
+    assert _context.anchor_path(relative).resolve() == _context.anchor_path(absolute)
+    copy = Settings(data_dir=tmp_path / "copy")
+    shutil.copytree(tmp_path / "data", tmp_path / "copy")
+    for settings in (absolute, copy):
+        engine = services.open_store(settings)
+        with engine.begin() as connection:  # cut the last record off the end of the log
+            connection.execute(audit_log.delete().where(audit_log.c.seq == 3))
+        engine.dispose()
+        with pytest.raises(AuditChainError, match="removed"):
+            services.verify_audit_log(settings=settings)
+
+
 # --- digests ---------------------------------------------------------------------------
 
 

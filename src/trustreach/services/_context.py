@@ -155,16 +155,43 @@ def require_creator(connection: Connection, workspace: str, creator_id: str) -> 
     return row
 
 
+def _store_identity(settings: Settings) -> str:
+    """The same text for every spelling of one store's location.
+
+    A SQLite file inside the data directory is named by its path relative to it,
+    so a relative and an absolute data directory, a symlinked one, or the folder
+    copied elsewhere with its anchor all find the same anchor; a file elsewhere
+    by its resolved path; a server database by its URL without the password.
+    """
+    url = settings.resolved_database_url()
+    if url.startswith("sqlite") and "///" in url:
+        raw = url.split("///", 1)[1]
+        if raw not in ("", ":memory:"):
+            db = Path(raw).resolve()
+            try:
+                return "sqlite:" + db.relative_to(settings.data_dir.resolve()).as_posix()
+            except ValueError:
+                return "sqlite:" + db.as_posix()
+    return re.sub(r"//[^@/]*@", "//", url)
+
+
 def anchor_path(settings: Settings) -> Path:
     """Where the last known head of the audit chain is kept, outside the database."""
-    url = settings.resolved_database_url()
-    tag = hashlib.sha256(url.encode()).hexdigest()[:12]
+    tag = hashlib.sha256(_store_identity(settings).encode()).hexdigest()[:12]
+    return settings.data_dir / f"audit-anchor-{tag}.json"
+
+
+def _legacy_anchor_path(settings: Settings) -> Path:
+    # before anchors were named by the store's identity: by the URL as spelled
+    tag = hashlib.sha256(settings.resolved_database_url().encode()).hexdigest()[:12]
     return settings.data_dir / f"audit-anchor-{tag}.json"
 
 
 def read_anchor(settings: Settings) -> ChainHead | None:
     """The anchored head of the audit chain, if one was written."""
     path = anchor_path(settings)
+    if not path.exists():
+        path = _legacy_anchor_path(settings)
     if not path.exists():
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
