@@ -204,3 +204,25 @@ def test_safety_tier_is_chosen_checked_and_recorded(tmp_path: Path) -> None:
     ):
         analyze_file(source, tmp_path / "slow.csv", safety="slow", settings=settings)
     assert not (tmp_path / "slow.csv").exists()
+
+
+def test_a_theme_is_a_word_people_wrote_not_the_idiom_rewrite() -> None:
+    """The classifiers read "underrated" and "killing it" as praise words; themes must still
+    quote what commenters wrote, so every theme appears in each of its examples."""
+    texts = [
+        "Underrated post tbh",
+        "so underrated, this",
+        "underrated creator",
+        "You are killing it",
+        "killing it again",
+        "meh, the audio is bad",
+        "bad audio again",
+        "bad audio today",
+    ]
+    sentiments = ["positive"] * 5 + ["negative"] * 3
+    found = themes(texts, sentiments, top=5)
+    phrases = [t.phrase for t in found.positive]
+    assert "underrated" in phrases
+    for theme in (*found.positive, *found.negative):
+        for example in theme.examples:
+            assert theme.phrase.split()[0] in example.text.lower(), (theme.phrase, example.text)

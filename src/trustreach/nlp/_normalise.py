@@ -126,13 +126,17 @@ def _emoji_word(match: re.Match[str]) -> str:
     return f" {word} " if word else f" {match.group(0)} "
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, *, idioms: bool = True) -> str:
     """The text as the classifiers see it (see the module docstring for the rules).
 
     Parameters
     ----------
     text : str
         A comment, tweet or caption, any length and script.
+    idioms : bool, default True
+        Rewrite praise idioms into plain words first (:func:`read_idioms`), as
+        the classifiers need; themes pass False so that a theme is always a
+        word people wrote.
 
     Returns
     -------
@@ -141,7 +145,8 @@ def normalise(text: str) -> str:
         words, elongations cut to two letters and common emoji as words.
     """
     # each rule runs only when its trigger character is present: this is a hot path
-    text = read_idioms(text)
+    if idioms:
+        text = read_idioms(text)
     if "&" in text:
         text = html.unescape(text)
     if "\\u" in text:

@@ -148,7 +148,7 @@ def themes(
         raise ValueError(f"texts and authors differ in length: {len(texts)} != {len(authors)}")
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
-    grams = [_phrases(words(normalise(t))) for t in texts]
+    grams = [_phrases(words(normalise(t, idioms=False))) for t in texts]
     background: Counter[str] = Counter()
     by_class: dict[str, Counter[str]] = {"positive": Counter(), "negative": Counter()}
     n_docs = {"positive": 0, "negative": 0}
