@@ -257,3 +257,12 @@ def test_conversation_cli(world: Path, tmp_path: Path) -> None:
         app, ["privacy", "enforce-retention", "--as-of", "2100-01-01", "-w", WS], env=env
     )
     assert expired.exit_code == 0 and "Deleted" in expired.output
+
+
+def test_an_unknown_campaign_or_creator_is_not_found_not_postless(
+    world: Path, sqlite_settings: Settings
+) -> None:
+    services.import_path(world, workspace=WS, settings=sqlite_settings)
+    for scope, ref in (("campaign", "camp-999"), ("creator", "cr-9999"), ("post", "p-none")):
+        with pytest.raises(NotFoundError, match=f"{scope} '{ref}' not found in workspace"):
+            services.conversation_summary(scope, ref, workspace=WS, settings=sqlite_settings)

@@ -39,10 +39,12 @@ from trustreach.core import (
 from trustreach.ethics.audit import append_audit
 from trustreach.services._context import check_workspace, read_frame, store, write_anchor
 from trustreach.store._tables import (
+    campaigns,
     comment_labels,
     comments,
     conversation_daily,
     creator_accounts,
+    creators,
     label_corrections,
     posts,
 )
@@ -371,6 +373,22 @@ def _post_ids(connection: Connection, workspace: str, scope: str, scope_id: str)
     return [r[0] for r in connection.execute(query)]
 
 
+def _no_posts(connection: Connection, workspace: str, scope: str, scope_id: str) -> str:
+    """'not found' for an id the workspace does not have; 'has no posts' for one it has."""
+    table, column = {
+        "creator": (creators, creators.c.creator_id),
+        "campaign": (campaigns, campaigns.c.campaign_id),
+        "post": (posts, posts.c.post_id),
+    }.get(scope, (None, None))
+    if table is not None and column is not None:
+        found = connection.execute(
+            select(column).where(table.c.workspace == workspace, column == scope_id)
+        ).first()
+        if found is None:
+            return f"{scope} {scope_id!r} not found in workspace {workspace!r}"
+    return f"{scope} {scope_id!r} has no posts in workspace {workspace!r}"
+
+
 def conversation_summary(
     scope: str,
     scope_id: str,
@@ -385,7 +403,7 @@ def conversation_summary(
     with store(settings) as engine, engine.connect() as connection:
         post_ids = _post_ids(connection, workspace, scope, scope_id)
         if not post_ids:
-            raise NotFoundError(f"{scope} {scope_id!r} has no posts in workspace {workspace!r}")
+            raise NotFoundError(_no_posts(connection, workspace, scope, scope_id))
         daily = read_frame(
             connection,
             select(conversation_daily).where(
