@@ -61,3 +61,10 @@ def test_help_shows_no_bool_type_for_flags() -> None:
     queue = run("dispute", "queue", "--help").stdout
     assert "<open|upheld|rejected|all>" in queue
     assert "YYYY-MM-DD" in run("deal", "create", "--help").stdout
+
+
+def test_a_trend_that_rounds_to_zero_is_not_negative() -> None:
+    from trustreach.cli._conversation import _signed
+
+    assert _signed(-0.0001, 3) == "0.000"
+    assert (_signed(0.25, 2), _signed(-0.25, 2)) == ("+0.25", "-0.25")

@@ -83,9 +83,9 @@ def print_summary(summary: services.ConversationSummary) -> None:
     trend = (
         "no trend (fewer than three scored days)"
         if summary.trend_per_week is None
-        else f"{summary.trend_per_week:+.3f} per week"
+        else _signed(summary.trend_per_week, 3) + " per week"
     )
-    mean = "–" if summary.mean_score is None else f"{summary.mean_score:+.2f}"
+    mean = "–" if summary.mean_score is None else _signed(summary.mean_score, 2)
     console.print(
         f"Mean sentiment score {mean} (−1 to +1); trend {trend}; "
         f"{summary.corrected} label(s) corrected by people."
@@ -166,3 +166,9 @@ def enforce_retention(
         f"Deleted {report.comments_deleted:,} comment(s) and {report.labels_deleted:,} label(s) "
         f"posted before {report.cutoff:%Y-%m-%d}; audit record #{report.audit_seq}."
     )
+
+
+def _signed(value: float, digits: int) -> str:
+    """``+0.12``/``-0.12``; a value that rounds to zero is ``0.000``, never ``-0.000``."""
+    text = f"{value:+.{digits}f}"
+    return text[1:] if float(text) == 0 else text
