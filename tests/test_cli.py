@@ -221,3 +221,37 @@ def test_score_accounts_refusal_is_about_scoring_in_row_order(tmp_path: Path) ->
     assert err.index("'-1'") < err.index("'maybe'") < err.index("'many'")
     assert err.splitlines()[-1].startswith("error: scoring refused: 3 problem(s)")
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [
+        (["nlp", "analyze"], "comments.csv"),
+        (["audience", "score-accounts"], "accounts.csv"),
+        (["discover", "--dry-run"], "brief.yaml"),
+    ],
+)
+def test_output_that_is_the_input_is_refused(tmp_path: Path, command: list[str], name: str) -> None:
+    source = tmp_path / name
+    source.write_text("text\nhello there\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    same = tmp_path / "sub" / ".." / name  # another spelling of the same path
+    link = tmp_path / f"link-{name}"
+    link.symlink_to(source)
+    env = {"TRUSTREACH_DATA_DIR": str(tmp_path / "data")}
+    for output in (source, same, link):
+        result = run(*command, str(source), "--output", str(output), env=env)
+        assert result.returncode == 2, result.stderr
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert lines[-1].startswith("error: --output") and "same file as the input" in lines[-1]
+        assert "Traceback" not in result.stderr
+        assert source.read_text(encoding="utf-8") == "text\nhello there\n"
+
+
+def test_training_card_that_is_the_data_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "train.jsonl"
+    data.write_text('{"x": 1}\n', encoding="utf-8")
+    result = run("train", "authenticity", "--data", str(data), "--card", str(data),
+                 env={"TRUSTREACH_DATA_DIR": str(tmp_path / "data")})  # fmt: skip
+    assert result.returncode == 2 and "error: --card" in result.stderr
+    assert data.read_text(encoding="utf-8") == '{"x": 1}\n'

@@ -319,6 +319,11 @@ def test_deal_for_a_brand_the_workspace_does_not_hold_is_refused(world: Settings
     with pytest.raises(ConfigurationError, match="brand 'Glow Labs', which is not a brand") as e:
         _deal(world, s.shortlist_id, "c1", campaign_id="cmp1")
     assert "b1 (Acme Skin)" in str(e.value)
+    with pytest.raises(ConfigurationError) as up_front:  # no --campaign: say why none helps
+        _deal(world, s.shortlist_id, "c1")
+    message = str(up_front.value)
+    assert "'Glow Labs', which is not a brand of workspace" in message
+    assert "no deal is possible from this shortlist" in message and "--campaign" not in message
     named = propose_shortlist(
         brief_id="glow-spring-2",
         campaign_id=None,
@@ -334,6 +339,33 @@ def test_deal_for_a_brand_the_workspace_does_not_hold_is_refused(world: Settings
     decide(named.shortlist_id, "c1", "approved", decided_by="Ben", reason="ok", workspace=WS,
            settings=world)  # fmt: skip
     assert _deal(world, named.shortlist_id, "c1", campaign_id="cmp1", deal_id="d-n").created
+
+
+def test_a_fee_needs_an_amount_and_a_known_currency_defaulting_to_the_campaigns(
+    tmp_path: Path, world: Settings
+) -> None:
+    write_records(
+        tmp_path / "eur" / "campaigns.jsonl",
+        [{"campaign_id": "cmp-eur", "brand_id": "b1", "name": "Glow Europe", "goal": "sales",
+          "starts_on": "2026-10-01", "ends_on": "2026-10-31", "currency": "EUR"}],
+    )  # fmt: skip
+    import_path(tmp_path / "eur", workspace=WS, settings=world)
+    sid = _propose(world, "c1", campaign=None)
+    decide(sid, "c1", "approved", decided_by="Ben", reason="ok", workspace=WS, settings=world)
+    for amount in (None, 0.0):
+        with pytest.raises(ConfigurationError, match="amount is required for compensation 'fee'"):
+            _deal(world, sid, "c1", campaign_id="cmp-eur", amount=amount)
+    for code in ("XYZ", "usd", "EURO"):
+        with pytest.raises(ConfigurationError) as bad:
+            _deal(world, sid, "c1", campaign_id="cmp-eur", currency=code)
+        message = str(bad.value)
+        assert f"currency {code!r} not allowed" in message and "EUR, " in message
+        assert "fx_rates.csv" in message
+    deal = _deal(world, sid, "c1", campaign_id="cmp-eur")  # no currency: the campaign's
+    assert (deal.currency, deal.currency_from, deal.amount) == ("EUR", "campaign", 800.0)
+    gift = _deal(world, sid, "c1", campaign_id="cmp-eur", deal_id="d-gift", compensation="gift",
+                 amount=None, currency="GBP")  # fmt: skip
+    assert (gift.currency, gift.currency_from, gift.amount) == ("GBP", "given", None)
 
 
 def test_importing_a_deal_is_no_side_door(tmp_path: Path, world: Settings) -> None:

@@ -115,6 +115,30 @@ def test_cli_deal_for_another_brands_campaign_is_refused(
     assert made.returncode == 0, made.stderr
 
 
+def test_cli_deal_fee_needs_an_amount_and_a_known_currency(
+    tmp_path: Path, sqlite_settings: Settings
+) -> None:
+    data = sqlite_settings.data_dir
+    import_path(write_world(tmp_path / "world"), workspace=WS, settings=sqlite_settings)
+    sid = _propose(sqlite_settings, "c1")
+    ws = ("-w", WS)
+    approve = ("shortlist", "approve", sid, "c1", "--by", "Ben", "--reason", "fits", *ws)
+    assert _cli(data, *approve).returncode == 0
+    deal = ("deal", "create", sid, "c1", "--deal-id", "d7", "--compensation", "fee",
+            "--signed-on", "2026-10-05", *ws)  # fmt: skip
+    no_amount = _cli(data, *deal, "--currency", "GBP")
+    assert no_amount.returncode == 2 and "Traceback" not in no_amount.stderr
+    assert no_amount.stderr.startswith("error: amount is required") and "--amount" in (
+        no_amount.stderr
+    )
+    unknown = _cli(data, *deal, "--amount", "5", "--currency", "XYZ")
+    assert unknown.returncode == 2 and "currency 'XYZ' not allowed" in unknown.stderr
+    assert "GBP" in unknown.stderr and "USD" in unknown.stderr
+    made = _cli(data, *deal, "--amount", "5")  # the campaign cmp1 is in USD
+    assert made.returncode == 0, made.stderr
+    assert "5.00 USD (currency: the campaign's)" in " ".join(made.stdout.split())
+
+
 def test_cli_commands_take_a_name_or_handle_for_a_creator(
     tmp_path: Path, sqlite_settings: Settings
 ) -> None:

@@ -548,6 +548,9 @@ def audience_score_accounts(
     workers: Annotated[int, typer.Option(min=1, help="LocalCluster worker processes.")] = 2,
 ) -> None:
     """Score follower accounts: calibrated fake probability, flag and top signals per account."""
+    from trustreach.cli._paths import refuse_overwrite
+
+    refuse_overwrite(output, "--output", {"SOURCE": source})
     if dask:
         report = services.score_accounts_dask(
             source,
@@ -717,6 +720,9 @@ def train_authenticity(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same model).")] = 0,
 ) -> None:
     """Train the fake-account model reproducibly and write its artefact and model card."""
+    from trustreach.cli._paths import refuse_overwrite
+
+    refuse_overwrite(card, "--card", {"--data": data})
     metrics = services.train_authenticity_model(data, out_dir=out, card_path=card, seed=seed)
     for name, value in metrics.items():
         console.print(f"{name}={value}")

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from trustreach import services
 from trustreach.cli._app import Workspace, app, console
+from trustreach.cli._paths import refuse_overwrite
 
 if TYPE_CHECKING:
     from trustreach.discovery import Ranking
@@ -35,6 +37,7 @@ class Format(StrEnum):
 def print_ranking(ranking: Ranking, *, explain: bool = True) -> None:
     """The ranked table (components and audience risk), held and excluded creators,
     scope, the exposure audit and fair mode's effect; with ``explain``, every rank's why."""
+    from trustreach.core import plural
     from trustreach.discovery import COMPONENTS, exposure_line, fair_effect
 
     q = ranking.query.describe()
@@ -80,7 +83,7 @@ def print_ranking(ranking: Ranking, *, explain: bool = True) -> None:
             found.add_row(ranking.name(f.creator_id), f.rule_id, f.reason)
         console.print(found)
     for reason, count in ranking.out_of_scope.items():
-        console.print(f"Out of scope: {count} creator(s): {reason}.")
+        console.print(f"Out of scope: {plural(count, 'creator')}: {reason}.")
     for attribute, audit in ranking.exposure.items():
         line = exposure_line(attribute, audit)
         console.print(f"[red]{line}[/red]" if audit.four_fifths_flagged_by else line, markup=True)
@@ -129,7 +132,12 @@ def discover(
     ] = Format.table,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write json/html here (json defaults to stdout)."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the table (plain text), json or html here (table and json default "
+            "to stdout).",
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Rank only; store no proposal.")
@@ -150,6 +158,7 @@ def discover(
     and store the shortlist as a proposal awaiting human approval."""
     from trustreach.discovery import load_brief, render_shortlist_html
 
+    refuse_overwrite(output, "--output", {"BRIEF": brief, "--fx-rates": fx_rates})
     parsed = load_brief(brief) if brief is not None else None
     result = services.discover(
         parsed,
@@ -179,6 +188,17 @@ def discover(
             render_shortlist_html(ranking, shortlist_id=result.shortlist_id), encoding="utf-8"
         )
         console.print(f"Wrote {target}")
+    elif output is not None:
+        width = console.width
+        console.width = max(width, 160)  # a file is not a terminal: no wrapping at 80 columns
+        try:
+            with console.capture() as captured:
+                print_ranking(ranking)
+        finally:
+            console.width = width
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(Text.from_ansi(captured.get()).plain, encoding="utf-8")
+        console.print(f"Wrote {output}")
     else:
         print_ranking(ranking)
     if result.shortlist_id:

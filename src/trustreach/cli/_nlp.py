@@ -10,6 +10,7 @@ from rich.table import Table
 
 from trustreach import services
 from trustreach.cli._app import Safety, Tier, _progress, app, console
+from trustreach.cli._paths import refuse_overwrite
 
 nlp_app = typer.Typer(
     help="Conversation intelligence on files of comments: sentiment, brand safety, language.",
@@ -55,6 +56,7 @@ def analyze(
     flagged language_uncertain; texts a model read only the start of are
     flagged truncated.
     """
+    refuse_overwrite(output, "--output", {"SOURCE": source})
     with _progress("comments") as bar:
         task = bar.add_task(f"analysing ({tier.value} tier, {safety.value} safety)", total=None)
         report = services.analyze_file(

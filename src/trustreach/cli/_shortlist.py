@@ -165,8 +165,18 @@ def deal_create(
     compensation: Annotated[
         Compensation, typer.Option(help="What the creator receives (a material connection).")
     ],
-    amount: Annotated[float | None, typer.Option(min=0, help="Amount, if any.")] = None,
-    currency: Annotated[str, typer.Option(help="ISO 4217 currency of the amount.")] = "USD",
+    amount: Annotated[
+        float | None,
+        typer.Option(min=0, help="Amount (required, and positive, for a fee)."),
+    ] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            help="ISO 4217 currency of the amount, one of the shipped exchange-rate snapshot "
+            "(an unknown code is refused, listing them); default: the campaign's currency, "
+            "else the brief's budget currency."
+        ),
+    ] = None,
     campaign: Annotated[
         str | None,
         typer.Option(
@@ -208,6 +218,7 @@ def deal_create(
             f"Deal {d.deal_id} created for {d.creator_id} in campaign {d.campaign_id}, "
             f"signed {d.signed_on}, {d.compensation}"
             + (f" {d.amount:,.2f} {d.currency}" if d.amount is not None else "")
+            + (f" (currency: the {d.currency_from}'s)" if d.currency_from != "given" else "")
             + " "
             f"(a material connection: posts under it must be disclosed); "
             f"audit record #{d.audit_seq}"

@@ -34,6 +34,67 @@ class Deal:
     created: bool
     audit_seq: int | None
     signed_on: date | None = None
+    currency_from: str = "given"
+    """Where :attr:`currency` came from: ``given``, ``campaign`` or ``brief``."""
+
+
+MONEY_COMPENSATION = frozenset({"fee"})
+"""Compensation kinds paid in money: they need a positive ``amount``."""
+
+
+def known_currencies() -> frozenset[str]:
+    """ISO 4217 codes trustreach can value: those of the shipped exchange-rate snapshot
+    (the ECB reference currencies and its base, EUR)."""
+    from trustreach.discovery import reference_fx_rates
+
+    return frozenset(reference_fx_rates().rates)
+
+
+def _check_currency(code: str) -> str:
+    known = known_currencies()
+    if code not in known:
+        raise ConfigurationError(
+            f"currency {code!r} not allowed: give an ISO 4217 code of the shipped "
+            "exchange-rate snapshot (trustreach/discovery/fx_rates.csv): "
+            f"{', '.join(sorted(known))}"
+        )
+    return code
+
+
+def _check_amount(compensation: str, amount: float | None) -> None:
+    if compensation in MONEY_COMPENSATION and (amount is None or not amount > 0):
+        got = "none given" if amount is None else f"got {amount!r}"
+        raise ConfigurationError(
+            f"amount is required for compensation {compensation!r}: a positive amount "
+            f"({got}); give --amount / amount (compensation paid in money: "
+            f"{', '.join(sorted(MONEY_COMPENSATION))})"
+        )
+
+
+def _default_currency(
+    connection: Connection, workspace: str, shortlist: Shortlist, campaign_id: str
+) -> tuple[str, str]:
+    """The deal's currency when none is given: the campaign's, else the stored brief's
+    budget currency; refused otherwise (never a silent default)."""
+    found = connection.execute(
+        select(campaigns.c.currency).where(
+            campaigns.c.workspace == workspace, campaigns.c.campaign_id == campaign_id
+        )
+    ).scalar()
+    if found:
+        return str(found), "campaign"
+    found = connection.execute(
+        select(briefs.c.currency).where(
+            briefs.c.workspace == workspace, briefs.c.brief_id == shortlist.brief_id
+        )
+    ).scalar()
+    if found:
+        return str(found), "brief"
+    raise ConfigurationError(
+        f"currency is required: neither campaign {campaign_id!r} nor brief "
+        f"{shortlist.brief_id!r} records one in workspace {workspace!r}; give --currency / "
+        "currency (an ISO 4217 code such as EUR)"
+    )
 
 
 def _deal_record(values: dict[str, Any]) -> DealRecord:
@@ -102,6 +163,35 @@ def _span(row: Row[Any]) -> str:
     return f"{row.campaign_id} ({row.name}, {row.starts_on} to {row.ends_on})"
 
 
+def _foreign_brand(
+    connection: Connection, workspace: str, shortlist: Shortlist, brand: _Brand, lead: str
+) -> ConfigurationError:
+    """The refusal when the shortlist's brand is not a brand of the workspace: no campaign
+    of it exists, so no deal is possible from this shortlist."""
+    known = ", ".join(
+        f"{r.brand_id} ({r.name})"
+        for r in connection.execute(
+            select(brands.c.brand_id, brands.c.name)
+            .where(brands.c.workspace == workspace)
+            .order_by(brands.c.brand_id)
+        )
+    )
+    which = (
+        f"is for {brand.label}, which is not a brand of workspace {workspace!r}, so no "
+        "campaign of it exists there"
+        if brand.label != _NO_BRAND
+        else "names no brand (it ranks creators without a brief, or was proposed before "
+        "shortlists kept their brief's brand)"
+    )
+    return ConfigurationError(
+        f"{lead}: shortlist {shortlist.shortlist_id!r} "
+        f"(brief {shortlist.brief_id!r}) {which}; no "
+        f"deal is possible from this shortlist; brands there: {known or 'none'}; a deal "
+        "must be for a campaign of the shortlist's brand: import the brand and its "
+        "campaigns, or propose the shortlist again from a brief whose brand is imported"
+    )
+
+
 def _allowed_campaign(
     connection: Connection,
     workspace: str,
@@ -142,25 +232,8 @@ def _allowed_campaign(
             f"campaign {campaign_id!r} not found in workspace {workspace!r}; {allowed}"
         )
     if brand.brand_id is None:
-        known = ", ".join(
-            f"{r.brand_id} ({r.name})"
-            for r in connection.execute(
-                select(brands.c.brand_id, brands.c.name)
-                .where(brands.c.workspace == workspace)
-                .order_by(brands.c.brand_id)
-            )
-        )
-        which = (
-            f"is for {brand.label}, which is not a brand of workspace {workspace!r}"
-            if brand.label != _NO_BRAND
-            else "names no brand (it ranks creators without a brief, or was proposed before "
-            "shortlists kept their brief's brand)"
-        )
-        raise ConfigurationError(
-            f"campaign_id {campaign_id!r} not allowed: shortlist {shortlist.shortlist_id!r} "
-            f"(brief {shortlist.brief_id!r}) {which}; brands there: {known or 'none'}; a deal "
-            "must be for a campaign of the shortlist's brand: import the brand and its "
-            "campaigns, or propose the shortlist again from a brief whose brand is imported"
+        raise _foreign_brand(
+            connection, workspace, shortlist, brand, f"campaign_id {campaign_id!r} not allowed"
         )
     if chosen.brand_id != brand.brand_id:
         raise ConfigurationError(
@@ -183,7 +256,7 @@ def create_deal(
     deal_id: str,
     compensation: str,
     amount: float | None = None,
-    currency: str = "USD",
+    currency: str | None = None,
     campaign_id: str | None = None,
     affiliate_code: str | None = None,
     signed_on: date | None = None,
@@ -198,22 +271,35 @@ def create_deal(
     ``campaign_id`` when the shortlist has none; either way it must be a
     campaign of the shortlist's brand whose dates include ``signed_on`` (today,
     UTC, by default), or :class:`~trustreach.core.ConfigurationError` names the
-    campaigns that are allowed. Retrying with the same ``deal_id`` and the same
-    values changes nothing; different values are refused. Audit-logged; the
-    deal is stored as a material connection.
+    campaigns that are allowed (and says up front when the shortlist's brand is
+    not in the workspace, so no deal is possible). A ``fee`` needs a positive
+    ``amount``. ``currency`` must be a code of the shipped exchange-rate
+    snapshot (:func:`known_currencies`); when not given it is the campaign's,
+    else the stored brief's, else refused (``Deal.currency_from`` says which).
+    Retrying with the same ``deal_id`` and the same values changes nothing;
+    different values are refused. Audit-logged; the deal is stored as a
+    material connection.
     """
     created_by = _person(created_by, "created_by")
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     signed = signed_on or datetime.now(UTC).date()
+    _check_amount(compensation, amount)
+    if currency is not None:
+        currency = _check_currency(currency)
     with store(settings, create=False) as engine:
         with engine.begin() as connection:
             shortlist = _load(connection, workspace, shortlist_id)
             campaign = shortlist.campaign_id or campaign_id
             if campaign is None:
+                brand = _shortlist_brand(connection, workspace, shortlist)
+                if brand.brand_id is None:
+                    raise _foreign_brand(
+                        connection, workspace, shortlist, brand, f"no deal for {creator_id!r}"
+                    )
                 raise ConfigurationError(
                     f"campaign_id is required: shortlist {shortlist_id!r} is not for a campaign; "
-                    "give --campaign"
+                    f"give --campaign (a campaign of {brand.label} running on the signing date)"
                 )
             if shortlist.campaign_id and campaign_id and campaign_id != shortlist.campaign_id:
                 raise ConfigurationError(
@@ -227,6 +313,11 @@ def create_deal(
                     f"{shortlist_id!r} is {status}; a named person must approve them first "
                     f"(`trustreach shortlist approve {shortlist_id} {creator_id} --by NAME "
                     "--reason TEXT`)"
+                )
+            currency_from = "given"
+            if currency is None:
+                currency, currency_from = _default_currency(
+                    connection, workspace, shortlist, campaign
                 )
             record = _deal_record(
                 {
@@ -264,6 +355,7 @@ def create_deal(
                     created=False,
                     audit_seq=None,
                     signed_on=stored.signed_on,
+                    currency_from=currency_from,
                 )
             _allowed_campaign(connection, workspace, shortlist, campaign, signed)
             connection.execute(
@@ -300,7 +392,8 @@ def create_deal(
             created=True,
             audit_seq=entry.seq,
             signed_on=signed,
+            currency_from=currency_from,
         )
 
 
-__all__ = ["Deal", "create_deal"]
+__all__ = ["MONEY_COMPENSATION", "Deal", "create_deal", "known_currencies"]
