@@ -376,7 +376,7 @@ def test_lookalikes_find_similar_topics_and_audiences(embedder: TextEmbedder) ->
     query = query_like(index, "ref")
     ranking = rank_creators(index, query, top_n=5)
     assert [r.creator_id for r in ranking.shortlist] == ["twin"]  # "other" is off topic
-    assert any("far from the brief's topics" in r for r in ranking.out_of_scope)
+    assert any("far from the reference creator's content" in r for r in ranking.out_of_scope)
     twin = ranking.shortlist[0]
     assert twin.component("audience_fit").score == pytest.approx(1.0, abs=1e-6)
     assert "alike" in twin.component("audience_fit").detail

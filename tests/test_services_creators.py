@@ -57,7 +57,24 @@ def test_shared_name_lists_every_candidate(tmp_path: Path, world: Settings) -> N
 
 
 def test_unknown_creator_suggests_close_names(world: Settings) -> None:
-    with pytest.raises(NotFoundError, match="close: 'Max Lifts'"):
+    with pytest.raises(NotFoundError, match="did you mean 'Max Lifts'"):
         resolve_creator("Max Lift", workspace=WS, settings=world)
     with pytest.raises(NotFoundError, match="no creator_id, display name or handle"):
         resolve_creator("nobody at all", workspace=WS, settings=world)
+
+
+def test_unknown_id_suggests_the_closest_creator_id(tmp_path: Path, world: Settings) -> None:
+    folder = tmp_path / "numbered"
+    write_records(
+        folder / "creators.jsonl",
+        [
+            {"creator_id": "cr-0042", "display_name": "Noa Beauty"},
+            {"creator_id": "cr-0043", "display_name": "Kofi Gaming"},
+        ],
+    )
+    import_path(folder, workspace=WS, settings=world)
+    # spelled differently, the same number: the id is suggested, not a name
+    with pytest.raises(NotFoundError, match=r"did you mean 'cr-0042'\?$"):
+        resolve_creator("creator-0042", workspace=WS, settings=world)
+    with pytest.raises(NotFoundError, match=r"did you mean 'cr-0043'\?$"):
+        resolve_creator("cr-043", workspace=WS, settings=world)

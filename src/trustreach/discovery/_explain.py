@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from trustreach.core import plural
 from trustreach.discovery._fx import FxRates
 from trustreach.discovery._index import CreatorIndex
 from trustreach.discovery._ranking import (
@@ -69,7 +70,9 @@ def _explain(
     weighted = [c for c in components if c.weight > 0]
     strong = sorted((c for c in weighted if not c.imputed), key=lambda c: -c.contribution)[:2]
     weak = min((c for c in weighted if not c.imputed), key=lambda c: c.used, default=None)
-    sentences = [f"Ranked {rank} of {eligible} eligible creators with a score of {score:.2f}."]
+    sentences = [
+        f"Ranked {rank} of {plural(eligible, 'eligible creator')} with a score of {score:.2f}."
+    ]
     if rank != score_rank:
         sentences.append(
             f"Fair mode moved this creator from {score_rank} by score alone to {rank}."

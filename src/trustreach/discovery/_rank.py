@@ -518,7 +518,8 @@ def rank_creators(
         platform_ok = index.where_in("platform", query.platforms)
         if len(index):
             missing = ~np.logical_or.reduceat(platform_ok, starts)
-            out_of_scope["no account on the brief's platforms"] = int(missing.sum())
+            source = "the brief's" if query.brief is not None else "the reference creator's"
+            out_of_scope[f"no account on {source} platforms"] = int(missing.sum())
         in_scope &= platform_ok
     if query.language:
         language_ok = index.where_in("language", (query.language, ""))
@@ -568,7 +569,8 @@ def rank_creators(
     if gate is not None:  # off-topic accounts are out of scope (see _relevance)
         off_topic = np.zeros(len(index), dtype=bool)
         off_topic[rows] = gate.off_topic(parts.values["topic_fit"])
-        out_of_scope[gate.reason()] = creators_off_topic(in_scope, off_topic, starts)
+        topics = "the reference creator's content" if query.kind == "like" else "the brief's topics"
+        out_of_scope[gate.reason(topics)] = creators_off_topic(in_scope, off_topic, starts)
         score_rows = np.where(off_topic[rows], -np.inf, score_rows)
 
     # best account per creator

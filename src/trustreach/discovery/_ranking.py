@@ -5,8 +5,9 @@ row are :mod:`trustreach.discovery._explain`)."""
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -189,8 +190,17 @@ class FairSpec:
     alpha: float
 
     @classmethod
-    def parse(cls, text: str, *, attributes: Sequence[str]) -> FairSpec:
+    def parse(
+        cls,
+        text: str,
+        *,
+        attributes: Sequence[str],
+        values: Mapping[str, Collection[str]] | None = None,
+    ) -> FairSpec:
         """Parse ``ATTRIBUTE=VALUE:P:ALPHA``; P may be ``auto``.
+
+        With ``values`` (the values declared for each attribute), a VALUE
+        nobody declared for ATTRIBUTE is refused, listing the declared ones.
 
         >>> FairSpec.parse("gender=woman:0.4:0.1", attributes=["gender"])
         FairSpec(attribute='gender', value='woman', p=0.4, alpha=0.1)
@@ -222,7 +232,26 @@ class FairSpec:
                 )
         if not value:
             raise ConfigurationError("--fair VALUE must not be empty")
+        if values is not None:
+            _check_declared(attribute, value, sorted(values.get(attribute, ())))
         return cls(attribute, value, None if auto else p, alpha)
+
+
+def _check_declared(attribute: str, value: str, declared: Sequence[str]) -> None:
+    """Refuse a ``--fair`` group value that nobody declared for ``attribute``."""
+    if value in declared:
+        return
+    if not declared:
+        raise ConfigurationError(
+            f"--fair {attribute}={value}: nobody in this workspace declared {attribute} "
+            "(with consent in force), so fair mode has no group to protect"
+        )
+    close = difflib.get_close_matches(value, declared, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise ConfigurationError(
+        f"--fair {attribute} value {value!r} is not one declared in this workspace; "
+        f"allowed: {', '.join(declared)}{hint}"
+    )
 
 
 def four_fifths_p(k: int, pool_share: float, alpha: float) -> float:

@@ -51,10 +51,11 @@ class TopicGate:
         with np.errstate(invalid="ignore"):
             return np.asarray(np.isfinite(topic_fit) & (topic_fit < self.threshold))
 
-    def reason(self) -> str:
-        """The out-of-scope reason, with the numbers."""
+    def reason(self, topics: str = "the brief's topics") -> str:
+        """The out-of-scope reason, with the numbers; ``topics`` names what the
+        query's topics came from."""
         return (
-            f"content far from the brief's topics (topic fit under {self.threshold:.2f}: "
+            f"content far from {topics} (topic fit under {self.threshold:.2f}: "
             f"{self.share:.0%} of the best candidate's {self.best:.2f}, at least {self.floor:.2f})"
         )
 

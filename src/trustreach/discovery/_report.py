@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from trustreach.audience._report import _CSS, _e
+from trustreach.core import plural
 from trustreach.discovery._brief import AuthenticityPolicy
 from trustreach.discovery._ranking import COMPONENTS, LABELS, RankedCreator, Ranking
 from trustreach.discovery._rules import Finding
@@ -223,8 +224,8 @@ def _fair_section(ranking: Ranking) -> str:
             ),
             _tr(
                 f"impact ratio of {group}",
-                f"#{_num(before.impact_ratio if before else None)}",
-                f"#{_num(after.impact_ratio if after else None)}",
+                f"#{_num(effect.impact_ratio_before if effect else None)}",
+                f"#{_num(effect.impact_ratio_after if effect else None)}",
             ),
             _tr("sum of scores (utility)", f"#{r.utility_before:.3f}", f"#{r.utility_after:.3f}"),
         ]
@@ -240,7 +241,7 @@ def _fair_section(ranking: Ranking) -> str:
         f"α = {f.spec.alpha}</h3>"
         f"<p><strong>{_e(effect.sentence() if effect else '')}</strong></p><table>{table}</table>"
         f"<p>Utility given up: {r.utility_loss:.1%} of the summed scores (NDCG {r.ndcg:.3f}); "
-        f"{r.moved} creator(s) ranked in by score alone left the shortlist. {met}</p>"
+        f"{plural(r.moved, 'creator')} ranked in by score alone left the shortlist. {met}</p>"
     )
 
 
@@ -339,7 +340,8 @@ def render_shortlist_html(ranking: Ranking, *, shortlist_id: str | None = None) 
     title = f"Shortlist for {q['brief_id'] or 'creators like ' + str(q['like'])}"
     brand = ranking.query.brief.brand if ranking.query.brief else ""
     scope = "".join(
-        f"<li>{n} creator(s): {_e(reason)}</li>" for reason, n in ranking.out_of_scope.items()
+        f"<li>{plural(n, 'creator')}: {_e(reason)}</li>"
+        for reason, n in ranking.out_of_scope.items()
     )
     notes = "".join(f"<li>{_e(n)}</li>" for n in ranking.notes)
     versions = ", ".join(f"{_e(k)} {_e(v)}" for k, v in sorted(ranking.model_versions.items()))
@@ -356,7 +358,8 @@ def render_shortlist_html(ranking: Ranking, *, shortlist_id: str | None = None) 
         f'<p class="note">{status} Scores describe how well the evidence matches the brief; they '
         "are not a judgement of anyone. Components marked * were not measured and were counted at "
         "the candidates' median.</p>",
-        f'<p class="muted">{ranking.eligible} eligible creators; {len(ranking.excluded)} excluded '
+        f'<p class="muted">{plural(ranking.eligible, "eligible creator")}; '
+        f"{len(ranking.excluded)} excluded "
         f"by a rule; {len(ranking.review)} held for human review. Model versions: {versions}.</p>",
         f'<ul class="muted">{scope}</ul>' if scope else "",
         "<h2>Shortlist</h2>",

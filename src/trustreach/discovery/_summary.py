@@ -5,7 +5,9 @@
   (:meth:`~trustreach.ethics.fairness.ExposureAudit.four_fifths_summary`).
 - :func:`fair_effect`: what fair mode changed for the declared group it
   protects: members on the shortlist and their selection-rate impact ratio by
-  score alone and after FA*IR, and the utility given up.
+  score alone and after FA*IR (only where the exposure audit compared impact
+  ratios: with too little declared data the line says so instead), and the
+  utility given up.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from trustreach.core import plural
 from trustreach.discovery._ranking import Ranking
 from trustreach.ethics.fairness import ExposureAudit
 
@@ -52,7 +55,7 @@ class FairEffect:
                 f"(utility given up {self.utility_loss:.1%})."
             )
         if self.impact_ratio_before is None and self.impact_ratio_after is None:
-            impact = "selection-rate impact ratio not measurable (too little declared data)"
+            impact = "selection-rate impact ratio not compared (too little declared data)"
         else:
             impact = (
                 f"selection-rate impact ratio {ratio(self.impact_ratio_before)} → "
@@ -62,7 +65,8 @@ class FairEffect:
             f"Fair mode effect for {self.attribute}={self.group} (by score alone → fair mode): "
             f"{impact}, {count(self.selected_before)} → {count(self.selected_after)} of "
             f"{self.k} on the shortlist, at a utility cost of {self.utility_loss:.1%} of the "
-            f"summed scores; {self.moved} creator(s) ranked in by score alone left the list."
+            f"summed scores; {plural(self.moved, 'creator')} ranked in by score alone left "
+            "the list."
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,8 +87,8 @@ def fair_effect(ranking: Ranking) -> FairEffect | None:
         group=value,
         selected_before=before.selected_count if before else None,
         selected_after=after.selected_count if after else None,
-        impact_ratio_before=before.impact_ratio if before else None,
-        impact_ratio_after=after.impact_ratio if after else None,
+        impact_ratio_before=f.before.supported_impact_ratio(value),
+        impact_ratio_after=audit.supported_impact_ratio(value) if audit else None,
         utility_loss=f.reranking.utility_loss,
         moved=f.reranking.moved,
         k=len(ranking.shortlist),

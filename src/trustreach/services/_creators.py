@@ -38,6 +38,16 @@ def _describe(connection: Connection, workspace: str, creator_ids: list[str]) ->
     ]
 
 
+def _closest_id(wanted: str, ids: list[str]) -> list[str]:
+    """The known id closest to ``wanted`` (none when nothing is near): by spelling,
+    else by its number, so ``creator-0042`` finds ``cr-0042``."""
+    close = difflib.get_close_matches(wanted, ids, n=1, cutoff=0.5)
+    if not close:
+        digits = "".join(ch for ch in wanted if ch.isdigit())
+        close = sorted(i for i in ids if digits and i.endswith(digits))[:1]
+    return close
+
+
 def resolve_creator(
     reference: str, *, workspace: str = "default", settings: Settings | None = None
 ) -> str:
@@ -48,7 +58,8 @@ def resolve_creator(
     matching is the answer. Several creators matching (two creators may share a
     display name) raise :class:`~trustreach.core.ConfigurationError` listing
     each candidate's id, name and handles; none matching raises
-    :class:`~trustreach.core.NotFoundError` with the closest names, if any.
+    :class:`~trustreach.core.NotFoundError` with the closest creator_id and
+    display names, if any ("did you mean 'cr-0042'?").
     """
     wanted = reference.strip()
     if not wanted:
@@ -93,16 +104,21 @@ def resolve_creator(
                 f"creator {reference!r} is ambiguous in workspace {workspace!r}: "
                 f"{len(found)} creators match: {candidates}; give the creator_id"
             )
-        known = [
-            *connection.execute(
+        ids = list(
+            connection.execute(
                 select(creators.c.creator_id).where(creators.c.workspace == workspace)
-            ).scalars(),
-            *connection.execute(
+            ).scalars()
+        )
+        names = list(
+            connection.execute(
                 select(creators.c.display_name).where(creators.c.workspace == workspace)
-            ).scalars(),
-        ]
-        close = difflib.get_close_matches(wanted, known, n=5, cutoff=0.75)
-        hint = f"; close: {', '.join(map(repr, close))}" if close else ""
+            ).scalars()
+        )
+        close = _closest_id(wanted, ids) + difflib.get_close_matches(
+            wanted, names, n=3, cutoff=0.75
+        )
+        close = list(dict.fromkeys(close))
+        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
         raise NotFoundError(
             f"creator {reference!r} not found in workspace {workspace!r}: no creator_id, "
             f"display name or handle matches{hint}"

@@ -490,8 +490,16 @@ def discover(
         if like is not None
         else query_from_brief(brief, embedder)  # type: ignore[arg-type]
     )
-    fair_spec = FairSpec.parse(fair, attributes=DECLARED_ATTRIBUTES) if fair else None
     groups = _declared_groups(workspace, settings)
+    fair_spec = (
+        FairSpec.parse(
+            fair,
+            attributes=DECLARED_ATTRIBUTES,
+            values={attribute: set(by.values()) for attribute, by in groups.items()},
+        )
+        if fair
+        else None
+    )
     n = top_n or (brief.top_n if brief else 10)
     ranking = rank_creators(index, query, top_n=n, groups=groups, fair=fair_spec, fx_rates=fx)
     shortlist_id: str | None = None

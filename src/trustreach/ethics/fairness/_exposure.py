@@ -229,6 +229,26 @@ class ExposureAudit:
         text = "below four-fifths (0.8): " + ", ".join(below)
         return text + (f"; at or above it: {', '.join(above)}" if above else "")
 
+    def supported_impact_ratio(self, name: str) -> float | None:
+        """Group ``name``'s selection-rate impact ratio, or None where the audit
+        compared none: too little declared data (:meth:`four_fifths_summary` says
+        so), a small group, the undeclared line, or a group not in the audit.
+
+        Examples
+        --------
+        >>> pool = [f"a{i}" for i in range(10)] + [f"b{i}" for i in range(10)] + ["c0"]
+        >>> groups = {c: c[0].upper() for c in pool}
+        >>> audit = exposure_audit(["a0", "a1", "b0", "c0"], groups, pool=pool)
+        >>> audit.supported_impact_ratio("B"), audit.supported_impact_ratio("C")
+        (0.5, None)
+        """
+        if self.four_fifths_ok is None or self.min_impact_ratio is None:
+            return None
+        row = next((r for r in self.by_group if r.group == name), None)
+        if row is None or not row.declared or row.small_group:
+            return None
+        return row.impact_ratio
+
     def group(self, name: str) -> GroupExposure:
         """The row for group ``name`` (``"undeclared"`` for the undeclared line)."""
         for row in self.by_group:
