@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -34,9 +36,11 @@ class Format(StrEnum):
     html = "html"
 
 
-def print_ranking(ranking: Ranking, *, explain: bool = True) -> None:
+def print_ranking(ranking: Ranking, *, explain: bool = True, out: Console | None = None) -> None:
     """The ranked table (components and audience risk), held and excluded creators,
-    scope, the exposure audit and fair mode's effect; with ``explain``, every rank's why."""
+    scope, the exposure audit and fair mode's effect; with ``explain``, every rank's why.
+    ``out`` is where to print (the terminal's console by default)."""
+    out = out or console
     from trustreach.core import plural
     from trustreach.discovery import COMPONENTS, exposure_line, fair_effect
 
@@ -60,13 +64,13 @@ def print_ranking(ranking: Ranking, *, explain: bool = True) -> None:
             *(f"{c.used:.2f}{'*' if c.imputed else ''}" for c in row.components),
             row.risk.short() if row.risk else "not audited",
         )
-    console.print(table)
+    out.print(table)
     if explain:
         for row in ranking.shortlist:
-            console.print(
+            out.print(
                 f"[bold]{row.rank}. {row.display_name}[/bold] ({row.creator_id}) {row.explanation}"
             )
-    console.print(
+    out.print(
         "* not measured: counted at the candidates' median. AQ: Audience Quality 0-100; "
         "fake: share of sampled followers that look inauthentic."
     )
@@ -81,21 +85,21 @@ def print_ranking(ranking: Ranking, *, explain: bool = True) -> None:
             found.add_column(col, overflow="fold")
         for f in findings:
             found.add_row(ranking.name(f.creator_id), f.rule_id, f.reason)
-        console.print(found)
+        out.print(found)
     for reason, count in ranking.out_of_scope.items():
-        console.print(f"Out of scope: {plural(count, 'creator')}: {reason}.")
+        out.print(f"Out of scope: {plural(count, 'creator')}: {reason}.")
     for attribute, audit in ranking.exposure.items():
         line = exposure_line(attribute, audit)
-        console.print(f"[red]{line}[/red]" if audit.four_fifths_flagged_by else line, markup=True)
+        out.print(f"[red]{line}[/red]" if audit.four_fifths_flagged_by else line, markup=True)
     effect = fair_effect(ranking)
     if ranking.fair is not None and effect is not None:
         spec = ranking.fair.spec
-        console.print(
+        out.print(
             f"[bold]{effect.sentence()}[/bold] (FA*IR p={spec.p}, alpha={spec.alpha}; "
             "before: ranked by score alone)"
         )
     for note in ranking.notes:
-        console.print(f"Note: {note}")
+        out.print(f"Note: {note}")
 
 
 @app.command("discover")
@@ -189,15 +193,11 @@ def discover(
         )
         console.print(f"Wrote {target}")
     elif output is not None:
-        width = console.width
-        console.width = max(width, 160)  # a file is not a terminal: no wrapping at 80 columns
-        try:
-            with console.capture() as captured:
-                print_ranking(ranking)
-        finally:
-            console.width = width
+        # a file is not a terminal: plain text, no wrapping at 80 columns
+        buffer = io.StringIO()
+        print_ranking(ranking, out=Console(file=buffer, width=160, no_color=True))
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(Text.from_ansi(captured.get()).plain, encoding="utf-8")
+        output.write_text(Text.from_ansi(buffer.getvalue()).plain, encoding="utf-8")
         console.print(f"Wrote {output}")
     else:
         print_ranking(ranking)
