@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import text
@@ -12,6 +13,9 @@ from sqlalchemy import text
 from trustreach.core import Settings, reset_settings
 from trustreach.services import _context
 from trustreach.store import create_store_engine, metadata
+
+if TYPE_CHECKING:
+    from trustreach.nlp import TextEmbedder
 
 POSTGRES_URL = os.environ.get("TRUSTREACH_TEST_POSTGRES_URL")
 
@@ -59,3 +63,11 @@ def store_settings(request: pytest.FixtureRequest) -> Settings:
     name = "sqlite_settings" if request.param == "sqlite" else "postgres_settings"
     settings: Settings = request.getfixturevalue(name)
     return settings
+
+
+@pytest.fixture(scope="session")
+def embedder() -> TextEmbedder:
+    """The shipped text embedding model (loaded once for the session)."""
+    from trustreach.nlp import TextEmbedder
+
+    return TextEmbedder.load()

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+from tests._discovery import make_brief
 from typer.testing import CliRunner
 
 from trustreach import services
@@ -20,7 +21,6 @@ from trustreach.core import NotFoundError, Settings
 from trustreach.discovery import (
     AUTHENTICITY_RULE_ID,
     FRAUD_SIGNALS,
-    Brief,
     BriefError,
     CreatorIndex,
     FairSpec,
@@ -40,26 +40,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BRIEFS = ROOT / "examples" / "briefs"
 SKIN = "my morning skincare routine with serum and SPF #skincare #glowyskin"
 AGE = ("13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
-
-
-@pytest.fixture(scope="module")
-def embedder() -> TextEmbedder:
-    return TextEmbedder.load()
-
-
-def _brief(**changes: Any) -> Brief:
-    data: dict[str, Any] = {
-        "brief_id": "b1",
-        "brand": "Glow",
-        "objective": "awareness",
-        "platforms": ["instagram"],
-        "topics": ["skincare routine"],
-        "category": "beauty",
-        "budget": {"amount": 10_000, "currency": "USD"},
-        "content_language": "en",
-    }
-    data.update(changes)
-    return Brief.model_validate(data)
 
 
 def _index(embedder: TextEmbedder, creators: Sequence[dict[str, Any]]) -> CreatorIndex:
@@ -135,7 +115,7 @@ def test_every_row_shows_audience_quality_fake_share_interval_and_signals(
     ranking = rank_creators(
         index,
         query_from_brief(
-            _brief(authenticity={"fraud_signals": "show", "low_quality": "show"}), embedder
+            make_brief(authenticity={"fraud_signals": "show", "low_quality": "show"}), embedder
         ),
         top_n=5,
     )
@@ -162,7 +142,7 @@ def test_default_policy_holds_low_quality_and_strong_signals_for_review(
     embedder: TextEmbedder,
 ) -> None:
     index = _index(embedder, POOL)
-    ranking = rank_creators(index, query_from_brief(_brief(), embedder), top_n=5)
+    ranking = rank_creators(index, query_from_brief(make_brief(), embedder), top_n=5)
     ranked = [r.creator_id for r in ranking.shortlist]
     held = {f.creator_id: f for f in ranking.review}
     # held, never silently ranked: under 50, or a raised signal of strength ≥ 0.5
@@ -187,7 +167,7 @@ def test_policy_actions_exclude_show_and_not_audited(embedder: TextEmbedder) -> 
     index = _index(embedder, POOL)
 
     def run(**policy: Any) -> Any:
-        brief = _brief(authenticity=policy)
+        brief = make_brief(authenticity=policy)
         return rank_creators(index, query_from_brief(brief, embedder), top_n=5)
 
     excluded = run(fraud_signals="exclude")
@@ -229,7 +209,7 @@ def test_lookalikes_hold_risky_creators_too(embedder: TextEmbedder) -> None:
 def test_authenticity_policy_errors_name_the_field_and_allowed_values(
     policy: dict[str, Any], message: str
 ) -> None:
-    data = _brief().model_dump(mode="json")
+    data = make_brief().model_dump(mode="json")
     with pytest.raises(BriefError, match=message):
         parse_brief({**data, "authenticity": policy})
 
@@ -238,7 +218,7 @@ def test_unknown_creator_ids_in_a_brief_or_like_are_errors_that_name_them(
     embedder: TextEmbedder,
 ) -> None:
     index = _index(embedder, POOL)
-    brief = _brief(exclusions={"creator_ids": ["creator-0042", "cr-0001"]})
+    brief = make_brief(exclusions={"creator_ids": ["creator-0042", "cr-0001"]})
     with pytest.raises(
         BriefError,
         match=r"exclusions\.creator_ids: no creator with id "
@@ -310,7 +290,7 @@ def test_fair_effect_reports_the_groups_impact_ratio_before_and_after(
     embedder: TextEmbedder,
 ) -> None:
     index, groups = _fair_pool(embedder)
-    query = query_from_brief(_brief(), embedder)
+    query = query_from_brief(make_brief(), embedder)
     fair = rank_creators(
         index, query, top_n=10, groups=groups, fair=FairSpec("gender", "woman", None, 0.1)
     )
@@ -332,7 +312,7 @@ def test_shortlist_page_opens_with_the_ranked_table_and_risk_columns(
 ) -> None:
     index = _index(embedder, POOL)
     groups = {"gender": {"cr-0001": "man", "cr-0002": "woman"}}  # too few to summarise
-    ranking = rank_creators(index, query_from_brief(_brief(), embedder), top_n=5, groups=groups)
+    ranking = rank_creators(index, query_from_brief(make_brief(), embedder), top_n=5, groups=groups)
     page = render_shortlist_html(ranking)
     table = page.index("<h2>Shortlist</h2>")
     assert table < page.index("Score components per creator")

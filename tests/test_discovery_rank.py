@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tests._discovery import make_brief
 
 from trustreach.core import ConfigurationError
 from trustreach.discovery import (
-    Brief,
     CreatorIndex,
     FairSpec,
     TargetingRefused,
@@ -29,26 +29,6 @@ from trustreach.nlp import TextEmbedder
 
 AGE = ("13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
 ADULT_YOUNG = {"18-24": 0.5, "25-34": 0.5}
-
-
-@pytest.fixture(scope="module")
-def embedder() -> TextEmbedder:
-    return TextEmbedder.load()
-
-
-def _brief(**changes: Any) -> Brief:
-    data: dict[str, Any] = {
-        "brief_id": "b1",
-        "brand": "Glow",
-        "objective": "awareness",
-        "platforms": ["instagram"],
-        "topics": ["skincare routine"],
-        "category": "beauty",
-        "budget": {"amount": 10_000, "currency": "USD"},
-        "content_language": "en",
-    }
-    data.update(changes)
-    return Brief.model_validate(data)
 
 
 def _index(embedder: TextEmbedder, creators: Sequence[dict[str, Any]]) -> CreatorIndex:
@@ -111,7 +91,7 @@ def test_audience_fit_is_the_share_in_the_target_and_says_so(embedder: TextEmbed
             {"id": "b", "text": SKIN, "age": {"25-34": 0.2, "45-54": 0.8}},
         ],
     )
-    brief = _brief(audience={"age_bands": ["25-34"]})
+    brief = make_brief(audience={"age_bands": ["25-34"]})
     ranking = rank_creators(index, query_from_brief(brief, embedder), top_n=2)
     first, second = ranking.shortlist
     assert (first.creator_id, second.creator_id) == ("a", "b")
@@ -123,7 +103,7 @@ def test_audience_fit_is_the_share_in_the_target_and_says_so(embedder: TextEmbed
 
 def test_components_contributions_sum_to_the_score(embedder: TextEmbedder) -> None:
     index = _index(embedder, [{"id": c, "text": SKIN, "age": ADULT_YOUNG} for c in "abc"])
-    ranking = rank_creators(index, query_from_brief(_brief(), embedder), top_n=3)
+    ranking = rank_creators(index, query_from_brief(make_brief(), embedder), top_n=3)
     assert sum(ranking.weights.values()) == pytest.approx(1.0)
     for row in ranking.shortlist:
         assert {c.name for c in row.components} == {
@@ -139,7 +119,7 @@ def test_components_contributions_sum_to_the_score(embedder: TextEmbedder) -> No
 
 def test_topic_fit_ranks_on_topic_creators_first(embedder: TextEmbedder) -> None:
     index = _index(embedder, [{"id": "gamer", "text": GAMES}, {"id": "skin", "text": SKIN}])
-    brief = _brief(
+    brief = make_brief(
         weights={
             "topic_fit": 1,
             "audience_fit": 0,
@@ -169,7 +149,7 @@ def test_missing_data_is_counted_at_the_median_and_said(embedder: TextEmbedder) 
             {"id": "d", "text": SKIN, "fake": float("nan"), "quality": float("nan")},
         ],
     )
-    ranking = rank_creators(index, query_from_brief(_brief(), embedder), top_n=4)
+    ranking = rank_creators(index, query_from_brief(make_brief(), embedder), top_n=4)
     row_c = next(r for r in ranking.shortlist if r.creator_id == "c")
     cost = row_c.component("cost")
     assert cost.imputed and cost.score is None
@@ -190,7 +170,7 @@ def test_a_rate_in_another_currency_is_converted_with_a_dated_rate(
             {"id": "c", "text": SKIN, "currency": "NGN"},  # not in the reference table
         ],
     )
-    ranking = rank_creators(index, query_from_brief(_brief(), embedder), top_n=3)
+    ranking = rank_creators(index, query_from_brief(make_brief(), embedder), top_n=3)
     rows = {r.creator_id: r.component("cost") for r in ranking.shortlist}
     conversion = reference_fx_rates().conversion("EUR", "USD")
     assert conversion is not None and not rows["a"].imputed
@@ -210,7 +190,7 @@ def test_beer_brief_excludes_exactly_the_creators_the_rule_says(embedder: TextEm
             {"id": "unknown", "text": SKIN},
         ],
     )
-    brief = _brief(category="beer", objective="engagement")
+    brief = make_brief(category="beer", objective="engagement")
     ranking = rank_creators(index, query_from_brief(brief, embedder), top_n=5)
     assert [r.creator_id for r in ranking.shortlist] == ["adult"]
     (excluded,) = ranking.excluded
@@ -221,7 +201,7 @@ def test_beer_brief_excludes_exactly_the_creators_the_rule_says(embedder: TextEm
 
 
 def test_special_ad_category_brief_targeting_age_is_refused(embedder: TextEmbedder) -> None:
-    brief = _brief(category="credit", audience={"age_bands": ["25-34"]})
+    brief = make_brief(category="credit", audience={"age_bands": ["25-34"]})
     with pytest.raises(TargetingRefused, match="age"):
         query_from_brief(brief, embedder)
 
@@ -235,7 +215,7 @@ def test_brief_exclusions_and_budget_are_listed_not_dropped(embedder: TextEmbedd
             {"id": "fine", "text": SKIN},
         ],
     )
-    brief = _brief(exclusions={"creator_ids": ["named"]})
+    brief = make_brief(exclusions={"creator_ids": ["named"]})
     ranking = rank_creators(index, query_from_brief(brief, embedder), top_n=5)
     assert [r.creator_id for r in ranking.shortlist] == ["fine"]
     rules = {f.creator_id: f.rule_id for f in ranking.excluded}
@@ -244,7 +224,7 @@ def test_brief_exclusions_and_budget_are_listed_not_dropped(embedder: TextEmbedd
 
 def test_excluded_topics_exclude_close_content(embedder: TextEmbedder) -> None:
     index = _index(embedder, [{"id": "gamer", "text": GAMES}, {"id": "skin", "text": SKIN}])
-    brief = _brief(
+    brief = make_brief(
         exclusions={"topics": ["competitive video gaming and esports"]},
         weights={"topic_fit": 0},  # no topic gate: the exclusion rule decides
     )
@@ -265,7 +245,7 @@ def test_scope_counts_creators_without_a_matching_platform_or_language(
             {"id": "c", "text": SKIN, "language": "pt"},
         ],
     )
-    ranking = rank_creators(index, query_from_brief(_brief(), embedder), top_n=5)
+    ranking = rank_creators(index, query_from_brief(make_brief(), embedder), top_n=5)
     assert ranking.eligible == 1
     assert ranking.out_of_scope == {
         "no account on the brief's platforms": 1,
@@ -281,7 +261,7 @@ def test_best_account_of_a_creator_represents_it(embedder: TextEmbedder) -> None
             {"id": "a", "text": SKIN, "platform": "tiktok", "followers": 900_000},
         ],
     )
-    brief = _brief(platforms=["instagram", "tiktok"])
+    brief = make_brief(platforms=["instagram", "tiktok"])
     ranking = rank_creators(index, query_from_brief(brief, embedder), top_n=5)
     (row,) = ranking.shortlist
     assert row.platform == "tiktok"
@@ -308,7 +288,7 @@ def test_fair_mode_lifts_the_group_to_four_fifths_and_reports_the_cost(
     embedder: TextEmbedder,
 ) -> None:
     index, groups = _pool(embedder)
-    query = query_from_brief(_brief(), embedder)
+    query = query_from_brief(make_brief(), embedder)
     plain = rank_creators(index, query, top_n=10, groups=groups)
     plain_ratio = next(g for g in plain.exposure["gender"].by_group if g.group == "woman")
     assert plain_ratio.selected_count == 0 and plain.exposure["gender"].four_fifths_ok is False
@@ -334,7 +314,7 @@ def test_fair_mode_lifts_the_group_to_four_fifths_and_reports_the_cost(
 
 def test_groups_never_change_scores(embedder: TextEmbedder) -> None:
     index, groups = _pool(embedder)
-    query = query_from_brief(_brief(), embedder)
+    query = query_from_brief(make_brief(), embedder)
     with_groups = rank_creators(index, query, top_n=10, groups=groups)
     without = rank_creators(index, query, top_n=10)
     assert [r.score for r in with_groups.shortlist] == [r.score for r in without.shortlist]
@@ -354,10 +334,10 @@ def test_fair_spec_parsing_names_the_field() -> None:
 
 def test_weights_are_validated_by_name() -> None:
     with pytest.raises(ConfigurationError, match="allowed: audience_fit"):
-        resolve_weights(_brief().objective, {"charisma": 1.0})
+        resolve_weights(make_brief().objective, {"charisma": 1.0})
     with pytest.raises(ConfigurationError, match="at least one"):
         resolve_weights(
-            _brief().objective,
+            make_brief().objective,
             dict.fromkeys(
                 ("audience_fit", "topic_fit", "authentic_reach", "performance", "cost"), 0.0
             ),
@@ -384,7 +364,7 @@ def test_lookalikes_find_similar_topics_and_audiences(embedder: TextEmbedder) ->
 
 def test_json_rows_carry_components_explanations_and_versions(embedder: TextEmbedder) -> None:
     index, groups = _pool(embedder, 12)
-    ranking = rank_creators(index, query_from_brief(_brief(), embedder), top_n=5, groups=groups)
+    ranking = rank_creators(index, query_from_brief(make_brief(), embedder), top_n=5, groups=groups)
     data = json.loads(json.dumps(ranking.to_dict(), default=str))
     assert data["model_versions"]["performance"] == "test@1"
     assert data["model_versions"]["text_embedding"] == embedder.version
@@ -398,7 +378,7 @@ def test_json_rows_carry_components_explanations_and_versions(embedder: TextEmbe
 
 def test_html_report_always_has_the_exposure_audit(embedder: TextEmbedder, tmp_path: Path) -> None:
     index, groups = _pool(embedder, 12)
-    query = query_from_brief(_brief(), embedder)
+    query = query_from_brief(make_brief(), embedder)
     for g in (groups, None):
         page = render_shortlist_html(rank_creators(index, query, top_n=5, groups=g))
         assert "Exposure audit by declared group" in page
@@ -425,7 +405,7 @@ def test_synthetic_index_ranks_at_scale_consistently() -> None:
         def embed(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
             return np.ones((len(texts), 32), dtype=np.float32)
 
-    brief = _brief(platforms=["instagram", "tiktok", "youtube"])
+    brief = make_brief(platforms=["instagram", "tiktok", "youtube"])
     ranking = rank_creators(index, query_from_brief(brief, Fixed()), top_n=25)
     scores = [r.score for r in ranking.shortlist]
     assert scores == sorted(scores, reverse=True)
@@ -446,7 +426,7 @@ def test_declarations_of_creators_outside_the_pool_are_ignored(embedder: TextEmb
     members = dict(groups["gender"])
     members["zz-not-indexed"] = "agender"  # declared, but not in this index
     ranking = rank_creators(
-        index, query_from_brief(_brief(), embedder), top_n=5, groups={"gender": members}
+        index, query_from_brief(make_brief(), embedder), top_n=5, groups={"gender": members}
     )
     audit = ranking.exposure["gender"]
     assert {g.group for g in audit.by_group} == {"man", "woman"}

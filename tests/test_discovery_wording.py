@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.test_discovery_rank import SKIN, _brief, _index
+from tests._discovery import make_brief
+from tests.test_discovery_rank import SKIN, _index
 from typer.testing import CliRunner
 
 from trustreach import services
@@ -32,11 +33,6 @@ from trustreach.synth import generate_world
 BRIEFS = Path(__file__).resolve().parent.parent / "examples" / "briefs"
 
 
-@pytest.fixture(scope="module")
-def embedder() -> TextEmbedder:
-    return TextEmbedder.load()
-
-
 def _sparse_pool(embedder: TextEmbedder) -> tuple[CreatorIndex, dict[str, dict[str, str]]]:
     """20 creators, only 3 + 3 of whom declared a gender: groups too small to compare."""
     rows = [{"id": f"c{i:02d}", "text": SKIN, "followers": 200_000 - 5_000 * i} for i in range(20)]
@@ -47,7 +43,7 @@ def _sparse_pool(embedder: TextEmbedder) -> tuple[CreatorIndex, dict[str, dict[s
 
 def test_fair_effect_gives_no_impact_ratio_the_audit_refused(embedder: TextEmbedder) -> None:
     index, groups = _sparse_pool(embedder)
-    query = query_from_brief(_brief(), embedder)
+    query = query_from_brief(make_brief(), embedder)
     ranking = rank_creators(
         index, query, top_n=5, groups=groups, fair=FairSpec("gender", "woman", None, 0.1)
     )
@@ -76,7 +72,7 @@ def test_fair_effect_keeps_ratios_the_audit_compared(embedder: TextEmbedder) -> 
     for i in range(40):
         rows.append({"id": f"c{i:02d}", "text": SKIN, "followers": 200_000 - 1_000 * i})
         declared[f"c{i:02d}"] = "woman" if i % 2 else "man"
-    query = query_from_brief(_brief(), embedder)
+    query = query_from_brief(make_brief(), embedder)
     ranking = rank_creators(
         _index(embedder, rows),
         query,
@@ -148,7 +144,7 @@ def test_counts_take_the_right_plural(embedder: TextEmbedder) -> None:
             {"id": "away", "text": SKIN, "platform": "tiktok"},
         ],
     )
-    ranking = rank_creators(index, query_from_brief(_brief(), embedder), top_n=5)
+    ranking = rank_creators(index, query_from_brief(make_brief(), embedder), top_n=5)
     (row,) = ranking.shortlist
     assert row.explanation.startswith("Ranked 1 of 1 eligible creator with")
     assert ranking.out_of_scope == {"no account on the brief's platforms": 1}

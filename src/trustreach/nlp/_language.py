@@ -49,6 +49,8 @@ from typing import Any
 
 import numpy as np
 
+from trustreach.nlp._normalise import _ELONGATION, _URL
+
 __all__ = [
     "ENGLISH_CONFIDENCE",
     "MAX_ENGLISH_FOR_UNSUPPORTED",
@@ -73,9 +75,7 @@ MIN_ENGLISH_WORDS = 0.5
 _REPORT_CONFIDENCE = 0.5
 _ENGLISH_LIKE = ("en", "pcm")
 _WORDS_FILE = "english_words.txt"
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@[\w.]*\w")
-_ELONGATION = re.compile(r"(\w)\1{2,}")
 _REPEATS = re.compile(r"(\w)\1+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _HASHTAG = re.compile(r"#\w+")
