@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from trustreach.core import Settings, get_settings
 from trustreach.services._context import check_workspace, require_workspace, store
@@ -132,6 +132,22 @@ def summarize_workspace(
                     median_engagement_rate=median,
                 )
             )
+        purchase = (tracking_events.c.event_type == "purchase") & tracking_events.c.value.is_not(
+            None
+        )
+        events: dict[str, list[tuple[str, int, float | None]]] = {}
+        for cid, currency, n, revenue in c.execute(  # every campaign's events in one read
+            select(
+                tracking_events.c.campaign_id,
+                tracking_events.c.currency,
+                func.count(),
+                func.sum(case((purchase, tracking_events.c.value))),
+            )
+            .where(tracking_events.c.workspace == workspace)
+            .group_by(tracking_events.c.campaign_id, tracking_events.c.currency)
+            .order_by(tracking_events.c.currency)
+        ):
+            events.setdefault(str(cid), []).append((str(currency or ""), int(n), revenue))
         campaign_lines = []
         for row in c.execute(
             select(campaigns)
@@ -149,25 +165,11 @@ def summarize_workspace(
                     posts.c.workspace == workspace, posts.c.campaign_id == cid
                 )
             ).scalar_one()
-            n_events = c.execute(
-                select(func.count()).where(
-                    tracking_events.c.workspace == workspace,
-                    tracking_events.c.campaign_id == cid,
-                )
-            ).scalar_one()
-            by_currency = {
-                str(currency or ""): float(value)  # "" when the events gave no currency
-                for currency, value in c.execute(
-                    select(tracking_events.c.currency, func.sum(tracking_events.c.value))
-                    .where(
-                        tracking_events.c.workspace == workspace,
-                        tracking_events.c.campaign_id == cid,
-                        tracking_events.c.event_type == "purchase",
-                        tracking_events.c.value.is_not(None),
-                    )
-                    .group_by(tracking_events.c.currency)
-                    .order_by(tracking_events.c.currency)
-                )
+            n_events = sum(n for _, n, _ in events.get(cid, ()))
+            by_currency = {  # "" when the events gave no currency
+                currency: float(value)
+                for currency, _, value in events.get(cid, ())
+                if value is not None
             }
             campaign_lines.append(
                 CampaignLine(
