@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,6 +141,20 @@ def require_workspace(connection: Connection, workspace: str, settings: Settings
         f"choose one with --workspace (or TRUSTREACH_WORKSPACE), import data into it with "
         f"`trustreach import`, or {_CHOOSE}"
     )
+
+
+def display_names(
+    connection: Connection, workspace: str, creator_ids: Iterable[str]
+) -> dict[str, str]:
+    """``creator_id -> display name`` for those of ``creator_ids`` the workspace holds."""
+    return {
+        str(c): str(n)
+        for c, n in connection.execute(
+            select(creators.c.creator_id, creators.c.display_name).where(
+                creators.c.workspace == workspace, creators.c.creator_id.in_(list(creator_ids))
+            )
+        )
+    }
 
 
 def require_creator(connection: Connection, workspace: str, creator_id: str) -> Row[Any]:

@@ -7,19 +7,13 @@ import difflib
 from sqlalchemy import Connection, select
 
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
-from trustreach.services._context import check_workspace, require_workspace, store
+from trustreach.services._context import check_workspace, display_names, require_workspace, store
 from trustreach.store._tables import creator_accounts, creators
 
 
 def _describe(connection: Connection, workspace: str, creator_ids: list[str]) -> list[str]:
     """``cr-0027 (Kofi | Gaming: @gameswithkofi on tiktok, …)`` per creator, in id order."""
-    names = dict(
-        connection.execute(
-            select(creators.c.creator_id, creators.c.display_name).where(
-                creators.c.workspace == workspace, creators.c.creator_id.in_(creator_ids)
-            )
-        ).all()
-    )
+    names = display_names(connection, workspace, creator_ids)
     handles: dict[str, list[str]] = {}
     for creator_id, handle, platform in connection.execute(
         select(

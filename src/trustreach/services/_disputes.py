@@ -18,12 +18,13 @@ from trustreach.core import ConfigurationError, NotFoundError, Settings, get_set
 from trustreach.ethics.audit import append_audit
 from trustreach.services._context import (
     check_workspace,
+    display_names,
     require_creator,
     require_workspace,
     store,
     write_anchor,
 )
-from trustreach.store._tables import creator_audits, creators, disputes
+from trustreach.store._tables import creator_audits, disputes
 
 DECISIONS = ("upheld", "rejected")
 STATUSES = ("open", *DECISIONS)
@@ -134,14 +135,7 @@ def list_disputes(
             if creator_id is not None:
                 query = query.where(disputes.c.creator_id == creator_id)
             rows = connection.execute(query.order_by(disputes.c.dispute_id)).all()
-            names = dict(
-                connection.execute(
-                    select(creators.c.creator_id, creators.c.display_name).where(
-                        creators.c.workspace == workspace,
-                        creators.c.creator_id.in_({r.creator_id for r in rows}),
-                    )
-                ).all()
-            )
+            names = display_names(connection, workspace, {r.creator_id for r in rows})
         return [Dispute(**r._mapping, display_name=names.get(r.creator_id)) for r in rows]
 
 

@@ -32,6 +32,7 @@ from trustreach.core import (
 from trustreach.ethics.audit import append_audit
 from trustreach.services._context import (
     check_workspace,
+    display_names,
     ensure_workspace,
     require_creator,
     require_workspace,
@@ -239,14 +240,7 @@ def _load(connection: Connection, workspace: str, shortlist_id: str) -> Shortlis
             )
         )
     )
-    names = dict(
-        connection.execute(
-            select(creators.c.creator_id, creators.c.display_name).where(
-                creators.c.workspace == workspace,
-                creators.c.creator_id.in_([r.creator_id for r in rows]),
-            )
-        ).all()
-    )
+    names = display_names(connection, workspace, [r.creator_id for r in rows])
     # ranked entries by rank, then overrides in the order they were added
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, _aware(r.added_at), r.creator_id))
     entries = []
