@@ -22,7 +22,7 @@ if TYPE_CHECKING:
         write_text_atomically,
     )
     from trustreach.core._settings import Settings, get_settings, reset_settings
-    from trustreach.core._text import money, plural
+    from trustreach.core._text import closest_id, money, plural
 else:  # imported on first use (PEP 562): keeps `import trustreach.core` cheap
     __getattr__, __dir__ = lazy_exports(
         __name__,
@@ -43,7 +43,7 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.core` cheap
                 "shared_lock",
                 "write_text_atomically",
             ),
-            "_text": ("money", "plural"),
+            "_text": ("closest_id", "money", "plural"),
             "_settings": (
                 "Settings",
                 "get_settings",
@@ -60,6 +60,7 @@ __all__ = [
     "RecordError",
     "Settings",
     "TrustreachError",
+    "closest_id",
     "durable",
     "exclusive_lock",
     "fsync_folder",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
+
 _IRREGULAR = {"person": "people", "child": "children", "analysis": "analyses"}
 
 
@@ -39,3 +42,13 @@ def money(amount: float, currency: str | None) -> str:
     ('8,565.01 GBP', '3.50 (currency not given)')
     """
     return f"{amount:,.2f} {currency or '(currency not given)'}"
+
+
+def closest_id(wanted: str, ids: Sequence[str]) -> list[str]:
+    """The known id closest to ``wanted`` (none when nothing is near): by spelling,
+    else by its number, so ``creator-0042`` finds ``cr-0042``."""
+    close = difflib.get_close_matches(wanted, ids, n=1, cutoff=0.5)
+    if not close:
+        digits = "".join(ch for ch in wanted if ch.isdigit())
+        close = sorted(i for i in ids if digits and i.endswith(digits))[:1]
+    return close

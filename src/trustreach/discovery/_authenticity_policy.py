@@ -26,7 +26,6 @@ Signals describe evidence in an audit, never a verdict about a person.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from trustreach.core import closest_id
 from trustreach.discovery._brief import AuthenticityPolicy, RiskAction
 from trustreach.discovery._index import FRAUD_SIGNALS, CreatorIndex
 from trustreach.discovery._rules import AppliedRule, Finding
@@ -261,10 +261,7 @@ def unknown_ids_message(field: str, unknown: Sequence[str], index: CreatorIndex)
     keys = [str(k) for k in index.creator_keys()]
     hints = []
     for creator_id in unknown:
-        close = difflib.get_close_matches(creator_id, keys, n=1, cutoff=0.5)
-        if not close:  # e.g. "creator-0042" for "cr-0042": compare the numbers
-            digits = "".join(ch for ch in creator_id if ch.isdigit())
-            close = [k for k in keys if digits and k.endswith(digits)][:1]
+        close = closest_id(creator_id, keys)
         if close:
             hints.append(f"{creator_id!r} → did you mean {close[0]!r}?")
     example = ", ".join(keys[:3])

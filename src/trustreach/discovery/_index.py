@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from trustreach.audience._signals import SIGNAL_KINDS
 from trustreach.core import (
     NotFoundError,
     TrustreachError,
@@ -46,13 +47,7 @@ BoolArray = npt.NDArray[np.bool_]
 INDEX_FORMAT = 2
 """Version of the on-disk layout written by :meth:`CreatorIndex.save` (2 added ``signals``)."""
 
-FRAUD_SIGNALS = (
-    "follower_spike",
-    "engagement_outlier",
-    "like_comment_ratio",
-    "engagement_pod",
-    "bot_comments",
-)
+FRAUD_SIGNALS: tuple[str, ...] = SIGNAL_KINDS
 """Column labels of :attr:`CreatorIndex.signals`: the audience audit's engagement-fraud
 signals (``trustreach.audience.SIGNAL_KINDS``)."""
 

@@ -6,7 +6,7 @@ import difflib
 
 from sqlalchemy import Connection, select
 
-from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
+from trustreach.core import ConfigurationError, NotFoundError, Settings, closest_id, get_settings
 from trustreach.services._context import check_workspace, display_names, require_workspace, store
 from trustreach.store._tables import creator_accounts, creators
 
@@ -30,16 +30,6 @@ def _describe(connection: Connection, workspace: str, creator_ids: list[str]) ->
         f"{c} ({names.get(c, '?')}" + (f": {', '.join(handles[c])})" if c in handles else ")")
         for c in sorted(creator_ids)
     ]
-
-
-def _closest_id(wanted: str, ids: list[str]) -> list[str]:
-    """The known id closest to ``wanted`` (none when nothing is near): by spelling,
-    else by its number, so ``creator-0042`` finds ``cr-0042``."""
-    close = difflib.get_close_matches(wanted, ids, n=1, cutoff=0.5)
-    if not close:
-        digits = "".join(ch for ch in wanted if ch.isdigit())
-        close = sorted(i for i in ids if digits and i.endswith(digits))[:1]
-    return close
 
 
 def resolve_creator(
@@ -108,9 +98,7 @@ def resolve_creator(
                 select(creators.c.display_name).where(creators.c.workspace == workspace)
             ).scalars()
         )
-        close = _closest_id(wanted, ids) + difflib.get_close_matches(
-            wanted, names, n=3, cutoff=0.75
-        )
+        close = closest_id(wanted, ids) + difflib.get_close_matches(wanted, names, n=3, cutoff=0.75)
         close = list(dict.fromkeys(close))
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
         raise NotFoundError(
