@@ -172,7 +172,9 @@ def screen_authenticity(
             acted |= quality < policy.min_audience_quality
         if policy.fraud_signals is not RiskAction.show:
             acted |= (strongest > 0) & (strongest >= policy.min_signal_strength)
-    for row in rows[acted].tolist():
+    held = np.zeros(rows.size, dtype=bool)  # set only where a finding says why
+    for j in np.flatnonzero(acted).tolist():
+        row = int(rows[j])
         risk = audience_risk(index, row)
         triggered: list[tuple[RiskAction, str]] = []
         numbers: dict[str, float | int | None] = {}
@@ -230,7 +232,8 @@ def screen_authenticity(
             reason += " A person should read the audience audit before any placement."
         finding = Finding(str(index.creator_id[row]), AUTHENTICITY_RULE_ID, reason, numbers)
         (excluded if action is RiskAction.exclude else review).append(finding)
-    return excluded, review, acted
+        held[j] = True
+    return excluded, review, held
 
 
 def describe_policy(policy: AuthenticityPolicy) -> AppliedRule:
