@@ -43,13 +43,15 @@ def score_frame(
     flagged = model.flag(probabilities) if frame.height else np.zeros(0, dtype=bool)
     signals = [""] * frame.height
     scored = ~np.isnan(probabilities)
-    if not scored.all():
+    if not scored.all():  # null masks once: an export without a column leaves every row here
+        absent = {
+            name: frame[name].is_null().to_numpy()
+            if name in frame.columns
+            else np.ones(frame.height, dtype=bool)
+            for name in REQUIRED_FIELDS
+        }
         for i in np.flatnonzero(~scored).tolist():
-            missing = [
-                name
-                for name in REQUIRED_FIELDS
-                if name not in frame.columns or frame[name][i] is None
-            ]
+            missing = [name for name in REQUIRED_FIELDS if absent[name][i]]
             signals[i] = f"not scored: too little data (missing {', '.join(missing)})"
     if explain != "none" and frame.height:
         index = np.flatnonzero(scored) if explain == "all" else np.flatnonzero(flagged)

@@ -219,15 +219,12 @@ def score_accounts_dask(
         client.close()
         if cluster is not None:
             cluster.close()
-    flagged = insufficient = 0
-    for p in partitions:
-        counted = (
-            pl.scan_parquet(output / p.name)
-            .select(pl.col("flagged").sum(), pl.col("insufficient_data").sum())
-            .collect()
-        )
-        flagged += int(counted.item(0, 0))
-        insufficient += int(counted.item(0, 1))
+    counted = (  # one scan over every written partition
+        pl.scan_parquet([output / p.name for p in partitions])
+        .select(pl.col("flagged").sum(), pl.col("insufficient_data").sum())
+        .collect()
+    )
+    flagged, insufficient = int(counted.item(0, 0)), int(counted.item(0, 1))
     seconds = time.perf_counter() - started
     audit_seq = _audit_scoring(
         settings or get_settings(),
