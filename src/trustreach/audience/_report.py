@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from trustreach.audience._types import CreatorAudit, Spike
+from trustreach.core import plural
 
 _CSS = """
 body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
@@ -153,7 +154,7 @@ def render_audit_html(audit: CreatorAudit, *, threshold: float | None = None) ->
     if fs is not None:
         population = f" of {fs.population:,} followers" if fs.population else ""
         thin = (
-            f" {fs.insufficient_data:,} sampled accounts had too little data to score "
+            f" {plural(fs.insufficient_data, 'sampled account')} had too little data to score "
             "(posts, followers and following counts are needed) and are left out."
             if fs.insufficient_data
             else ""

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from statistics import NormalDist
 
 from trustreach.audience._types import AudienceQuality, FakeShare, QualityComponent, Signal
+from trustreach.core import plural
 
 SIGNAL_KINDS: tuple[str, ...] = (
     "follower_spike",
@@ -190,11 +191,7 @@ def fake_share_sentence(fake_share: FakeShare) -> str:
         f"(95% interval {pct(fake_share.low)} to {pct(fake_share.high)}, corrected for the "
         f"model's validated error rates; {pct(fake_share.flagged_share)} of "
         f"{fake_share.sample_size:,} scored accounts flagged"
-        + (
-            f"; {thin:,} sampled account{'s' if thin != 1 else ''} had too little data to score"
-            if thin
-            else ""
-        )
+        + (f"; {plural(thin, 'sampled account')} had too little data to score" if thin else "")
         + ")."
     )
 

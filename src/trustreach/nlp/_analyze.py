@@ -36,8 +36,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from trustreach.nlp._language import detect_languages
-from trustreach.nlp._normalise import normalise
+from trustreach.nlp._language import _MENTION, detect_languages
+from trustreach.nlp._normalise import _URL, normalise
 from trustreach.nlp._safety import predict_safety
 from trustreach.nlp._sentiment import is_readable, sentiment_of
 
@@ -67,8 +67,6 @@ FLAGS = (
 #: to read), ``no_text``, ``unsupported_language``.
 REASONS = ("invalid_record", "no_text", "unsupported_language")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_MENTION = re.compile(r"@[\w.]*\w")
 
 FloatVector = npt.NDArray[np.float32]
 
