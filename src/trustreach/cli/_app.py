@@ -386,7 +386,7 @@ def _demo_discovery(briefs: Path, reports: Path, workspace: str) -> None:
         if name == DEMO_BRIEFS[0][0]:  # the skincare brief in full: audience risk, who is held
             console.print(f"[bold]{name}[/bold]{' with ' + fair if fair else ''}:")
             print_ranking(ranking, explain=False)
-        top = ", ".join(f"{r.display_name} ({r.creator_id})" for r in ranking.shortlist[:3])
+        top = ", ".join(_named(r.display_name, r.creator_id) for r in ranking.shortlist[:3])
         console.print(
             f"[bold]{name}[/bold]{' with ' + fair if fair else ''}: {ranking.eligible} eligible, "
             f"{len(ranking.excluded)} excluded by a rule, {len(ranking.review)} held for review; "
@@ -441,7 +441,7 @@ def _print_audit_table(audits: list[CreatorAudit]) -> None:
         )
         raised = ", ".join(s.kind.replace("_", " ") for s in audit.signals if s.raised) or "none"
         table.add_row(
-            f"{audit.display_name} ({audit.creator_id})",
+            _named(audit.display_name, audit.creator_id),
             f"{audit.quality.score:.0f}",
             share,
             raised,

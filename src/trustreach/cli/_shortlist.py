@@ -18,7 +18,7 @@ from rich.table import Table
 
 from trustreach import services
 from trustreach.cli._app import CREATOR_HELP, Workspace, _named, app, console
-from trustreach.core import plural
+from trustreach.core import money, plural
 from trustreach.ingest import Compensation
 
 shortlist_app = typer.Typer(
@@ -217,7 +217,7 @@ def deal_create(
         console.print(
             f"Deal {d.deal_id} created for {d.creator_id} in campaign {d.campaign_id}, "
             f"signed {d.signed_on}, {d.compensation}"
-            + (f" {d.amount:,.2f} {d.currency}" if d.amount is not None else "")
+            + (f" {money(d.amount, d.currency)}" if d.amount is not None else "")
             + (f" (currency: the {d.currency_from}'s)" if d.currency_from != "given" else "")
             + " "
             f"(a material connection: posts under it must be disclosed); "
