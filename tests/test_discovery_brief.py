@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests._main import run_main
 
 from trustreach.core import NotFoundError, TrustreachError
 from trustreach.discovery import (
@@ -108,7 +110,9 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_top_level_must_be_a_mapping() -> None:
     assert _errors(["not", "a", "mapping"]) == [
-        "(top level): expected a mapping of fields, got list"
+        "(top level): expected a mapping of fields (brief_id, brand, campaign_id, objective, "
+        "platforms, audience, topics, category, budget, content_language, exclusions, top_n, "
+        "weights, authenticity), got a list"
     ]
 
 
@@ -215,3 +219,153 @@ def test_docs_describe_every_field_and_load_their_examples(tmp_path: Path) -> No
     assert load_brief(tmp_path / "doc.yaml") == load_brief(EXAMPLES / "skincare_awareness.yaml")
     (tmp_path / "doc.json").write_text(json_block, encoding="utf-8")
     assert load_brief(tmp_path / "doc.json") == load_brief(EXAMPLES / "craft_beer.yaml")
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+def _yaml(**changes: str) -> str:
+    fields = {
+        "brief_id": "b1",
+        "brand": "Glow Labs",
+        "objective": "awareness",
+        "platforms": "[instagram]",
+        "topics": "[skincare]",
+        "category": "beauty",
+        "budget": "{amount: 1000, currency: GBP}",
+        "content_language": "en",
+        **changes,
+    }
+    return "".join(f"{key}: {value}\n" for key, value in fields.items())
+
+
+def _alias_bomb(levels: int) -> str:
+    lines = [_yaml(), "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+HOSTILE: list[tuple[str, str | bytes, str]] = [
+    ("dup.yaml", _yaml() + "brief_id: b2\n", "(file): line 9: key 'brief_id' appears twice"),
+    (
+        "dup.json",
+        json.dumps(_brief())[:-1] + ', "brief_id": "b2"}',
+        "(file): key 'brief_id' appears twice",
+    ),
+    ("bomb.yaml", _alias_bomb(10), "(file): line 11: YAML aliases (*a0) are not allowed"),
+    ("deep.json", "[" * 100_000 + "]" * 100_000, "(file): nested deeper than 32 levels"),
+    ("deep.yaml", "a: " + "[" * 20_000 + "]" * 20_000, "(file): not valid YAML at line 1"),
+    (
+        "binary.yaml",
+        b"brief_id: \xff\xfe\x00b1\n",
+        "(file): is not UTF-8 text: byte 0xff at offset 10",
+    ),
+    ("nan.json", json.dumps(_brief())[:-1] + ', "top_n": NaN}', "(file): NaN is not a number"),
+    ("inf.yaml", _yaml(budget="{amount: .inf, currency: GBP}"), "(file): inf at budget.amount"),
+    ("big.json", '{"brief_id": "' + "x" * 300_000 + '"}', "(file): is larger than the limit of"),
+    ("octal.yaml", _yaml(brief_id="0123"), ""),  # stays the text '0123', never 83
+]
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_brief_files_are_refused_clearly(
+    tmp_path: Path, name: str, content: str | bytes, expected: str
+) -> None:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    if not expected:
+        assert load_brief(path).brief_id == "0123"
+        return
+    with pytest.raises(BriefError) as info:
+        load_brief(path)
+    assert info.value.source == str(path)
+    assert len(info.value.errors) == 1 and info.value.errors[0].startswith(expected), info.value
+
+
+def test_a_folder_or_fifo_named_as_a_brief_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "dir.yaml").mkdir()
+    with pytest.raises(BriefError, match=r"\(file\): is a folder"):
+        load_brief(tmp_path / "dir.yaml")
+    os.mkfifo(tmp_path / "fifo.yaml")
+    with pytest.raises(BriefError, match=r"\(file\): is not a regular file"):
+        load_brief(tmp_path / "fifo.yaml")
+
+
+def test_an_empty_brief_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(BriefError, match=r"expected a mapping of fields .*got nothing"):
+        load_brief(path)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"audience": []}, "audience: expected a mapping of fields (age_bands, genders, countries"),
+        (
+            {"budget": 5},
+            "budget: expected a mapping of fields (amount, currency), got the number 5",
+        ),
+        ({"weights": [1]}, "weights: expected a mapping of fields (audience_fit, topic_fit"),
+        ({"weights": {"reach": 1}}, "weights.reach: unknown field; allowed fields: audience_fit"),
+        ({"topics": "skincare"}, "topics: expected a list (e.g. [a, b]), got text 'skincare'"),
+        ({"brand": None}, "brand: expected text, got nothing (null)"),
+        ({"brief_id": ["a"]}, "brief_id: expected text, got a list"),
+        ({"campaign_id": 1.5}, "campaign_id: expected text, not a number with a fraction"),
+        ({"brief_id": "a\x00b"}, "brief_id: text may not hold control characters"),
+        ({"top_n": "x"}, "top_n: expected a whole number, got text 'x'"),
+        ({"top_n": 2.5}, "top_n: expected a whole number, got the number 2.5"),
+        ({"top_n": True}, "top_n: expected a number, not true/false"),
+        ({"budget": {"amount": True, "currency": "GBP"}}, "budget.amount: expected a number, not"),
+        (
+            {"budget": {"amount": float("inf"), "currency": "GBP"}},
+            "budget.amount: expected a finite",
+        ),
+        (
+            {"budget": {"amount": float("nan"), "currency": "GBP"}},
+            "budget.amount: expected a finite",
+        ),
+        (
+            {"budget": {"amount": 10**400, "currency": "GBP"}},
+            "budget.amount: expected a number within",
+        ),
+        ({"weights": {"cost": float("inf")}}, "weights.cost: expected a finite number"),
+        (
+            {"authenticity": {"min_signal_strength": float("nan")}},
+            "authenticity.min_signal_strength: expected a finite",
+        ),
+        ({"content_language": 5}, "content_language: expected text, got the number 5"),
+    ],
+)
+def test_wrong_types_name_the_field_and_what_it_takes(
+    changes: dict[str, Any], expected: str
+) -> None:
+    errors = _errors(_brief(**changes))
+    assert any(e.startswith(expected) for e in errors), errors
+    assert not any("valid dictionary" in e or "instance of" in e for e in errors), errors
+
+
+def test_whole_numbers_where_text_is_expected_are_kept_as_written() -> None:
+    brief = parse_brief(_brief(brief_id=2024, topics=[1984]))
+    assert brief.brief_id == "2024" and brief.topics == ["1984"]
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_cli_refuses_hostile_briefs_with_one_error_line(
+    tmp_path: Path, name: str, content: str | bytes, expected: str
+) -> None:
+    if not expected:
+        return
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    code, out, err = run_main("discover", str(path), "--dry-run")
+    assert code == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: brief {path} refused: (file): ")
+    assert "Traceback" not in err

@@ -12,19 +12,17 @@ never describes, and is never used to infer anything about, an individual.
 from __future__ import annotations
 
 import difflib
-import importlib
-import json
 import re
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from trustreach.core import NotFoundError, TrustreachError
+from trustreach.core import TrustreachError
+from trustreach.core._structured import StructuredFileError, load_structured
 from trustreach.ingest._schema import (
     AGE_BANDS,
     GENDERS,
@@ -189,13 +187,42 @@ Gender = Annotated[
     _one_of(GENDERS),
     Field(json_schema_extra={"enum": list(GENDERS)}, description="a reported gender bucket"),
 ]
-Text = Annotated[str, Field(min_length=1, max_length=200)]
-Word = Annotated[str, Field(min_length=1, max_length=60)]
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _as_text(value: Any) -> Any:
+    """A whole number where text is expected is that text (``brief_id: 2024``); a fraction
+    is refused, since its written form (``1.50``, ``1e3``) is already lost."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        raise ValueError(
+            "expected text, not a number with a fraction; put it in quotes to keep it as written"
+        )
+    if isinstance(value, str) and _CONTROL.search(value):
+        raise ValueError("text may not hold control characters (tab, newline, NUL, …)")
+    return value
+
+
+def _as_number(value: Any) -> Any:
+    """true/false is not a number (pydantic would read it as 1/0)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true/false")
+    return value
+
+
+AsText = BeforeValidator(_as_text)
+AsNumber = BeforeValidator(_as_number)
+Id = Annotated[Key, AsText]
+Text = Annotated[str, AsText, Field(min_length=1, max_length=200)]
+Word = Annotated[str, AsText, Field(min_length=1, max_length=60)]
 
 
 class _BriefPart(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
     )
 
 
@@ -237,14 +264,14 @@ class AudienceTarget(_BriefPart):
 class Budget(_BriefPart):
     """The money available for creator fees, in one currency."""
 
-    amount: NonNegFloat = Field(description="a number ≥ 0")
+    amount: Annotated[NonNegFloat, AsNumber] = Field(description="a number ≥ 0")
     currency: Currency = Field(description="an ISO 4217 code such as USD")
 
 
 class Exclusions(_BriefPart):
     """What the brand does not want: named creators and topics to stay away from."""
 
-    creator_ids: Annotated[list[Key], AfterValidator(_unique)] = Field(
+    creator_ids: Annotated[list[Id], AfterValidator(_unique)] = Field(
         default_factory=list, description="creator ids never to shortlist"
     )
     topics: list[Text] = Field(
@@ -259,11 +286,19 @@ class Weights(_BriefPart):
     then scaled to sum to 1 (see ``docs/discovery.md``).
     """
 
-    audience_fit: float | None = Field(default=None, ge=0, description="a number ≥ 0")
-    topic_fit: float | None = Field(default=None, ge=0, description="a number ≥ 0")
-    authentic_reach: float | None = Field(default=None, ge=0, description="a number ≥ 0")
-    performance: float | None = Field(default=None, ge=0, description="a number ≥ 0")
-    cost: float | None = Field(default=None, ge=0, description="a number ≥ 0")
+    audience_fit: Annotated[float, AsNumber] | None = Field(
+        default=None, ge=0, description="a number ≥ 0"
+    )
+    topic_fit: Annotated[float, AsNumber] | None = Field(
+        default=None, ge=0, description="a number ≥ 0"
+    )
+    authentic_reach: Annotated[float, AsNumber] | None = Field(
+        default=None, ge=0, description="a number ≥ 0"
+    )
+    performance: Annotated[float, AsNumber] | None = Field(
+        default=None, ge=0, description="a number ≥ 0"
+    )
+    cost: Annotated[float, AsNumber] | None = Field(default=None, ge=0, description="a number ≥ 0")
 
 
 class RiskAction(StrEnum):
@@ -289,7 +324,7 @@ class AuthenticityPolicy(_BriefPart):
     (50.0, 'review', 'show')
     """
 
-    min_audience_quality: float = Field(
+    min_audience_quality: Annotated[float, AsNumber] = Field(
         default=50.0, ge=0, le=100, description="Audience Quality below this (0-100) is acted on"
     )
     low_quality: RiskAction = Field(
@@ -300,7 +335,7 @@ class AuthenticityPolicy(_BriefPart):
         default=RiskAction.review,
         description="what to do with a strong raised fraud signal: review, exclude or show",
     )
-    min_signal_strength: float = Field(
+    min_signal_strength: Annotated[float, AsNumber] = Field(
         default=0.5, ge=0, le=1, description="a raised signal at least this strong (0-1) counts"
     )
     not_audited: RiskAction = Field(
@@ -323,9 +358,9 @@ class Brief(_BriefPart):
     (20, True, 'beauty')
     """
 
-    brief_id: Key = Field(description="your identifier for the brief")
+    brief_id: Id = Field(description="your identifier for the brief")
     brand: Text = Field(description="the brand's id or name")
-    campaign_id: Key | None = Field(
+    campaign_id: Id | None = Field(
         default=None, description="the campaign the shortlist is for (deals need one)"
     )
     objective: Objective = Field(description="one of: " + _allowed(Objective))
@@ -342,7 +377,9 @@ class Brief(_BriefPart):
     budget: Budget
     content_language: Language = Field(description="an ISO 639-1 code such as en")
     exclusions: Exclusions = Field(default_factory=Exclusions)
-    top_n: int = Field(default=20, ge=1, le=500, description="shortlist length, 1–500")
+    top_n: Annotated[int, AsNumber] = Field(
+        default=20, ge=1, le=500, description="shortlist length, 1–500"
+    )
     weights: Weights | None = Field(
         default=None, description="optional component weights (default: by objective)"
     )
@@ -381,8 +418,12 @@ def parse_brief(data: Any, *, source: str | None = None) -> Brief:
     trustreach.discovery._brief.BriefError: brief refused: brand: required; ...
     """
     if not isinstance(data, dict):
+        got = "nothing (the brief is empty)" if data is None else _kind(data)
         raise BriefError(
-            [f"(top level): expected a mapping of fields, got {type(data).__name__}"],
+            [
+                f"(top level): expected a mapping of fields ({_allowed(Brief.model_fields)}), "
+                f"got {got}"
+            ],
             source=source,
         )
     try:
@@ -399,8 +440,11 @@ def load_brief(path: Path | str) -> Brief:
     NotFoundError
         When the file does not exist.
     BriefError
-        When the extension is not one of :data:`BRIEF_EXTENSIONS`, the file is
-        not valid YAML/JSON, or any field is invalid (one line per problem).
+        When the extension is not one of :data:`BRIEF_EXTENSIONS`; the file is
+        not a regular UTF-8 file within the size limit, not valid YAML/JSON, or
+        breaks a limit of :mod:`trustreach.core._structured` (duplicate keys,
+        YAML aliases, nesting, numbers that are not finite or exact); or any
+        field is invalid (one line per problem). See docs/briefs.md, "Limits".
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -412,61 +456,11 @@ def load_brief(path: Path | str) -> Brief:
             ],
             source=str(path),
         )
-    if not path.is_file():
-        raise NotFoundError(f"brief file {path} does not exist")
-    text = path.read_text(encoding="utf-8-sig")
-    data = _read_json(text, path) if suffix == ".json" else _read_yaml(text, path)
+    try:
+        data = load_structured(path, what="brief")
+    except StructuredFileError as exc:
+        raise BriefError([f"(file): {exc.problem}"], source=str(path)) from None
     return parse_brief(data, source=str(path))
-
-
-def _read_json(text: str, path: Path) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BriefError(
-            [f"(file): not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"],
-            source=str(path),
-        ) from None
-
-
-@cache
-def _yaml_loader() -> Any:
-    """A safe YAML loader that reads only true/false as booleans.
-
-    YAML 1.1 reads ``NO`` (Norway), ``on`` and ``yes`` as booleans; in a brief
-    they are country codes and words, so they stay text.
-    """
-    try:
-        yaml = importlib.import_module("yaml")
-    except ImportError:  # pragma: no cover - PyYAML comes with the dask extra
-        return None
-    loader: Any = type("BriefYamlLoader", (yaml.SafeLoader,), {})
-    bool_tag = "tag:yaml.org,2002:bool"
-    loader.yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != bool_tag]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    loader.add_implicit_resolver(
-        bool_tag, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-    )
-    return loader
-
-
-def _read_yaml(text: str, path: Path) -> Any:
-    loader = _yaml_loader()
-    if loader is None:  # pragma: no cover - depends on the environment
-        raise BriefError(
-            ["(file): reading YAML needs PyYAML (pip install pyyaml); JSON briefs need nothing"],
-            source=str(path),
-        )
-    yaml = importlib.import_module("yaml")
-    try:
-        return yaml.load(text, Loader=loader)  # a SafeLoader subclass: safe
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise BriefError([f"(file): not valid YAML{where}: {problem}"], source=str(path)) from None
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -484,6 +478,7 @@ _SUBMODELS: dict[str, type[BaseModel]] = {
     "budget": Budget,
     "exclusions": Exclusions,
     "authenticity": AuthenticityPolicy,
+    "weights": Weights,
 }
 
 
@@ -518,7 +513,43 @@ def _describe(error: ErrorDetails) -> str:
         if not isinstance(value, list | dict) and repr(value) not in message:
             message += f" (got {_short(value)})"
         return f"{where}: {message}"
+    wanted = _EXPECTED.get(kind)
+    if wanted is not None:
+        if kind in ("model_type", "dict_type"):
+            wanted += f" ({_allowed(_fields_at(loc))})"
+        elif isinstance(value, int) and not isinstance(value, bool) and kind == "float_type":
+            wanted += " within the range of a 64-bit float"
+        return f"{where}: expected {wanted}, got {_kind(value)}"
     return f"{where}: {error['msg'][0].lower()}{error['msg'][1:]} (got {_short(value)})"
+
+
+_EXPECTED = {
+    "model_type": "a mapping of fields",
+    "dict_type": "a mapping of fields",
+    "list_type": "a list (e.g. [a, b])",
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "finite_number": "a finite number (not NaN or infinity)",
+}
+"""Pydantic's type errors in a brief's words: what the field takes."""
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int | float):
+        return f"the number {_short(value)}"
+    return f"text {_short(value)}" if isinstance(value, str) else _short(value)
 
 
 def _short(value: Any) -> str:
