@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     )
     import_batch_rows: int = Field(default=50_000, ge=1, le=1_000_000)
     max_reported_errors: int = Field(default=200, ge=1)
+    max_record_bytes: int = Field(
+        default=1 << 20,
+        ge=1024,
+        le=1 << 30,
+        description=(
+            "Largest record an import (or score-accounts) reads: a JSONL line, a CSV row or a "
+            "Parquet cell, in bytes. A larger one is refused naming file and row, and is never "
+            "held in memory, so memory stays bounded by the batch, not the input."
+        ),
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -14,7 +14,16 @@ from trustreach.core._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from trustreach.ingest._fields import FieldSpec, field_specs
-    from trustreach.ingest._readers import FORMATS, RawBatch, detect_kind, read_batches
+    from trustreach.ingest._inputs import interchange_files
+    from trustreach.ingest._readers import (
+        DEFAULT_MAX_RECORD_BYTES,
+        FORMATS,
+        RawBatch,
+        check_regular,
+        detect_kind,
+        open_regular,
+        read_batches,
+    )
     from trustreach.ingest._reference import format_reference
     from trustreach.ingest._schema import (
         KINDS,
@@ -63,10 +72,14 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.ingest` cheap
                 "FieldSpec",
                 "field_specs",
             ),
+            "_inputs": ("interchange_files",),
             "_readers": (
+                "DEFAULT_MAX_RECORD_BYTES",
                 "FORMATS",
                 "RawBatch",
+                "check_regular",
                 "detect_kind",
+                "open_regular",
                 "read_batches",
             ),
             "_reference": ("format_reference",),
@@ -119,6 +132,7 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.ingest` cheap
 __all__ = [
     "AGE_BANDS",
     "COLUMN_KINDS",
+    "DEFAULT_MAX_RECORD_BYTES",
     "FORMATS",
     "GENDERS",
     "KINDS",
@@ -151,11 +165,14 @@ __all__ = [
     "TrackingEventRecord",
     "TransformContext",
     "ValidBatch",
+    "check_regular",
     "detect_kind",
     "field_specs",
     "format_reference",
     "frame_to_table",
     "hashtags_from_caption",
+    "interchange_files",
+    "open_regular",
     "read_batches",
     "rows_from_models",
     "validate_batch",

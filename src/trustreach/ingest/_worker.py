@@ -95,9 +95,9 @@ def worker_main() -> None:  # pragma: no cover - runs in the worker process
     try:
         job = receive(sys.stdin.buffer)
         assert job is not None and job[0] == "job"
-        path, fmt, kind, workspace, key, batch_rows, cap = job[1]
+        path, fmt, kind, workspace, key, batch_rows, cap, max_record_bytes = job[1]
         ctx = TransformContext(workspace, Pseudonymizer(key))
-        for batch in read_batches(Path(path), fmt, batch_rows):
+        for batch in read_batches(Path(path), fmt, batch_rows, max_record_bytes=max_record_bytes):
             send(out, ("batch", to_wire(prepare_batch(batch, kind, ctx, cap))))
         send(out, ("done", None))
     except BaseException as exc:

@@ -17,16 +17,14 @@ import polars as pl
 from sqlalchemy import Connection, Table, select
 
 from trustreach.core import (
-    ConfigurationError,
     ImportValidationError,
-    NotFoundError,
     RecordError,
     Settings,
     get_settings,
 )
 from trustreach.ethics.audit import append_audit, digest_file
 from trustreach.ethics.privacy import Pseudonymizer, load_or_create_key
-from trustreach.ingest import FORMATS, KINDS, TransformContext, detect_kind
+from trustreach.ingest import TransformContext, interchange_files
 from trustreach.services._context import check_workspace, ensure_workspace, store, write_anchor
 from trustreach.services._prepare import PreparedSource
 from trustreach.services._rules import ConsentLedger, DealGate
@@ -84,30 +82,12 @@ class ImportReport:
 
 
 def import_files(path: Path) -> list[tuple[str, str, Path]]:
-    """The (kind, format, file) triples an import of ``path`` covers, in import order."""
-    if not path.exists():
-        raise NotFoundError(f"{path}: no such file or directory")
-    if path.is_dir():
-        found: dict[str, Path] = {}
-        for file in sorted(path.iterdir()):
-            if file.suffix.lower() not in FORMATS:
-                continue
-            kind, _ = detect_kind(file)
-            if kind in found:
-                raise ConfigurationError(
-                    f"{path}: two files hold {kind}: {found[kind].name} and {file.name}; keep one"
-                )
-            found[kind] = file
-        if not found:
-            raise ConfigurationError(
-                f"{path}: no interchange files; expected <kind>.jsonl|csv|parquet, "
-                f"kind one of: {', '.join(KINDS)}"
-            )
-        files = [(k, detect_kind(found[k])[1], found[k]) for k in KINDS if k in found]
-    else:
-        kind, fmt = detect_kind(path)
-        files = [(kind, fmt, path)]
-    return files
+    """The (kind, format, file) triples an import of ``path`` covers, in import order.
+
+    Only regular files (or links to them) are read: see
+    :func:`trustreach.ingest.interchange_files` for the rule.
+    """
+    return interchange_files(path)
 
 
 class _Writer:
@@ -323,6 +303,7 @@ def import_path(
                 ctx,
                 batch_rows=settings.import_batch_rows,
                 cap=settings.max_reported_errors,
+                max_record_bytes=settings.max_record_bytes,
             )
             stack.callback(source.close)
             sources.append(source)

@@ -16,7 +16,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from trustreach.ingest import COLUMN_KINDS, TransformContext, read_batches
+from trustreach.ingest import (
+    COLUMN_KINDS,
+    DEFAULT_MAX_RECORD_BYTES,
+    TransformContext,
+    check_regular,
+    read_batches,
+)
 from trustreach.ingest._worker import Prepared, from_wire, prepare_batch, receive, send
 
 #: Files at least this large (bytes) of a column-path kind are prepared in a worker.
@@ -32,19 +38,32 @@ class PreparedSource:
     """
 
     def __init__(
-        self, path: Path, fmt: str, kind: str, ctx: TransformContext, *, batch_rows: int, cap: int
+        self,
+        path: Path,
+        fmt: str,
+        kind: str,
+        ctx: TransformContext,
+        *,
+        batch_rows: int,
+        cap: int,
+        max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     ) -> None:
         self.path, self.fmt, self.kind, self.ctx = path, fmt, kind, ctx
-        self.batch_rows, self.cap = batch_rows, cap
+        self.batch_rows, self.cap, self.max_record_bytes = batch_rows, cap, max_record_bytes
         self.process: subprocess.Popen[bytes] | None = None
+        check_regular(path)  # before stat() picks a path: a FIFO must not reach a reader
         if kind in COLUMN_KINDS and path.stat().st_size >= WORKER_MIN_BYTES:
-            self.process = _start_worker(path, fmt, kind, ctx, batch_rows=batch_rows, cap=cap)
+            job = (str(path), fmt, kind, ctx.workspace, ctx.pseudonymizer.key)
+            self.process = _start_worker((*job, batch_rows, cap, max_record_bytes))
 
     def __iter__(self) -> Iterator[Prepared]:
         if self.process is not None:
             yield from _from_worker(self.process, self.path)
             return
-        for batch in read_batches(self.path, self.fmt, self.batch_rows):
+        batches = read_batches(
+            self.path, self.fmt, self.batch_rows, max_record_bytes=self.max_record_bytes
+        )
+        for batch in batches:
             yield prepare_batch(batch, self.kind, self.ctx, self.cap)
 
     def close(self) -> None:
@@ -57,9 +76,8 @@ class PreparedSource:
                 self.process.stdout.close()
 
 
-def _start_worker(
-    path: Path, fmt: str, kind: str, ctx: TransformContext, *, batch_rows: int, cap: int
-) -> subprocess.Popen[bytes]:
+def _start_worker(job: tuple[object, ...]) -> subprocess.Popen[bytes]:
+    """Start a worker on ``job`` (see :func:`trustreach.ingest._worker.worker_main`)."""
     # A fresh interpreter (not multiprocessing's spawn, which re-imports the
     # caller's __main__, nor fork, which is unsafe with Polars' thread pool).
     process = subprocess.Popen(
@@ -72,7 +90,6 @@ def _start_worker(
         stdout=subprocess.PIPE,
     )
     assert process.stdin is not None
-    job = (str(path), fmt, kind, ctx.workspace, ctx.pseudonymizer.key, batch_rows, cap)
     send(process.stdin, ("job", job))
     process.stdin.close()
     return process
