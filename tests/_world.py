@@ -127,3 +127,21 @@ def write_world(directory: Path, fmt: str = "jsonl") -> Path:
     for kind, records in TINY.items():
         write_records(directory / f"{kind}.{fmt}", records)
     return directory
+
+
+def seal(settings: Any) -> None:
+    """Record data a test seeded with SQL as one anchored audit record, as an import would.
+
+    Every change to a store is audited, so the audit guard refuses to write to a
+    store that holds data but no audit record (the log was emptied); a test that
+    inserts rows behind the services' back calls this once after seeding.
+    """
+    from trustreach.ethics.audit import AnchorState, append_audit
+    from trustreach.services import open_store
+    from trustreach.services._audit_guard import _write_state
+
+    engine = open_store(settings)
+    with engine.begin() as connection:
+        entry = append_audit(connection, actor="test", action="test.seed")
+    engine.dispose()
+    _write_state(settings, AnchorState(entry.head))

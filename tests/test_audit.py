@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, insert, select, text, update
+from tests._world import write_world
 
 from trustreach import services
 from trustreach.core import AuditChainError, Settings
@@ -24,7 +25,7 @@ from trustreach.ethics.audit import (
     verify_chain,
 )
 from trustreach.ethics.audit._chain import _fields, _record_hash
-from trustreach.services import _context
+from trustreach.services import _audit_guard
 from trustreach.store import audit_log
 
 T0 = datetime(2024, 5, 1, 9, 30, 15, 123456, tzinfo=UTC)
@@ -294,15 +295,24 @@ def test_appended_forgery_with_a_wrong_link_is_caught(
 # --- the anchor kept by the services ----------------------------------------------------
 
 
-def test_services_anchor_the_head_and_catch_truncation(store_settings: Settings) -> None:
-    services.open_store(store_settings).dispose()  # an empty store: erasing needs one
-    report = services.erase_third_party("follower_1", workspace="acme", settings=store_settings)
-    anchor_file = _context.anchor_path(store_settings)
+def _import(settings: Settings, world: Path) -> int:
+    if not world.exists():
+        write_world(world)
+    seq = services.import_path(world, workspace="acme", settings=settings).audit_seq
+    assert seq is not None
+    return seq
+
+
+def test_services_anchor_the_head_and_catch_truncation(
+    store_settings: Settings, tmp_path: Path
+) -> None:
+    seq = _import(store_settings, tmp_path / "world")
+    anchor_file = _audit_guard.anchor_path(store_settings)
     assert anchor_file.is_relative_to(store_settings.data_dir)
     head = services.verify_audit_log(store_settings)
     assert head is not None
-    assert head.seq == report.audit_seq == 1
-    assert _context.read_anchor(store_settings) == head
+    assert head.seq == seq == 1
+    assert _audit_guard.read_anchor(store_settings) == head
 
     engine = services.open_store(store_settings)
     with engine.begin() as connection:
@@ -314,27 +324,23 @@ def test_services_anchor_the_head_and_catch_truncation(store_settings: Settings)
         services.verify_audit_log(store_settings)
     assert caught.value.seq == 1
 
-    anchor_file.unlink()
-    assert services.verify_audit_log(store_settings) is None
 
-
-def test_services_anchor_moves_forward_only(store_settings: Settings) -> None:
-    services.open_store(store_settings).dispose()  # an empty store: erasing needs one
-    services.erase_third_party("follower_1", workspace="acme", settings=store_settings)
-    second = services.erase_third_party("follower_2", workspace="acme", settings=store_settings)
-    anchored = _context.read_anchor(store_settings)
+def test_services_anchor_follows_the_head(store_settings: Settings, tmp_path: Path) -> None:
+    _import(store_settings, tmp_path / "world")
+    second = _import(store_settings, tmp_path / "world")
+    anchored = _audit_guard.read_anchor(store_settings)
     assert anchored is not None
-    assert anchored.seq == second.audit_seq == 2
-    _context.write_anchor(store_settings, ChainHead(1, "a" * 64))
-    assert _context.read_anchor(store_settings) == anchored
+    assert anchored.seq == second == 2
+    _audit_guard.confirm_anchor(store_settings, ChainHead(1, "a" * 64))  # not announced: ignored
+    assert _audit_guard.read_anchor(store_settings) == anchored
     assert [e.seq for e in services.list_audit(limit=1, settings=store_settings)] == [2]
 
 
 def test_anchor_file_is_per_database(tmp_path: Path) -> None:
     one = Settings(data_dir=tmp_path, database_url="sqlite:////tmp/one.db")
     two = Settings(data_dir=tmp_path, database_url="sqlite:////tmp/two.db")
-    assert _context.anchor_path(one) != _context.anchor_path(two)
-    assert _context.anchor_path(one).parent == tmp_path
+    assert _audit_guard.anchor_path(one) != _audit_guard.anchor_path(two)
+    assert _audit_guard.anchor_path(one).parent == tmp_path
 
 
 def test_one_store_has_one_anchor_however_its_folder_is_named(
@@ -346,11 +352,10 @@ def test_one_store_has_one_anchor_however_its_folder_is_named(
 
     monkeypatch.chdir(tmp_path)
     relative = Settings(data_dir=Path("data"))
-    services.open_store(relative).dispose()
-    for n in (1, 2, 3):
-        services.erase_third_party(f"follower_{n}", workspace="acme", settings=relative)
+    for _ in (1, 2, 3):
+        _import(relative, tmp_path / "world")
     absolute = Settings(data_dir=tmp_path / "data")
-    assert _context.anchor_path(relative).resolve() == _context.anchor_path(absolute)
+    assert _audit_guard.anchor_path(relative).resolve() == _audit_guard.anchor_path(absolute)
     copy = Settings(data_dir=tmp_path / "copy")
     shutil.copytree(tmp_path / "data", tmp_path / "copy")
     for settings in (absolute, copy):

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, Table, insert, select
+from tests._world import seal
 
 from trustreach import services
-from trustreach.core import ConfigurationError, Settings
+from trustreach.core import ConfigurationError, NotFoundError, Settings
 from trustreach.ethics.audit import read_audit
 from trustreach.ethics.privacy import (
     Pseudonymizer,
@@ -28,6 +29,7 @@ from trustreach.store._tables import (
     follower_accounts,
     follows,
     posts,
+    workspaces,
 )
 
 KEY = bytes(range(32))
@@ -174,6 +176,14 @@ def store(store_settings: Settings) -> Iterator[tuple[Settings, Engine, Pseudony
     erased, kept = pseudonym("acme", "follower_123"), pseudonym("acme", "follower_456")
     _insert(
         engine,
+        workspaces,
+        *(
+            {"workspace": w, "created_at": datetime(2024, 4, 1, tzinfo=UTC)}
+            for w in ("acme", "other")
+        ),
+    )
+    _insert(
+        engine,
         creators,
         {"workspace": "acme", "creator_id": "c1", "display_name": "C", "niches": []},
     )
@@ -237,6 +247,7 @@ def store(store_settings: Settings) -> Iterator[tuple[Settings, Engine, Pseudony
             for key in (erased, kept)
         ),
     )
+    seal(store_settings)
     yield store_settings, engine, pseudonym
     engine.dispose()
 
@@ -276,7 +287,7 @@ def test_erasure_is_audited_by_pseudonym_only(
         "follower_123", workspace="acme", actor="api:dpo", settings=settings
     )
     with engine.connect() as connection:
-        (entry,) = read_audit(connection)
+        *_, entry = read_audit(connection)  # after the fixture's seeding record
     assert (entry.seq, entry.action, entry.actor) == (report.audit_seq, "erase_subject", "api:dpo")
     assert entry.workspace == "acme"
     assert entry.subject is not None
@@ -287,21 +298,27 @@ def test_erasure_is_audited_by_pseudonym_only(
     assert services.verify_audit_log(settings) is not None
 
 
-def test_erasure_of_an_unknown_subject_removes_nothing_but_is_audited(
+def test_erasure_of_an_unknown_subject_is_nothing_to_do(
     store: tuple[Settings, Engine, Pseudonymizer],
 ) -> None:
+    """An id that never existed erases nothing and writes no audit record."""
     settings, engine, _ = store
+    services.erase_third_party("follower_123", workspace="acme", settings=settings)
+    before = services.list_audit(limit=100, settings=settings)
     report = services.erase_third_party("nobody", workspace="acme", settings=settings)
-    assert report.removed == {
-        "comment_labels": 0,
-        "follows": 0,
-        "comments": 0,
-        "follower_accounts": 0,
-    }
-    assert len(_keys(engine, follows, "follower_key")) == 2
-    head = services.verify_audit_log(settings)
-    assert head is not None
-    assert head.seq == report.audit_seq
+    assert report.nothing_to_do
+    assert report.audit_seq is None
+    assert set(report.removed.values()) == {0}
+    assert len(_keys(engine, follows, "follower_key")) == 1
+    assert services.list_audit(limit=100, settings=settings) == before
+
+
+def test_erasure_in_a_workspace_that_does_not_exist_is_refused(
+    store: tuple[Settings, Engine, Pseudonymizer],
+) -> None:
+    settings, _, _ = store
+    with pytest.raises(NotFoundError, match="workspace 'nowhere' does not exist"):
+        services.erase_third_party("follower_123", workspace="nowhere", settings=settings)
 
 
 def test_erasure_rejects_a_bad_workspace(sqlite_settings: Settings) -> None:

@@ -52,3 +52,13 @@ def test_head_revision_matches_alembic() -> None:
     config = Config()
     config.set_main_option("script_location", str(Path(engine.__file__).parent / "migrations"))
     assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+@pytest.mark.parametrize("name", ["wa\n", "wa\r", "\nwa", "wa\x00", "Wa", "", "a" * 65, "-wa"])
+def test_workspace_names_are_matched_whole(name: str) -> None:
+    from trustreach.core import ConfigurationError
+    from trustreach.services import check_workspace
+
+    with pytest.raises(ConfigurationError, match="not allowed; allowed: 1-64 lower-case"):
+        check_workspace(name)
+    assert check_workspace("wa") == "wa"

@@ -1,6 +1,7 @@
 """The ``trustreach`` command line: each command calls one service function."""
 
 from trustreach.cli import (  # noqa: F401  (each registers commands)
+    _audit,
     _consent,
     _conversation,
     _discover,

@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING
 from trustreach.core._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from trustreach.services._audit import list_audit, verify_audit_log
+    from trustreach.services._audit import (
+        AuditVerdict,
+        Checkpoint,
+        Recovery,
+        export_checkpoint,
+        inspect_audit_log,
+        list_audit,
+        read_checkpoint,
+        recover_audit_log,
+        verify_audit_log,
+    )
     from trustreach.services._authenticity import (
         audit_creator,
         audit_workspace,
@@ -77,7 +87,14 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.services` che
         __name__,
         {
             "_audit": (
+                "AuditVerdict",
+                "Checkpoint",
+                "Recovery",
+                "export_checkpoint",
+                "inspect_audit_log",
                 "list_audit",
+                "read_checkpoint",
+                "recover_audit_log",
                 "verify_audit_log",
             ),
             "_authenticity": (
@@ -171,7 +188,9 @@ __all__ = [
     "AnalysisReport",
     "AnalyzeReport",
     "ApprovalRequired",
+    "AuditVerdict",
     "CampaignLine",
+    "Checkpoint",
     "ConsentWithdrawal",
     "ConversationSummary",
     "CreatorLine",
@@ -184,6 +203,7 @@ __all__ = [
     "IndexSummary",
     "KindReport",
     "ProposedEntry",
+    "Recovery",
     "RetentionReport",
     "ScoreReport",
     "Shortlist",
@@ -204,11 +224,13 @@ __all__ = [
     "discover",
     "enforce_retention",
     "erase_third_party",
+    "export_checkpoint",
     "export_corrections",
     "file_dispute",
     "get_shortlist",
     "import_files",
     "import_path",
+    "inspect_audit_log",
     "latest_audit_evidence",
     "list_audit",
     "list_disputes",
@@ -216,7 +238,9 @@ __all__ = [
     "load_discovery_index",
     "open_store",
     "propose_shortlist",
+    "read_checkpoint",
     "record_of_processing",
+    "recover_audit_log",
     "resolve_creator",
     "resolve_dispute",
     "schema_documents",

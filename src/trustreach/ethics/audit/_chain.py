@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -165,35 +165,181 @@ def read_audit(
         yield AuditEntry(**row)
 
 
+RECOVERY_ACTION = "audit.recover"
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """One place where the chain does not verify.
+
+    ``kind`` is ``missing``, ``link`` or ``altered`` inside the chain, or one of the
+    anchor's kinds (see :mod:`trustreach.ethics.audit._anchor`); ``acknowledged_by``
+    is the sequence number of the recovery record a person wrote about it, if any.
+    ``evidence`` pins what was found (the hash the altered record's content has
+    now, the link a record holds, the next record present after a gap), so a
+    recovery acknowledges this break and not a later, different change at the
+    same record.
+    """
+
+    seq: int
+    kind: str
+    reason: str
+    evidence: str = ""
+    acknowledged_by: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """What a recovery record keeps of the break."""
+        return {
+            "seq": self.seq,
+            "kind": self.kind,
+            "reason": self.reason,
+            "evidence": self.evidence,
+        }
+
+    def error(self) -> AuditChainError:
+        """The error that names this break."""
+        return AuditChainError(self.seq, self.reason)
+
+
+@dataclass
+class ChainScan:
+    """Everything one pass over the chain found.
+
+    ``heads`` maps each present record's sequence number to its stored hash, so
+    an anchor or a checkpoint can be looked up without a second pass.
+    """
+
+    head: ChainHead | None = None
+    records: int = 0
+    breaks: list[ChainBreak] = field(default_factory=list)
+    recoveries: list[AuditEntry] = field(default_factory=list)
+    heads: dict[int, str] = field(default_factory=dict)
+
+    def acknowledge(self) -> None:
+        """Mark each break that a later recovery record lists as acknowledged by it."""
+        acknowledged: dict[tuple[int, str, str], int] = {}
+        for entry in self.recoveries:
+            for item in entry.details_dict().get("breaks", []):
+                if isinstance(item, dict) and isinstance(item.get("seq"), int):
+                    key = (item["seq"], str(item.get("kind")), str(item.get("evidence", "")))
+                    acknowledged.setdefault(key, entry.seq)
+        self.breaks = [
+            ChainBreak(b.seq, b.kind, b.reason, b.evidence, by)
+            if (by := acknowledged.get((b.seq, b.kind, b.evidence))) is not None and by > b.seq
+            else b
+            for b in self.breaks
+        ]
+
+    @property
+    def unacknowledged(self) -> list[ChainBreak]:
+        """The breaks no person has recorded a recovery for, first first."""
+        return [b for b in self.breaks if b.acknowledged_by is None]
+
+
+def scan_chain(connection: Connection) -> ChainScan:
+    """Check every record of the chain, carrying on past a break to find the others.
+
+    After a missing range the next record's own link is taken as given (the gap
+    is one break, not two); after an altered record the chain continues from its
+    stored hash, so a record edited without rehashing is one break too. Breaks
+    that a later ``audit.recover`` record lists are marked acknowledged.
+    """
+    scan = ChainScan()
+    expected_seq, prev_hash = 1, GENESIS_HASH
+    for entry in read_audit(connection):
+        scan.records += 1
+        if entry.seq != expected_seq:
+            gap = (
+                f"record {expected_seq}"
+                if entry.seq == expected_seq + 1
+                else f"records {expected_seq}-{entry.seq - 1}"
+            )
+            verb = "is" if entry.seq == expected_seq + 1 else "are"
+            scan.breaks.append(
+                ChainBreak(
+                    expected_seq,
+                    "missing",
+                    f"{gap} {verb} missing (next present is {entry.seq})",
+                    str(entry.seq),
+                )
+            )
+        elif entry.prev_hash != prev_hash:
+            scan.breaks.append(
+                ChainBreak(
+                    entry.seq,
+                    "link",
+                    "its link to the previous record does not match (deleted or reordered)",
+                    entry.prev_hash,
+                )
+            )
+        if (content := _record_hash(entry.prev_hash, _fields(entry))) != entry.hash:
+            scan.breaks.append(
+                ChainBreak(
+                    entry.seq, "altered", "its content does not match its hash (altered)", content
+                )
+            )
+        if entry.action == RECOVERY_ACTION:
+            scan.recoveries.append(entry)
+        scan.heads[entry.seq] = entry.hash
+        scan.head = ChainHead(entry.seq, entry.hash)
+        expected_seq, prev_hash = entry.seq + 1, entry.hash
+    scan.acknowledge()
+    return scan
+
+
 def verify_chain(connection: Connection, *, anchor: ChainHead | None = None) -> ChainHead | None:
     """Check every record of the chain; return its head (None for an empty log).
+
+    ``anchor`` is a head known from outside the database: the chain must still
+    hold that record, unchanged (records after it are not judged here; the
+    services' anchor also pins the head, see :func:`anchor_breaks`).
 
     Raises
     ------
     AuditChainError
-        At the first record that was changed, deleted, inserted or reordered,
-        or when the chain ends before the ``anchor`` it was expected to reach.
+        At the first record that was changed, deleted, inserted or reordered and
+        that no recovery record acknowledges, or when the chain ends before the
+        ``anchor`` it was expected to reach.
     """
-    expected_seq, prev_hash = 1, GENESIS_HASH
-    head: ChainHead | None = None
-    for entry in read_audit(connection):
-        if entry.seq != expected_seq:
-            raise AuditChainError(
-                expected_seq, f"record {expected_seq} is missing (next present is {entry.seq})"
+    scan = scan_chain(connection)
+    found = list(scan.unacknowledged)
+    if anchor is not None:
+        found += [b for b in _against_head(scan, anchor) if b.kind != "beyond"]
+    if found:
+        raise min(found, key=lambda b: b.seq).error()
+    return scan.head
+
+
+def _against_head(scan: ChainScan, anchor: ChainHead) -> list[ChainBreak]:
+    stored = scan.heads.get(anchor.seq)
+    if stored is None:
+        last = 0 if scan.head is None else scan.head.seq
+        seq = min(last + 1, anchor.seq)
+        return [
+            ChainBreak(
+                seq,
+                "truncated",
+                f"the chain ends before the anchored head (record {anchor.seq}); records removed",
             )
-        if entry.prev_hash != prev_hash:
-            raise AuditChainError(
-                entry.seq, "its link to the previous record does not match (deleted or reordered)"
+        ]
+    if stored != anchor.hash:
+        return [
+            ChainBreak(
+                anchor.seq,
+                "rewritten",
+                "it does not match the anchored hash (the records up to it were rewritten)",
             )
-        if _record_hash(prev_hash, _fields(entry)) != entry.hash:
-            raise AuditChainError(entry.seq, "its content does not match its hash (altered)")
-        if anchor is not None and entry.seq == anchor.seq and entry.hash != anchor.hash:
-            raise AuditChainError(entry.seq, "it does not match the anchored hash")
-        head = ChainHead(entry.seq, entry.hash)
-        expected_seq, prev_hash = entry.seq + 1, entry.hash
-    if anchor is not None and (head is None or head.seq < anchor.seq):
-        seq = 1 if head is None else head.seq + 1
-        raise AuditChainError(
-            seq, f"the chain ends before the anchored head (record {anchor.seq}); records removed"
-        )
-    return head
+        ]
+    if scan.head is not None and scan.head.seq > anchor.seq:
+        first, last = anchor.seq + 1, scan.head.seq
+        span = f"record {first} comes" if first == last else f"records {first}-{last} come"
+        return [
+            ChainBreak(
+                first,
+                "beyond",
+                f"{span} after the anchored head (record {anchor.seq}): written "
+                "without updating the anchor (outside trustreach, or by a process that "
+                "was stopped before it could)",
+            )
+        ]
+    return []
