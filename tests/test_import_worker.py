@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 from tests._world import TINY, write_records, write_world
 from tests.test_import import snapshot
 
 from trustreach.core import ImportValidationError, Settings
+from trustreach.ingest._worker import receive, send
 from trustreach.services import _prepare, import_path
 
 
@@ -80,3 +84,80 @@ def test_a_worker_that_dies_is_reported_not_swallowed() -> None:
     process = _fake_worker("import os; os._exit(9)")
     with pytest.raises(RuntimeError, match=r"stopped unexpectedly \(exit code 9\)"):
         list(_prepare._from_worker(process, Path("x.jsonl")))
+
+
+# --- a parent that goes away --------------------------------------------------------------------
+
+
+def _padded_followers(path: Path, size: int) -> Path:
+    """A follower_accounts.jsonl of at least ``size`` bytes (records padded with spaces)."""
+    pad = " " * 900
+    line = '{"account_id": "acc%d",%s"followers_count": %d}\n'
+    with path.open("w", encoding="utf-8") as handle:
+        i = 0
+        while handle.tell() < size:
+            handle.write("".join(line % (j, pad, j % 997) for j in range(i, i + 1000)))
+            i += 1000
+    return path
+
+
+def test_a_worker_whose_reader_goes_away_exits_quietly(tmp_path: Path) -> None:
+    path = _padded_followers(tmp_path / "follower_accounts.jsonl", 4 << 20)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "from trustreach.ingest._worker import worker_main; worker_main()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert worker.stdin is not None and worker.stdout is not None and worker.stderr is not None
+    job = (str(path), "jsonl", "follower_accounts", "acme", b"k" * 32, 100, 200, 1 << 20)
+    send(worker.stdin, ("job", job))
+    worker.stdin.close()
+    assert receive(worker.stdout) is not None  # it is sending
+    worker.stdout.close()  # ... and now nobody reads
+    worker.wait(timeout=60)
+    assert worker.stderr.read().decode() == ""
+
+
+def _exited(process: psutil.Process) -> bool:
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE  # orphans may wait to be reaped
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_killing_the_import_leaves_its_worker_to_exit_quietly(tmp_path: Path) -> None:
+    path = _padded_followers(tmp_path / "follower_accounts.jsonl", _prepare.WORKER_MIN_BYTES + 1)
+    errors = tmp_path / "stderr.txt"
+    env = {
+        **os.environ,
+        "TRUSTREACH_DATA_DIR": str(tmp_path / "data"),
+        "TRUSTREACH_IMPORT_BATCH_ROWS": "500",
+    }
+    with errors.open("wb") as sink:
+        parent = subprocess.Popen(
+            [str(Path(sys.executable).with_name("trustreach")), "import", str(path)],
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+            env=env,
+        )
+    try:
+        workers: list[psutil.Process] = []
+        deadline = time.monotonic() + 120
+        while not workers and time.monotonic() < deadline and parent.poll() is None:
+            workers = [
+                p
+                for p in psutil.Process(parent.pid).children()
+                if "worker_main" in " ".join(p.cmdline())
+            ]
+            time.sleep(0.05)
+        assert workers, "the import started no worker process"
+        time.sleep(1.0)  # let the worker start reading and sending
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 60
+    while not all(_exited(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert all(_exited(w) for w in workers), "the worker outlived its parent"
+    assert errors.read_text() == ""

@@ -9,12 +9,14 @@ as Arrow IPC.
 from __future__ import annotations
 
 import io
+import os
 import pickle
+import signal
 import struct
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import polars as pl
 
@@ -89,19 +91,38 @@ def worker_main() -> None:  # pragma: no cover - runs in the worker process
     """Entry of the worker process: job on stdin, prepared batches on stdout.
 
     The job (including the pseudonym key) arrives on stdin, never in argv,
-    so it does not show in the process list.
+    so it does not show in the process list. The importer owns the worker: an
+    interrupt (Ctrl-C reaches the whole process group) is left to the importer,
+    which stops the worker; and when the importer goes away (killed, or it closed
+    the pipe) the next write fails and the worker exits at once, silently,
+    with status 1, since nobody is left to read a message.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     out = sys.stdout.buffer
     try:
         job = receive(sys.stdin.buffer)
-        assert job is not None and job[0] == "job"
+        if job is None:  # the importer went away before it sent the job
+            _exit_quietly()
+        assert job[0] == "job"
         path, fmt, kind, workspace, key, batch_rows, cap, max_record_bytes = job[1]
         ctx = TransformContext(workspace, Pseudonymizer(key))
         for batch in read_batches(Path(path), fmt, batch_rows, max_record_bytes=max_record_bytes):
             send(out, ("batch", to_wire(prepare_batch(batch, kind, ctx, cap))))
         send(out, ("done", None))
+    except (BrokenPipeError, ConnectionResetError):
+        _exit_quietly()
     except BaseException as exc:
         try:
             send(out, ("error", exc))
-        except Exception:
-            send(out, ("error", RuntimeError(repr(exc))))
+        except (BrokenPipeError, ConnectionResetError):
+            _exit_quietly()
+        except Exception:  # the error itself does not pickle: send its text
+            try:
+                send(out, ("error", RuntimeError(repr(exc))))
+            except OSError:
+                _exit_quietly()
+
+
+def _exit_quietly() -> NoReturn:  # pragma: no cover - runs in the worker process
+    """Leave now: no flush of a broken stdout, no traceback, no exit handlers."""
+    os._exit(1)
