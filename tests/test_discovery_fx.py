@@ -151,6 +151,70 @@ def test_unsupported_file_type_names_the_allowed_ones(tmp_path: Path) -> None:
         load_fx_rates(path)
 
 
+HOSTILE_TABLES = [
+    (
+        "dup.json",
+        '{"base": "GBP", "date": "2025-06-30", "base": "USD", "rates": {"USD": 1}}',
+        r"rates\.json: key 'base' appears twice",
+    ),
+    (
+        "dup.yaml",
+        "base: GBP\ndate: 2025-06-30\nrates:\n  USD: 1.2\n  USD: 1.3\n",
+        r"rates\.yaml: line 5: key 'USD' appears twice in one mapping \(first on line 4\)",
+    ),
+    (
+        "bomb.yaml",
+        "a: &a [1, 1]\nb: &b [*a, *a]\n",
+        r"line 2: YAML aliases \(\*a\) are not allowed",
+    ),
+    ("deep.json", "[" * 50_000 + "]" * 50_000, r"nested deeper than 32 levels"),
+    (
+        "binary.csv",
+        b"currency,rate,base,date\nUSD,1.2,GBP,2025-06-30\xff\n",
+        r"rates\.csv: is not UTF-8 text: byte 0xff at offset 46 \(line 2\)",
+    ),
+    (
+        "nan.json",
+        '[{"currency": "USD", "rate": NaN, "base": "GBP", "date": "2025-06-30"}]',
+        r"NaN is not a number JSON allows",
+    ),
+    (
+        "dup.csv",
+        "currency,rate,base,date,rate\nUSD,1.2,GBP,2025-06-30,9\n",
+        r"rates\.csv: column rate appears twice in the header",
+    ),
+    (
+        "extra.yaml",
+        "base: GBP\ndate: 2025-06-30\nrates: {USD: 1.2}\nsorce: desk\n",
+        r"rates\.yaml: unknown field\(s\) sorce; allowed: base, date, rates, source",
+    ),
+    ("big.csv", H + "USD,1.2,GBP,2025-06-30\n" * 20_000, r"is larger than the limit of"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "match"), HOSTILE_TABLES, ids=[h[0] for h in HOSTILE_TABLES]
+)
+def test_hostile_tables_are_refused_clearly(
+    tmp_path: Path, name: str, content: str | bytes, match: str
+) -> None:
+    path = tmp_path / ("rates" + name[name.index(".") :])
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(FxRatesError, match=match):
+        load_fx_rates(path)
+
+
+def test_a_folder_or_missing_table_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "rates.csv").mkdir()
+    with pytest.raises(FxRatesError, match=r"rates\.csv: is a folder"):
+        load_fx_rates(tmp_path / "rates.csv")
+    with pytest.raises(FxRatesError, match=r"absent\.yaml does not exist"):
+        load_fx_rates(tmp_path / "absent.yaml")
+
+
 # --------------------------------------------------------------------------- ranking
 
 

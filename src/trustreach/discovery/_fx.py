@@ -23,9 +23,7 @@ the two rows' dates.
 from __future__ import annotations
 
 import csv
-import importlib
 import io
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,7 +37,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trustreach.core import ConfigurationError
+from trustreach.core import ConfigurationError, NotFoundError
+from trustreach.core._structured import StructuredFileError, parse_structured, read_text
 
 REFERENCE_FILE = "fx_rates.csv"
 """The shipped snapshot, next to this module."""
@@ -47,6 +46,7 @@ COLUMNS = ("currency", "rate", "base", "date")
 """Fields every row needs; ``source`` is optional."""
 SUFFIXES = (".csv", ".yaml", ".yml", ".json")
 _CODE = re.compile(r"^[A-Z]{3}$")
+_WHAT = "exchange-rate table"
 
 
 class FxRatesError(ConfigurationError):
@@ -228,6 +228,12 @@ def _yaml_rows(data: Any, origin: str) -> list[Mapping[str, Any]]:
         rates = data["rates"]
         if not isinstance(rates, Mapping):
             raise FxRatesError(f"{origin}: rates: expected a mapping of currency to rate")
+        unknown = sorted(set(data) - {"base", "date", "rates", "source"})
+        if unknown:
+            raise FxRatesError(
+                f"{origin}: unknown field(s) {', '.join(map(str, unknown))}; "
+                "allowed: base, date, rates, source"
+            )
         shared = {k: data.get(k) for k in ("base", "date", "source") if data.get(k) is not None}
         return [{"currency": c, "rate": r, **shared} for c, r in rates.items()]
     if isinstance(data, list) and all(isinstance(r, Mapping) for r in data):
@@ -259,9 +265,9 @@ def load_fx_rates(path: str | Path) -> FxRates:
             f"allowed: {', '.join(SUFFIXES)}"
         )
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise FxRatesError(f"{origin}: cannot read the exchange-rate file ({error})") from None
+        text = read_text(path, what=_WHAT)
+    except (StructuredFileError, NotFoundError) as error:
+        raise FxRatesError(str(error)) from None
     return _parse_text(text, path.suffix.lower(), origin)
 
 
@@ -269,6 +275,11 @@ def _parse_text(text: str, suffix: str, origin: str) -> FxRates:
     if suffix == ".csv":
         reader = csv.DictReader(io.StringIO(text))
         header = [h.strip() for h in reader.fieldnames or []]
+        twice = sorted({h for h in header if header.count(h) > 1})
+        if twice:
+            raise FxRatesError(
+                f"{origin}: column {', '.join(twice)} appears twice in the header; each column once"
+            )
         missing = [c for c in COLUMNS if c not in header]
         if missing:
             raise FxRatesError(
@@ -277,11 +288,12 @@ def _parse_text(text: str, suffix: str, origin: str) -> FxRates:
             )
         rows = [{(k or "").strip(): v for k, v in row.items()} for row in reader]
         return parse_fx_rows(rows, origin=origin)
-    yaml = importlib.import_module("yaml")  # PyYAML ships no type hints
     try:
-        data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as error:
-        raise FxRatesError(f"{origin}: not valid {suffix[1:].upper()} ({error})") from None
+        data = parse_structured(
+            text, fmt="json" if suffix == ".json" else "yaml", what=_WHAT, source=origin
+        )
+    except StructuredFileError as error:
+        raise FxRatesError(f"{origin}: {error.problem}") from None
     return parse_fx_rows(_yaml_rows(data, origin), origin=origin)
 
 
