@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -322,11 +323,11 @@ def test_an_empty_brief_says_so(tmp_path: Path) -> None:
         ({"budget": {"amount": True, "currency": "GBP"}}, "budget.amount: expected a number, not"),
         (
             {"budget": {"amount": float("inf"), "currency": "GBP"}},
-            "budget.amount: expected a finite",
+            "budget.amount: ",
         ),
         (
             {"budget": {"amount": float("nan"), "currency": "GBP"}},
-            "budget.amount: expected a finite",
+            "budget.amount: ",
         ),
         (
             {"budget": {"amount": 10**400, "currency": "GBP"}},
@@ -346,6 +347,14 @@ def test_wrong_types_name_the_field_and_what_it_takes(
     errors = _errors(_brief(**changes))
     assert any(e.startswith(expected) for e in errors), errors
     assert not any("valid dictionary" in e or "instance of" in e for e in errors), errors
+    if any(isinstance(leaf, float) and not math.isfinite(leaf) for leaf in _leaves(changes)):
+        assert any("finite" in e for e in errors), errors
+
+
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [leaf for inner in value.values() for leaf in _leaves(inner)]
+    return [value]
 
 
 def test_whole_numbers_where_text_is_expected_are_kept_as_written() -> None:

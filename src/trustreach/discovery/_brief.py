@@ -32,7 +32,7 @@ from trustreach.ingest._schema import (
     Currency,
     Key,
     Language,
-    NonNegFloat,
+    Money,
     Platform,
 )
 
@@ -264,7 +264,7 @@ class AudienceTarget(_BriefPart):
 class Budget(_BriefPart):
     """The money available for creator fees, in one currency."""
 
-    amount: Annotated[NonNegFloat, AsNumber] = Field(description="a number ≥ 0")
+    amount: Annotated[Money, AsNumber] = Field(description="a number from 0 to 10^13")
     currency: Currency = Field(description="an ISO 4217 code such as USD")
 
 
