@@ -12,8 +12,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-demo: $(STAMP)  ## generate the demo world, import it into SQLite, summarise it
-	$(BIN)/trustreach demo
+demo: $(STAMP)  ## generate the demo world (replacing demo-world/), import it into SQLite, summarise it
+	$(BIN)/trustreach demo --force
 
 test: $(STAMP)  ## the whole test suite (PostgreSQL tests run when TRUSTREACH_TEST_POSTGRES_URL is set)
 	$(BIN)/python -m pytest
@@ -40,7 +40,7 @@ bench: $(STAMP)  ## benchmarks; each prints name=value lines
 	$(BIN)/python benchmarks/run.py
 
 docs: $(STAMP)  ## regenerate the published JSON Schemas
-	$(BIN)/trustreach schema --out docs/schema
+	$(BIN)/trustreach schema --out docs/schema --force
 
 clean:
 	rm -rf $(VENV) .trustreach demo-world .mypy_cache .ruff_cache .pytest_cache

@@ -38,9 +38,7 @@ def _padded_follower(size: int) -> bytes:
     return head + b" " * (size - len(head) - len(tail)) + tail
 
 
-def _cli(
-    *args: str, env: dict[str, str], timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
+def _cli(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """``trustreach ARGS`` in a subprocess (memory capped, so a runaway read fails fast)."""
 
     def cap_memory() -> None:  # pragma: no cover - runs in the child
@@ -194,7 +192,9 @@ def test_the_limit_is_a_setting(tmp_path: Path, sqlite_settings: Settings) -> No
     path = tmp_path / "follower_accounts.jsonl"
     path.write_bytes(_padded_follower(3 * LIMIT) + b"\n")
     report = import_path(
-        path, workspace="acme", settings=sqlite_settings.model_copy(update={"max_record_bytes": 4 * LIMIT})
+        path,
+        workspace="acme",
+        settings=sqlite_settings.model_copy(update={"max_record_bytes": 4 * LIMIT}),
     )
     assert report.kinds[0].new == 1
     with pytest.raises(ValueError, match="max_record_bytes"):
@@ -270,3 +270,29 @@ def test_a_parquet_cell_over_the_limit_is_refused_naming_row_and_field(
     (error,) = info.value.errors
     assert (error.row, error.field) == (2, "display_name")
     assert f"{LIMIT:,} bytes" in error.message
+
+
+# --- score-accounts reads its input the same way -------------------------------------------------
+
+
+def test_score_accounts_refuses_a_fifo_naming_it(tmp_path: Path) -> None:
+    fifo = tmp_path / "accounts.jsonl"
+    os.mkfifo(fifo)
+    out = tmp_path / "out.csv"
+    done = _cli("audience", "score-accounts", str(fifo), "-o", str(out), env={})
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "FIFO" in done.stderr
+    assert not out.exists()
+
+
+def test_score_accounts_honours_the_record_size_setting(
+    tmp_path: Path, sqlite_settings: Settings
+) -> None:
+    from trustreach.services import score_accounts_file
+
+    source = tmp_path / "accounts.jsonl"
+    source.write_bytes(_padded_follower(3 * LIMIT) + b"\n")
+    with pytest.raises(ImportValidationError, match="TRUSTREACH_MAX_RECORD_BYTES"):
+        score_accounts_file(source, tmp_path / "a.csv", settings=sqlite_settings)
+    larger = sqlite_settings.model_copy(update={"max_record_bytes": 4 * LIMIT})
+    assert score_accounts_file(source, tmp_path / "b.csv", settings=larger).accounts == 1

@@ -39,6 +39,7 @@ from trustreach.audience._features import (
     MONOTONE_DIRECTIONS,
     account_features,
 )
+from trustreach.core import replaced_atomically, write_text_atomically
 
 __all__ = ["ARTEFACT_FORMAT", "FakeAccountClassifier"]
 
@@ -537,7 +538,8 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         text = self.booster_.model_to_string(num_iteration=-1)
         data = text.encode("utf-8")
         sha256 = hashlib.sha256(data).hexdigest()
-        (directory / f"{name}.txt").write_bytes(data)
+        with replaced_atomically(directory / f"{name}.txt") as tmp:
+            tmp.write_bytes(data)
         meta = {
             "format": ARTEFACT_FORMAT,
             "name": name,
@@ -553,8 +555,8 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
             "lightgbm_version": lgb.__version__,
             "metadata": dict(metadata or {}),
         }
-        (directory / f"{name}.json").write_text(
-            json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        write_text_atomically(
+            directory / f"{name}.json", json.dumps(meta, indent=1, sort_keys=True) + "\n"
         )
         self.version_ = version
         self.sha256_ = sha256

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from trustreach.audience._artefact import AuthenticityModel, load_authenticity_model
 from trustreach.audience._features import REQUIRED_FIELDS
-from trustreach.core import RecordError
+from trustreach.core import RecordError, replaced_atomically
 from trustreach.ingest import RawBatch, validate_batch
 
 Explain = Literal["flagged", "all", "none"]
@@ -126,6 +126,6 @@ def score_partition(
     if num_threads is None:
         num_threads = _dask_worker_threads()
     scored = score_frame(model, frame, explain=explain, num_threads=num_threads)
-    Path(target).parent.mkdir(parents=True, exist_ok=True)
-    scored.write_parquet(target)
+    with replaced_atomically(Path(target)) as tmp:  # a link at target is replaced, not followed
+        scored.write_parquet(tmp)
     return scored.height

@@ -36,6 +36,7 @@ from trustreach.audience._features import (
     account_features,
 )
 from trustreach.audience._model import FakeAccountClassifier, _mask_features
+from trustreach.core import write_text_atomically
 
 __all__ = ["DEFAULT_PARAMS", "MAX_FALSE_POSITIVE_RATE", "train_authenticity"]
 
@@ -413,7 +414,8 @@ def _command(seed: int) -> str:
     """The shell command that reproduces the shipped artefact and this card."""
     return (
         "trustreach train authenticity --data ../shared/data/instafake/fake_accounts_train.jsonl "
-        f"--seed {seed}  # writes src/trustreach/audience/models and docs/models/fake_account.md"
+        f"--seed {seed} --force  # replaces the artefact in src/trustreach/audience/models and "
+        "docs/models/fake_account.md"
     )
 
 
@@ -762,8 +764,7 @@ def train_authenticity(
     if card_path is not None:
         targets.add(Path(card_path))
     for target in targets:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(card, encoding="utf-8")
+        write_text_atomically(target, card)
     return {
         key: report[key]
         for key in (

@@ -27,12 +27,14 @@ from rich.table import Table
 from rich.text import Text
 
 from trustreach import __version__, services
+from trustreach.cli._paths import Force, check_output, replaced_note
 from trustreach.core import (
     AuditChainError,
     ImportValidationError,
     TrustreachError,
     money,
     plural,
+    write_text_atomically,
 )
 
 if TYPE_CHECKING:  # LightGBM loads only for the commands that need it
@@ -222,10 +224,12 @@ def synth(
     followers_per_creator: Annotated[
         int, typer.Option(min=1, help="Sampled follower accounts per creator account.")
     ] = 2000,
-    days: Annotated[int, typer.Option(min=14, help="Days of history.")] = 180,
+    days: Annotated[int, typer.Option(min=28, help="Days of history.")] = 180,
     fmt: Annotated[WorldFormat, typer.Option("--format", help="File format.")] = WorldFormat.jsonl,
+    force: Force = False,
 ) -> None:
     """Write a synthetic demo world with injected fraud and a ground-truth file."""
+    replaced = check_output(out, "--out", force=force, folder=True)
     with _progress("done") as bar:
         tasks: dict[str, TaskID] = {}
 
@@ -243,7 +247,8 @@ def synth(
             fmt=str(fmt),
             progress=step,
         )
-    table = Table(title=f"Synthetic world (seed {seed}) in {out}")
+    note = replaced_note(replaced, folder=True)
+    table = Table(title=f"Synthetic world (seed {seed}) in {out}{note}")
     table.add_column("kind")
     table.add_column("records", justify="right")
     for kind, count in summary.counts.items():
@@ -328,11 +333,19 @@ def demo(
         Path, typer.Option(help="Folder of example briefs to run against the demo world.")
     ] = Path("examples/briefs"),
     workspace: Workspace = "demo",
+    force: Force = False,
 ) -> None:
     """Generate the demo world, import it, summarise it, audit every creator's audience,
     and run the example briefs (shortlist reports, a restricted category, a refusal)."""
+    check_output(out, "--out", force=force, folder=True)
     synth(
-        out=out, seed=seed, creators=80, followers_per_creator=2000, days=180, fmt=WorldFormat.jsonl
+        out=out,
+        seed=seed,
+        creators=80,
+        followers_per_creator=2000,
+        days=180,
+        fmt=WorldFormat.jsonl,
+        force=True,  # checked above
     )
     import_(path=out, workspace=workspace)
     summary(workspace=workspace)
@@ -380,8 +393,8 @@ def _demo_discovery(briefs: Path, reports: Path, workspace: str) -> None:
         ranking = result.ranking
         suffix = "-fair" if fair else ""
         target = reports / f"shortlist-{brief.brief_id}{suffix}.html"
-        target.write_text(
-            render_shortlist_html(ranking, shortlist_id=result.shortlist_id), encoding="utf-8"
+        write_text_atomically(
+            target, render_shortlist_html(ranking, shortlist_id=result.shortlist_id)
         )
         if name == DEMO_BRIEFS[0][0]:  # the skincare brief in full: audience risk, who is held
             console.print(f"[bold]{name}[/bold]{' with ' + fair if fair else ''}:")
@@ -454,8 +467,10 @@ def schema(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Directory for the JSON Schema files.")
     ] = Path("docs/schema"),
+    force: Force = False,
 ) -> None:
     """Write the JSON Schema of every interchange kind and a Markdown field reference."""
+    check_output(out, "--out", force=force, folder=True)
     for path in services.write_schemas(out):
         console.print(f"wrote {path}")
 
@@ -546,11 +561,10 @@ def audience_score_accounts(
         str | None, typer.Option(help="Dask scheduler address; default: start a LocalCluster.")
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="LocalCluster worker processes.")] = 2,
+    force: Force = False,
 ) -> None:
     """Score follower accounts: calibrated fake probability, flag and top signals per account."""
-    from trustreach.cli._paths import refuse_overwrite
-
-    refuse_overwrite(output, "--output", {"SOURCE": source})
+    replaced = check_output(output, "--output", force=force, inputs={"SOURCE": source}, folder=dask)
     if dask:
         report = services.score_accounts_dask(
             source,
@@ -575,7 +589,8 @@ def audience_score_accounts(
             if report.insufficient_data
             else ""
         )
-        + f" ({rate:,.0f} accounts/s). Wrote {report.output}; audit record #{report.audit_seq}."
+        + f" ({rate:,.0f} accounts/s). Wrote {report.output}{replaced_note(replaced, folder=dask)}"
+        f"; audit record #{report.audit_seq}."
     )
 
 
@@ -586,13 +601,15 @@ def audit_creator(
     report: Annotated[
         Path | None, typer.Option("--report", help="Also write a self-contained HTML report here.")
     ] = None,
+    force: Force = False,
 ) -> None:
     """Audit a creator's audience: fake-follower share, fraud signals, Audience Quality."""
+    replaced = report is not None and check_output(report, "--report", force=force)
     creator = services.resolve_creator(creator, workspace=workspace)
     audit = services.audit_creator(creator, workspace=workspace, report_path=report)
     _print_audit(audit)
     if report is not None:
-        console.print(f"Report written to {report}")
+        console.print(f"Report written to {report}{replaced_note(replaced)}")
 
 
 def _print_audit(audit: CreatorAudit) -> None:
@@ -718,11 +735,21 @@ def train_authenticity(
         "docs/models/fake_account.md"
     ),
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same model).")] = 0,
+    force: Force = False,
 ) -> None:
-    """Train the fake-account model reproducibly and write its artefact and model card."""
-    from trustreach.cli._paths import refuse_overwrite
+    """Train the fake-account model reproducibly and write its artefact and model card.
 
-    refuse_overwrite(card, "--card", {"--data": data})
+    Both already exist by default (the shipped model and its card): replacing
+    them needs ``--force``.
+    """
+    from importlib.util import find_spec
+
+    spec = find_spec("trustreach.audience")  # without importing it (LightGBM)
+    shipped = Path(next(iter(spec.submodule_search_locations or ()))) / "models" if spec else None
+    check_output(card, "--card", force=force, inputs={"--data": data})
+    target = out or shipped
+    if target is not None:
+        check_output(target, "--out", force=force, inputs={"--data": data}, folder=True)
     metrics = services.train_authenticity_model(data, out_dir=out, card_path=card, seed=seed)
     for name, value in metrics.items():
         console.print(f"{name}={value}")

@@ -23,6 +23,7 @@ from trustreach.cli._app import (
     console,
     privacy_app,
 )
+from trustreach.cli._paths import Force, check_output, replaced_note
 
 conversation_app = typer.Typer(
     help="Conversation intelligence on imported comments: labels, summaries, corrections.",
@@ -140,10 +141,12 @@ def correct(
 def export_corrections(
     output: Annotated[Path, typer.Argument(help="CSV to write.")],
     workspace: Workspace = "default",
+    force: Force = False,
 ) -> None:
     """Write people's corrections (with the text, where retained) as extra training data."""
+    replaced = check_output(output, "OUTPUT", force=force)
     count = services.export_corrections(output, workspace=workspace)
-    console.print(f"Wrote {count} correction(s) to {output}")
+    console.print(f"Wrote {count} correction(s) to {output}{replaced_note(replaced)}")
 
 
 @privacy_app.command("enforce-retention")

@@ -15,7 +15,8 @@ from rich.text import Text
 
 from trustreach import services
 from trustreach.cli._app import Workspace, app, console
-from trustreach.cli._paths import refuse_overwrite
+from trustreach.cli._paths import Force, check_output, replaced_note
+from trustreach.core import check_output_folder, write_text_atomically
 
 if TYPE_CHECKING:
     from trustreach.discovery import Ranking
@@ -157,12 +158,20 @@ def discover(
         ),
     ] = None,
     workspace: Workspace = "default",
+    force: Force = False,
 ) -> None:
     """Rank creators for a brief (or like a creator), explain every rank, audit exposure,
     and store the shortlist as a proposal awaiting human approval."""
     from trustreach.discovery import load_brief, render_shortlist_html
 
-    refuse_overwrite(output, "--output", {"BRIEF": brief, "--fx-rates": fx_rates})
+    replaced = False
+    if output is not None:
+        inputs = {"BRIEF": brief, "--fx-rates": fx_rates}
+        replaced = check_output(output, "--output", force=force, inputs=inputs)
+    elif fmt is Format.html and dry_run:  # the default file of a draft is always the same
+        replaced = check_output(Path("shortlist-draft.html"), "--format html", force=force)
+    elif fmt is Format.html:  # named after the new shortlist's (unique) id
+        check_output_folder(Path.cwd(), option="--format html", overwrite=True)
     parsed = load_brief(brief) if brief is not None else None
     result = services.discover(
         parsed,
@@ -182,23 +191,21 @@ def discover(
         if output is None:
             typer.echo(text)
         else:
-            output.write_text(text, encoding="utf-8")
-            console.print(f"Wrote {output}")
+            write_text_atomically(output, text)
+            console.print(f"Wrote {output}{replaced_note(replaced)}")
         return
     if fmt is Format.html:
         target = output or Path(f"shortlist-{result.shortlist_id or 'draft'}.html")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(
-            render_shortlist_html(ranking, shortlist_id=result.shortlist_id), encoding="utf-8"
+        write_text_atomically(
+            target, render_shortlist_html(ranking, shortlist_id=result.shortlist_id)
         )
-        console.print(f"Wrote {target}")
+        console.print(f"Wrote {target}{replaced_note(replaced)}")
     elif output is not None:
         # a file is not a terminal: plain text, no wrapping at 80 columns
         buffer = io.StringIO()
         print_ranking(ranking, out=Console(file=buffer, width=160, no_color=True))
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(Text.from_ansi(buffer.getvalue()).plain, encoding="utf-8")
-        console.print(f"Wrote {output}")
+        write_text_atomically(output, Text.from_ansi(buffer.getvalue()).plain)
+        console.print(f"Wrote {output}{replaced_note(replaced)}")
     else:
         print_ranking(ranking)
     if result.shortlist_id:

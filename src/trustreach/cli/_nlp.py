@@ -10,7 +10,7 @@ from rich.table import Table
 
 from trustreach import services
 from trustreach.cli._app import Safety, Tier, _progress, app, console
-from trustreach.cli._paths import refuse_overwrite
+from trustreach.cli._paths import Force, check_output, replaced_note
 
 nlp_app = typer.Typer(
     help="Conversation intelligence on files of comments: sentiment, brand safety, language.",
@@ -45,6 +45,7 @@ def analyze(
             "output as the first column so results join back to the input.",
         ),
     ] = None,
+    force: Force = False,
 ) -> None:
     """Language, sentiment and brand safety of every comment, one CSV row each in input order.
 
@@ -56,7 +57,7 @@ def analyze(
     flagged language_uncertain; texts a model read only the start of are
     flagged truncated.
     """
-    refuse_overwrite(output, "--output", {"SOURCE": source})
+    replaced = check_output(output, "--output", force=force, inputs={"SOURCE": source})
     with _progress("comments") as bar:
         task = bar.add_task(f"analysing ({tier.value} tier, {safety.value} safety)", total=None)
         report = services.analyze_file(
@@ -83,6 +84,6 @@ def analyze(
     models = ", ".join(f"{task} {version}" for task, version in report.models.items())
     console.print(
         f"Models: {models}. Flags are evidence about comments for a person to review, "
-        f"not verdicts about their authors. Wrote {report.output} "
+        f"not verdicts about their authors. Wrote {report.output}{replaced_note(replaced)} "
         f"({rate:,.0f} comments/s); audit record #{report.audit_seq}."
     )

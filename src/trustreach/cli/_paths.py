@@ -1,11 +1,29 @@
-"""Guards for commands that read files and write one: never overwrite an input."""
+"""Guards for commands that write a file the user names.
+
+One rule for every such command (docs/cli.md, "Output files"): the output is
+checked before any work (:func:`check_output`), an existing one is replaced
+only with ``--force`` (:data:`Force`), never an input, and the file is written
+beside its destination and renamed onto it (``core.replaced_atomically``).
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
-from trustreach.core import ConfigurationError
+import typer
+
+from trustreach.core import ConfigurationError, check_output_file, check_output_folder
+
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace an existing output file (or write into an output folder that is not "
+        "empty); without it such an output is refused before any work.",
+    ),
+]
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -35,4 +53,33 @@ def refuse_overwrite(output: Path | None, option: str, inputs: dict[str, Path | 
             )
 
 
-__all__ = ["refuse_overwrite"]
+def check_output(
+    output: Path,
+    option: str,
+    *,
+    force: bool,
+    inputs: dict[str, Path | None] | None = None,
+    folder: bool = False,
+) -> bool:
+    """Check an output file (or, with ``folder``, an output folder) before any work.
+
+    Refuses (one ``error:`` line, exit 2) an output that is an input
+    (:func:`refuse_overwrite`), that cannot be written, or that exists (a
+    folder: holds entries) without ``force``. Returns whether something there
+    will be replaced, for :func:`replaced_note`.
+    """
+    refuse_overwrite(output, option, inputs or {})
+    check = check_output_folder if folder else check_output_file
+    return check(output, option=option, overwrite=force)
+
+
+def replaced_note(replaced: bool, *, folder: bool = False) -> str:
+    """`` (replaced the file that was there)`` when ``--force`` replaced one, else ``""``."""
+    if not replaced:
+        return ""
+    return (
+        " (into a folder that was not empty)" if folder else " (replaced the file that was there)"
+    )
+
+
+__all__ = ["Force", "check_output", "refuse_overwrite", "replaced_note"]

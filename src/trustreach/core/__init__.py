@@ -14,6 +14,8 @@ if TYPE_CHECKING:
         TrustreachError,
     )
     from trustreach.core._files import (
+        check_output_file,
+        check_output_folder,
         durable,
         exclusive_lock,
         fsync_folder,
@@ -36,6 +38,8 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.core` cheap
                 "TrustreachError",
             ),
             "_files": (
+                "check_output_file",
+                "check_output_folder",
                 "durable",
                 "exclusive_lock",
                 "fsync_folder",
@@ -60,6 +64,8 @@ __all__ = [
     "RecordError",
     "Settings",
     "TrustreachError",
+    "check_output_file",
+    "check_output_folder",
     "closest_id",
     "durable",
     "exclusive_lock",

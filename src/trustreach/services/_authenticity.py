@@ -13,7 +13,14 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Connection, insert, select
 
-from trustreach.core import NotFoundError, Settings, get_settings
+from trustreach.core import (
+    NotFoundError,
+    Settings,
+    check_output_file,
+    check_output_folder,
+    get_settings,
+    write_text_atomically,
+)
 from trustreach.ethics.audit import append_audit, digest_json
 from trustreach.ingest import TABLE_COLUMNS
 from trustreach.services._context import (
@@ -302,10 +309,14 @@ def audit_creator(
 
     Returns a :class:`trustreach.audience.CreatorAudit` whose ``audit_seq`` is
     the audit-log record of this audit. The evidence is stored so the creator
-    can see it and contest it (:func:`file_dispute`).
+    can see it and contest it (:func:`file_dispute`). ``report_path`` is checked
+    before the audit (a writable folder, not a directory) and written atomically:
+    a symbolic link there is replaced, never followed.
     """
     from trustreach.audience import render_audit_html
 
+    if report_path is not None:
+        check_output_file(report_path, option="report_path", overwrite=True)
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     with store(settings) as engine:
@@ -356,10 +367,7 @@ def audit_creator(
 
     audit = replace(audit, audit_seq=entry.seq)
     if report_path is not None:
-        report_path.parent.mkdir(parents=True, exist_ok=True)
-        report_path.write_text(
-            render_audit_html(audit, threshold=model.threshold), encoding="utf-8"
-        )
+        write_text_atomically(report_path, render_audit_html(audit, threshold=model.threshold))
     return audit
 
 
@@ -372,7 +380,9 @@ def audit_workspace(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[CreatorAudit]:
     """Audit every creator of a workspace (one audit-log record each); optionally
-    write one HTML report per creator into ``report_dir``."""
+    write one HTML report per creator into ``report_dir`` (checked first)."""
+    if report_dir is not None:
+        check_output_folder(report_dir, option="report_dir", overwrite=True)
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     with store(settings) as engine, engine.connect() as connection:

@@ -33,6 +33,7 @@ from trustreach.core import (
     ConfigurationError,
     NotFoundError,
     Settings,
+    check_output_file,
     get_settings,
     replaced_atomically,
 )
@@ -639,8 +640,10 @@ def export_corrections(
 
     Columns: ``comment_id``, ``field``, ``label``, ``machine_label``, ``text``.
     Only the latest correction per comment and field is written; corrections
-    whose text has expired are left out (the count is returned).
+    whose text has expired are left out (the count is returned). ``output`` is
+    checked first and written atomically (a symbolic link there is replaced).
     """
+    check_output_file(output, option="output", overwrite=True)
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     with store(settings) as engine, engine.connect() as connection:

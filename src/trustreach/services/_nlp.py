@@ -14,7 +14,14 @@ from typing import Any
 import orjson
 import polars as pl
 
-from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
+from trustreach.core import (
+    ConfigurationError,
+    NotFoundError,
+    Settings,
+    check_output_file,
+    get_settings,
+    replaced_atomically,
+)
 from trustreach.ethics.audit import append_audit, digest_file
 from trustreach.nlp import ANALYSIS_COLUMNS
 from trustreach.services._context import store, write_anchor
@@ -201,9 +208,12 @@ def analyze_file(
     ``truncated`` (a model read only the start: over 10,000 characters, or
     over a transformer tier's input length), ``no_text``,
     ``language_uncertain`` (scored, but the language could not be placed),
-    ``unsupported_language``. The output is written to
-    ``output.partial`` and renamed at the end, so a failed run leaves nothing
-    half-written. The run is audit-logged with the model versions and a digest
+    ``unsupported_language``. The output is checked first (a writable folder,
+    not a directory), then written to a hidden ``.NAME.PID-HEX.partial`` beside
+    it and renamed onto it at the end (:func:`~trustreach.core.replaced_atomically`):
+    a failed run leaves nothing half-written, a killed run's partial file is
+    removed by the next run, and a symbolic link at ``output`` is replaced,
+    never followed. The run is audit-logged with the model versions and a digest
     of the input.
 
     Raises
@@ -244,6 +254,7 @@ def analyze_file(
         )
     if chunk_rows < 1:
         raise ConfigurationError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    check_output_file(output, option="output", overwrite=True)
     if id_column is not None:
         if fmt == "text":
             raise ConfigurationError(
@@ -258,8 +269,6 @@ def analyze_file(
     columns = ((id_column,) if id_column is not None else ()) + OUTPUT_COLUMNS
     started = time.perf_counter()
     models = dict(part.split("=", 1) for part in model_versions(tier, safety).split(";"))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + ".partial")
     counts: dict[str, Counter[str]] = {
         "sentiment": Counter(),
         "flags": Counter(),
@@ -267,54 +276,51 @@ def analyze_file(
         "reason": Counter(),
     }
     totals = Counter[str]()
-    try:
-        with partial.open("w", encoding="utf-8", newline="") as handle:
-            handle.write(",".join(_csv_cell(c) for c in columns) + "\n")
-            row = 0
-            texts: list[str] = []
-            flags: list[list[str]] = []
-            ids: list[str | None] = []
+    with (
+        replaced_atomically(output) as partial,
+        partial.open("w", encoding="utf-8", newline="") as handle,
+    ):
+        handle.write(",".join(_csv_cell(c) for c in columns) + "\n")
+        row = 0
+        texts: list[str] = []
+        flags: list[list[str]] = []
+        ids: list[str | None] = []
 
-            def flush() -> None:
-                nonlocal row
-                if not texts:
-                    return
-                result = analyze_texts(texts, tier=tier, safety=safety, flags=flags).to_frame()
-                result = result.select(
-                    pl.int_range(row + 1, row + 1 + result.height, dtype=pl.Int64).alias("row"),
-                    *ANALYSIS_COLUMNS,
-                )
-                if id_column is not None:
-                    result = result.select(
-                        pl.Series(id_column, ids, dtype=pl.String), *result.columns
-                    )
-                handle.write(result.write_csv(None, include_header=False, float_precision=4))
-                row += result.height
-                counts["lang"].update(v for v in result["language"].to_list() if v)
-                for fl in result["flags"].to_list():
-                    counts["flags"].update(f for f in fl.split(";") if f)
-                counts["reason"].update(v for v in result["reason"].to_list() if v)
-                measured = result.filter(pl.col("status") == "scored")
-                counts["sentiment"].update(measured["sentiment"].to_list())
-                totals["scored"] += measured.height
-                totals["offensive"] += int(result["offensive"].fill_null(False).sum())
-                totals["hate"] += int(result["hate"].fill_null(False).sum())
-                if progress is not None:
-                    progress(len(texts))
-                texts.clear()
-                flags.clear()
-                ids.clear()
+        def flush() -> None:
+            nonlocal row
+            if not texts:
+                return
+            result = analyze_texts(texts, tier=tier, safety=safety, flags=flags).to_frame()
+            result = result.select(
+                pl.int_range(row + 1, row + 1 + result.height, dtype=pl.Int64).alias("row"),
+                *ANALYSIS_COLUMNS,
+            )
+            if id_column is not None:
+                result = result.select(pl.Series(id_column, ids, dtype=pl.String), *result.columns)
+            handle.write(result.write_csv(None, include_header=False, float_precision=4))
+            row += result.height
+            counts["lang"].update(v for v in result["language"].to_list() if v)
+            for fl in result["flags"].to_list():
+                counts["flags"].update(f for f in fl.split(";") if f)
+            counts["reason"].update(v for v in result["reason"].to_list() if v)
+            measured = result.filter(pl.col("status") == "scored")
+            counts["sentiment"].update(measured["sentiment"].to_list())
+            totals["scored"] += measured.height
+            totals["offensive"] += int(result["offensive"].fill_null(False).sum())
+            totals["hate"] += int(result["hate"].fill_null(False).sum())
+            if progress is not None:
+                progress(len(texts))
+            texts.clear()
+            flags.clear()
+            ids.clear()
 
-            for text, row_flags, ident in _READERS[fmt](source, id_column):
-                texts.append(text)
-                flags.append(row_flags)
-                ids.append(ident)
-                if len(texts) >= chunk_rows:
-                    flush()
-            flush()
-        partial.replace(output)
-    finally:
-        partial.unlink(missing_ok=True)
+        for text, row_flags, ident in _READERS[fmt](source, id_column):
+            texts.append(text)
+            flags.append(row_flags)
+            ids.append(ident)
+            if len(texts) >= chunk_rows:
+                flush()
+        flush()
     audit_seq = _audit_analysis(
         settings,
         actor=actor,

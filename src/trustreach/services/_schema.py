@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from trustreach.core import check_output_folder, write_text_atomically
 from trustreach.ingest import KINDS, format_reference
 
 
@@ -20,11 +21,11 @@ def schema_documents() -> dict[str, str]:
 
 
 def write_schemas(out: Path) -> list[Path]:
-    """Write the JSON Schemas and the field reference into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Write the JSON Schemas and the field reference into ``out`` (each file atomically)."""
+    check_output_folder(out, option="out", overwrite=True)
     written = []
     for name, content in schema_documents().items():
         path = out / name
-        path.write_text(content, encoding="utf-8")
+        write_text_atomically(path, content)
         written.append(path)
     return written

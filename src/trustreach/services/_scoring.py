@@ -20,7 +20,7 @@ from trustreach.core import (
     get_settings,
 )
 from trustreach.ethics.audit import append_audit, digest_file
-from trustreach.ingest import FORMATS, read_batches
+from trustreach.ingest import FORMATS, check_regular, read_batches
 from trustreach.services._context import store, write_anchor
 
 Progress = Callable[[int], None]
@@ -102,8 +102,7 @@ def score_accounts_file(
     from trustreach.audience._scoring import validated_accounts
 
     settings = settings or get_settings()
-    if not source.is_file():
-        raise NotFoundError(f"{source}: no such file")
+    check_regular(source)  # a FIFO or a device (a link to /dev/zero) is refused, named
     fmt = _input_format(source)
     if output.suffix.lower() not in OUTPUT_FORMATS:
         raise ConfigurationError(
@@ -121,7 +120,10 @@ def score_accounts_file(
     partial = output.with_name(output.name + ".partial")
     try:
         with _StreamWriter(partial) as sink:  # streamed: memory bounded by one batch
-            for batch in read_batches(source, fmt, settings.import_batch_rows):
+            batches = read_batches(
+                source, fmt, settings.import_batch_rows, max_record_bytes=settings.max_record_bytes
+            )
+            for batch in batches:
                 frame, batch_errors = validated_accounts(batch)
                 errors += batch.errors + batch_errors
                 if not errors:

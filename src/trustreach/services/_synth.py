@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from trustreach.core import ConfigurationError
+from trustreach.core import ConfigurationError, check_output_folder
 
 if TYPE_CHECKING:
     from trustreach.synth import WorldSummary
@@ -27,6 +27,7 @@ def synthesize_world(
 
     if fmt not in FORMATS:
         raise ConfigurationError(f"format {fmt!r} not allowed; allowed: {', '.join(FORMATS)}")
+    check_output_folder(out_dir, option="out_dir", overwrite=True)
 
     return generate_world(
         out_dir,

@@ -17,6 +17,7 @@ import numpy as np
 import orjson
 import polars as pl
 
+from trustreach.core import replaced_atomically
 from trustreach.synth._commerce import (
     consent_records,
     make_brands,
@@ -280,22 +281,25 @@ def generate_world(
     paths: dict[str, Path] = {}
     for k, kind in enumerate(KIND_ORDER):
         path = out_dir / f"{kind}.{fmt}"
-        if kind == "follower_accounts":
-            with FollowerWriter(path, fmt) as writer:
-                writer.write(follower_frame(pl.Series("account_id", fids, dtype=pl.String), feats))
-            counts[kind] = pool.size
-        else:
-            counts[kind] = write_records(path, kind, records[kind], fmt)
+        with replaced_atomically(path) as tmp:  # a link at path is replaced, not followed
+            if kind == "follower_accounts":
+                with FollowerWriter(tmp, fmt) as writer:
+                    frame = follower_frame(pl.Series("account_id", fids, dtype=pl.String), feats)
+                    writer.write(frame)
+                counts[kind] = pool.size
+            else:
+                counts[kind] = write_records(tmp, kind, records[kind], fmt)
         paths[kind] = path
         report("write", k + 1, len(KIND_ORDER))
     truth["counts"] = counts
     gt = out_dir / "ground_truth.json"
-    gt.write_bytes(
-        orjson.dumps(
-            truth,
-            option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY,
+    with replaced_atomically(gt) as tmp:
+        tmp.write_bytes(
+            orjson.dumps(
+                truth,
+                option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY,
+            )
         )
-    )
     return WorldSummary(out_dir, seed, fmt, counts, paths, gt)
 
 
