@@ -17,7 +17,10 @@ from trustreach.core import (
     NotFoundError,
     RecordError,
     Settings,
+    check_output_file,
+    check_output_folder,
     get_settings,
+    replaced_atomically,
 )
 from trustreach.ethics.audit import append_audit, digest_file
 from trustreach.ingest import FORMATS, check_regular, read_batches
@@ -45,9 +48,9 @@ class ScoreReport:
 class _StreamWriter:
     """Appends scored batches to one CSV or Parquet file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, csv: bool) -> None:
         self.path = path
-        self.csv = path.name.removesuffix(".partial").lower().endswith(".csv")
+        self.csv = csv
         self.handle: Any = None
 
     def __enter__(self) -> _StreamWriter:
@@ -112,14 +115,14 @@ def score_accounts_file(
         raise ConfigurationError(
             f"explain {explain!r} not allowed; allowed: {', '.join(EXPLAIN_CHOICES)}"
         )
+    check_output_file(output, option="output", overwrite=True)
     started = time.perf_counter()
     model = load_authenticity_model()
     errors: list[RecordError] = []
     accounts = flagged = insufficient = 0
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + ".partial")
-    try:
-        with _StreamWriter(partial) as sink:  # streamed: memory bounded by one batch
+    csv = output.suffix.lower() == ".csv"
+    with replaced_atomically(output) as partial:
+        with _StreamWriter(partial, csv=csv) as sink:  # streamed: memory bounded by one batch
             batches = read_batches(
                 source, fmt, settings.import_batch_rows, max_record_bytes=settings.max_record_bytes
             )
@@ -148,9 +151,6 @@ def score_accounts_file(
                 task="scoring",
                 outcome="no output file was written",
             )
-        partial.replace(output)
-    finally:
-        partial.unlink(missing_ok=True)
     audit_seq = _audit_scoring(
         settings,
         actor=actor,
@@ -194,6 +194,7 @@ def score_accounts_dask(
 
     from trustreach.audience import load_authenticity_model, score_partition
 
+    check_output_folder(output, option="output", overwrite=True)
     if not source.is_dir():
         raise NotFoundError(f"{source}: not a directory of Parquet partitions")
     partitions = sorted(source.glob("*.parquet"))
