@@ -86,7 +86,7 @@ def test_cli_on_a_garbage_text_file_keeps_every_row_in_order(tmp_path: Path) -> 
     )
     assert rows[5]["sentiment"] in {"positive", "neutral", "negative", ""}
     assert rows[6]["sentiment"] == "negative"
-    assert not (tmp_path / "out.csv.partial").exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")]
     assert "audit record #1" in done.stdout
 
 
@@ -135,10 +135,43 @@ def test_csv_needs_a_text_column_and_leaves_nothing_behind(tmp_path: Path) -> No
     bad.write_text("id,body\n1,hello\n", encoding="utf-8")
     with pytest.raises(ConfigurationError, match="needs a 'text' column; found: id, body"):
         analyze_file(bad, tmp_path / "nope_out.csv")
-    assert not (tmp_path / "nope_out.csv").exists()
-    assert not (tmp_path / "nope_out.csv.partial").exists()
+    assert not [p.name for p in tmp_path.iterdir() if "nope_out" in p.name]
     with pytest.raises(ConfigurationError, match=r"input extension '\.xml' not allowed"):
         analyze_file(_touch(tmp_path / "x.xml"), tmp_path / "o.csv")
+
+
+def test_a_run_killed_mid_way_leaves_a_named_partial_the_next_run_removes(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "comments.txt"
+    source.write_text("what a lovely post, thank you\n" * 200_000, encoding="utf-8")
+    output = tmp_path / "labels.csv"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "trustreach", "nlp", "analyze", str(source), "-o", str(output),
+         "--tier", "lexicon", "--safety", "fast"],
+        env={**os.environ, "TRUSTREACH_DATA_DIR": str(tmp_path / "data")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        partials: list[Path] = []
+        while not partials and run.poll() is None:
+            partials = [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+        run.kill()  # SIGKILL: no clean-up code runs
+    finally:
+        run.wait()
+    assert run.returncode == -9, "the run finished before it could be killed"
+    assert not output.exists()
+    # hidden, and named after the output and the process that was writing it
+    [partial] = [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    assert partial.startswith(f".{output.name}.{run.pid}-"), partial
+    other = tmp_path / f".other.csv.{run.pid}-0123456789ab.partial"
+    other.write_text("another output's leftover", encoding="utf-8")
+    source.write_text("great\nawful\n", encoding="utf-8")
+    assert analyze_file(source, output, tier="lexicon", safety="fast").rows == 2
+    assert len(_rows(output)) == 2
+    leftovers = sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".partial"))
+    assert leftovers == [other.name]  # only the partials of the output written are cleared
 
 
 def _touch(path: Path) -> Path:
