@@ -13,7 +13,7 @@ wording of every refusal (see ``docs/briefs.md``, "Limits"):
 - at most ``max_depth`` nested lists and mappings (default :data:`MAX_DEPTH`);
 - numbers are finite and integers within ±2^53 (every such value is exact in
   JSON and as a float); ``NaN`` and ``Infinity`` are refused;
-- text holds no control characters other than tab and newline, and no unpaired
+- text holds no control characters (C0 other than tab and newline, DEL, C1), no unpaired
   surrogates; mapping keys are text;
 - in YAML, only ``true``/``false`` are booleans (``no``, ``on`` and ``yes`` stay
   words) and only plain decimal numbers are numbers (``0123``, ``0x1F`` and
@@ -50,7 +50,8 @@ MAX_EXACT_INT = 2**53
 SUFFIXES: dict[str, Format] = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 """File extensions :func:`load_structured` reads, and the format of each."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]|[\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|[\ud800-\udfff]")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
 _FLOAT = re.compile(
@@ -407,7 +408,11 @@ def _parse_yaml(text: str, max_depth: int) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise _Refused(f"not valid YAML{where}: {problem}") from None
+        if mark is None and getattr(exc, "position", None) is not None:  # a ReaderError
+            where = f" at character {exc.position}"
+            code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+            problem = f"{exc.reason} (U+{code:04X})"
+        raise _Refused(f"not valid YAML{where}: {' '.join(str(problem).split())}") from None
     finally:
         loader.dispose()
 
@@ -427,7 +432,8 @@ def _check(value: Any, max_depth: int) -> None:
             if isinstance(item, dict):
                 for key, inner in item.items():
                     _check_text(key, f"key {_short(key)}{at}")
-                    stack.append((inner, depth + 1, f"{where}.{key}" if where else key))
+                    name = key if isinstance(key, str) and _NAME.fullmatch(key) else _short(key)
+                    stack.append((inner, depth + 1, f"{where}.{name}" if where else name))
             else:
                 stack.extend((inner, depth + 1, f"{where}[{i}]") for i, inner in enumerate(item))
         elif isinstance(item, str):

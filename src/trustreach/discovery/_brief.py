@@ -189,7 +189,7 @@ Gender = Annotated[
 ]
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _as_text(value: Any) -> Any:
@@ -469,8 +469,12 @@ def _path(loc: tuple[int | str, ...]) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text += f".{part}" if text else str(part)
+            name = part if _NAME.fullmatch(part) else repr(part)  # a key as typed, on one line
+            text += f".{name}" if text else name
     return text or "(top level)"
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 _SUBMODELS: dict[str, type[BaseModel]] = {
