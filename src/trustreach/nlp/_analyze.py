@@ -20,7 +20,9 @@ probabilities, no scores and no safety flags (empty, never an invented
   was scored (rule in :mod:`trustreach.nlp._language`);
 - ``unsupported_language``: not English, or not placed and not English-like:
   not scored, reason ``unsupported_language``;
-- ``invalid_utf8`` and ``invalid_record`` are set by the file reader
+- ``invalid_utf8`` is set here for a text holding lone surrogates (replaced
+  by U+FFFD), and by the file reader for bytes that are not UTF-8;
+  ``invalid_record`` is set by the file reader
   (``trustreach.services.analyze_file``), not here; an invalid record with
   no text to read is not scored, reason ``invalid_record``.
 """
@@ -37,7 +39,7 @@ import numpy.typing as npt
 import polars as pl
 
 from trustreach.nlp._language import _MENTION, detect_languages
-from trustreach.nlp._normalise import _URL, normalise
+from trustreach.nlp._normalise import _URL, normalise, without_surrogates
 from trustreach.nlp._safety import predict_safety
 from trustreach.nlp._sentiment import is_readable, sentiment_of
 
@@ -74,7 +76,9 @@ FloatVector = npt.NDArray[np.float32]
 def prepare_text(text: str) -> tuple[str, list[str]]:
     """A text safe to analyse and the flags of what was changed.
 
-    Control characters become spaces (``control_characters``), other
+    Control characters become spaces (``control_characters``), lone
+    surrogates (a string decoded with ``surrogateescape`` or built from
+    ``\\ud800``-style escapes) become U+FFFD (``invalid_utf8``), other
     non-printing format characters are kept, and the text is cut to
     :data:`MAX_TEXT_CHARS` (``truncated``).
 
@@ -90,6 +94,9 @@ def prepare_text(text: str) -> tuple[str, list[str]]:
     if not text.isprintable() and _CONTROL.search(text):
         text = _CONTROL.sub(" ", text)
         flags.append("control_characters")
+    if not text.isprintable() and (repaired := without_surrogates(text)) != text:
+        text = repaired  # a lone surrogate is no character: no encoder accepts it
+        flags.append("invalid_utf8")
     if len(text) > MAX_TEXT_CHARS:
         text = text[:MAX_TEXT_CHARS]
         flags.append("truncated")

@@ -111,7 +111,10 @@ _EMOJI_RE = re.compile(
     + r"|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
 )
 _ANY_EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
-_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_ESCAPE = re.compile(
+    r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
 _HASHTAG = re.compile(r"#(\w+)")
@@ -119,6 +122,35 @@ _ELONGATION = re.compile(r"(\w)\1{2,}")
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _ASCII_UPPER = re.compile(r"[A-Z]")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    if match.group(1):  # an escaped surrogate pair (how JSON dumps write emoji)
+        high, low = int(match.group(1), 16), int(match.group(2), 16)
+        return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+    code = int(match.group(3), 16)
+    return "\ufffd" if 0xD800 <= code <= 0xDFFF else chr(code)
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate (which no encoder accepts) replaced by U+FFFD.
+
+    >>> without_surrogates("a\\ud800b")
+    'a\ufffdb'
+    """
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
+def decode_escapes(text: str) -> str:
+    """Decode the literal ``\\u2019``-style escapes of old tweet dumps.
+
+    An escaped surrogate pair is the character it encodes; an escaped lone
+    surrogate becomes U+FFFD, never a lone surrogate.
+
+    >>> decode_escapes("can\\\\u2019t \\\\ud83d\\\\ude0d \\\\ud800")
+    'can’t 😍 \ufffd'
+    """
+    return _ESCAPE.sub(_escaped, text) if "\\u" in text else text
 
 
 def _emoji_word(match: re.Match[str]) -> str:
@@ -149,8 +181,7 @@ def normalise(text: str, *, idioms: bool = True) -> str:
         text = read_idioms(text)
     if "&" in text:
         text = html.unescape(text)
-    if "\\u" in text:
-        text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    text = without_surrogates(decode_escapes(text))
     if "http" in text or "www." in text or "HTTP" in text:
         text = _URL.sub(" ", text)
     if "@" in text:
