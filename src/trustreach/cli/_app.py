@@ -830,7 +830,15 @@ def main() -> None:
         from pydantic import ValidationError  # only when something failed: keeps start-up fast
 
         if not isinstance(exc, ValidationError):
-            raise
+            from trustreach.core import get_settings
+            from trustreach.services._context import describe_store
+            from trustreach.store import busy_error
+
+            # a lock another writer held, wherever it was met: one line, not a traceback
+            busy = busy_error(exc, where=describe_store(get_settings()))
+            if busy is None:
+                raise
+            fail(str(busy))
         problems = "; ".join(
             f"TRUSTREACH_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
             for e in exc.errors(include_url=False)

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
         ImportValidationError,
         NotFoundError,
         RecordError,
+        StoreBusyError,
         TrustreachError,
     )
     from trustreach.core._files import (
@@ -35,6 +36,7 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.core` cheap
                 "ImportValidationError",
                 "NotFoundError",
                 "RecordError",
+                "StoreBusyError",
                 "TrustreachError",
             ),
             "_files": (
@@ -63,6 +65,7 @@ __all__ = [
     "NotFoundError",
     "RecordError",
     "Settings",
+    "StoreBusyError",
     "TrustreachError",
     "check_output_file",
     "check_output_folder",

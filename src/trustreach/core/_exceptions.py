@@ -22,6 +22,14 @@ class NotFoundError(TrustreachError, LookupError):
     """A named thing (workspace, creator, file) does not exist."""
 
 
+class StoreBusyError(TrustreachError, RuntimeError):
+    """Another writer held the store longer than this one could wait; nothing was written.
+
+    The message names the store, the command holding it where known, how long
+    was waited (``TRUSTREACH_BUSY_TIMEOUT_S``) and says to try again.
+    """
+
+
 @dataclass(frozen=True)
 class RecordError:
     """One problem in one record of an input file.

@@ -49,6 +49,15 @@ class Settings(BaseSettings):
             "daily conversation aggregates remain."
         ),
     )
+    busy_timeout_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=86_400,
+        description=(
+            "Seconds a command that writes waits for another writer to finish before it "
+            "gives up with 'the store is busy'."
+        ),
+    )
     import_batch_rows: int = Field(default=50_000, ge=1, le=1_000_000)
     max_reported_errors: int = Field(default=200, ge=1)
     max_record_bytes: int = Field(

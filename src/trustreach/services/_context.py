@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Row, insert, select
+from sqlalchemy import Connection, Engine, Row, select
 
 from trustreach.core import (
     ConfigurationError,
@@ -77,8 +77,8 @@ def open_store(settings: Settings | None = None, *, create: bool = True) -> Engi
                 f"no trustreach store found: looked for {store_location(settings)}; "
                 f"{_CHOOSE}, or create one with `trustreach import`"
             )
-    engine = create_store_engine(url)
-    if url not in _migrated:
+    engine = create_store_engine(url, busy_timeout_s=settings.busy_timeout_s)
+    if url not in _migrated:  # a race of first commands is safe: see store.upgrade
         if not is_current(engine):
             upgrade(engine)
         _migrated.add(url)
@@ -115,14 +115,20 @@ def check_workspace(workspace: str) -> str:
 
 
 def ensure_workspace(connection: Connection, workspace: str) -> None:
-    """Create the workspace row if it does not exist yet."""
-    exists = connection.execute(
-        select(workspaces.c.workspace).where(workspaces.c.workspace == workspace)
-    ).first()
-    if exists is None:
-        connection.execute(
-            insert(workspaces).values(workspace=workspace, created_at=datetime.now(UTC))
-        )
+    """Create the workspace row if it does not exist yet.
+
+    Safe to race: two processes creating one workspace at the same moment both
+    go on (``INSERT ... ON CONFLICT DO NOTHING``), and one row is kept.
+    """
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    new = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    connection.execute(
+        new(workspaces)
+        .values(workspace=workspace, created_at=datetime.now(UTC))
+        .on_conflict_do_nothing(index_elements=[workspaces.c.workspace])
+    )
 
 
 def require_workspace(connection: Connection, workspace: str, settings: Settings) -> None:

@@ -2,7 +2,9 @@
 
 SQLite (WAL) is the embedded default; PostgreSQL is used when
 ``TRUSTREACH_DATABASE_URL`` points at one. The schema is created and upgraded by
-Alembic migrations (:func:`upgrade`).
+Alembic migrations (:func:`upgrade`). Every change is made in a
+:func:`write_transaction`: writers take turns across processes and wait up to
+``TRUSTREACH_BUSY_TIMEOUT_S`` for each other.
 """
 
 from typing import TYPE_CHECKING
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
         metadata,
         processing_register,
     )
+    from trustreach.store._writers import busy_error, write_transaction
 else:  # imported on first use (PEP 562): keeps `import trustreach.store` cheap
     __getattr__, __dir__ = lazy_exports(
         __name__,
@@ -40,6 +43,7 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.store` cheap
                 "metadata",
                 "processing_register",
             ),
+            "_writers": ("busy_error", "write_transaction"),
         },
     )
 
@@ -49,10 +53,12 @@ __all__ = [
     "UpsertCounts",
     "audit_log",
     "bulk_upsert",
+    "busy_error",
     "count_rows",
     "create_store_engine",
     "dedupe_sorted",
     "metadata",
     "processing_register",
     "upgrade",
+    "write_transaction",
 ]

@@ -7,28 +7,49 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError
+
+from trustreach.store._writers import (
+    DEFAULT_BUSY_TIMEOUT_S,
+    TIMEOUT_OPTION,
+    WRITE_OPTION,
+    write_transaction,
+)
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _REVISION = re.compile(r'^(down_revision|revision)\b[^=]*=\s*(None|"([^"]*)")', re.MULTILINE)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # trustreach, not sqlite3, begins transactions (see _sqlite_begin)
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA page_size=8192")  # new databases only; ~30% faster bulk upserts
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 
-def create_store_engine(url: str) -> Engine:
+def _sqlite_begin(connection: Connection) -> None:
+    """``BEGIN IMMEDIATE`` for a write transaction (waits for the write lock), else ``BEGIN``.
+
+    The SQLAlchemy recipe for SQLite transaction control: sqlite3 would begin
+    only at the first write, which in WAL mode can fail at once with
+    ``database is locked`` when another writer committed since this one read.
+    """
+    write = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def create_store_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Engine:
     """Create an engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
 
-    The parent directory of a SQLite file is created if missing.
+    The parent directory of a SQLite file is created if missing. A write
+    transaction (:func:`~trustreach.store.write_transaction`) waits up to
+    ``busy_timeout_s`` seconds for another writer.
 
     Examples
     --------
@@ -36,15 +57,22 @@ def create_store_engine(url: str) -> Engine:
     >>> engine.dialect.name
     'sqlite'
     """
+    options = {TIMEOUT_OPTION: busy_timeout_s}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # the importer hands batches to a writer thread, one thread at a time
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # the importer hands batches to a writer thread, one thread at a time;
+        # sqlite3's timeout is SQLite's busy timeout: how long a lock is waited for
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_s},
+            execution_options=options,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, execution_options=options)
 
 
 @lru_cache(maxsize=1)
@@ -82,12 +110,26 @@ def is_current(engine: Engine) -> bool:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` with the package's Alembic migrations."""
+    """Bring the schema to ``revision`` with the package's Alembic migrations.
+
+    Safe to race: the upgrade runs in a :func:`~trustreach.store.write_transaction`
+    (one process at a time; the others wait their turn), which first checks
+    again whether another process brought the schema to the head meanwhile.
+    """
     from alembic import command  # only when a migration may be due: keeps start-up fast
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
+        if revision == "head" and _at_head(connection):
+            return
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def _at_head(connection: Connection) -> bool:
+    if not inspect(connection).has_table("alembic_version"):
+        return False
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    return [r[0] for r in rows] == [head_revision()]

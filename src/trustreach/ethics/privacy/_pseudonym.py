@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import secrets
+from contextlib import suppress
 from pathlib import Path
 
 from trustreach.core import ConfigurationError
@@ -25,27 +26,40 @@ def load_or_create_key(path: Path) -> bytes:
     """Read the install secret from ``path``, creating it (mode 0600) on first use.
 
     The key lives outside the database on purpose: a copy of the database alone
-    cannot be linked back to anyone's handle.
+    cannot be linked back to anyone's handle. Safe to race: the key appears at
+    ``path`` whole, in one step, and a process that loses the race to create it
+    uses the one that won.
     """
-    if path.exists():
-        text = path.read_text(encoding="ascii").strip()
-        try:
-            key = bytes.fromhex(text)
-        except ValueError as exc:
-            raise ConfigurationError(
-                f"pseudonym key file {path} must hold {_KEY_BYTES * 2} hex characters"
-            ) from exc
-        if len(key) < 16:
-            raise ConfigurationError(
-                f"pseudonym key in {path} is {len(key)} bytes; at least 16 are required"
-            )
-        return key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(_KEY_BYTES)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key.hex() + "\n")
+    if not path.exists():
+        _create_key(path)
+    text = path.read_text(encoding="ascii").strip()
+    try:
+        key = bytes.fromhex(text)
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"pseudonym key file {path} must hold {_KEY_BYTES * 2} hex characters"
+        ) from exc
+    if len(key) < 16:
+        raise ConfigurationError(
+            f"pseudonym key in {path} is {len(key)} bytes; at least 16 are required"
+        )
     return key
+
+
+def _create_key(path: Path) -> None:
+    """Write a new key beside ``path``, then link it into place unless one is there already."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(6)}.new")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_bytes(_KEY_BYTES).hex() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        with suppress(FileExistsError):  # another process created it first: use that one
+            os.link(tmp, path)  # whole or not at all; never replaces a key
+    finally:
+        tmp.unlink()
 
 
 class Pseudonymizer:
