@@ -52,7 +52,7 @@ TINY: dict[str, list[dict[str, Any]]] = {
         {"brief_id": "br1", "brand_id": "b1", "campaign_id": "cmp1", "goal": "sales",
          "topics": ["skincare", "spf"], "audience_countries": ["US"],
          "audience_age_bands": ["18-24", "25-34"], "platforms": ["instagram"], "budget": 5000,
-         "category": "beauty"},
+         "currency": "USD", "category": "beauty"},
     ],
     "deals": [
         {"deal_id": "d1", "campaign_id": "cmp1", "creator_id": "c1", "compensation": "fee",

@@ -127,7 +127,7 @@ def test_wrong_type_is_named_by_row_field_and_allowed_values(
     assert (2, "followers_count", "'many'") in found
     assert (3, "has_profile_pic", "'perhaps'") in found
     messages = " ".join(e.message for e in err.errors)
-    assert "an integer ≥ 0" in messages and "true or false" in messages
+    assert "an integer between 0 and" in messages and "true or false" in messages
     assert all(e.file == str(path) for e in err.errors)
 
 
@@ -240,11 +240,13 @@ def test_bad_paths_and_names(tmp_path: Path, sqlite_settings: Settings) -> None:
         import_path(dup, settings=sqlite_settings)
 
 
-def test_empty_file_imports_nothing(tmp_path: Path, sqlite_settings: Settings) -> None:
+def test_empty_file_is_refused_not_imported_as_nothing(
+    tmp_path: Path, sqlite_settings: Settings
+) -> None:
     path = tmp_path / "follower_accounts.jsonl"
     path.write_text("")
-    report = import_path(path, workspace="acme", settings=sqlite_settings)
-    assert report.rows == 0
+    err = _refused(path, sqlite_settings)
+    assert [(e.row, e.message) for e in err.errors] == [(0, "holds no records: nothing to import")]
 
 
 def test_duplicate_keys_in_one_file_keep_the_last(tmp_path: Path, store_settings: Settings) -> None:

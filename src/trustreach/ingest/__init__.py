@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from trustreach.ingest._validate import COLUMN_KINDS, ValidBatch, validate_batch
     from trustreach.ingest._vocab import (
         AGE_BANDS,
+        CURRENCIES,
         GENDERS,
         RESTRICTED_CATEGORIES,
         BrandCategory,
@@ -103,6 +104,7 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.ingest` cheap
             ),
             "_vocab": (
                 "AGE_BANDS",
+                "CURRENCIES",
                 "GENDERS",
                 "RESTRICTED_CATEGORIES",
                 "BrandCategory",
@@ -132,6 +134,7 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.ingest` cheap
 __all__ = [
     "AGE_BANDS",
     "COLUMN_KINDS",
+    "CURRENCIES",
     "DEFAULT_MAX_RECORD_BYTES",
     "FORMATS",
     "GENDERS",

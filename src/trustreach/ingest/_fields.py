@@ -35,6 +35,9 @@ class FieldSpec:
     max_length: int | None = None
     choices: tuple[str, ...] | None = None
     hint: str | None = None
+    pattern: str | None = None
+    earliest: date | None = None
+    days_ahead: int | None = None
 
     @property
     def allowed(self) -> str:
@@ -55,6 +58,8 @@ class FieldSpec:
             text = "one of: " + ", ".join(self.choices)
         else:
             text = words.get(self.kind, self.kind)
+        if self.earliest is not None and "after the import" not in text:
+            text += f" from {self.earliest.isoformat()} to {self.days_ahead} days after the import"
         if self.ge is not None and self.le is not None:
             text += f" between {_num(self.ge)} and {_num(self.le)}"
         elif self.ge is not None:
@@ -69,7 +74,15 @@ class FieldSpec:
 
 
 def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
+    return f"{int(value):,}" if float(value).is_integer() else str(value)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Marks a date or date-time field with its plausible range (read by the column path)."""
+
+    earliest: date
+    days_ahead: int
 
 
 def _unwrap(annotation: Any) -> tuple[Any, list[Any], bool]:
@@ -127,7 +140,14 @@ def _spec(name: str, info: FieldInfo) -> FieldSpec:
                 values["min_length"] = constraint.min_length
             elif isinstance(constraint, at.MaxLen):
                 values["max_length"] = constraint.max_length
+            elif isinstance(constraint, DateRange):
+                values["earliest"] = constraint.earliest
+                values["days_ahead"] = constraint.days_ahead
+            elif isinstance(getattr(constraint, "pattern", None), str):
+                values["pattern"] = constraint.pattern
     kind = _kind(base)
+    if "hint" not in values and kind == "str" and info.description:
+        values["hint"] = info.description  # an alias's description, merged into the field
     choices = tuple(m.value for m in base) if kind == "enum" else None
     return FieldSpec(
         name=name,
@@ -145,6 +165,6 @@ def field_specs(model: type[BaseModel]) -> dict[str, FieldSpec]:
 
     >>> from trustreach.ingest._schema import FollowerAccountRecord
     >>> field_specs(FollowerAccountRecord)["followers_count"].allowed
-    'an integer ≥ 0, or empty'
+    'an integer between 0 and 1,000,000,000,000, or empty'
     """
     return {name: _spec(name, info) for name, info in model.model_fields.items()}

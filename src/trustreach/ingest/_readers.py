@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import csv
 import errno
+import json
+import math
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -96,13 +100,39 @@ def read_batches(
     over ``max_record_bytes`` becomes a record error, never a string in memory.
     """
     if fmt == "jsonl":
-        yield from _jsonl(path, batch_rows, max_record_bytes)
+        batches = _jsonl(path, batch_rows, max_record_bytes)
     elif fmt == "csv":
-        yield from _csv(path, batch_rows, max_record_bytes)
+        batches = _csv(path, batch_rows, max_record_bytes)
     elif fmt == "parquet":
-        yield from _parquet(path, batch_rows, max_record_bytes)
+        batches = _parquet(path, batch_rows, max_record_bytes)
     else:
         raise ConfigurationError(f"format {fmt!r} not allowed; allowed: jsonl, csv, parquet")
+    yield from _not_empty(str(path), batches)
+
+
+def _not_empty(name: str, batches: Iterator[RawBatch]) -> Iterator[RawBatch]:
+    """The batches, or one error when the file holds no record at all.
+
+    A file without records (0 bytes, blank lines, a CSV header alone, a Parquet file
+    of 0 rows) is refused rather than imported as nothing: it is more often a failed
+    export than an intent, and an import of nothing must not write an audit record.
+    """
+    seen = False
+    for batch in batches:
+        seen = seen or bool(batch.rows or batch.errors)
+        yield batch
+    if not seen:
+        yield RawBatch(
+            name,
+            [],
+            errors=[RecordError(name, 0, None, None, "holds no records: nothing to import")],
+        )
+
+
+def _repeated_column(name: str, column: str) -> RecordError:
+    return RecordError(
+        name, 0, column, None, "the header names this column more than once; keep one"
+    )
 
 
 def check_regular(path: Path) -> None:
@@ -310,6 +340,14 @@ def _csv(path: Path, batch_rows: int, limit: int) -> Iterator[RawBatch]:
         except _RecordTooLarge:
             yield RawBatch(name, [], errors=[_too_large(name, 0, None, limit, what="header ")])
             return
+        if not any(header):
+            message = "has no header: the first line must name the columns"
+            yield RawBatch(name, [], errors=[RecordError(name, 0, None, None, message)])
+            return
+        repeated = sorted({h for h in header if header.count(h) > 1})
+        if repeated:
+            yield RawBatch(name, [], errors=[_repeated_column(name, h) for h in repeated])
+            return
         batch = RawBatch(name, [], header=header, cells=[])
         number = 0
         while True:
@@ -447,16 +485,112 @@ def _why(exc: Exception) -> str:
     return f"is not valid CSV: {exc}"
 
 
+def _duplicates_refused(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise _DuplicateKey(key)
+    return record
+
+
+class JsonRefusal(str):
+    """Why a JSONL line was refused, with the key at fault when there is one."""
+
+    field: str | None
+
+    def __new__(cls, reason: str, field: str | None = None) -> JsonRefusal:
+        made = super().__new__(cls, reason)
+        made.field = field
+        return made
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _exact_float(text: str) -> float | Decimal:
+    """A float when the text round-trips through one; else its exact Decimal (refused later)."""
+    number = float(text)
+    exact = Decimal(text)
+    return number if math.isfinite(number) and Decimal(repr(number)) == exact else exact
+
+
+_STRICT = json.JSONDecoder(
+    object_pairs_hook=_duplicates_refused,
+    parse_constant=_refuse_constant,
+    parse_float=_exact_float,
+)
+# 16+ digits or an exponent: a float may round it (1e-400 is 0.0), so read it exactly
+_INEXACT_NUMBER = re.compile(rb"[0-9.]{16,}|[0-9][eE]")
+
+
+def _keys_and_colons(value: Any) -> tuple[int, int]:
+    """Keys in every object of a parsed value, and colons inside its strings."""
+    if isinstance(value, dict):
+        keys, colons = len(value), 0
+        for key, item in value.items():
+            k, c = _keys_and_colons(item)
+            keys, colons = keys + k, colons + c + key.count(":")
+        return keys, colons
+    if isinstance(value, list):
+        keys = colons = 0
+        for item in value:
+            k, c = _keys_and_colons(item)
+            keys, colons = keys + k, colons + c
+        return keys, colons
+    if isinstance(value, str):
+        return 0, value.count(":")
+    return 0, 0
+
+
 def decode_json_line(line: bytes) -> dict[str, Any] | str:
-    """Parse one JSONL record; a string return is the reason it could not be parsed."""
+    """Parse one JSONL record exactly; a string return is the reason it was refused.
+
+    orjson reads the line; a cheap count then proves it held no duplicate key (with
+    no backslash, every colon outside a string separates a key from its value, so
+    colons outside strings equal the keys parsed). A line that escapes characters,
+    or that has a number with 16 or more digits (which a float may round), is read
+    again by the standard parser, which refuses duplicate keys, NaN and Infinity and
+    keeps such numbers exact so the field's check can refuse what a float cannot hold.
+    """
     try:
         value = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
         try:
-            line.decode("utf-8")
+            text = line.decode("utf-8")
         except UnicodeDecodeError as uexc:
             return f"is not valid UTF-8 (byte {uexc.object[uexc.start : uexc.start + 1]!r})"
-        return f"is not valid JSON ({exc.msg}; truncated or malformed line?)"
+        if b"Infinity" in line or b"NaN" in line:
+            return "is not valid JSON (NaN and Infinity are not JSON numbers)"
+        reason = f"is not valid JSON ({exc.msg}; truncated or malformed line?)"
+        return _strict(text, reason)  # numbers beyond a float, lone surrogates: named later
     if not isinstance(value, dict):
         return f"must be a JSON object, got {type(value).__name__}"
-    return value
+    if b"\\" not in line and not _INEXACT_NUMBER.search(line):
+        keys, colons = _keys_and_colons(value)
+        if line.count(b":") == keys + colons:
+            return value
+    return _strict(line.decode("utf-8"), "is not valid JSON")
+
+
+def _strict(text: str, reason: str) -> dict[str, Any] | str:
+    """The standard parser's exact reading of a line, or why it was refused."""
+    try:
+        exact = _STRICT.decode(text)
+    except _DuplicateKey as dup:
+        return JsonRefusal(
+            f"has the duplicate key {dup.key!r}: each key may appear once in an object",
+            dup.key,
+        )
+    except (ValueError, RecursionError):
+        return reason
+    if not isinstance(exact, dict):
+        return f"must be a JSON object, got {type(exact).__name__}"
+    return exact

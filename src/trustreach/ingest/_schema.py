@@ -11,14 +11,28 @@ usernames into two counts, then discards them.
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from trustreach.ingest._fields import DateRange
 
 # the vocabularies live apart (no pydantic) and are re-exported here
 from trustreach.ingest._vocab import AGE_BANDS as AGE_BANDS
+from trustreach.ingest._vocab import CURRENCIES as CURRENCIES
 from trustreach.ingest._vocab import GENDERS as GENDERS
 from trustreach.ingest._vocab import RESTRICTED_CATEGORIES as RESTRICTED_CATEGORIES
 from trustreach.ingest._vocab import BrandCategory as BrandCategory
@@ -30,13 +44,149 @@ from trustreach.ingest._vocab import EventType as EventType
 from trustreach.ingest._vocab import MediaType as MediaType
 from trustreach.ingest._vocab import Platform as Platform
 
-NonNegInt = Annotated[int, Field(ge=0)]
-NonNegFloat = Annotated[float, Field(ge=0)]
-Share = Annotated[float, Field(ge=0, le=1)]
-Key = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
+# ---------------------------------------------------------------- numeric ranges
+# One source of truth for every numeric field (docs/interchange.md explains them).
+#: Counts (followers, likes, views, ...): far above any platform's count (the most
+#: viewed videos have ~1.6e10 views) and below 2**53, so exact as a 64-bit float too.
+COUNT_MAX = 10**12
+#: Text lengths (names, bios) in characters.
+LENGTH_MAX = 100_000
+#: Events in one tracking record; the store keeps it in a 32-bit integer.
+QUANTITY_MAX = 10**9
+#: Money (fees, budgets, amounts, event values) in any currency: at most 10**13
+#: units, so cents stay exact in the stored 64-bit float.
+MONEY_MAX = 10**13
+#: Dates and date-times: none before this day ...
+EARLIEST = date(2000, 1, 1)
+#: ... and none later than this many days after the import for things that happened
+#: (posts, snapshots, follows, events, consent): clock skew and time zones, no more.
+OBSERVED_DAYS_AHEAD = 2
+#: Planned dates (a campaign's start and end) may lie up to ten years ahead.
+PLANNED_DAYS_AHEAD = 3653
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+_NUMBER_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _refuse(reason: str) -> PydanticCustomError:
+    return PydanticCustomError("value_refused", reason)
+
+
+def _whole_number(value: Any) -> Any:
+    """An integer field's input, exactly: no booleans, fractions, non-finite numbers."""
+    if isinstance(value, bool):
+        raise _refuse("true/false is not a number")
+    if isinstance(value, float | Decimal):
+        if not math.isfinite(value):
+            raise _refuse("not a finite number")
+        if value != int(value):
+            raise _refuse("has a fractional part")
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not _INTEGER_TEXT.fullmatch(text):
+            raise _refuse("not a whole number written in digits")
+        return int(text)
+    return value
+
+
+def exact_float(value: Any) -> Any:
+    """A money field's input: finite, and exactly what a 64-bit float holds back.
+
+    >>> exact_float("0.1"), exact_float(2)
+    (0.1, 2)
+    """
+    if isinstance(value, bool):
+        raise _refuse("true/false is not a number")
+    if isinstance(value, str):
+        text = value.strip()
+        if not _NUMBER_TEXT.fullmatch(text):
+            raise _refuse("not a number written in digits")
+        value = Decimal(text)
+    if isinstance(value, Decimal):
+        try:
+            number = float(value)
+            same = math.isfinite(number) and Decimal(repr(number)) == value
+        except (InvalidOperation, OverflowError):
+            same = False
+        if not same:
+            raise _refuse("cannot be stored exactly (more digits than a 64-bit float holds)")
+        return number
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _refuse("not a finite number")
+    return value
+
+
+def _no_number(value: Any) -> Any:
+    """Dates are text (or native dates): a number is not read as a Unix time."""
+    if isinstance(value, bool | int | float | Decimal):
+        raise _refuse("a number is not a date; write it as ISO 8601 text")
+    return value
+
+
+def _in_range(ahead: int) -> Any:
+    def check(value: date) -> date:
+        now = datetime.now(UTC)
+        if isinstance(value, datetime):
+            moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+            low = datetime(EARLIEST.year, EARLIEST.month, EARLIEST.day, tzinfo=UTC)
+            if not low <= moment <= now + timedelta(days=ahead):
+                raise _refuse("outside the plausible range")
+        elif not EARLIEST <= value <= now.date() + timedelta(days=ahead):
+            raise _refuse("outside the plausible range")
+        return value
+
+    return AfterValidator(check)
+
+
+def _dates(ahead: int, words: str) -> str:
+    return f"{words} from {EARLIEST.isoformat()} to {ahead} days after the import"
+
+
+_DAY = "a date (YYYY-MM-DD)"
+_MOMENT = "a date-time (ISO 8601, e.g. 2024-05-01T18:30:00Z)"
+
+Count = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=COUNT_MAX)]
+Length = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=LENGTH_MAX)]
+Quantity = Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=QUANTITY_MAX)]
+Money = Annotated[
+    float, BeforeValidator(exact_float), Field(ge=0, le=MONEY_MAX, allow_inf_nan=False)
+]
+Share = Annotated[float, BeforeValidator(exact_float), Field(ge=0, le=1, allow_inf_nan=False)]
+ObservedDay = Annotated[
+    date,
+    BeforeValidator(_no_number),
+    _in_range(OBSERVED_DAYS_AHEAD),
+    DateRange(EARLIEST, OBSERVED_DAYS_AHEAD),
+    Field(description=_dates(OBSERVED_DAYS_AHEAD, _DAY)),
+]
+PlannedDay = Annotated[
+    date,
+    BeforeValidator(_no_number),
+    _in_range(PLANNED_DAYS_AHEAD),
+    DateRange(EARLIEST, PLANNED_DAYS_AHEAD),
+    Field(description=_dates(PLANNED_DAYS_AHEAD, _DAY)),
+]
+Moment = Annotated[
+    datetime,
+    BeforeValidator(_no_number),
+    _in_range(OBSERVED_DAYS_AHEAD),
+    DateRange(EARLIEST, OBSERVED_DAYS_AHEAD),
+    Field(description=_dates(OBSERVED_DAYS_AHEAD, _MOMENT)),
+]
+# An id: text (never a number), no surrounding space, no control character.
+Key = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        description="an id: text without control characters, tabs or line breaks,",
+        pattern=r"^[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$",
+    ),
+]
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 
 
@@ -47,8 +197,11 @@ def _country(value: str) -> str:
 
 
 def _currency(value: str) -> str:
-    if not _CURRENCY.match(value):
-        raise ValueError("must be an ISO 4217 currency code such as 'USD' or 'EUR'")
+    if value not in CURRENCIES:
+        raise ValueError(
+            "must be an ISO 4217 currency code in capitals such as 'USD' or 'EUR' "
+            "(the list of circulating currencies: see docs/interchange.md)"
+        )
     return value
 
 
@@ -69,12 +222,43 @@ Language = Annotated[
 ]
 
 
+def _clean_text(value: Any) -> Any:
+    """Refuse control characters (tab and line breaks aside) in any text, at any depth."""
+    if isinstance(value, str):
+        found = _CONTROL.search(value)
+        if found:
+            raise ValueError(
+                f"contains the control character {found.group()!r} at position {found.start()}"
+                "; text may hold tabs and line breaks but no other control character"
+            )
+    elif isinstance(value, list):
+        for item in value:
+            _clean_text(item)
+    elif isinstance(value, dict):
+        for key in value:
+            _clean_text(key)
+    return value
+
+
+def _needs_currency(data: Any, amount: str, currency: str = "currency") -> Any:
+    """An amount without its currency is refused: a missing currency is not taken as USD."""
+    if isinstance(data, dict) and data.get(amount) is not None and data.get(currency) is None:
+        raise ValueError(
+            f"{amount} needs its currency: give {currency} (an ISO 4217 code such as USD); "
+            "a missing currency is not taken as USD"
+        )
+    return data
+
+
 class Record(BaseModel):
     """Base of every interchange record: unknown fields are refused, not dropped."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        return _clean_text(value)
 
 
 class BrandRecord(Record):
@@ -103,11 +287,11 @@ class CreatorAccountRecord(Record):
     creator_id: Key
     platform: Platform
     handle: Annotated[str, Field(min_length=1, max_length=100)]
-    followers_count: NonNegInt | None = None
-    following_count: NonNegInt | None = None
-    posts_count: NonNegInt | None = None
+    followers_count: Count | None = None
+    following_count: Count | None = None
+    posts_count: Count | None = None
     verified: bool = False
-    rate_per_post: NonNegFloat | None = Field(
+    rate_per_post: Money | None = Field(
         default=None,
         description="the creator's declared fee for one sponsored post on this account",
     )
@@ -149,12 +333,12 @@ class AudienceSnapshotRecord(Record):
     """
 
     account_id: Key
-    captured_on: date
-    followers_count: NonNegInt
-    following_count: NonNegInt | None = None
-    age_bands: Annotated[dict[str, float] | None, _shares(AGE_BANDS, "age_bands")] = None
-    genders: Annotated[dict[str, float] | None, _shares(GENDERS, "genders")] = None
-    countries: Annotated[dict[str, float] | None, _shares(None, "countries")] = None
+    captured_on: ObservedDay
+    followers_count: Count
+    following_count: Count | None = None
+    age_bands: Annotated[dict[str, Share] | None, _shares(AGE_BANDS, "age_bands")] = None
+    genders: Annotated[dict[str, Share] | None, _shares(GENDERS, "genders")] = None
+    countries: Annotated[dict[str, Share] | None, _shares(None, "countries")] = None
 
 
 class FollowerAccountRecord(Record):
@@ -167,13 +351,13 @@ class FollowerAccountRecord(Record):
 
     account_id: Key
     username: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    username_length: NonNegInt | None = None
-    username_digit_count: NonNegInt | None = None
-    full_name_length: NonNegInt | None = None
-    biography_length: NonNegInt | None = None
-    posts_count: NonNegInt | None = None
-    followers_count: NonNegInt | None = None
-    following_count: NonNegInt | None = None
+    username_length: Length | None = None
+    username_digit_count: Length | None = None
+    full_name_length: Length | None = None
+    biography_length: Length | None = None
+    posts_count: Count | None = None
+    followers_count: Count | None = None
+    following_count: Count | None = None
     has_profile_pic: bool | None = None
     is_private: bool | None = None
     has_external_url: bool | None = None
@@ -205,7 +389,7 @@ class FollowRecord(Record):
 
     creator_account_id: Key
     follower_account_id: Key
-    followed_on: date | None = None
+    followed_on: ObservedDay | None = None
 
 
 class PostRecord(Record):
@@ -213,15 +397,15 @@ class PostRecord(Record):
 
     post_id: Key
     account_id: Key
-    posted_at: datetime
+    posted_at: Moment
     media_type: MediaType
     caption: Annotated[str, Field(max_length=10_000)] | None = None
     hashtags: list[Annotated[str, Field(min_length=1, max_length=140)]] | None = None
-    likes: NonNegInt = 0
-    comments: NonNegInt = 0
-    views: NonNegInt | None = None
-    shares: NonNegInt | None = None
-    saves: NonNegInt | None = None
+    likes: Count = 0
+    comments: Count = 0
+    views: Count | None = None
+    shares: Count | None = None
+    saves: Count | None = None
     paid_partnership: bool = False
     campaign_id: Key | None = None
 
@@ -233,9 +417,9 @@ class CommentRecord(Record):
     comment_id: Key
     post_id: Key
     author_id: Key
-    posted_at: datetime
+    posted_at: Moment
     text: Annotated[str, Field(max_length=5_000)]
-    likes: NonNegInt = 0
+    likes: Count = 0
 
 
 class CampaignRecord(Record):
@@ -245,10 +429,15 @@ class CampaignRecord(Record):
     brand_id: Key
     name: Annotated[str, Field(min_length=1, max_length=200)]
     goal: CampaignGoal = CampaignGoal.awareness
-    starts_on: date
-    ends_on: date
-    budget: NonNegFloat | None = None
+    starts_on: PlannedDay
+    ends_on: PlannedDay
+    budget: Money | None = None
     currency: Currency = "USD"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _amount_has_currency(cls, data: Any) -> Any:
+        return _needs_currency(data, "budget")
 
     @model_validator(mode="after")
     def _ordered(self) -> CampaignRecord:
@@ -268,9 +457,14 @@ class BriefRecord(Record):
     audience_countries: list[Country] = Field(default_factory=list)
     audience_age_bands: list[str] = Field(default_factory=list)
     platforms: list[Platform] = Field(default_factory=list)
-    budget: NonNegFloat | None = None
+    budget: Money | None = None
     currency: Currency = "USD"
     category: BrandCategory = BrandCategory.general
+
+    @model_validator(mode="before")
+    @classmethod
+    def _amount_has_currency(cls, data: Any) -> Any:
+        return _needs_currency(data, "budget")
 
     @model_validator(mode="after")
     def _bands(self) -> BriefRecord:
@@ -289,10 +483,15 @@ class DealRecord(Record):
     campaign_id: Key
     creator_id: Key
     compensation: Compensation
-    amount: NonNegFloat | None = None
+    amount: Money | None = None
     currency: Currency = "USD"
     affiliate_code: Annotated[str, Field(max_length=100)] | None = None
-    signed_on: date | None = None
+    signed_on: ObservedDay | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _amount_has_currency(cls, data: Any) -> Any:
+        return _needs_currency(data, "amount")
 
 
 class TrackingEventRecord(Record):
@@ -300,13 +499,18 @@ class TrackingEventRecord(Record):
 
     event_id: Key
     campaign_id: Key
-    occurred_at: datetime
+    occurred_at: Moment
     event_type: EventType
     post_id: Key | None = None
     creator_id: Key | None = None
-    quantity: Annotated[int, Field(ge=1)] = 1
-    value: NonNegFloat | None = None
+    quantity: Quantity = 1
+    value: Money | None = None
     currency: Currency | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _amount_has_currency(cls, data: Any) -> Any:
+        return _needs_currency(data, "value")
 
 
 class ConsentRecord(Record):
@@ -316,7 +520,7 @@ class ConsentRecord(Record):
     creator_id: Key
     purpose: ConsentPurpose
     granted: bool
-    recorded_at: datetime
+    recorded_at: Moment
     source: Annotated[str, Field(min_length=1, max_length=200)] = "import"
 
 
@@ -333,7 +537,7 @@ class DeclaredAttributeRecord(Record):
     creator_id: Key
     attribute: DeclaredAttribute
     value: Annotated[str, Field(min_length=1, max_length=60)]
-    declared_at: datetime
+    declared_at: Moment
     consent_id: Key
 
 

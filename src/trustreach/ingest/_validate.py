@@ -14,6 +14,8 @@ import contextlib
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -42,7 +44,7 @@ class ValidBatch:
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    text = str(value) if isinstance(value, Decimal) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -113,7 +115,8 @@ def validate_records(batch: RawBatch, kind: str) -> tuple[ValidBatch, list[Recor
     models: list[BaseModel] = []
     for row, record in _records(batch, kind):
         if isinstance(record, str):
-            errors.append(RecordError(batch.file, row, None, None, record))
+            field = getattr(record, "field", None)
+            errors.append(RecordError(batch.file, row, field, None, str(record)))
             continue
         try:
             models.append(model.model_validate(record))
@@ -126,33 +129,55 @@ def validate_records(batch: RawBatch, kind: str) -> tuple[ValidBatch, list[Recor
 # ---------------------------------------------------------------- column path
 
 
-def _only_known_keys(payload: bytes, frame: pl.DataFrame) -> bool:
-    """True when every key in the payload was read into a declared column.
+_KEY_TOKEN = r'"[^"]*"\s*:'
 
-    Reading with a declared schema drops unknown keys silently, so count them:
-    every ``":`` ends a key, and every key read is either a non-null value or an
-    explicit null. A False is not an error, only a reason to read again with
-    inference, which surfaces unknown keys as columns.
+
+def _plain_json(
+    lines: list[bytes], payload: bytes, frame: pl.DataFrame, specs: dict[str, FieldSpec]
+) -> bool:
+    """True when a declared-schema read of ``lines`` lost nothing, so the frame is exact.
+
+    A declared read drops unknown keys, keeps the first of duplicate keys and turns
+    any scalar into text for a text column; every one of these must go to the record
+    path instead, which names the row. Checked without parsing each line in Python,
+    for payloads without escapes (no backslash, so every quote delimits a string):
+
+    - every key token is a known field written ``"name":`` and no line repeats one;
+    - text columns held JSON strings: each string token brings two quotes, so the
+      quotes add up to two per key plus two per non-null text value, and no text
+      value holds a quote (a nested array or object turned into text would).
     """
-    keys = payload.count(b'":')
-    nulls = payload.count(b'":null') + payload.count(b'": null')
-    return bool(keys == nulls + sum(frame.count().row(0)))
+    text_columns = [n for n, spec in specs.items() if _polars_type(spec) == pl.String]
+    tokens = pl.Series(lines, dtype=pl.Binary).cast(pl.String).str.extract_all(_KEY_TOKEN)
+    if not (tokens.list.n_unique() == tokens.list.len()).all():
+        return False
+    allowed = {f'"{name}":' for name in specs}
+    if not set(tokens.explode().drop_nulls().unique().to_list()) <= allowed:
+        return False
+    texts = frame.select(text_columns)
+    quoted = sum(texts.count().row(0))
+    if any(texts[c].str.contains('"', literal=True).any() for c in text_columns):
+        return False
+    quotes = payload.count(b'"')
+    return bool(quotes == 2 * int(tokens.list.len().sum()) + 2 * quoted)
 
 
 def _frame(batch: RawBatch, specs: dict[str, FieldSpec]) -> pl.DataFrame | None:
-    """The batch as a frame, or None when only the record path can read it."""
+    """The batch as a frame, or None when only the record path can read it exactly."""
     try:
         if batch.lines is not None:
             payload = b"\n".join(batch.lines)
+            if b"\\" in payload:  # escapes: let the record path read each line exactly
+                return None
             payload.decode("utf-8")  # polars would replace bad bytes silently
             schema = {name: _polars_type(spec) for name, spec in specs.items()}
-            try:  # declared types: 3x faster than inference, strict on every value
+            try:  # declared types: strict on every number and boolean
                 frame = pl.read_ndjson(io.BytesIO(payload), schema=schema)
-                if _only_known_keys(payload, frame):
-                    return frame
             except pl.exceptions.PolarsError:
-                pass
-            return pl.read_ndjson(io.BytesIO(payload), infer_schema_length=None)
+                return None
+            if frame.height == len(batch.rows) and _plain_json(batch.lines, payload, frame, specs):
+                return frame
+            return None
         if batch.cells is not None and batch.header is not None:
             if len(set(batch.header)) != len(batch.header):
                 return None
@@ -167,7 +192,9 @@ def _frame(batch: RawBatch, specs: dict[str, FieldSpec]) -> pl.DataFrame | None:
             ).with_columns(pl.all().replace("", None))
         if batch.table is not None:
             table = pl.from_arrow(batch.table)
-            return table if isinstance(table, pl.DataFrame) else None
+            if isinstance(table, pl.DataFrame) and table.height == len(batch.rows):
+                return table
+            return None
     except (pl.exceptions.PolarsError, UnicodeDecodeError, ValueError):
         return None
     return None
@@ -191,29 +218,21 @@ class _Collector:
             self.errors.append(RecordError(self.file, int(self.rows[i]), name, value, message))
 
 
+_KEY_CONTROL = r"[\x00-\x1f\x7f-\x9f]"
+_TEXT_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+
+
 def _coerce(series: pl.Series, spec: FieldSpec, out: _Collector) -> pl.Series:
-    """Cast one column to its spec's type, reporting rows that cannot be."""
+    """Cast one column to its spec's type, reporting rows that cannot be, exactly.
+
+    A value is never turned into another: out of range, fractional, non-finite,
+    boolean-for-number and number-for-text values are refused, row by row.
+    """
     dtype = series.dtype
     message = f"must be {spec.allowed}"
     present = series.is_not_null()
     if spec.kind == "int":
-        if dtype in _INT_TYPES:
-            result = series.cast(pl.Int64)
-        elif dtype in (pl.Float32, pl.Float64):
-            result = series.cast(pl.Int64, strict=False)
-            out.add(
-                present & (series != series.floor()).fill_null(True), spec.name, series, message
-            )
-        elif dtype == pl.String:
-            cleaned = series.str.strip_chars()
-            result = cleaned.cast(pl.Int64, strict=False)
-            out.add(present & result.is_null(), spec.name, series, message)
-        else:
-            result = pl.Series(spec.name, [None] * len(series), dtype=pl.Int64)
-            out.add(present, spec.name, series, message)
-        if spec.ge is not None:
-            out.add(result < spec.ge, spec.name, series, message)
-        return result.alias(spec.name)
+        return _coerce_int(series, spec, out, message).alias(spec.name)
     if spec.kind == "bool":
         if dtype == pl.Boolean:
             return series
@@ -233,27 +252,53 @@ def _coerce(series: pl.Series, spec: FieldSpec, out: _Collector) -> pl.Series:
         return pl.Series(spec.name, [None] * len(series), dtype=pl.Boolean)
     if spec.kind == "date":
         if dtype == pl.Date:
-            return series
-        if dtype == pl.String:
+            result = series
+        elif dtype == pl.String:
             result = series.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
             out.add(present & result.is_null(), spec.name, series, message)
-            return result.alias(spec.name)
-        out.add(present, spec.name, series, message)
-        return pl.Series(spec.name, [None] * len(series), dtype=pl.Date)
-    # text
-    if dtype == pl.String:
-        result = series.str.strip_chars()
-    elif dtype in _INT_TYPES:
-        result = series.cast(pl.String)
-    else:
+        else:
+            out.add(present, spec.name, series, message)
+            return pl.Series(spec.name, [None] * len(series), dtype=pl.Date)
+        if spec.earliest is not None and spec.days_ahead is not None:
+            latest = datetime.now(UTC).date() + timedelta(days=spec.days_ahead)
+            out.add((result < spec.earliest) | (result > latest), spec.name, series, message)
+        return result.alias(spec.name)
+    # text: JSON strings only (a number is not an id), no control characters
+    if dtype != pl.String:
         out.add(present, spec.name, series, message)
         return pl.Series(spec.name, [None] * len(series), dtype=pl.String)
+    control = series.str.contains(_KEY_CONTROL if spec.pattern else _TEXT_CONTROL)
+    out.add(control, spec.name, series, "contains a control character; " + message)
+    result = series.str.strip_chars()
     lengths = result.str.len_chars()
     if spec.min_length:
         out.add(lengths < spec.min_length, spec.name, series, message)
     if spec.max_length:
         out.add(lengths > spec.max_length, spec.name, series, message)
     return result.alias(spec.name)
+
+
+def _coerce_int(series: pl.Series, spec: FieldSpec, out: _Collector, message: str) -> pl.Series:
+    dtype = series.dtype
+    present = series.is_not_null()
+    low = -(2**63) if spec.ge is None else int(spec.ge)
+    high = 2**63 - 1 if spec.le is None else int(spec.le)
+    if dtype in _INT_TYPES:  # compare in the column's own type: UInt64 max is not an Int64
+        bad = (series < low) | (series > high)
+    elif dtype in (pl.Float32, pl.Float64):
+        bad = ~series.is_finite() | (series != series.floor()) | (series < low) | (series > high)
+    elif dtype == pl.String:
+        cleaned = series.str.strip_chars()
+        digits = cleaned.str.contains(r"^[+-]?[0-9]+$")
+        parsed = cleaned.cast(pl.Int64, strict=False)
+        bad = ~digits | parsed.is_null() | (parsed < low) | (parsed > high)
+        series = parsed
+    else:
+        out.add(present, spec.name, series, message)
+        return pl.Series(spec.name, [None] * len(series), dtype=pl.Int64)
+    bad = present & bad.fill_null(True)
+    out.add(bad, spec.name, series if dtype != pl.String else cleaned, message)
+    return pl.select(pl.when(bad).then(None).otherwise(series)).to_series().cast(pl.Int64)
 
 
 def validate_columns(
@@ -283,8 +328,8 @@ def validate_columns(
             columns.append(pl.Series(name, [None] * frame.height, dtype=dtype))
             continue
         series = _coerce(frame[name], spec, out)
-        if spec.required:
-            out.add(series.is_null(), name, None, "is required")
+        if spec.required:  # a value refused above is reported once, not also as missing
+            out.add(frame[name].is_null(), name, None, "is required")
         columns.append(series)
     typed = pl.DataFrame(columns)
     if kind == "follower_accounts":
