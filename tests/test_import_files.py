@@ -20,6 +20,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests._world import TINY, write_records, write_world
 from tests.test_import import snapshot
 
@@ -296,3 +298,38 @@ def test_score_accounts_honours_the_record_size_setting(
         score_accounts_file(source, tmp_path / "a.csv", settings=sqlite_settings)
     larger = sqlite_settings.model_copy(update={"max_record_bytes": 4 * LIMIT})
     assert score_accounts_file(source, tmp_path / "b.csv", settings=larger).accounts == 1
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    lines=st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=12),
+    block=st.integers(1, 16),
+    final_newline=st.booleans(),
+)
+def test_the_jsonl_reader_splits_like_the_lines_it_is_given(
+    lines: list[bytes], block: int, final_newline: bool
+) -> None:
+    """Whatever the block size, rows are the lines, and exactly the long ones are refused."""
+    import tempfile
+
+    from trustreach.ingest import _readers
+
+    limit = 24
+    data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "brands.jsonl"
+        path.write_bytes(data)
+        original = _readers.READ_BLOCK_BYTES
+        _readers.READ_BLOCK_BYTES = block
+        try:
+            batches = list(read_batches(path, "jsonl", 5, max_record_bytes=limit))
+        finally:
+            _readers.READ_BLOCK_BYTES = original
+    body = [len(line) - line.endswith(b"\r") for line in lines]
+    assert [e.row for b in batches for e in b.errors if e.row] == [
+        i for i, n in enumerate(body, 1) if n > limit
+    ]
+    assert [(r, x) for b in batches for r, x in zip(b.rows, b.lines or [], strict=True)] == [
+        (i, line.strip()) for i, (line, n) in enumerate(zip(lines, body, strict=True), 1)
+        if n <= limit and line.strip()
+    ]  # fmt: skip

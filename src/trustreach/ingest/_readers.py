@@ -216,13 +216,13 @@ def _too_large(
     field: str | None = None,
     then: str = "",
 ) -> RecordError:
-    size_text = f"is {size:,} bytes" if size is not None else "is larger than that"
+    size_text = f"is {size:,} bytes, over" if size is not None else "is over"
     return RecordError(
         file,
         row,
         field,
         None,
-        f"{what}{size_text}, over the maximum record size of {limit:,} bytes "
+        f"{what}{size_text} the maximum record size of {limit:,} bytes "
         f"({_SETTING}; raise it to import larger records){then}",
     )
 
@@ -240,26 +240,28 @@ def _jsonl(path: Path, batch_rows: int, limit: int) -> Iterator[RawBatch]:
     skipped = 0  # bytes so far of a line already over the limit (0: none)
     with open_regular(path) as handle:
         while block := handle.read(READ_BLOCK_BYTES):
-            pieces = block.split(b"\n")
+            pieces = block.split(b"\n")  # each piece but the last ends a line
             rest = pieces.pop()
-            for piece in pieces:
+            if pieces and skipped:  # the line over the limit ends here
                 number += 1
-                if skipped:
-                    size, skipped = skipped + len(piece), 0
-                    batch.errors.append(
-                        _too_large(name, number, size - piece.endswith(b"\r"), limit)
-                    )
-                    continue
-                line, tail = (tail + piece if tail else piece), b""
-                if len(line) - line.endswith(b"\r") > limit:
-                    batch.errors.append(
-                        _too_large(name, number, len(line) - line.endswith(b"\r"), limit)
-                    )
-                    continue
-                line = line.strip()
-                if line:
-                    batch.rows.append(number)
-                    batch.lines.append(line)  # type: ignore[union-attr]
+                batch.errors.append(_too_large(name, number, skipped + _body(pieces[0]), limit))
+                skipped, pieces = 0, pieces[1:]
+            elif pieces and tail:
+                pieces[0], tail = tail + pieces[0], b""
+            if pieces and max(map(len, pieces)) > limit:  # rare: check each line
+                for piece in pieces:
+                    number += 1
+                    if _body(piece) > limit:
+                        batch.errors.append(_too_large(name, number, _body(piece), limit))
+                    elif line := piece.strip():
+                        batch.rows.append(number)
+                        batch.lines.append(line)  # type: ignore[union-attr]
+            else:
+                for piece in pieces:
+                    number += 1
+                    if line := piece.strip():
+                        batch.rows.append(number)
+                        batch.lines.append(line)  # type: ignore[union-attr]
             if skipped:
                 skipped += len(rest)
             elif len(tail) + len(rest) > limit + 1:  # +1: a "\r" before the next "\n"
@@ -269,13 +271,18 @@ def _jsonl(path: Path, batch_rows: int, limit: int) -> Iterator[RawBatch]:
             if len(batch.rows) + len(batch.errors) >= batch_rows:  # errors count: bounded too
                 yield from _split(batch, batch_rows)
                 batch = RawBatch(name, [], lines=[])
-    if skipped or len(tail) > limit:
-        batch.errors.append(_too_large(name, number + 1, skipped or len(tail), limit))
+    if skipped or _body(tail) > limit:
+        batch.errors.append(_too_large(name, number + 1, skipped + _body(tail), limit))
     elif tail.strip():
         batch.rows.append(number + 1)
         batch.lines.append(tail.strip())  # type: ignore[union-attr]
     if batch.rows or batch.errors:
         yield from _split(batch, batch_rows)
+
+
+def _body(line: bytes) -> int:
+    """Bytes of a JSONL line without its line break ("\r\n" or "\n")."""
+    return len(line) - line.endswith(b"\r")
 
 
 def _split(batch: RawBatch, size: int) -> Iterator[RawBatch]:
