@@ -19,6 +19,7 @@ import os
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,8 @@ def main() -> int:
             with tempfile.TemporaryDirectory(prefix="fuzz-briefs-") as folder:
                 run(**({"tmp_path": Path(folder)} if name in NEEDS_FOLDER else {}))
             status = "ok"
-        except Exception as exc:  # a falsified property: Hypothesis printed the example
+        except Exception as exc:  # a falsified property: the example is in the exception's notes
+            traceback.print_exception(exc, file=sys.stderr)
             status = f"FAILED ({type(exc).__name__})"
             failed = True
         finally:

@@ -282,10 +282,11 @@ def _yaml_loader() -> Any:
     # PyYAML ships no type hints: its modules are Any here
     modules = {
         name: importlib.import_module(f"yaml.{name}")
-        for name in ("composer", "constructor", "events", "nodes", "resolver")
+        for name in ("composer", "constructor", "error", "events", "nodes", "resolver")
     }
     Composer: Any = modules["composer"].Composer
     ConstructorError = modules["constructor"].ConstructorError
+    YAMLError = modules["error"].YAMLError
     SafeConstructor: Any = modules["constructor"].SafeConstructor
     AliasEvent = modules["events"].AliasEvent
     MappingStartEvent = modules["events"].MappingStartEvent
@@ -351,12 +352,24 @@ def _yaml_loader() -> Any:
 
     class _Constructor(SafeConstructor):  # type: ignore[misc]
         def construct_object(self, node: Any, deep: bool = False) -> Any:
+            if node.tag == "tag:yaml.org,2002:int" and isinstance(node, ScalarNode):
+                digits = str(node.value).lstrip("+-").replace("_", "")
+                if len(digits) > 16:  # ≥ 10^16 > 2^53: refused before Python parses it
+                    raise _Refused(
+                        f"the number {_short(node.value)} is out of range "
+                        f"(integers within ±{MAX_EXACT_INT:,})",
+                        node.start_mark.line + 1,
+                    )
             try:
                 return super().construct_object(node, deep)
-            except (ValueError, TypeError, OverflowError) as exc:
+            except (_Refused, YAMLError):
+                raise
+            except Exception as exc:  # a tag's constructor on a malformed value (!!int '')
                 shown = f" {_short(node.value)}" if isinstance(node, ScalarNode) else ""
+                kind = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+                why = f": {exc}" if type(exc) is ValueError else ""  # e.g. a day out of range
                 raise _Refused(
-                    f"cannot read the value{shown} ({exc})", node.start_mark.line + 1
+                    f"cannot read the value{shown} as {kind}{why}", node.start_mark.line + 1
                 ) from None
 
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
