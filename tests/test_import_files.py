@@ -333,3 +333,16 @@ def test_the_jsonl_reader_splits_like_the_lines_it_is_given(
         (i, line.strip()) for i, (line, n) in enumerate(zip(lines, body, strict=True), 1)
         if n <= limit and line.strip()
     ]  # fmt: skip
+
+
+def test_a_parquet_row_group_too_large_for_its_rows_is_refused_before_reading(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "creators.parquet"
+    table = pa.table({"creator_id": ["c1", "c2"], "display_name": ["x" * (2 * LIMIT)] * 2})
+    pq.write_table(table, path, row_group_size=1)
+    errors = [
+        e for b in read_batches(path, "parquet", 10, max_record_bytes=LIMIT) for e in b.errors
+    ]
+    assert [e.row for e in errors] == [1]
+    assert "row group 0" in errors[0].message and f"{LIMIT:,} bytes" in errors[0].message

@@ -407,20 +407,13 @@ def _parquet(path: Path, batch_rows: int, limit: int) -> Iterator[RawBatch]:
         for group in range(parquet.metadata.num_row_groups):  # one group is read at a time
             meta = parquet.metadata.row_group(group)
             if meta.total_byte_size > limit * max(meta.num_rows, 1):
-                yield RawBatch(
-                    name,
-                    [],
-                    errors=[
-                        _too_large(
-                            name,
-                            start,
-                            meta.total_byte_size,
-                            limit,
-                            what=f"Parquet row group {group} ({meta.num_rows:,} records from "
-                            "this row on) averages more than the limit a record: it ",
-                        )
-                    ],
+                last = start + max(meta.num_rows, 1) - 1
+                message = (
+                    f"Parquet row group {group} (rows {start:,} to {last:,}) holds "
+                    f"{meta.total_byte_size:,} bytes, more than the maximum record size of "
+                    f"{limit:,} bytes ({_SETTING}) for each of its rows; it is not read"
                 )
+                yield RawBatch(name, [], errors=[RecordError(name, start, None, None, message)])
                 return
             start += meta.num_rows
         start = 1
