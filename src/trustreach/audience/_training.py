@@ -36,7 +36,7 @@ from trustreach.audience._features import (
     account_features,
 )
 from trustreach.audience._model import FakeAccountClassifier, _mask_features
-from trustreach.core import write_text_atomically
+from trustreach.core import ConfigurationError, write_text_atomically
 
 __all__ = ["DEFAULT_PARAMS", "MAX_FALSE_POSITIVE_RATE", "train_authenticity"]
 
@@ -102,10 +102,24 @@ class _Data:
 def _read(data: Path) -> _Data:
     """Read the InstaFake JSONL, rename fields, drop exact duplicate records."""
     raw_bytes = Path(data).read_bytes()
-    raw = pl.read_ndjson(raw_bytes)
+    try:
+        raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw_bytes.count(b"\n", 0, exc.start) + 1
+        raise ConfigurationError(
+            f"{data} is not UTF-8: byte 0x{raw_bytes[exc.start]:02x} at offset {exc.start} "
+            f"(line {line}); expected InstaFake JSON lines"
+        ) from None
+    try:
+        raw = pl.read_ndjson(raw_bytes)
+    except (pl.exceptions.PolarsError, ValueError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise ConfigurationError(
+            f"{data} is not JSON lines of InstaFake records (one object per line): {reason}"
+        ) from None
     missing = [name for name in (*FIELD_MAP, LABEL) if name not in raw.columns]
     if missing:
-        raise ValueError(f"{data} lacks the field(s) {', '.join(missing)}")
+        raise ConfigurationError(f"{data} lacks the field(s) {', '.join(missing)}")
     raw = raw.select([*FIELD_MAP, LABEL])
     unique = raw.unique(maintain_order=True)
     conflicting = unique.select(list(FIELD_MAP)).is_duplicated().sum()
