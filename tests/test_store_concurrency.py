@@ -23,7 +23,7 @@ from tests._world import TINY, write_records
 from trustreach.core import Settings, StoreBusyError
 from trustreach.services import open_store, verify_audit_log
 from trustreach.store import create_store_engine, write_transaction
-from trustreach.store._tables import audit_log, creators, workspaces
+from trustreach.store._tables import creators, workspaces
 
 # Waits in these tests are generous: the machine may be slow, and nothing here is timed.
 PATIENCE_S = 180
@@ -34,16 +34,15 @@ GATED = """
 import sys, time
 from pathlib import Path
 ready, gate = Path(sys.argv[1]), Path(sys.argv[2])
-import alembic.command, trustreach.services._import
-from trustreach.cli import main
-from trustreach.services import open_store
+if sys.argv[3] == "--key":
+    from trustreach.ethics.privacy import load_or_create_key
+else:
+    import alembic.command, trustreach.services._import
+    from trustreach.cli import main
 ready.touch()
 while not gate.exists():
     time.sleep(0.005)
-if sys.argv[3:] == ["--open-store"]:
-    open_store()
-elif sys.argv[3] == "--key":
-    from trustreach.ethics.privacy import load_or_create_key
+if sys.argv[3] == "--key":
     print(load_or_create_key(Path(sys.argv[4])).hex())
 else:
     sys.argv = ["trustreach", *sys.argv[3:]]
@@ -176,6 +175,11 @@ def test_imports_racing_on_a_fresh_store_all_succeed(
     )
     head = verify_audit_log(store_settings)
     assert head is not None and head.seq == len(names)  # one record per import, one chain
+    engine = create_store_engine(store_settings.resolved_database_url())
+    with engine.connect() as connection:  # the schema was created once, not once per process
+        versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    engine.dispose()
+    assert len(versions) == 1
 
 
 def test_imports_racing_into_one_new_workspace_all_succeed(
@@ -183,7 +187,7 @@ def test_imports_racing_into_one_new_workspace_all_succeed(
 ) -> None:
     world = _world(tmp_path / "world")
     open_store(store_settings)  # an existing store: only the workspace is new
-    results = _race(tmp_path, store_settings, [["import", str(world), "-w", "same"]] * 4)
+    results = _race(tmp_path, store_settings, [["import", str(world), "-w", "same"]] * 3)
     for status, _, err in results:
         assert status == 0, err
         assert "Traceback" not in err
@@ -192,7 +196,7 @@ def test_imports_racing_into_one_new_workspace_all_succeed(
         TINY["creators"]
     )
     head = verify_audit_log(store_settings)
-    assert head is not None and head.seq == 4  # every import recorded, one chain
+    assert head is not None and head.seq == 3  # every import recorded, one chain
 
 
 def test_a_writer_waits_for_a_long_writer_to_finish(
@@ -324,20 +328,6 @@ def test_lock_errors_from_any_command_become_the_busy_message(
     assert exited.value.code == 2
     err = " ".join(capsys.readouterr().err.split())
     assert err.startswith("error: ") and "busy" in err and "try again" in err.lower()
-
-
-def test_migrations_racing_on_a_fresh_store_run_once(
-    tmp_path: Path, store_settings: Settings
-) -> None:
-    results = _race(tmp_path, store_settings, [["--open-store"]] * 4)
-    for status, _, err in results:
-        assert status == 0, err
-    engine = create_store_engine(store_settings.resolved_database_url())
-    with engine.connect() as connection:
-        versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-    engine.dispose()
-    assert len(versions) == 1
-    assert _count(store_settings, select(func.count()).select_from(audit_log)) == 0
 
 
 def test_processes_racing_to_create_the_pseudonym_key_share_one(tmp_path: Path) -> None:
