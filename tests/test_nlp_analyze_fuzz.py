@@ -32,7 +32,7 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     # a long run (scripts/fuzz_nlp.py) keeps no example database in the tree
-    **({"database": None} if "TRUSTREACH_FUZZ_EXAMPLES" in os.environ else {}),
+    database=None if "TRUSTREACH_FUZZ_EXAMPLES" in os.environ else settings().database,
 )
 
 LABELS = {"negative", "neutral", "positive"}
@@ -174,3 +174,14 @@ def test_lone_surrogates_and_their_escapes_are_replaced_not_a_crash() -> None:
         assert "invalid_utf8" in result.flags[1] and "invalid_utf8" not in result.flags[3]
     assert len(predict_sentiment(texts, tier="fast").labels) == len(texts)
     assert len(predict_safety(texts, tier="fast").offensive) == len(texts)
+
+
+def test_a_header_of_control_characters_is_named_on_one_line(tmp_path: Path) -> None:
+    # found by the CLI property: b"\x00\x1c\x00" as a CSV header was echoed raw in the
+    # error, and \x1c (a line separator to str.splitlines) split it over two lines
+    source = tmp_path / "c.csv"
+    source.write_bytes(b"\x00\x1c\x00,id\n1,2\n")
+    code, _, err = run_main("nlp", "analyze", str(source), "-o", str(tmp_path / "o.csv"))
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1, err
+    assert r"found: '\x00\x1c\x00', id" in lines[0]

@@ -149,14 +149,12 @@ def _read_csv(path: Path, id_column: str | None) -> Iterator[Record]:
         if header is None:
             return
         names = [_repair(h)[0].strip().lstrip("\ufeff") for h in header]
+        found = ", ".join(n if n.isprintable() else repr(n) for n in names) or "none"
         if "text" not in names:
-            raise ConfigurationError(
-                f"{path}: a CSV input needs a 'text' column; found: {', '.join(names) or 'none'}"
-            )
+            raise ConfigurationError(f"{path}: a CSV input needs a 'text' column; found: {found}")
         if id_column is not None and id_column not in names:
             raise ConfigurationError(
-                f"{path}: id column {id_column!r} is not in the CSV header; "
-                f"found: {', '.join(names)}"
+                f"{path}: id column {id_column!r} is not in the CSV header; found: {found}"
             )
         column = names.index("text")
         key = names.index(id_column) if id_column is not None else None
