@@ -25,6 +25,12 @@ if TYPE_CHECKING:
         write_text_atomically,
     )
     from trustreach.core._settings import Settings, get_settings, reset_settings
+    from trustreach.core._structured import (
+        StructuredFileError,
+        load_structured,
+        parse_structured,
+        read_text,
+    )
     from trustreach.core._text import closest_id, money, plural
 else:  # imported on first use (PEP 562): keeps `import trustreach.core` cheap
     __getattr__, __dir__ = lazy_exports(
@@ -55,6 +61,12 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.core` cheap
                 "get_settings",
                 "reset_settings",
             ),
+            "_structured": (
+                "StructuredFileError",
+                "load_structured",
+                "parse_structured",
+                "read_text",
+            ),
         },
     )
 
@@ -66,6 +78,7 @@ __all__ = [
     "RecordError",
     "Settings",
     "StoreBusyError",
+    "StructuredFileError",
     "TrustreachError",
     "check_output_file",
     "check_output_folder",
@@ -74,8 +87,11 @@ __all__ = [
     "exclusive_lock",
     "fsync_folder",
     "get_settings",
+    "load_structured",
     "money",
+    "parse_structured",
     "plural",
+    "read_text",
     "replaced_atomically",
     "reset_settings",
     "shared_lock",

@@ -21,8 +21,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from trustreach.core import TrustreachError
-from trustreach.core._structured import StructuredFileError, load_structured
+from trustreach.core import StructuredFileError, TrustreachError, load_structured
 from trustreach.ingest._schema import (
     AGE_BANDS,
     GENDERS,

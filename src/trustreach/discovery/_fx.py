@@ -37,8 +37,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from trustreach.core import ConfigurationError, NotFoundError
-from trustreach.core._structured import StructuredFileError, parse_structured, read_text
+from trustreach.core import (
+    ConfigurationError,
+    NotFoundError,
+    StructuredFileError,
+    parse_structured,
+    read_text,
+)
 
 REFERENCE_FILE = "fx_rates.csv"
 """The shipped snapshot, next to this module."""
