@@ -338,3 +338,12 @@ def test_processes_racing_to_create_the_pseudonym_key_share_one(tmp_path: Path) 
         assert status == 0, err
     assert {out.strip() for _, out, _ in results} == {key.read_text(encoding="ascii").strip()}
     assert [p.name for p in key.parent.iterdir()] == ["pseudonym.key"]  # no temporary left
+
+
+def test_busy_timeout_setting_is_checked() -> None:
+    from pydantic import ValidationError
+
+    assert Settings().busy_timeout_s == 60
+    for bad in (-1, 86_401):
+        with pytest.raises(ValidationError, match="busy_timeout_s"):
+            Settings(busy_timeout_s=bad)
