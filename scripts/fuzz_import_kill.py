@@ -3,7 +3,8 @@
 The longer run of ``tests/test_import_crash.py``: each run imports one of two
 versions of a world into a store holding the other, killing the import at a
 random event (an SQL statement, a batch written, the commit, an anchor write;
-see ``tests/_kill_import.py``), then checks that the store holds all of the
+see ``tests/_kill_import.py``; ``--window`` of them between the anchor's
+announcement and the end), then checks that the store holds all of the
 import or none of it, that ``trustreach audit verify`` exits 0, and that
 importing the same world again succeeds and equals a clean import.
 
@@ -46,6 +47,13 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the kill points")
     parser.add_argument("--followers", type=int, default=3000, help="follower records a world")
     parser.add_argument("--postgres", metavar="URL", help="run on this PostgreSQL database")
+    parser.add_argument(
+        "--window",
+        type=float,
+        default=0.25,
+        help="share of kills drawn from the commit window, from the anchor's announcement "
+        "to the end (default 0.25; the rest anywhere)",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="fuzz-import-kill-") as scratch:
@@ -58,8 +66,11 @@ def main() -> int:
         events = bench.events()
         print(f"store={'postgresql' if args.postgres else 'sqlite'} events={len(events)}")
         failures = committed = 0
+        anchor = [i for i, e in enumerate(events, 1) if e.startswith("replace:before:audit")]
+        window = range(anchor[0] if anchor else 1, len(events) + 1)
         for run in range(1, args.runs + 1):
-            crash = bench.kill(rng.randint(1, len(events)))
+            anywhere = rng.random() >= args.window
+            crash = bench.kill(rng.randint(1, len(events)) if anywhere else rng.choice(window))
             committed += crash.committed
             failures += bool(crash.problems)
             state = "complete" if crash.committed else "nothing"
