@@ -315,7 +315,11 @@ def test_an_empty_brief_says_so(tmp_path: Path) -> None:
         ({"topics": "skincare"}, "topics: expected a list (e.g. [a, b]), got text 'skincare'"),
         ({"brand": None}, "brand: expected text, got nothing (null)"),
         ({"brief_id": ["a"]}, "brief_id: expected text, got a list"),
-        ({"campaign_id": 1.5}, "campaign_id: expected text, not a number with a fraction"),
+        (
+            {"campaign_id": 1.5},
+            "campaign_id: an id is text, not a number; put it in quotes ('1.5')",
+        ),
+        ({"topics": [1.5]}, "topics[0]: expected text, not a number with a fraction"),
         ({"brief_id": "a\x00b"}, "brief_id: text may not hold control characters"),
         ({"top_n": "x"}, "top_n: expected a whole number, got text 'x'"),
         ({"top_n": 2.5}, "top_n: expected a whole number, got the number 2.5"),
@@ -357,9 +361,14 @@ def _leaves(value: Any) -> list[Any]:
     return [value]
 
 
-def test_whole_numbers_where_text_is_expected_are_kept_as_written() -> None:
-    brief = parse_brief(_brief(brief_id=2024, topics=[1984]))
-    assert brief.brief_id == "2024" and brief.topics == ["1984"]
+def test_whole_numbers_in_free_text_are_kept_as_written_and_ids_are_text() -> None:
+    brief = parse_brief(_brief(topics=[1984], brand=3))
+    assert brief.topics == ["1984"] and brief.brand == "3"
+    errors = _errors(_brief(brief_id=2024, exclusions={"creator_ids": [7]}))
+    assert errors == [
+        "brief_id: an id is text, not a number; put it in quotes ('2024')",
+        "exclusions.creator_ids[0]: an id is text, not a number; put it in quotes ('7')",
+    ]
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), HOSTILE, ids=[h[0] for h in HOSTILE])

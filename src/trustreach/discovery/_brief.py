@@ -192,8 +192,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _as_text(value: Any) -> Any:
-    """A whole number where text is expected is that text (``brief_id: 2024``); a fraction
-    is refused, since its written form (``1.50``, ``1e3``) is already lost."""
+    """A whole number where free text is expected is that text (``topics: [2024]``); a
+    fraction is refused, since its written form (``1.50``, ``1e3``) is already lost."""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
@@ -205,6 +205,13 @@ def _as_text(value: Any) -> Any:
     return value
 
 
+def _as_id(value: Any) -> Any:
+    """An id is text, never a number (as in the interchange format): ``brief_id: "2024"``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"an id is text, not a number; put it in quotes ({str(value)!r})")
+    return _as_text(value)
+
+
 def _as_number(value: Any) -> Any:
     """true/false is not a number (pydantic would read it as 1/0)."""
     if isinstance(value, bool):
@@ -214,7 +221,7 @@ def _as_number(value: Any) -> Any:
 
 AsText = BeforeValidator(_as_text)
 AsNumber = BeforeValidator(_as_number)
-Id = Annotated[Key, AsText]
+Id = Annotated[Key, BeforeValidator(_as_id)]
 Text = Annotated[str, AsText, Field(min_length=1, max_length=200)]
 Word = Annotated[str, AsText, Field(min_length=1, max_length=60)]
 
