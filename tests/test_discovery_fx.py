@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests._main import run_main
 from typer.testing import CliRunner
 
 from trustreach import services
@@ -333,3 +334,19 @@ def test_cli_fx_rates_option(world: Path, tmp_path: Path) -> None:
     assert snapshot is not None
     assert f"1 USD = {snapshot.factor:.4f} GBP" in page.read_text(encoding="utf-8")
     assert snapshot.on.isoformat() in page.read_text(encoding="utf-8")
+
+
+def test_cli_refuses_a_hostile_table_in_one_line(tmp_path: Path) -> None:
+    brief = tmp_path / "brief.yaml"
+    brief.write_text(yaml.safe_dump(_brief("GBP").model_dump(mode="json", exclude_none=True)))
+    table = tmp_path / "rates.yaml"
+    table.write_text(
+        "a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+        + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 11))
+    )
+    code, _, err = run_main("discover", str(brief), "--dry-run", "--fx-rates", str(table))
+    assert code == 2, err
+    assert err.strip().splitlines() == [
+        f"error: exchange-rate table {table}: line 2: YAML aliases (*a0) are not allowed; "
+        "write the value out"
+    ]

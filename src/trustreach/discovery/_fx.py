@@ -298,7 +298,7 @@ def _parse_text(text: str, suffix: str, origin: str) -> FxRates:
             text, fmt="json" if suffix == ".json" else "yaml", what=_WHAT, source=origin
         )
     except StructuredFileError as error:
-        raise FxRatesError(f"{origin}: {error.problem}") from None
+        raise FxRatesError(str(error)) from None
     return parse_fx_rows(_yaml_rows(data, origin), origin=origin)
 
 
