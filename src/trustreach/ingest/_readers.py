@@ -92,12 +92,14 @@ def read_batches(
     batch_rows: int,
     *,
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+    refuse_empty: bool = False,
 ) -> Iterator[RawBatch]:
     """Yield raw batches of at most ``batch_rows`` records from ``path``.
 
     ``path`` must be a regular file (or a link to one); anything else raises
     :class:`~trustreach.core.ConfigurationError` before a byte is read. A record
     over ``max_record_bytes`` becomes a record error, never a string in memory.
+    With ``refuse_empty`` (the importer), a file without records is a file error.
     """
     if fmt == "jsonl":
         batches = _jsonl(path, batch_rows, max_record_bytes)
@@ -107,7 +109,7 @@ def read_batches(
         batches = _parquet(path, batch_rows, max_record_bytes)
     else:
         raise ConfigurationError(f"format {fmt!r} not allowed; allowed: jsonl, csv, parquet")
-    yield from _not_empty(str(path), batches)
+    yield from _not_empty(str(path), batches) if refuse_empty else batches
 
 
 def _not_empty(name: str, batches: Iterator[RawBatch]) -> Iterator[RawBatch]:

@@ -106,7 +106,10 @@ def worker_main() -> None:  # pragma: no cover - runs in the worker process
         assert job[0] == "job"
         path, fmt, kind, workspace, key, batch_rows, cap, max_record_bytes = job[1]
         ctx = TransformContext(workspace, Pseudonymizer(key))
-        for batch in read_batches(Path(path), fmt, batch_rows, max_record_bytes=max_record_bytes):
+        batches = read_batches(
+            Path(path), fmt, batch_rows, max_record_bytes=max_record_bytes, refuse_empty=True
+        )
+        for batch in batches:
             send(out, ("batch", to_wire(prepare_batch(batch, kind, ctx, cap))))
         send(out, ("done", None))
     except (BrokenPipeError, ConnectionResetError):

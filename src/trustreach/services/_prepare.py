@@ -61,7 +61,11 @@ class PreparedSource:
             yield from _from_worker(self.process, self.path)
             return
         batches = read_batches(
-            self.path, self.fmt, self.batch_rows, max_record_bytes=self.max_record_bytes
+            self.path,
+            self.fmt,
+            self.batch_rows,
+            max_record_bytes=self.max_record_bytes,
+            refuse_empty=True,  # an import of nothing is refused, not audited
         )
         for batch in batches:
             yield prepare_batch(batch, self.kind, self.ctx, self.cap)
