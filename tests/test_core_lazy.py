@@ -8,7 +8,14 @@ import sys
 
 import pytest
 
-PACKAGES = ("trustreach.core", "trustreach.ingest", "trustreach.services", "trustreach.store")
+PACKAGES = (
+    "trustreach.audience",
+    "trustreach.core",
+    "trustreach.discovery",
+    "trustreach.ingest",
+    "trustreach.services",
+    "trustreach.store",
+)
 
 
 @pytest.mark.parametrize("package", PACKAGES)

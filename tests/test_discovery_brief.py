@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -387,3 +389,24 @@ def test_cli_refuses_hostile_briefs_with_one_error_line(
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: brief {path} refused: (file): ")
     assert "Traceback" not in err
+
+
+def test_cli_refuses_a_bad_brief_without_loading_the_ranking(tmp_path: Path) -> None:
+    """A refused brief costs the command's start-up only: no LightGBM, scikit-learn or Polars."""
+    path = tmp_path / "bomb.yaml"
+    path.write_text(_alias_bomb(10), encoding="utf-8")
+    code = (
+        "import sys\n"
+        f"sys.argv = ['trustreach', 'discover', {str(path)!r}, '--dry-run']\n"
+        "from trustreach.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    status = exc.code\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('lightgbm', 'sklearn', 'polars', 'onnxruntime', 'scipy'))\n"
+        "print(status, heavy)\n"
+    )
+    env = {**os.environ, "TRUSTREACH_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.strip() == "2 []", done.stdout
+    assert "YAML aliases (*a0) are not allowed" in done.stderr

@@ -162,7 +162,7 @@ def discover(
 ) -> None:
     """Rank creators for a brief (or like a creator), explain every rank, audit exposure,
     and store the shortlist as a proposal awaiting human approval."""
-    from trustreach.discovery import load_brief, render_shortlist_html
+    from trustreach.discovery import load_brief  # the ranking's modules load after the brief
 
     replaced = False
     if output is not None:
@@ -195,6 +195,8 @@ def discover(
             console.print(f"Wrote {output}{replaced_note(replaced)}")
         return
     if fmt is Format.html:
+        from trustreach.discovery import render_shortlist_html
+
         target = output or Path(f"shortlist-{result.shortlist_id or 'draft'}.html")
         write_text_atomically(
             target, render_shortlist_html(ranking, shortlist_id=result.shortlist_id)

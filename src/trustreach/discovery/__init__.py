@@ -39,83 +39,185 @@
 Everything here is pure: typed records in, results out.
 """
 
-from trustreach.discovery._authenticity_policy import (
-    AUTHENTICITY_RULE_ID,
-    AudienceRisk,
-    audience_risk,
-    screen_authenticity,
-)
-from trustreach.discovery._brief import (
-    BRIEF_EXTENSIONS,
-    CATEGORY_PARENTS,
-    SPECIAL_AD_CATEGORIES,
-    AudienceTarget,
-    AuthenticityPolicy,
-    Brief,
-    BriefError,
-    Budget,
-    Exclusions,
-    Objective,
-    ProductCategory,
-    RiskAction,
-    Weights,
-    brief_json_schema,
-    load_brief,
-    parse_brief,
-)
-from trustreach.discovery._fx import FxRates, FxRatesError, load_fx_rates, reference_fx_rates
-from trustreach.discovery._index import (
-    FRAUD_SIGNALS,
-    CreatorIndex,
-    CreatorIndexError,
-    synthetic_index,
-)
-from trustreach.discovery._performance import BacktestReport, PerformanceModel, backtest
-from trustreach.discovery._rank import (
-    DEFAULT_WEIGHTS,
-    query_from_brief,
-    query_like,
-    rank_creators,
-    resolve_weights,
-)
-from trustreach.discovery._ranking import (
-    COMPONENTS,
-    LABELS,
-    Component,
-    Embedder,
-    FairResult,
-    FairSpec,
-    Query,
-    RankedCreator,
-    Ranking,
-)
-from trustreach.discovery._report import render_shortlist_html
-from trustreach.discovery._rules import (
-    BRIEF_EXCLUSION_RULE_ID,
-    DEFAULT_RULES,
-    AgeShare,
-    AppliedRule,
-    AudienceRule,
-    BriefRule,
-    CreatorAudience,
-    DemographicTargetingRule,
-    Finding,
-    MaximumAgeShareRule,
-    MinimumAgeShareRule,
-    MinorAppealRule,
-    MinorTargetingRule,
-    Rule,
-    RuleOutcome,
-    Screening,
-    TargetingRefused,
-    check_brief_targeting,
-    get_rule,
-    rules_for,
-    screen_creators,
-    share_at_least_age,
-    share_under_age,
-)
-from trustreach.discovery._summary import FairEffect, exposure_line, fair_effect
+from typing import TYPE_CHECKING
+
+from trustreach.core._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from trustreach.discovery._authenticity_policy import (
+        AUTHENTICITY_RULE_ID,
+        AudienceRisk,
+        audience_risk,
+        screen_authenticity,
+    )
+    from trustreach.discovery._brief import (
+        BRIEF_EXTENSIONS,
+        CATEGORY_PARENTS,
+        SPECIAL_AD_CATEGORIES,
+        AudienceTarget,
+        AuthenticityPolicy,
+        Brief,
+        BriefError,
+        Budget,
+        Exclusions,
+        Objective,
+        ProductCategory,
+        RiskAction,
+        Weights,
+        brief_json_schema,
+        load_brief,
+        parse_brief,
+    )
+    from trustreach.discovery._fx import FxRates, FxRatesError, load_fx_rates, reference_fx_rates
+    from trustreach.discovery._index import (
+        FRAUD_SIGNALS,
+        CreatorIndex,
+        CreatorIndexError,
+        synthetic_index,
+    )
+    from trustreach.discovery._performance import BacktestReport, PerformanceModel, backtest
+    from trustreach.discovery._rank import (
+        DEFAULT_WEIGHTS,
+        query_from_brief,
+        query_like,
+        rank_creators,
+        resolve_weights,
+    )
+    from trustreach.discovery._ranking import (
+        COMPONENTS,
+        LABELS,
+        Component,
+        Embedder,
+        FairResult,
+        FairSpec,
+        Query,
+        RankedCreator,
+        Ranking,
+    )
+    from trustreach.discovery._report import render_shortlist_html
+    from trustreach.discovery._rules import (
+        BRIEF_EXCLUSION_RULE_ID,
+        DEFAULT_RULES,
+        AgeShare,
+        AppliedRule,
+        AudienceRule,
+        BriefRule,
+        CreatorAudience,
+        DemographicTargetingRule,
+        Finding,
+        MaximumAgeShareRule,
+        MinimumAgeShareRule,
+        MinorAppealRule,
+        MinorTargetingRule,
+        Rule,
+        RuleOutcome,
+        Screening,
+        TargetingRefused,
+        check_brief_targeting,
+        get_rule,
+        rules_for,
+        screen_creators,
+        share_at_least_age,
+        share_under_age,
+    )
+    from trustreach.discovery._summary import FairEffect, exposure_line, fair_effect
+else:  # imported on first use (PEP 562): `trustreach discover BRIEF` refuses a bad brief
+    # without loading LightGBM or scikit-learn
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "_authenticity_policy": (
+                "AUTHENTICITY_RULE_ID",
+                "AudienceRisk",
+                "audience_risk",
+                "screen_authenticity",
+            ),
+            "_brief": (
+                "BRIEF_EXTENSIONS",
+                "CATEGORY_PARENTS",
+                "SPECIAL_AD_CATEGORIES",
+                "AudienceTarget",
+                "AuthenticityPolicy",
+                "Brief",
+                "BriefError",
+                "Budget",
+                "Exclusions",
+                "Objective",
+                "ProductCategory",
+                "RiskAction",
+                "Weights",
+                "brief_json_schema",
+                "load_brief",
+                "parse_brief",
+            ),
+            "_fx": (
+                "FxRates",
+                "FxRatesError",
+                "load_fx_rates",
+                "reference_fx_rates",
+            ),
+            "_index": (
+                "FRAUD_SIGNALS",
+                "CreatorIndex",
+                "CreatorIndexError",
+                "synthetic_index",
+            ),
+            "_performance": (
+                "BacktestReport",
+                "PerformanceModel",
+                "backtest",
+            ),
+            "_rank": (
+                "DEFAULT_WEIGHTS",
+                "query_from_brief",
+                "query_like",
+                "rank_creators",
+                "resolve_weights",
+            ),
+            "_ranking": (
+                "COMPONENTS",
+                "LABELS",
+                "Component",
+                "Embedder",
+                "FairResult",
+                "FairSpec",
+                "Query",
+                "RankedCreator",
+                "Ranking",
+            ),
+            "_report": ("render_shortlist_html",),
+            "_rules": (
+                "BRIEF_EXCLUSION_RULE_ID",
+                "DEFAULT_RULES",
+                "AgeShare",
+                "AppliedRule",
+                "AudienceRule",
+                "BriefRule",
+                "CreatorAudience",
+                "DemographicTargetingRule",
+                "Finding",
+                "MaximumAgeShareRule",
+                "MinimumAgeShareRule",
+                "MinorAppealRule",
+                "MinorTargetingRule",
+                "Rule",
+                "RuleOutcome",
+                "Screening",
+                "TargetingRefused",
+                "check_brief_targeting",
+                "get_rule",
+                "rules_for",
+                "screen_creators",
+                "share_at_least_age",
+                "share_under_age",
+            ),
+            "_summary": (
+                "FairEffect",
+                "exposure_line",
+                "fair_effect",
+            ),
+        },
+    )
 
 __all__ = [
     "AUTHENTICITY_RULE_ID",
