@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,18 @@ ACCOUNT = {"account_id": "ig_c1", "creator_id": "c1", "platform": "instagram", "
            "followers_count": 10}  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store holding the tiny world, made once and copied by each test."""
+    root = tmp_path_factory.mktemp("seeded")
+    import_path(write_world(root / "seed"), workspace="acme",
+                settings=Settings(data_dir=root / "data"))  # fmt: skip
+    return root / "data"
+
+
 @pytest.fixture
-def seeded(tmp_path: Path, sqlite_settings: Settings) -> Settings:
-    import_path(write_world(tmp_path / "seed"), workspace="acme", settings=sqlite_settings)
+def seeded(seeded_template: Path, sqlite_settings: Settings) -> Settings:
+    shutil.copytree(seeded_template, sqlite_settings.data_dir)
     return sqlite_settings
 
 
@@ -397,3 +407,17 @@ def test_whole_numbers_written_as_floats_are_accepted_exactly(
                  '{"account_id": "f2", "followers_count": 1e3}')  # fmt: skip
     import_path(path, workspace="acme", settings=sqlite_settings)
     assert stored(sqlite_settings, "follower_accounts", "followers_count") == [2, 1000]
+
+
+@pytest.mark.parametrize("raw", ["1e20", "9223372036854775807", "true"])
+def test_score_accounts_refuses_what_import_refuses(
+    tmp_path: Path, sqlite_settings: Settings, raw: str
+) -> None:
+    from trustreach.services import score_accounts_file
+
+    source = jsonl(tmp_path / "in.jsonl", '{"account_id": "a", "followers_count": 5}',
+                   f'{{"account_id": "b", "followers_count": {raw}}}')  # fmt: skip
+    with pytest.raises(ImportValidationError) as info:
+        score_accounts_file(source, tmp_path / "out.csv", settings=sqlite_settings)
+    assert_blames(info.value, 2, "followers_count", raw)
+    assert not (tmp_path / "out.csv").exists()
