@@ -280,3 +280,23 @@ def test_folder_writers_replace_links_inside_with_force(tmp_path: Path) -> None:
         assert not (out / name).is_symlink() and (out / name).stat().st_size > 0
         assert victim.read_text(encoding="utf-8") == VICTIM
         assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_discover_html_without_output_refuses_an_existing_draft_report(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    draft = tmp_path / "shortlist-draft.html"  # where a dry run's HTML goes by default
+    draft.write_text(VICTIM, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "trustreach", "discover", str(BRIEF), "--dry-run", "-f", "html"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", "TRUSTREACH_DATA_DIR": str(tmp_path / "data")},
+        check=False,
+    )
+    assert result.returncode == 2
+    message = _error_line(result)
+    assert "shortlist-draft.html" in message and "--force" in message
+    assert draft.read_text(encoding="utf-8") == VICTIM and not (tmp_path / "data").exists()
