@@ -202,20 +202,35 @@ def test_imports_racing_into_one_new_workspace_all_succeed(
 def test_a_writer_waits_for_a_long_writer_to_finish(
     tmp_path: Path, store_settings: Settings
 ) -> None:
-    """The second import waits as long as the busy timeout says, then does its work.
+    """The second import says what it waits for, waits as long as it is allowed, then writes.
 
-    The lock is held for 12 s: longer than SQLite's own busy wait used to be (10 s),
-    after which a second import failed with ``database is locked``.
+    Once it waits, the lock is held 11 s more on SQLite: longer than SQLite's own
+    busy wait used to be (10 s), after which a second import failed with
+    ``database is locked``.
     """
     world = _world(tmp_path / "world")
     open_store(store_settings)
-    with _held(tmp_path, store_settings):
-        second = _import(world, store_settings, "late", TRUSTREACH_BUSY_TIMEOUT_S="120")
-        time.sleep(12 if store_settings.database_url is None else 2)
+    log = tmp_path / "second.err"
+    with _held(tmp_path, store_settings) as (holder, _), log.open("w") as err_file:
+        second = subprocess.Popen(
+            [sys.executable, "-m", "trustreach", "import", str(world), "-w", "late"],
+            env=_env(store_settings, TRUSTREACH_BUSY_TIMEOUT_S="120"),
+            stdout=subprocess.DEVNULL,
+            stderr=err_file,
+        )
+        deadline = time.monotonic() + PATIENCE_S
+        while "waiting for the store" not in log.read_text(encoding="utf-8"):
+            assert second.poll() is None, log.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, "the second import never said it was waiting"
+            time.sleep(0.05)
+        time.sleep(11 if store_settings.database_url is None else 1)
         assert second.poll() is None, "the second import must wait, not give up"
-    _, err = second.communicate(timeout=PATIENCE_S)
+    second.wait(timeout=PATIENCE_S)
+    err = log.read_text(encoding="utf-8")
     assert second.returncode == 0, err
     assert "Traceback" not in err
+    # it named what it was waiting for, so a long wait does not look like a hang
+    assert f"pid {holder.pid}" in " ".join(err.split())
     assert _count(store_settings, select(func.count()).select_from(workspaces)) == 1
 
 
@@ -230,9 +245,11 @@ def test_a_writer_that_cannot_wait_is_told_the_store_is_busy_and_with_what(
         assert holder.poll() is None  # the refusal came while the first writer held on
     assert second.returncode == 2, err
     assert "Traceback" not in err
-    line = " ".join(err.split())
-    print(line)
-    assert line.startswith("error: ") and "busy" in line and "try again" in line.lower()
+    # a notice that it waits, then one error line
+    lines = err.strip().splitlines()
+    assert [x for x in lines if x.startswith("error: ")] == lines[-1:]
+    line = lines[-1]
+    assert "busy" in line and "try again" in line.lower()
     assert f"pid {holder.pid}" in line, "the message says which process holds the store"
     assert "TRUSTREACH_BUSY_TIMEOUT_S" in line
     # nothing of the refused import was written

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from trustreach.store._writers import (
     DEFAULT_BUSY_TIMEOUT_S,
     TIMEOUT_OPTION,
-    WRITE_OPTION,
+    sqlite_begin,
     write_transaction,
 )
 
@@ -22,7 +22,7 @@ _REVISION = re.compile(r'^(down_revision|revision)\b[^=]*=\s*(None|"([^"]*)")', 
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # trustreach, not sqlite3, begins transactions (see _sqlite_begin)
+    # trustreach, not sqlite3, begins transactions (see _writers.sqlite_begin)
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA page_size=8192")  # new databases only; ~30% faster bulk upserts
@@ -31,17 +31,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
-
-
-def _sqlite_begin(connection: Connection) -> None:
-    """``BEGIN IMMEDIATE`` for a write transaction (waits for the write lock), else ``BEGIN``.
-
-    The SQLAlchemy recipe for SQLite transaction control: sqlite3 would begin
-    only at the first write, which in WAL mode can fail at once with
-    ``database is locked`` when another writer committed since this one read.
-    """
-    write = connection.get_execution_options().get(WRITE_OPTION, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def create_store_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Engine:
@@ -70,7 +59,7 @@ def create_store_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOU
             execution_options=options,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, execution_options=options)
 

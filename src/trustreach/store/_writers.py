@@ -20,6 +20,7 @@ the store, since when, and to try again. Readers never wait for writers.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shlex
@@ -34,6 +35,8 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from trustreach.core import StoreBusyError
+
+_log = logging.getLogger("trustreach.store")
 
 DEFAULT_BUSY_TIMEOUT_S = 60.0
 """How long a writer waits for another by default (``TRUSTREACH_BUSY_TIMEOUT_S``)."""
@@ -118,24 +121,41 @@ def busy_error(
     """
     if not is_busy(exc):
         return None
+    who = _who(engine)
+    if engine is not None:
+        waited = (
+            f"waited {busy_timeout(engine):g} s (TRUSTREACH_BUSY_TIMEOUT_S); nothing was written"
+        )
+    else:
+        waited = (
+            f"a lock this command needed was held ({_reason(exc)}); its transaction was rolled back"
+        )
+    return StoreBusyError(
+        f"{where or _where(engine)} is busy with {who}; {waited}. Try again when the other "
+        "command has finished (or set TRUSTREACH_BUSY_TIMEOUT_S to wait longer)"
+    )
+
+
+def _who(engine: Engine | None) -> str:
+    """The writer holding the store, in words: its command, pid and start where known."""
     holder = None
     if engine is not None:
         with suppress(Exception):  # who holds it is a courtesy: never hide the real error
             holder = _holder(engine)
-    if holder is not None:
-        command, pid, since = holder
-        stamp = since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        who = f"`{command}` (pid {pid}, writing since {stamp})"
-    else:
-        who = "another command that writes to it"
-    if engine is not None:
-        waited = f"waited {busy_timeout(engine):g} s (TRUSTREACH_BUSY_TIMEOUT_S)"
-    else:
-        waited = f"a lock this command needed was held ({_reason(exc)})"
-    return StoreBusyError(
-        f"{where or _where(engine)} is busy with {who}; {waited}; this command's changes "
-        "were rolled back. Try again when the other command has finished (or set "
-        "TRUSTREACH_BUSY_TIMEOUT_S to wait longer)"
+    if holder is None:
+        return "another command that writes to it"
+    command, pid, since = holder
+    stamp = since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"`{command}` (pid {pid}, writing since {stamp})"
+
+
+def _waiting(engine: Engine) -> None:
+    """Say, once, that this writer is waiting for another (a long wait is not a hang)."""
+    _log.warning(
+        "waiting for %s: it is busy with %s; waiting up to %g s (TRUSTREACH_BUSY_TIMEOUT_S)",
+        _where(engine),
+        _who(engine),
+        busy_timeout(engine),
     )
 
 
@@ -226,15 +246,47 @@ def _announced(engine: Engine, connection: Connection) -> Iterator[None]:
 # --- the transaction --------------------------------------------------------------------
 
 
+def sqlite_begin(connection: Connection) -> None:
+    """SQLite's ``begin`` event: ``BEGIN IMMEDIATE`` for a write transaction, else ``BEGIN``.
+
+    The SQLAlchemy recipe for SQLite transaction control (``sqlite3`` would begin
+    only at the first write, which in WAL mode can fail at once with ``database
+    is locked`` when another writer committed since this one read). A writer
+    first tries without waiting; if the store is held it says so (see
+    :func:`_waiting`) and then waits up to the busy timeout.
+    """
+    if not connection.get_execution_options().get(WRITE_OPTION, False):
+        connection.exec_driver_sql("BEGIN")
+        return
+    engine = connection.engine
+    timeout_ms = round(busy_timeout(engine) * 1000)
+    raw: Any = connection.connection.driver_connection
+    if timeout_ms > 0:
+        raw.execute("PRAGMA busy_timeout=0")
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+            return  # the store was free
+        except Exception as exc:  # sqlite3.OperationalError, unwrapped here
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in _SQLITE_BUSY:
+                raise
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={timeout_ms}")
+        _waiting(engine)
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _take_turn(engine: Engine, connection: Connection) -> None:
     """PostgreSQL: wait (up to the busy timeout) for the writer before this one."""
     if engine.dialect.name != "postgresql":
-        return  # SQLite: BEGIN IMMEDIATE (see _engine._sqlite_begin) already waited
+        return  # SQLite: BEGIN IMMEDIATE (see sqlite_begin) already waited
     millis = max(1, round(busy_timeout(engine) * 1000))  # lock_timeout 0 would mean "forever"
     connection.execute(text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": f"{millis}ms"})
-    connection.execute(
-        text("SELECT pg_advisory_xact_lock(:c, :o)"), {"c": _PG_LOCK[0], "o": _PG_LOCK[1]}
-    )
+    key = {"c": _PG_LOCK[0], "o": _PG_LOCK[1]}
+    if connection.execute(text("SELECT pg_try_advisory_xact_lock(:c, :o)"), key).scalar_one():
+        return  # the store was free
+    if busy_timeout(engine) > 0:
+        _waiting(engine)
+    connection.execute(text("SELECT pg_advisory_xact_lock(:c, :o)"), key)
 
 
 @contextmanager
