@@ -300,3 +300,24 @@ def test_discover_html_without_output_refuses_an_existing_draft_report(tmp_path:
     message = _error_line(result)
     assert "shortlist-draft.html" in message and "--force" in message
     assert draft.read_text(encoding="utf-8") == VICTIM and not (tmp_path / "data").exists()
+
+
+def test_no_output_may_be_one_of_the_stores_own_files_even_with_force(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = {"TRUSTREACH_DATA_DIR": str(data)}
+    assert run("import", str(write_world(tmp_path / "world")), env=env).returncode == 0
+    owned = sorted(p for p in data.iterdir() if p.is_file())
+    assert data / "trustreach.db" in owned and data / "pseudonym.key" in owned
+    comments = tmp_path / "comments.txt"
+    comments.write_text("great\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in owned}
+    for target in owned:
+        for args in (
+            ["conversation", "export-corrections", str(target)],
+            ["nlp", "analyze", str(comments), "--tier", "lexicon", "-o", str(target)],
+            ["audit-creator", "c1", "--report", str(target)],
+        ):
+            result = run(*args, "--force", env=env)
+            assert result.returncode == 2, (args, result.stdout)
+            assert "the store's own" in _error_line(result), args
+    assert {p: p.read_bytes() for p in owned} == before

@@ -9,6 +9,7 @@ beside its destination and renamed onto it (``core.replaced_atomically``).
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -53,6 +54,39 @@ def refuse_overwrite(output: Path | None, option: str, inputs: dict[str, Path | 
             )
 
 
+def _store_files() -> list[Path]:
+    """The files the configured store owns: its SQLite database (with its journals), the
+    pseudonym key, and every file directly in its data folder (anchor, lock, ...)."""
+    from trustreach.core import get_settings
+
+    try:
+        settings = get_settings()
+    except ValueError:  # bad TRUSTREACH_* settings: the command that needs a store says so
+        return []
+    owned = [settings.resolved_key_file()]
+    url = settings.resolved_database_url()
+    if url.startswith("sqlite") and "///" in url:
+        database = Path(url.split("///", 1)[1])
+        owned += [database, *(database.with_name(database.name + s) for s in _JOURNALS)]
+    with suppress(OSError):
+        owned += [p for p in settings.data_dir.iterdir() if p.is_file()]
+    return owned
+
+
+_JOURNALS = ("-wal", "-shm", "-journal")
+
+
+def refuse_store_files(output: Path, option: str) -> None:
+    """Refuse an output that is one of the store's own files, whatever ``--force`` says."""
+    for owned in _store_files():
+        if _same(output, owned):
+            raise ConfigurationError(
+                f"{option} {str(output)!r} is the store's own file {str(owned)!r} "
+                f"(TRUSTREACH_DATA_DIR); writing there would destroy it: give another "
+                f"{option} path"
+            )
+
+
 def check_output(
     output: Path,
     option: str,
@@ -64,11 +98,14 @@ def check_output(
     """Check an output file (or, with ``folder``, an output folder) before any work.
 
     Refuses (one ``error:`` line, exit 2) an output that is an input
-    (:func:`refuse_overwrite`), that cannot be written, or that exists (a
-    folder: holds entries) without ``force``. Returns whether something there
+    (:func:`refuse_overwrite`) or one of the store's own files
+    (:func:`refuse_store_files`), even with ``force``; that cannot be written;
+    or that exists (a folder: holds entries) without ``force``. Returns whether something there
     will be replaced, for :func:`replaced_note`.
     """
     refuse_overwrite(output, option, inputs or {})
+    if not folder:
+        refuse_store_files(output, option)
     check = check_output_folder if folder else check_output_file
     return check(output, option=option, overwrite=force)
 
