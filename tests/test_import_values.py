@@ -342,11 +342,26 @@ def test_an_empty_parquet_file_is_refused(tmp_path: Path, sqlite_settings: Setti
     assert "no records" in str(refused(path, sqlite_settings))
 
 
-def test_a_directory_with_one_empty_file_is_refused(tmp_path: Path, seeded: Settings) -> None:
+def test_in_a_directory_an_empty_kind_file_is_zero_rows(
+    tmp_path: Path, sqlite_settings: Settings
+) -> None:
     world = write_world(tmp_path / "w")
     (world / "follows.jsonl").write_bytes(b"")
-    err = refused(world, seeded)
-    assert [e.file for e in err.errors] == [str(world / "follows.jsonl")]
+    report = import_path(world, workspace="acme", settings=sqlite_settings)
+    assert {k.kind: k.rows for k in report.kinds}["follows"] == 0
+    assert report.audit_seq == 1
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_directory_of_empty_files_is_refused_and_audits_nothing(
+    tmp_path: Path, store_settings: Settings, fmt: str
+) -> None:
+    for kind in ("brands", "creators"):
+        (tmp_path / "w").mkdir(exist_ok=True)
+        (tmp_path / "w" / f"{kind}.{fmt}").write_bytes(b"" if fmt == "jsonl" else b"brand_id\n")
+    err = refused(tmp_path / "w", store_settings)
+    assert "nothing to import" in str(err)
+    assert stored(store_settings, "audit_log", "seq") == []
 
 
 @pytest.mark.parametrize(

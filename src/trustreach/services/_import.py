@@ -304,6 +304,7 @@ def import_path(
                 batch_rows=settings.import_batch_rows,
                 cap=settings.max_reported_errors,
                 max_record_bytes=settings.max_record_bytes,
+                refuse_empty=not path.is_dir(),  # in a directory, an empty kind file is 0 rows
             )
             stack.callback(source.close)
             sources.append(source)
@@ -326,6 +327,9 @@ def import_path(
                 raise ImportValidationError(
                     importer.errors, truncated=importer.error_count > len(importer.errors)
                 )
+            if report.rows == 0:  # a directory of empty files: nothing to import, no audit
+                why = "no file holds a record: nothing to import"
+                raise ImportValidationError([RecordError(str(path), 0, None, None, why)])
             entry = append_audit(
                 connection,
                 actor=actor,

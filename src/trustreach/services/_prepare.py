@@ -47,9 +47,11 @@ class PreparedSource:
         batch_rows: int,
         cap: int,
         max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+        refuse_empty: bool = True,
     ) -> None:
         self.path, self.fmt, self.kind, self.ctx = path, fmt, kind, ctx
         self.batch_rows, self.cap, self.max_record_bytes = batch_rows, cap, max_record_bytes
+        self.refuse_empty = refuse_empty
         self.process: subprocess.Popen[bytes] | None = None
         check_regular(path)  # before stat() picks a path: a FIFO must not reach a reader
         if kind in COLUMN_KINDS and path.stat().st_size >= WORKER_MIN_BYTES:
@@ -65,7 +67,7 @@ class PreparedSource:
             self.fmt,
             self.batch_rows,
             max_record_bytes=self.max_record_bytes,
-            refuse_empty=True,  # an import of nothing is refused, not audited
+            refuse_empty=self.refuse_empty,  # a file of nothing is refused, not audited
         )
         for batch in batches:
             yield prepare_batch(batch, self.kind, self.ctx, self.cap)
