@@ -234,8 +234,9 @@ def _announced(engine: Engine, connection: Connection) -> Iterator[None]:
     try:
         tmp.write_text(json.dumps(note), encoding="utf-8")
         os.replace(tmp, path)
-    except OSError:  # an unwritable folder: the write itself will say so
-        pass
+    except OSError:  # a full disk, an unwritable folder: the write itself will say so
+        with suppress(OSError):
+            tmp.unlink()
     try:
         yield
     finally:
