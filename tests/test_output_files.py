@@ -321,3 +321,22 @@ def test_no_output_may_be_one_of_the_stores_own_files_even_with_force(tmp_path: 
             assert result.returncode == 2, (args, result.stdout)
             assert "the store's own" in _error_line(result), args
     assert {p: p.read_bytes() for p in owned} == before
+
+
+def test_a_written_file_gets_ordinary_permissions(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        with replaced_atomically(tmp_path / "a.csv") as tmp:
+            tmp.write_text("x", encoding="utf-8")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.csv").stat().st_mode & 0o777 == 0o644  # not executable
+
+
+def test_a_replaced_file_keeps_its_permissions(tmp_path: Path) -> None:
+    private = tmp_path / "corrections.csv"
+    private.write_text("old", encoding="utf-8")
+    private.chmod(0o600)  # a user kept it private: replacing it must not open it up
+    with replaced_atomically(private) as tmp:
+        tmp.write_text("new", encoding="utf-8")
+    assert private.stat().st_mode & 0o777 == 0o600

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -118,8 +119,10 @@ def replaced_atomically(path: Path) -> Iterator[Path]:
 
     The temporary file (hidden, ``.NAME.PID-HEX.partial``) is created empty and
     exclusively here, unique to this process and call, so two writers never
-    share one. The rename replaces ``path`` itself: a symbolic link there is
-    replaced by the new file, its target never written. If the block raises,
+    share one; it takes the permissions of the file it replaces, or those
+    :func:`open` would give a new one. The rename replaces ``path`` itself: a
+    symbolic link there is replaced by the new file, its target never written
+    (nor its permissions read). If the block raises,
     ``path`` is untouched and the temporary file is removed; one left by a
     killed writer is removed by the next write of ``path``
     (:func:`remove_stale_partials`).
@@ -127,7 +130,12 @@ def replaced_atomically(path: Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_partials(path)
     tmp = _temporary_name(path)
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    os.close(os.open(tmp, flags, 0o666))  # the mode open() gives, less the umask
+    with suppress(OSError):  # a file replaced keeps its permissions (never a link's target's)
+        old = os.lstat(path)
+        if stat.S_ISREG(old.st_mode):
+            os.chmod(tmp, stat.S_IMODE(old.st_mode))
     try:
         yield tmp
         with tmp.open("rb+") as fh:
