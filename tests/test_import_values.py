@@ -299,6 +299,26 @@ def test_duplicate_json_keys_are_refused_naming_the_key(
     assert err.errors[0].field is not None
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_duplicate_keys_in_json_text_cells_are_refused(
+    tmp_path: Path, seeded: Settings, fmt: str
+) -> None:
+    rows = [dict(r) for r in TINY["audience_snapshots"]]
+    rows[1]["age_bands"] = {"18-24": 0.1}
+    path = write_records(tmp_path / "bad" / f"audience_snapshots.{fmt}", rows)
+    if fmt == "csv":
+        path.write_text(
+            path.read_text().replace('{""18-24"": 0.1}', '{""18-24"": 0.1, ""18-24"": 0.9}')
+        )
+    else:
+        table = pq.read_table(path).to_pydict()
+        table["age_bands"][1] = '{"18-24": 0.1, "18-24": 0.9}'
+        pq.write_table(pa.table(table), path)
+    err = refused(path, seeded)
+    assert [(e.row, e.field) for e in err.errors] == [(2, "age_bands")]
+    assert "duplicate key" in err.errors[0].message
+
+
 @pytest.mark.parametrize("kind", ["follower_accounts", "brands"])
 def test_duplicate_csv_columns_are_refused(tmp_path: Path, seeded: Settings, kind: str) -> None:
     path = tmp_path / "bad" / f"{kind}.csv"

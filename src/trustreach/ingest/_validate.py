@@ -10,7 +10,6 @@ Two paths give the same verdicts:
 
 from __future__ import annotations
 
-import contextlib
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,13 +18,12 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-import orjson
 import polars as pl
 from pydantic import BaseModel, ValidationError
 
 from trustreach.core import RecordError
 from trustreach.ingest._fields import FieldSpec, field_specs
-from trustreach.ingest._readers import RawBatch, decode_json_line
+from trustreach.ingest._readers import JsonRefusal, RawBatch, decode_json_line
 from trustreach.ingest._schema import KINDS
 
 COLUMN_KINDS = frozenset({"follower_accounts", "follows"})
@@ -71,7 +69,21 @@ def _model_errors(file: str, row: int, kind: str, exc: ValidationError) -> list[
     return out
 
 
-def _csv_record(header: list[str], cells: list[str], specs: dict[str, FieldSpec]) -> dict[str, Any]:
+def _json_cell(name: str, text: str) -> Any:
+    """An object field's JSON text (CSV, Parquet), read exactly like a JSONL line.
+
+    Text that is not a JSON object stays text (the model then names what is
+    allowed); a duplicate key refuses the record, naming the field.
+    """
+    value = decode_json_line(text.encode("utf-8"))
+    if isinstance(value, JsonRefusal) and value.field is not None:
+        return JsonRefusal(f"{value} (in the JSON text of {name!r})", name)
+    return text if isinstance(value, str) else value
+
+
+def _csv_record(
+    header: list[str], cells: list[str], specs: dict[str, FieldSpec]
+) -> dict[str, Any] | str:
     record: dict[str, Any] = {}
     for name, cell in zip(header, cells, strict=True):
         if cell == "":
@@ -80,10 +92,9 @@ def _csv_record(header: list[str], cells: list[str], specs: dict[str, FieldSpec]
         if spec is not None and spec.kind == "list":
             record[name] = [part.strip() for part in cell.split(";") if part.strip()]
         elif spec is not None and spec.kind == "dict":
-            try:
-                record[name] = orjson.loads(cell)
-            except orjson.JSONDecodeError:
-                record[name] = cell
+            record[name] = _json_cell(name, cell)
+            if isinstance(record[name], JsonRefusal):
+                return record[name]  # type: ignore[no-any-return]
         else:
             record[name] = cell
     return record
@@ -100,11 +111,13 @@ def _records(batch: RawBatch, kind: str) -> Iterable[tuple[int, dict[str, Any] |
     elif batch.table is not None:
         dict_fields = {n for n, s in specs.items() if s.kind == "dict"}
         for row, record in zip(batch.rows, batch.table.to_pylist(), strict=True):
+            refused = None
             for name in dict_fields & record.keys():
                 if isinstance(record[name], str):
-                    with contextlib.suppress(orjson.JSONDecodeError):
-                        record[name] = orjson.loads(record[name])
-            yield row, {k: v for k, v in record.items() if v is not None}
+                    record[name] = _json_cell(name, record[name])
+                    if isinstance(record[name], JsonRefusal):
+                        refused = record[name]
+            yield row, refused or {k: v for k, v in record.items() if v is not None}
 
 
 def validate_records(batch: RawBatch, kind: str) -> tuple[ValidBatch, list[RecordError]]:
