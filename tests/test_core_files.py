@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,8 +10,6 @@ from pathlib import Path
 import pytest
 
 from trustreach.core import Settings, replaced_atomically, write_text_atomically
-from trustreach.ethics.audit import ChainHead
-from trustreach.services._context import read_anchor, write_anchor
 
 
 def test_write_text_atomically_replaces_and_leaves_no_temp_file(tmp_path: Path) -> None:
@@ -43,39 +42,58 @@ def test_two_writers_get_different_temporary_names(tmp_path: Path) -> None:
 _WRITER = """
 import sys, time
 from pathlib import Path
+from trustreach import services
 from trustreach.core import Settings
-from trustreach.ethics.audit import ChainHead
-from trustreach.services._context import write_anchor
 
-data, me, writers, n = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+data, world, me, writers, n = Path(sys.argv[1]), sys.argv[2], *map(int, sys.argv[3:6])
 (data / f"ready-{me}").touch()
 deadline = time.time() + 120
 while len(list(data.glob("ready-*"))) < writers and time.time() < deadline:
     time.sleep(0.001)  # start together, so the writes overlap
 settings = Settings(data_dir=data / "store")
-for seq in range(me, n, writers):
-    write_anchor(settings, ChainHead(seq, f"h{seq}"))
+for _ in range(n):
+    services.import_path(Path(world), workspace="acme", settings=settings)
 """
 
 
-def test_concurrent_anchor_writers_never_fail_and_the_anchor_only_moves_forward(
-    tmp_path: Path,
+def test_concurrent_audited_writers_leave_a_chain_and_anchor_that_agree(
+    store_settings: Settings, tmp_path: Path
 ) -> None:
-    # four processes write interleaved heads at once: none may trip over another's
-    # file, and the highest head must win whatever order the writes land in
-    writers, n = 4, 2000
+    # three processes import at once: each waits its turn, every import is one audit
+    # record, and the anchor ends on the chain's head whatever order the writes land in
+    from tests._world import write_world
+
+    from trustreach import services
+    from trustreach.services._audit_guard import read_anchor
+
+    world = write_world(tmp_path / "world")
+    services.open_store(store_settings).dispose()  # migrate once, before the race
+    writers, n = 3, 2
+    env = {**os.environ, "TRUSTREACH_DATABASE_URL": store_settings.resolved_database_url()}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", _WRITER, str(tmp_path), str(me), str(writers), str(n)],
+            [
+                sys.executable,
+                "-c",
+                _WRITER,
+                str(tmp_path),
+                str(world),
+                str(me),
+                str(writers),
+                str(n),
+            ],
             stderr=subprocess.PIPE,
             text=True,
+            env=env,
         )
         for me in range(writers)
     ]
-    errors = [p.communicate(timeout=180)[1] for p in procs]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
     assert [p.returncode for p in procs] == [0] * writers, errors
-    settings = Settings(data_dir=tmp_path / "store")
-    assert read_anchor(settings) == ChainHead(n - 1, f"h{n - 1}")
-    write_anchor(settings, ChainHead(5, "h5"))  # an older head never replaces a newer one
-    assert read_anchor(settings) == ChainHead(n - 1, f"h{n - 1}")
-    assert not [p.name for p in (tmp_path / "store").iterdir() if p.name.endswith(".tmp")]
+    settings = Settings(
+        data_dir=tmp_path / "store", database_url=store_settings.resolved_database_url()
+    )
+    head = services.verify_audit_log(settings)
+    assert head is not None
+    assert head.seq == writers * n
+    assert read_anchor(settings) == head

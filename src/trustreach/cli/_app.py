@@ -475,42 +475,6 @@ def schema(
         console.print(f"wrote {path}")
 
 
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain; name the first changed, deleted or reordered record."""
-    head = services.verify_audit_log()
-    if head is None:
-        console.print("Audit log is empty.")
-    else:
-        console.print(f"Audit log intact: {plural(head.seq, 'record')}, head {head.hash[:16]}…")
-
-
-@audit_app.command("log")
-def audit_log(
-    workspace: Annotated[
-        str | None, typer.Option("--workspace", "-w", help="Only this workspace.")
-    ] = None,
-    limit: Annotated[int, typer.Option(min=1, help="How many of the latest records.")] = 20,
-) -> None:
-    """Show the latest audit records."""
-    table = Table(title="Audit log")
-    for col in ("seq", "when (UTC)", "workspace", "actor", "action", "subject", "model", "hash"):
-        table.add_column(col)
-    for e in services.list_audit(workspace=workspace, limit=limit):
-        model = f"{e.model_name} {e.model_version}" if e.model_name else ""
-        table.add_row(
-            str(e.seq),
-            e.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
-            e.workspace or "",
-            e.actor,
-            e.action,
-            e.subject or "",
-            model,
-            e.hash[:12],
-        )
-    console.print(table)
-
-
 @privacy_app.command("register")
 def privacy_register() -> None:
     """List every table holding personal data: subject, purpose, legal basis, retention."""
@@ -532,6 +496,12 @@ def privacy_erase_follower(
 ) -> None:
     """Erase one follower or commenter (by platform id) and log the erasure."""
     report = services.erase_third_party(account_id, workspace=workspace)
+    if report.nothing_to_do:
+        console.print(
+            f"Nothing to erase: no follower, follow or comment in workspace {workspace!r} is "
+            f"keyed by that id (pseudonym {report.subject_key}); nothing written."
+        )
+        return
     removed = ", ".join(f"{t}: {n}" for t, n in report.removed.items())
     console.print(
         f"Erased subject {report.subject_key} ({removed}); audit record #{report.audit_seq}"

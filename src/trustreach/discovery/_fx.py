@@ -50,7 +50,7 @@ REFERENCE_FILE = "fx_rates.csv"
 COLUMNS = ("currency", "rate", "base", "date")
 """Fields every row needs; ``source`` is optional."""
 SUFFIXES = (".csv", ".yaml", ".yml", ".json")
-_CODE = re.compile(r"^[A-Z]{3}$")
+_CODE = re.compile(r"[A-Z]{3}\Z")
 _WHAT = "exchange-rate table"
 
 

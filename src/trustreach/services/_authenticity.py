@@ -21,14 +21,18 @@ from trustreach.core import (
     get_settings,
     write_text_atomically,
 )
-from trustreach.ethics.audit import append_audit, digest_json
+from trustreach.ethics.audit import digest_json
 from trustreach.ingest import TABLE_COLUMNS
+from trustreach.services._audit_guard import (
+    audited_transaction,
+    confirm_anchor,
+    record_audit,
+)
 from trustreach.services._context import (
     check_workspace,
     read_frame,
     require_creator,
     store,
-    write_anchor,
 )
 from trustreach.store._tables import (
     audience_snapshots,
@@ -332,8 +336,9 @@ def audit_creator(
             }
         )
         evidence = _evidence(audit)
-        with engine.begin() as connection:
-            entry = append_audit(
+        with audited_transaction(settings, engine) as connection:
+            entry = record_audit(
+                settings,
                 connection,
                 actor=actor,
                 action="audit_creator",
@@ -362,7 +367,7 @@ def audit_creator(
                     result=json.dumps(evidence, sort_keys=True),
                 )
             )
-        write_anchor(settings, entry.head)
+        confirm_anchor(settings, entry.head)
     from dataclasses import replace
 
     audit = replace(audit, audit_seq=entry.seq)

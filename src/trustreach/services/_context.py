@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -17,11 +15,8 @@ from trustreach.core import (
     ConfigurationError,
     NotFoundError,
     Settings,
-    exclusive_lock,
     get_settings,
-    write_text_atomically,
 )
-from trustreach.ethics.audit import ChainHead
 from trustreach.store import create_store_engine, upgrade
 from trustreach.store._engine import is_current
 from trustreach.store._tables import creators, workspaces
@@ -29,7 +24,7 @@ from trustreach.store._tables import creators, workspaces
 if TYPE_CHECKING:
     import polars as pl
 
-_WORKSPACE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_WORKSPACE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")
 _migrated: set[str] = set()
 
 
@@ -175,12 +170,12 @@ def require_creator(connection: Connection, workspace: str, creator_id: str) -> 
     return row
 
 
-def _store_identity(settings: Settings) -> str:
+def store_identity(settings: Settings) -> str:
     """The same text for every spelling of one store's location.
 
     A SQLite file inside the data directory is named by its path relative to it,
     so a relative and an absolute data directory, a symlinked one, or the folder
-    copied elsewhere with its anchor all find the same anchor; a file elsewhere
+    copied elsewhere with its audit anchor all find the same anchor; a file elsewhere
     by its resolved path; a server database by its URL without the password.
     """
     url = settings.resolved_database_url()
@@ -193,39 +188,6 @@ def _store_identity(settings: Settings) -> str:
             except ValueError:
                 return "sqlite:" + db.as_posix()
     return re.sub(r"//[^@/]*@", "//", url)
-
-
-def anchor_path(settings: Settings) -> Path:
-    """Where the last known head of the audit chain is kept, outside the database."""
-    tag = hashlib.sha256(_store_identity(settings).encode()).hexdigest()[:12]
-    return settings.data_dir / f"audit-anchor-{tag}.json"
-
-
-def _legacy_anchor_path(settings: Settings) -> Path:
-    # before anchors were named by the store's identity: by the URL as spelled
-    tag = hashlib.sha256(settings.resolved_database_url().encode()).hexdigest()[:12]
-    return settings.data_dir / f"audit-anchor-{tag}.json"
-
-
-def read_anchor(settings: Settings) -> ChainHead | None:
-    """The anchored head of the audit chain, if one was written."""
-    path = anchor_path(settings)
-    if not path.exists():
-        path = _legacy_anchor_path(settings)
-    if not path.exists():
-        return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return ChainHead(int(data["seq"]), str(data["hash"]))
-
-
-def write_anchor(settings: Settings, head: ChainHead) -> None:
-    """Remember the chain head outside the database (only ever moves forward)."""
-    path = anchor_path(settings)
-    with exclusive_lock(path.with_name(path.name + ".lock")):  # check and write as one step
-        current = read_anchor(settings)
-        if current is not None and current.seq >= head.seq:
-            return
-        write_text_atomically(path, json.dumps({"seq": head.seq, "hash": head.hash}))
 
 
 def read_frame(connection: Connection, query: Any) -> pl.DataFrame:

@@ -37,8 +37,12 @@ from trustreach.core import (
     get_settings,
     replaced_atomically,
 )
-from trustreach.ethics.audit import append_audit
-from trustreach.services._context import check_workspace, read_frame, store, write_anchor
+from trustreach.services._audit_guard import (
+    audited_transaction,
+    confirm_anchor,
+    record_audit,
+)
+from trustreach.services._context import check_workspace, read_frame, store
 from trustreach.store._tables import (
     campaigns,
     comment_labels,
@@ -219,7 +223,7 @@ def analyze_comments(
             return AnalysisReport(workspace, 0, 0, 0, tier, None)
         keys: set[tuple[str, date]] = set()
         now = datetime.now(UTC)
-        with engine.begin() as connection:
+        with audited_transaction(settings, engine) as connection:
             for start in range(0, todo.height, BATCH):
                 chunk = todo.slice(start, BATCH)
                 labels, model = analyzer(chunk["text"].to_list())
@@ -243,7 +247,8 @@ def analyze_comments(
                 if progress is not None:
                     progress(min(start + BATCH, todo.height), todo.height)
             _recompute_daily(connection, workspace, keys, model)
-            entry = append_audit(
+            entry = record_audit(
+                settings,
                 connection,
                 actor=actor,
                 action="analyze_comments",
@@ -259,7 +264,7 @@ def analyze_comments(
                     "model": model,
                 },
             )
-        write_anchor(settings, entry.head)
+        confirm_anchor(settings, entry.head)
         return AnalysisReport(
             workspace, todo.height, len({k[0] for k in keys}), len(keys), model, entry.seq
         )
@@ -577,7 +582,7 @@ def correct_label(
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     with store(settings) as engine:
-        with engine.begin() as connection:
+        with audited_transaction(settings, engine) as connection:
             label = connection.execute(
                 select(comment_labels).where(
                     comment_labels.c.workspace == workspace,
@@ -598,7 +603,8 @@ def correct_label(
                     value
                 ]
             now = datetime.now(UTC)
-            entry = append_audit(
+            entry = record_audit(
+                settings,
                 connection,
                 actor=corrected_by,
                 action="label_corrected",
@@ -629,7 +635,7 @@ def correct_label(
                 )
             )
             _recompute_daily(connection, workspace, {(label.post_id, label.day)}, label.model)
-        write_anchor(settings, entry.head)
+        confirm_anchor(settings, entry.head)
         return entry.seq
 
 
@@ -719,7 +725,7 @@ def enforce_retention(
         tzinfo=UTC,
     )
     with store(settings) as engine:
-        with engine.begin() as connection:
+        with audited_transaction(settings, engine) as connection:
             old = select(comments.c.comment_id).where(
                 comments.c.workspace == workspace, comments.c.posted_at < cutoff
             )
@@ -745,7 +751,8 @@ def enforce_retention(
                 )
                 .values(text_expired_at=now)
             )
-            entry = append_audit(
+            entry = record_audit(
+                settings,
                 connection,
                 actor=actor,
                 action="enforce_retention",
@@ -758,5 +765,5 @@ def enforce_retention(
                     "labels_deleted": labels,
                 },
             )
-        write_anchor(settings, entry.head)
+        confirm_anchor(settings, entry.head)
         return RetentionReport(workspace, cutoff, removed, labels, entry.seq)

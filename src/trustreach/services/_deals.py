@@ -11,9 +11,13 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Row, func, insert, select
 
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
-from trustreach.ethics.audit import append_audit
 from trustreach.ingest import DealRecord
-from trustreach.services._context import check_workspace, store, write_anchor
+from trustreach.services._audit_guard import (
+    audited_transaction,
+    confirm_anchor,
+    record_audit,
+)
+from trustreach.services._context import check_workspace, store
 from trustreach.services._shortlist import ApprovalRequired, Shortlist, _load, _person
 from trustreach.store._tables import brands, briefs, campaigns, deals
 
@@ -288,7 +292,7 @@ def create_deal(
     if currency is not None:
         currency = _check_currency(currency)
     with store(settings, create=False) as engine:
-        with engine.begin() as connection:
+        with audited_transaction(settings, engine) as connection:
             shortlist = _load(connection, workspace, shortlist_id)
             campaign = shortlist.campaign_id or campaign_id
             if campaign is None:
@@ -368,7 +372,8 @@ def create_deal(
                 )
             )
             approval = [d for d in shortlist.decisions if d.creator_id == creator_id][-1]
-            entry = append_audit(
+            entry = record_audit(
+                settings,
                 connection,
                 actor=created_by,
                 action="deal_created",
@@ -383,7 +388,7 @@ def create_deal(
                     **wanted,
                 },
             )
-        write_anchor(settings, entry.head)
+        confirm_anchor(settings, entry.head)
         return Deal(
             deal_id,
             workspace,

@@ -15,14 +15,17 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
-from trustreach.ethics.audit import append_audit
+from trustreach.services._audit_guard import (
+    audited_transaction,
+    confirm_anchor,
+    record_audit,
+)
 from trustreach.services._context import (
     check_workspace,
     display_names,
     require_creator,
     require_workspace,
     store,
-    write_anchor,
 )
 from trustreach.store._tables import creator_audits, disputes
 
@@ -82,7 +85,7 @@ def file_dispute(
     reason = _text(reason, "reason")
     filed_by = _text(filed_by, "filed_by")
     with store(settings) as engine:
-        with engine.begin() as connection:
+        with audited_transaction(settings, engine) as connection:
             require_creator(connection, workspace, creator_id)
             latest = _latest_audit(connection, workspace, creator_id)
             now = datetime.now(UTC)
@@ -99,7 +102,8 @@ def file_dispute(
                 )
                 .returning(disputes.c.dispute_id)
             ).scalar_one()
-            entry = append_audit(
+            entry = record_audit(
+                settings,
                 connection,
                 actor=filed_by,
                 action="dispute_filed",
@@ -110,7 +114,7 @@ def file_dispute(
             row = connection.execute(
                 select(disputes).where(disputes.c.dispute_id == dispute_id)
             ).one()
-        write_anchor(settings, entry.head)
+        confirm_anchor(settings, entry.head)
         return Dispute(**row._mapping)
 
 
@@ -158,7 +162,7 @@ def resolve_dispute(
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     with store(settings) as engine:
-        with engine.begin() as connection:
+        with audited_transaction(settings, engine) as connection:
             row = connection.execute(
                 select(disputes).where(
                     disputes.c.dispute_id == dispute_id, disputes.c.workspace == workspace
@@ -181,7 +185,8 @@ def resolve_dispute(
                     resolved_at=datetime.now(UTC),
                 )
             )
-            entry = append_audit(
+            entry = record_audit(
+                settings,
                 connection,
                 actor=reviewer,
                 action="dispute_resolved",
@@ -192,7 +197,7 @@ def resolve_dispute(
             updated = connection.execute(
                 select(disputes).where(disputes.c.dispute_id == dispute_id)
             ).one()
-        write_anchor(settings, entry.head)
+        confirm_anchor(settings, entry.head)
         return Dispute(**updated._mapping)
 
 

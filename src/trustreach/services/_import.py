@@ -22,10 +22,15 @@ from trustreach.core import (
     Settings,
     get_settings,
 )
-from trustreach.ethics.audit import append_audit, digest_file
+from trustreach.ethics.audit import digest_file
 from trustreach.ethics.privacy import Pseudonymizer, load_or_create_key
 from trustreach.ingest import TransformContext, interchange_files
-from trustreach.services._context import check_workspace, ensure_workspace, store, write_anchor
+from trustreach.services._audit_guard import (
+    audited_transaction,
+    confirm_anchor,
+    record_audit,
+)
+from trustreach.services._context import check_workspace, ensure_workspace, store
 from trustreach.services._prepare import PreparedSource
 from trustreach.services._rules import ConsentLedger, DealGate
 from trustreach.store import bulk_upsert, count_rows, metadata
@@ -310,7 +315,7 @@ def import_path(
             sources.append(source)
         digest = stack.enter_context(ThreadPoolExecutor(1)).submit(digest_file, path)
         engine = stack.enter_context(store(settings, create=True))
-        with engine.begin() as connection:
+        with audited_transaction(settings, engine) as connection:
             ensure_workspace(connection, workspace)
             importer = _Importer(connection, ctx, settings)
             present = {kind for kind, _, _ in files}
@@ -330,7 +335,8 @@ def import_path(
             if report.rows == 0:  # a directory of empty files: nothing to import, no audit
                 why = "no file holds a record: nothing to import"
                 raise ImportValidationError([RecordError(str(path), 0, None, None, why)])
-            entry = append_audit(
+            entry = record_audit(
+                settings,
                 connection,
                 actor=actor,
                 action="import",
@@ -345,6 +351,6 @@ def import_path(
                 },
             )
         report.audit_seq = entry.seq
-        write_anchor(settings, entry.head)
+        confirm_anchor(settings, entry.head)
     report.seconds = time.perf_counter() - started
     return report

@@ -22,9 +22,14 @@ from trustreach.core import (
     get_settings,
     replaced_atomically,
 )
-from trustreach.ethics.audit import append_audit, digest_file
+from trustreach.ethics.audit import digest_file
 from trustreach.nlp import ANALYSIS_COLUMNS
-from trustreach.services._context import store, write_anchor
+from trustreach.services._audit_guard import (
+    audited_transaction,
+    confirm_anchor,
+    record_audit,
+)
+from trustreach.services._context import store
 
 __all__ = ["INPUT_FORMATS", "OUTPUT_COLUMNS", "AnalyzeReport", "analyze_file"]
 
@@ -366,8 +371,9 @@ def _audit_analysis(
 ) -> int:
     details: dict[str, Any] = {"rows": rows, **tiers, "models": models, "output": str(output)}
     with store(settings, create=True) as engine:  # records work on a file
-        with engine.begin() as connection:
-            entry = append_audit(
+        with audited_transaction(settings, engine) as connection:
+            entry = record_audit(
+                settings,
                 connection,
                 actor=actor,
                 action="analyze_file",
@@ -377,5 +383,5 @@ def _audit_analysis(
                 input_digest=digest_file(source),
                 details=details,
             )
-        write_anchor(settings, entry.head)
+        confirm_anchor(settings, entry.head)
     return entry.seq

@@ -17,14 +17,18 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, delete, func, insert, select
 
 from trustreach.core import ConfigurationError, Settings, get_settings
-from trustreach.ethics.audit import append_audit
 from trustreach.ethics.privacy import Pseudonymizer, load_or_create_key
 from trustreach.ingest import ConsentPurpose
+from trustreach.services._audit_guard import (
+    audited_transaction,
+    confirm_anchor,
+    record_audit,
+)
 from trustreach.services._context import (
     check_workspace,
     require_creator,
+    require_workspace,
     store,
-    write_anchor,
 )
 from trustreach.store import ProcessingEntry, processing_register
 from trustreach.store._tables import (
@@ -51,7 +55,12 @@ class ErasureReport:
     workspace: str
     subject_key: str
     removed: dict[str, int]
-    audit_seq: int
+    audit_seq: int | None  # None: nothing was keyed by the id, nothing written
+
+    @property
+    def nothing_to_do(self) -> bool:
+        """No row was keyed by the id: nothing erased, no audit record."""
+        return self.audit_seq is None
 
 
 def erase_third_party(
@@ -70,8 +79,10 @@ def erase_third_party(
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     with store(settings) as engine:  # first: no store, no key is created either
+        with engine.connect() as connection:
+            require_workspace(connection, workspace, settings)
         key = Pseudonymizer(load_or_create_key(settings.resolved_key_file()))(workspace, account_id)
-        with engine.begin() as connection:
+        with audited_transaction(settings, engine) as connection:
             removed = {}
             labels = delete(comment_labels).where(
                 comment_labels.c.workspace == workspace,
@@ -91,7 +102,11 @@ def erase_third_party(
                     delete(table).where(table.c.workspace == workspace, column == key)
                 )
                 removed[table.name] = result.rowcount
-            entry = append_audit(
+            if not any(removed.values()):
+                connection.rollback()
+                return ErasureReport(workspace, key, removed, None)
+            entry = record_audit(
+                settings,
                 connection,
                 actor=actor,
                 action="erase_subject",
@@ -106,7 +121,7 @@ def erase_third_party(
                 )
             ).first()
             assert left is None
-        write_anchor(settings, entry.head)
+        confirm_anchor(settings, entry.head)
         return ErasureReport(workspace, key, removed, entry.seq)
 
 
@@ -216,7 +231,7 @@ def withdraw_consent(
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     with store(settings) as engine:
-        with engine.begin() as connection:
+        with audited_transaction(settings, engine) as connection:
             require_creator(connection, workspace, creator_id)
             last = connection.execute(
                 select(func.max(consent_records.c.recorded_at)).where(
@@ -248,7 +263,8 @@ def withdraw_consent(
                         declared_table.c.creator_id == creator_id,
                     )
                 ).rowcount
-            entry = append_audit(
+            entry = record_audit(
+                settings,
                 connection,
                 actor=actor,
                 action="consent_withdrawn",
@@ -261,7 +277,7 @@ def withdraw_consent(
                     "declared_attributes_deleted": deleted,
                 },
             )
-        write_anchor(settings, entry.head)
+        confirm_anchor(settings, entry.head)
         return ConsentWithdrawal(
             workspace, creator_id, purpose, consent_id, now, deleted, entry.seq
         )

@@ -22,9 +22,14 @@ from trustreach.core import (
     get_settings,
     replaced_atomically,
 )
-from trustreach.ethics.audit import append_audit, digest_file
+from trustreach.ethics.audit import digest_file
 from trustreach.ingest import FORMATS, check_regular, read_batches
-from trustreach.services._context import store, write_anchor
+from trustreach.services._audit_guard import (
+    audited_transaction,
+    confirm_anchor,
+    record_audit,
+)
+from trustreach.services._context import store
 
 Progress = Callable[[int], None]
 OUTPUT_FORMATS = (".csv", ".parquet")
@@ -263,8 +268,9 @@ def _audit_scoring(
     insufficient: int = 0,
 ) -> int:
     with store(settings, create=True) as engine:  # records work on a file
-        with engine.begin() as connection:
-            entry = append_audit(
+        with audited_transaction(settings, engine) as connection:
+            entry = record_audit(
+                settings,
                 connection,
                 actor=actor,
                 action="score_accounts",
@@ -279,5 +285,5 @@ def _audit_scoring(
                     "output": str(output),
                 },
             )
-        write_anchor(settings, entry.head)
+        confirm_anchor(settings, entry.head)
     return entry.seq

@@ -29,7 +29,11 @@ from trustreach.core import (
     TrustreachError,
     get_settings,
 )
-from trustreach.ethics.audit import append_audit
+from trustreach.services._audit_guard import (
+    audited_transaction,
+    confirm_anchor,
+    record_audit,
+)
 from trustreach.services._context import (
     check_workspace,
     display_names,
@@ -37,7 +41,6 @@ from trustreach.services._context import (
     require_creator,
     require_workspace,
     store,
-    write_anchor,
 )
 from trustreach.services._privacy import declared_attributes
 from trustreach.store._tables import (
@@ -320,7 +323,7 @@ def propose_shortlist(
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     with store(settings) as engine:
-        with engine.begin() as connection:
+        with audited_transaction(settings, engine) as connection:
             ensure_workspace(connection, workspace)
             wanted = [e.creator_id for e in entries]
             known = {
@@ -375,7 +378,8 @@ def propose_shortlist(
                         for e in entries
                     ],
                 )
-            entry = append_audit(
+            entry = record_audit(
+                settings,
                 connection,
                 actor=created_by,
                 action="shortlist_proposed",
@@ -395,7 +399,7 @@ def propose_shortlist(
                 },
             )
             shortlist = _load(connection, workspace, shortlist_id)
-        write_anchor(settings, entry.head)
+        confirm_anchor(settings, entry.head)
         return shortlist
 
 
@@ -470,11 +474,12 @@ def decide(
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     with store(settings) as engine:
-        with engine.begin() as connection:
+        with audited_transaction(settings, engine) as connection:
             proposal = _load(connection, workspace, shortlist_id)  # NotFoundError names it
             _require_entry(connection, workspace, shortlist_id, creator_id)
             now = datetime.now(UTC)
-            entry = append_audit(
+            entry = record_audit(
+                settings,
                 connection,
                 actor=decided_by,
                 action=f"shortlist_{decision}",
@@ -502,7 +507,7 @@ def decide(
             )
             _set_status(connection, workspace, shortlist_id)
             shortlist = _load(connection, workspace, shortlist_id)
-        write_anchor(settings, entry.head)
+        confirm_anchor(settings, entry.head)
         return shortlist
 
 
@@ -524,7 +529,7 @@ def add_override(
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     with store(settings) as engine:
-        with engine.begin() as connection:
+        with audited_transaction(settings, engine) as connection:
             current = _load(connection, workspace, shortlist_id)
             require_creator(connection, workspace, creator_id)
             for e in current.entries:
@@ -551,7 +556,8 @@ def add_override(
                 )
             )
             _set_status(connection, workspace, shortlist_id)
-            entry = append_audit(
+            entry = record_audit(
+                settings,
                 connection,
                 actor=added_by,
                 action="shortlist_override",
@@ -561,7 +567,7 @@ def add_override(
                 now=now,
             )
             shortlist = _load(connection, workspace, shortlist_id)
-        write_anchor(settings, entry.head)
+        confirm_anchor(settings, entry.head)
         return shortlist
 
 
