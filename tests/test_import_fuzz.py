@@ -214,6 +214,10 @@ def test_any_bytes_are_refused_cleanly_or_imported(
                     '{"account_id":12}',
                     '{"account_id":"a","username":["x"]}',
                     '{"account_id":"a","username":[1]}',
+                    '{"account_id":"a","followers_count":5,"followers_count":null}',
+                    '{"account_id":"a:b","followers_count":null,"is_private":true}',
+                    '{"account_id":"a","username":"x","bogus":null}',
+                    '{"account_id":"a","username":"{}","posts_count":1}',
                     "[1]",
                     "{}",
                 ]

@@ -152,27 +152,59 @@ def _plain_json(
 
     A declared read drops unknown keys, keeps the first of duplicate keys and turns
     any scalar into text for a text column; every one of these must go to the record
-    path instead, which names the row. Checked without parsing each line in Python,
-    for payloads without escapes (no backslash, so every quote delimits a string):
-
-    - every key token is a known field written ``"name":`` and no line repeats one;
-    - text columns held JSON strings: each string token brings two quotes, so the
-      quotes add up to two per key plus two per non-null text value, and no text
-      value holds a quote (a nested array or object turned into text would).
+    path instead, which names the row. Checked for payloads without escapes (no
+    backslash, so every quote delimits a string and ``"name":`` is always a key),
+    first cheaply, then, for what that cannot prove (explicit nulls), exactly.
     """
     text_columns = [n for n, spec in specs.items() if _polars_type(spec) == pl.String]
-    tokens = pl.Series(lines, dtype=pl.Binary).cast(pl.String).str.extract_all(_KEY_TOKEN)
-    if not (tokens.list.n_unique() == tokens.list.len()).all():
+    texts = frame.select(text_columns)
+    if any(texts[c].str.contains('"', literal=True).any() for c in text_columns):
+        return False  # a nested array or object turned into text
+    source = pl.Series(lines, dtype=pl.Binary).cast(pl.String)
+    return _plain_by_lengths(source, frame, texts, specs) or _plain_by_keys(
+        source, payload, texts, specs
+    )
+
+
+def _plain_by_lengths(
+    source: pl.Series, frame: pl.DataFrame, texts: pl.DataFrame, specs: dict[str, FieldSpec]
+) -> bool:
+    """The cheap proof (no nulls written out): known keys removed, nothing key-like is left.
+
+    With every ``"name":`` of a known field removed, no colon may remain (so every
+    key was a known one, written plainly); the bytes removed must be exactly the
+    keys of the frame's non-null values (so no key came twice and none was null);
+    and two quotes must remain per non-null text value (so each was a JSON string).
+    """
+    tokens = {name: f'"{name}":' for name in specs}
+    rest = source.str.replace_many(list(tokens.values()), [""] * len(tokens))
+    if not (rest.str.count_matches(":", literal=True) == 0).all():
+        return False
+    expected = frame.select(
+        pl.sum_horizontal(
+            pl.col(name).is_not_null().cast(pl.Int64) * len(token.encode())
+            for name, token in tokens.items()
+        )
+    ).to_series()
+    if not ((source.str.len_bytes() - rest.str.len_bytes()).cast(pl.Int64) == expected).all():
+        return False
+    strings = texts.select(pl.sum_horizontal(pl.all().is_not_null().cast(pl.Int64))).to_series()
+    return bool((rest.str.count_matches('"', literal=True) == 2 * strings).all())
+
+
+def _plain_by_keys(
+    source: pl.Series, payload: bytes, texts: pl.DataFrame, specs: dict[str, FieldSpec]
+) -> bool:
+    """The exact proof: every key token a known field written ``"name":``, once per line,
+    and two quotes per key plus two per non-null text value (each was a JSON string)."""
+    keys = source.str.extract_all(_KEY_TOKEN)
+    if not (keys.list.n_unique() == keys.list.len()).all():
         return False
     allowed = {f'"{name}":' for name in specs}
-    if not set(tokens.explode().drop_nulls().unique().to_list()) <= allowed:
+    if not set(keys.explode().drop_nulls().unique().to_list()) <= allowed:
         return False
-    texts = frame.select(text_columns)
     quoted = sum(texts.count().row(0))
-    if any(texts[c].str.contains('"', literal=True).any() for c in text_columns):
-        return False
-    quotes = payload.count(b'"')
-    return bool(quotes == 2 * int(tokens.list.len().sum()) + 2 * quoted)
+    return bool(payload.count(b'"') == 2 * int(keys.list.len().sum()) + 2 * quoted)
 
 
 def _frame(batch: RawBatch, specs: dict[str, FieldSpec]) -> pl.DataFrame | None:
