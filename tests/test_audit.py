@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -406,3 +407,17 @@ def test_digest_file_of_a_directory_tracks_content_and_names(tmp_path: Path) -> 
 
     (folder / "nested" / "posts.jsonl").rename(folder / "nested" / "renamed.jsonl")
     assert digest_file(folder) != before
+
+
+def test_digest_of_chosen_files_ignores_the_rest_of_the_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "creators.csv").write_text("creator_id\nc1\n")
+    (folder / "notes.txt").write_text("not imported")
+    chosen = [folder / "creators.csv"]
+    before = digest_file(folder, chosen)
+    (folder / "notes.txt").write_text("changed, and never opened")
+    os.mkfifo(folder / "pipe.jsonl")  # opening this would block: it must not be read
+    assert digest_file(folder, chosen) == before
+    (folder / "creators.csv").write_text("creator_id\nc2\n")
+    assert digest_file(folder, chosen) != before

@@ -313,7 +313,9 @@ def import_path(
             )
             stack.callback(source.close)
             sources.append(source)
-        digest = stack.enter_context(ThreadPoolExecutor(1)).submit(digest_file, path)
+        digest = stack.enter_context(ThreadPoolExecutor(1)).submit(
+            digest_file, path, [file for _, _, file in files]
+        )
         engine = stack.enter_context(store(settings, create=True))
         with audited_transaction(settings, engine) as connection:
             ensure_workspace(connection, workspace)

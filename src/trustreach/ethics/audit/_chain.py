@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,10 +95,17 @@ def digest_json(value: Any) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def digest_file(path: Path) -> str:
-    """SHA-256 of a file's bytes (or of a directory's files, by relative name)."""
+def digest_file(path: Path, only: Iterable[Path] | None = None) -> str:
+    """SHA-256 of a file's bytes (or of a directory's files, by relative name).
+
+    ``only`` limits a directory's digest to those files (the ones a command
+    actually read), so nothing else in the folder is opened.
+    """
     sha = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    if only is not None:
+        files = sorted(only)
+    else:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for file in files:
         if path.is_dir():
             sha.update(str(file.relative_to(path)).encode() + b"\0")
