@@ -155,8 +155,8 @@ def test_a_run_killed_mid_way_leaves_a_named_partial_the_next_run_removes(
     )  # fmt: skip
     try:
         partials: list[Path] = []
-        while not partials and run.poll() is None:
-            partials = [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+        while not partials and run.poll() is None:  # the output's own partial file
+            partials = [p for p in tmp_path.glob(f".{output.name}.*") if p.suffix == ".partial"]
         run.kill()  # SIGKILL: no clean-up code runs
     finally:
         run.wait()

@@ -168,8 +168,9 @@ def _check_folder_writable(folder: Path, option: str, output: Path) -> None:
         )
     if existing == folder.absolute():  # the folder exists: try the real thing
         try:
-            probe = _temporary_name(folder / ".probe")
-            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+            # a name no writer's partial file has: created and removed at once
+            probe = folder / f".trustreach-probe.{os.getpid()}-{secrets.token_hex(6)}"
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             probe.unlink()
         except OSError as exc:
             raise ConfigurationError(
