@@ -310,3 +310,37 @@ def test_cli_refuses_to_write_then_recovers(tmp_path: Path) -> None:
         "acknowledged by record #2" not in verified.stdout
     )  # a truncation leaves no record to point at
     assert run("audit-creator", "c1", "-w", "acme").returncode == 0
+
+
+def test_cli_checkpoint_is_written_once_and_checked(tmp_path: Path) -> None:
+    env = {**os.environ, "TRUSTREACH_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "trustreach", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+
+    assert run("import", str(write_world(tmp_path / "world")), "-w", "acme").returncode == 0
+    point = tmp_path / "cp.json"
+    written = run("audit", "checkpoint", "--out", str(point))
+    assert written.returncode == 0, written.stderr
+    assert json.loads(point.read_text())["seq"] == 1
+    again = run("audit", "checkpoint", "--out", str(point))
+    assert again.returncode == 2
+    assert "--force" in again.stderr
+    verified = run("audit", "verify", "--checkpoint", str(point))
+    assert verified.returncode == 0, verified.stderr
+    assert "1 checkpoint held" in verified.stdout
+    point.write_text(json.dumps({**json.loads(point.read_text()), "hash": "c" * 64}))
+    broken = run("audit", "verify", "--checkpoint", str(point))
+    assert broken.returncode == 3
+    assert "does not match the checkpoint" in broken.stderr
+    garbage = tmp_path / "garbage.json"
+    garbage.write_bytes(b"\xff\x00")
+    unreadable = run("audit", "verify", "--checkpoint", str(garbage))
+    assert unreadable.returncode == 2
+    assert "Traceback" not in unreadable.stderr

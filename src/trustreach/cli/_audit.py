@@ -11,7 +11,8 @@ from rich.table import Table
 
 from trustreach import services
 from trustreach.cli._app import audit_app, console, err_console
-from trustreach.core import AuditChainError, ConfigurationError, plural, write_text_atomically
+from trustreach.cli._paths import check_output, replaced_note
+from trustreach.core import plural, write_text_atomically
 
 
 @audit_app.command("verify")
@@ -118,13 +119,9 @@ def audit_checkpoint(
 
     `audit verify --checkpoint FILE` later checks that the chain still holds it.
     """
-    if out.is_dir():
-        raise ConfigurationError(f"--out {str(out)!r} is a directory; name a file")
-    if (out.exists() or out.is_symlink()) and not force:
-        raise ConfigurationError(f"--out {str(out)!r} exists; pass --force to replace it")
-    try:
-        document = services.export_checkpoint()
-    except AuditChainError:
-        raise
+    replaced = check_output(out, "--out", force=force)
+    document = services.export_checkpoint()
     write_text_atomically(out, json.dumps(document, indent=2) + "\n")
-    console.print(f"Wrote checkpoint of record #{document['seq']} to {out}")
+    console.print(
+        f"Wrote checkpoint of record #{document['seq']} to {out}{replaced_note(replaced)}"
+    )
