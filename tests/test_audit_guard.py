@@ -63,6 +63,17 @@ def _rewrite_from(settings: Settings, seq: int, **changes: str) -> None:
     engine.dispose()
 
 
+def _cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m trustreach ARGS`` on the store in ``data``, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "trustreach", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TRUSTREACH_DATA_DIR": str(data), "COLUMNS": "200"},
+        check=False,
+    )
+
+
 def _refused(settings: Settings, tmp_path: Path, seq: int) -> None:
     before = services.list_audit(limit=1000, settings=settings)
     with pytest.raises(AuditChainError, match=rf"record {seq}: .*nothing was written") as caught:
@@ -158,14 +169,7 @@ def test_an_unreadable_anchor_is_a_failure_with_its_reason(
     with pytest.raises(AuditChainError, match=f"anchor file .* cannot be used: .*{why}"):
         services.verify_audit_log(sqlite_settings)
     _refused(sqlite_settings, tmp_path, seq)
-    env = {**os.environ, "TRUSTREACH_DATA_DIR": str(sqlite_settings.data_dir)}
-    result = subprocess.run(
-        [sys.executable, "-m", "trustreach", "audit", "verify"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    result = _cli(sqlite_settings.data_dir, "audit", "verify")
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: audit log broken at record")
@@ -279,16 +283,8 @@ def test_a_checkpoint_catches_a_rewrite_that_also_rewrote_the_anchor(
 
 
 def test_cli_refuses_to_write_then_recovers(tmp_path: Path) -> None:
-    env = {**os.environ, "TRUSTREACH_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
-
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "trustreach", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
+        return _cli(tmp_path / "data", *args)
 
     world = write_world(tmp_path / "world")
     assert run("import", str(world), "-w", "acme").returncode == 0
@@ -313,16 +309,8 @@ def test_cli_refuses_to_write_then_recovers(tmp_path: Path) -> None:
 
 
 def test_cli_checkpoint_is_written_once_and_checked(tmp_path: Path) -> None:
-    env = {**os.environ, "TRUSTREACH_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
-
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "trustreach", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
+        return _cli(tmp_path / "data", *args)
 
     assert run("import", str(write_world(tmp_path / "world")), "-w", "acme").returncode == 0
     point = tmp_path / "cp.json"
