@@ -24,6 +24,13 @@ if TYPE_CHECKING:
         shared_lock,
         write_text_atomically,
     )
+    from trustreach.core._identity import (
+        Actor,
+        AuthenticationError,
+        PermissionDenied,
+        Role,
+        require_role,
+    )
     from trustreach.core._settings import Settings, get_settings, reset_settings
     from trustreach.core._structured import (
         StructuredFileError,
@@ -55,6 +62,13 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.core` cheap
                 "shared_lock",
                 "write_text_atomically",
             ),
+            "_identity": (
+                "Actor",
+                "AuthenticationError",
+                "PermissionDenied",
+                "Role",
+                "require_role",
+            ),
             "_text": ("closest_id", "money", "plural"),
             "_settings": (
                 "Settings",
@@ -71,11 +85,15 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.core` cheap
     )
 
 __all__ = [
+    "Actor",
     "AuditChainError",
+    "AuthenticationError",
     "ConfigurationError",
     "ImportValidationError",
     "NotFoundError",
+    "PermissionDenied",
     "RecordError",
+    "Role",
     "Settings",
     "StoreBusyError",
     "StructuredFileError",
@@ -93,6 +111,7 @@ __all__ = [
     "plural",
     "read_text",
     "replaced_atomically",
+    "require_role",
     "reset_settings",
     "shared_lock",
     "write_text_atomically",
