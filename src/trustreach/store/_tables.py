@@ -621,6 +621,91 @@ conversation_daily = Table(
 )
 
 
+# --- identity: people, API keys and dashboard sessions (trustreach.services._identity) ---
+
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", String(32), primary_key=True),
+    Column("workspace", String(64), nullable=False),
+    Column("email", String(254), nullable=False, unique=True),  # stored lower-cased
+    Column("password_hash", String(200), nullable=False),  # Argon2id, PHC string
+    Column("role", String(20), nullable=False),
+    Column("creator_id", String(200)),  # role creator: the creator they are
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True)),
+    ForeignKeyConstraint(["workspace"], ["workspaces.workspace"]),
+    ForeignKeyConstraint(
+        ["workspace", "creator_id"], ["creators.workspace", "creators.creator_id"]
+    ),
+    Index("ix_users_workspace", "workspace"),
+    info={
+        "personal_data": PersonalData(
+            subject="user",
+            purpose="sign in to the dashboard and name the person who acted in the audit log",
+            retention_days=None,
+            subject_columns=("email",),
+            legal_basis="contract (Art. 6(1)(b)); legitimate interests in accountability "
+            "(Art. 5(2))",
+            retention_rule="while the account exists; a disabled account is kept so the "
+            "audit log can still name who acted",
+        )
+    },
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),  # public: 'trk_' + 12 characters
+    Column("workspace", String(64), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("secret_hash", String(64), nullable=False),  # SHA-256 of the secret, hex
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("last_used_at", DateTime(timezone=True)),
+    ForeignKeyConstraint(["workspace"], ["workspaces.workspace"]),
+    Index("ix_api_keys_workspace", "workspace"),
+    info={
+        "personal_data": PersonalData(
+            subject="user",
+            purpose="who created each API key (accountability for what the key does)",
+            retention_days=None,
+            subject_columns=("created_by",),
+            legal_basis="legitimate interests in accountability (Art. 5(2), Art. 6(1)(f))",
+            retention_rule="while the key is listed; revoked keys are kept so the audit "
+            "log can still name them",
+        )
+    },
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),  # SHA-256 of the cookie, hex
+    Column("user_id", String(32), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    ForeignKeyConstraint(["user_id"], ["users.user_id"], ondelete="CASCADE"),
+    Index("ix_web_sessions_user", "user_id"),
+    info={
+        "personal_data": PersonalData(
+            subject="user",
+            purpose="keep a signed-in person signed in to the dashboard",
+            retention_days=None,
+            subject_columns=("user_id",),
+            legal_basis="contract (Art. 6(1)(b))",
+            retention_rule="until the session ends or expires; ended and expired sessions "
+            "are deleted at the next sign-in",
+        )
+    },
+)
+
+
 audit_log = Table(
     "audit_log",
     metadata,
