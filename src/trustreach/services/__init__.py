@@ -35,6 +35,12 @@ if TYPE_CHECKING:
         enforce_retention,
         export_corrections,
     )
+    from trustreach.services._creator_audits import (
+        CreatorAuditLine,
+        CreatorEvidence,
+        creator_evidence,
+        latest_creator_audits,
+    )
     from trustreach.services._creators import resolve_creator
     from trustreach.services._deals import Deal, create_deal
     from trustreach.services._discovery import (
@@ -189,6 +195,12 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.services` che
                 "score_accounts_dask",
                 "score_accounts_file",
             ),
+            "_creator_audits": (
+                "CreatorAuditLine",
+                "CreatorEvidence",
+                "creator_evidence",
+                "latest_creator_audits",
+            ),
             "_creators": ("resolve_creator",),
             "_deals": (
                 "Deal",
@@ -225,6 +237,8 @@ __all__ = [
     "Checkpoint",
     "ConsentWithdrawal",
     "ConversationSummary",
+    "CreatorAuditLine",
+    "CreatorEvidence",
     "CreatorLine",
     "Deal",
     "Decision",
@@ -258,6 +272,7 @@ __all__ = [
     "create_deal",
     "create_key",
     "create_user",
+    "creator_evidence",
     "decide",
     "declared_attributes",
     "disable_user",
@@ -273,6 +288,7 @@ __all__ = [
     "import_path",
     "inspect_audit_log",
     "latest_audit_evidence",
+    "latest_creator_audits",
     "list_audit",
     "list_disputes",
     "list_keys",
