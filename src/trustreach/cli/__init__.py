@@ -5,6 +5,7 @@ from trustreach.cli import (  # noqa: F401  (each registers commands)
     _consent,
     _conversation,
     _discover,
+    _identity,
     _nlp,
     _shortlist,
 )
