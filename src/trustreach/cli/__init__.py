@@ -7,6 +7,7 @@ from trustreach.cli import (  # noqa: F401  (each registers commands)
     _discover,
     _identity,
     _nlp,
+    _serve,
     _shortlist,
 )
 from trustreach.cli._app import app, main

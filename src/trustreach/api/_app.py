@@ -1,0 +1,132 @@
+"""The ASGI app: the API under ``/api/v1`` and, when installed, the dashboard at ``/``."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from trustreach import __version__
+from trustreach.api._problems import install_problem_handlers, problem
+from trustreach.api._routes import fallback, public, router
+from trustreach.core import Settings, get_settings
+
+MAX_BODY_BYTES = 1 << 20
+"""Largest request body the API reads (1 MiB); a larger one answers 413."""
+
+_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+)
+_API_HEADERS = (
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    (b"cache-control", b"no-store"),
+)
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response that does not set its own.
+
+    Everything gets ``nosniff``, ``DENY`` framing and ``no-referrer``; API answers
+    (``/api/``, ``/openapi.json``) also a CSP that allows nothing and ``no-store``
+    (the dashboard sets its own CSP for its pages). Over HTTPS, HSTS.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        extra = list(_HEADERS)
+        if path.startswith("/api/") or path == "/openapi.json":
+            extra += _API_HEADERS
+        if scope.get("scheme") == "https":
+            extra.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(n, v) for n, v in extra if n not in present]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyLimit:
+    """Refuses a request body over ``limit`` bytes with a 413 problem, before or while reading.
+
+    A declared ``Content-Length`` over the limit is answered at once; a body sent
+    in chunks is counted as it is read and stops the request at the limit, so a
+    large body is never held in memory.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    def _detail(self) -> str:
+        return f"the request body is larger than {self.limit} bytes, the most allowed"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            request = Request(scope, receive)
+            await problem(request, 413, self._detail())(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise HTTPException(413, self._detail())
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def create_app(
+    settings: Settings | None = None, *, max_body_bytes: int = MAX_BODY_BYTES
+) -> FastAPI:
+    """The trustreach ASGI app on the store ``settings`` name (default: the environment's).
+
+    Serve it with ``trustreach serve`` (uvicorn). OpenAPI 3.1 is at ``/openapi.json``;
+    interactive docs pages are off (they would load scripts from a CDN).
+    """
+    app = FastAPI(
+        title="trustreach API",
+        version=__version__,
+        summary="Explained, auditable, contestable influencer vetting: the REST API.",
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings or get_settings()
+    install_problem_handlers(app)
+    app.include_router(public)
+    app.include_router(router)
+    app.include_router(fallback)
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    if importlib.util.find_spec("trustreach.web") is not None:
+        from trustreach.web import create_web_app  # the dashboard, mounted at "/"
+
+        app.mount("/", create_web_app(app.state.settings))
+    return app

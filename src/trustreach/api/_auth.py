@@ -1,0 +1,45 @@
+"""Who is calling: ``Authorization: Bearer <API key>`` to an :class:`~trustreach.core.Actor`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from trustreach import services
+from trustreach.core import Actor, AuthenticationError, NotFoundError, Role, Settings
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    description="An API key of one workspace and role (`trustreach keys create`), as a Bearer "
+    "token.",
+)
+
+
+def settings_of(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def current_actor(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    """The authenticated caller, or :class:`AuthenticationError` (401)."""
+    if credentials is None or not credentials.credentials:
+        raise AuthenticationError(
+            "an API key is required: send the header 'Authorization: Bearer <key>'"
+        )
+    return services.authenticate_key(credentials.credentials, settings=settings_of(request))
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def own_creator(actor: Actor, creator_id: str) -> None:
+    """A creator's login sees only their own creator: any other id is not found (404)."""
+    if actor.role is Role.creator and creator_id != actor.creator_id:
+        raise NotFoundError(f"creator {creator_id!r} not found")

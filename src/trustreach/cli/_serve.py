@@ -1,0 +1,36 @@
+"""``trustreach serve``: the API and the dashboard in one ASGI app, run by uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from trustreach.cli._app import app
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on. The default answers only this machine; put a TLS "
+            "proxy in front before using another."
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port to listen on.")] = 8000,
+) -> None:
+    """Serve the REST API (/api/v1, /openapi.json) and the dashboard until Ctrl-C."""
+    import uvicorn
+
+    from trustreach.api import create_app
+
+    uvicorn.run(
+        create_app(),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+        server_header=False,
+        date_header=True,
+    )

@@ -1,0 +1,278 @@
+"""Paged, workspace-scoped reads for the API and the dashboard.
+
+Every function reads one workspace only and pages by key (``after`` is the last
+key of the previous page), so a page costs the same at any depth and rows added
+meanwhile neither repeat nor shift. A workspace that does not exist reads as
+empty: the answer never says which other workspaces a store holds.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Connection, func, select
+
+from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
+from trustreach.ethics.audit import AuditEntry
+from trustreach.services._audit import inspect_audit_log
+from trustreach.services._context import check_workspace, store
+from trustreach.services._shortlist import Shortlist, _load
+from trustreach.store._tables import (
+    audit_log,
+    creator_accounts,
+    creator_audits,
+    creators,
+    shortlists,
+)
+
+MAX_PAGE = 200
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class AccountLine:
+    """One platform account of a creator."""
+
+    account_id: str
+    platform: str
+    handle: str
+    followers_count: int | None
+    verified: bool
+
+
+@dataclass(frozen=True)
+class CreatorRecord:
+    """A creator with their accounts and their latest audit's headline, if any."""
+
+    creator_id: str
+    display_name: str
+    niches: list[str]
+    country: str | None
+    language: str | None
+    accounts: list[AccountLine] = field(default_factory=list)
+    audit_seq: int | None = None
+    audited_at: datetime | None = None
+    audience_quality: float | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a listing: its items and the key to continue after (None: the last page)."""
+
+    items: list[T]
+    next_after: str | None
+
+
+@dataclass(frozen=True)
+class WorkspaceChain:
+    """The audit chain as one workspace may see it.
+
+    ``intact`` is whether the whole store's chain verifies (every workspace's
+    records share one chain); ``records`` counts this workspace's records and
+    ``breaks`` lists the unacknowledged breaks at this workspace's records
+    (``seq``, ``kind``), so nothing about another workspace is counted or shown.
+    """
+
+    intact: bool
+    records: int
+    breaks: list[tuple[int, str]]
+
+
+def _limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_PAGE:
+        raise ConfigurationError(f"limit {limit} not allowed; allowed: 1 to {MAX_PAGE}")
+    return limit
+
+
+def _records(connection: Connection, workspace: str, rows: list[Any]) -> list[CreatorRecord]:
+    ids = [r.creator_id for r in rows]
+    accounts: dict[str, list[AccountLine]] = {}
+    for a in connection.execute(
+        select(creator_accounts)
+        .where(creator_accounts.c.workspace == workspace, creator_accounts.c.creator_id.in_(ids))
+        .order_by(creator_accounts.c.platform, creator_accounts.c.account_id)
+    ):
+        accounts.setdefault(a.creator_id, []).append(
+            AccountLine(a.account_id, a.platform, a.handle, a.followers_count, bool(a.verified))
+        )
+    latest = (
+        select(creator_audits.c.creator_id, func.max(creator_audits.c.audit_seq).label("seq"))
+        .where(creator_audits.c.workspace == workspace, creator_audits.c.creator_id.in_(ids))
+        .group_by(creator_audits.c.creator_id)
+        .subquery()
+    )
+    audits = {
+        a.creator_id: a
+        for a in connection.execute(
+            select(
+                creator_audits.c.creator_id,
+                creator_audits.c.audit_seq,
+                creator_audits.c.generated_at,
+                creator_audits.c.quality_score,
+            )
+            .join(
+                latest,
+                (creator_audits.c.creator_id == latest.c.creator_id)
+                & (creator_audits.c.audit_seq == latest.c.seq),
+            )
+            .where(creator_audits.c.workspace == workspace)
+        )
+    }
+    out = []
+    for r in rows:
+        audit = audits.get(r.creator_id)
+        out.append(
+            CreatorRecord(
+                creator_id=r.creator_id,
+                display_name=r.display_name,
+                niches=list(r.niches or []),
+                country=r.country,
+                language=r.language,
+                accounts=accounts.get(r.creator_id, []),
+                audit_seq=audit.audit_seq if audit else None,
+                audited_at=audit.generated_at if audit else None,
+                audience_quality=audit.quality_score if audit else None,
+            )
+        )
+    return out
+
+
+def page_creators(
+    *,
+    workspace: str,
+    limit: int = 50,
+    after: str | None = None,
+    only: str | None = None,
+    settings: Settings | None = None,
+) -> Page[CreatorRecord]:
+    """Creators of a workspace in ``creator_id`` order, ``limit`` at a time.
+
+    ``only`` restricts the listing to one creator (a creator's own login).
+    """
+    workspace = check_workspace(workspace)
+    limit = _limit(limit)
+    query = select(creators).where(creators.c.workspace == workspace)
+    if only is not None:
+        query = query.where(creators.c.creator_id == only)
+    if after is not None:
+        query = query.where(creators.c.creator_id > after)
+    with store(settings or get_settings(), create=False) as engine, engine.connect() as connection:
+        rows = list(connection.execute(query.order_by(creators.c.creator_id).limit(limit + 1)))
+        items = _records(connection, workspace, rows[:limit])
+    more = len(rows) > limit
+    return Page(items, items[-1].creator_id if more else None)
+
+
+def get_creator(
+    creator_id: str, *, workspace: str, settings: Settings | None = None
+) -> CreatorRecord:
+    """One creator of the workspace, or :class:`~trustreach.core.NotFoundError`."""
+    workspace = check_workspace(workspace)
+    with store(settings or get_settings(), create=False) as engine, engine.connect() as connection:
+        rows = list(
+            connection.execute(
+                select(creators).where(
+                    creators.c.workspace == workspace, creators.c.creator_id == creator_id
+                )
+            )
+        )
+        if not rows:
+            raise NotFoundError(f"creator {creator_id!r} not found in workspace {workspace!r}")
+        return _records(connection, workspace, rows)[0]
+
+
+def creator_audit_evidence(
+    creator_id: str, *, workspace: str, settings: Settings | None = None
+) -> tuple[int, datetime, dict[str, Any]]:
+    """``(audit_seq, generated_at, evidence)`` of the creator's latest audit in the workspace."""
+    workspace = check_workspace(workspace)
+    with store(settings or get_settings(), create=False) as engine, engine.connect() as connection:
+        row = connection.execute(
+            select(creator_audits)
+            .where(
+                creator_audits.c.workspace == workspace,
+                creator_audits.c.creator_id == creator_id,
+            )
+            .order_by(creator_audits.c.audit_seq.desc())
+            .limit(1)
+        ).first()
+    if row is None:
+        raise NotFoundError(f"creator {creator_id!r} has no audit in workspace {workspace!r}")
+    evidence: dict[str, Any] = json.loads(row.result)
+    return int(row.audit_seq), row.generated_at, evidence
+
+
+def page_shortlists(
+    *,
+    workspace: str,
+    limit: int = 20,
+    after: str | None = None,
+    settings: Settings | None = None,
+) -> Page[Shortlist]:
+    """Shortlists of a workspace, newest first (ids begin with their creation time)."""
+    workspace = check_workspace(workspace)
+    limit = _limit(limit)
+    query = select(shortlists.c.shortlist_id).where(shortlists.c.workspace == workspace)
+    if after is not None:
+        query = query.where(shortlists.c.shortlist_id < after)
+    with store(settings or get_settings(), create=False) as engine, engine.connect() as connection:
+        ids = list(
+            connection.execute(
+                query.order_by(shortlists.c.shortlist_id.desc()).limit(limit + 1)
+            ).scalars()
+        )
+        items = [_load(connection, workspace, i) for i in ids[:limit]]
+    more = len(ids) > limit
+    return Page(items, items[-1].shortlist_id if more else None)
+
+
+def find_shortlist(
+    shortlist_id: str, *, workspace: str, settings: Settings | None = None
+) -> Shortlist:
+    """One shortlist of the workspace, or :class:`~trustreach.core.NotFoundError`."""
+    workspace = check_workspace(workspace)
+    with store(settings or get_settings(), create=False) as engine, engine.connect() as connection:
+        return _load(connection, workspace, shortlist_id)
+
+
+def page_audit_log(
+    *,
+    workspace: str,
+    limit: int = 50,
+    after: int | None = None,
+    settings: Settings | None = None,
+) -> Page[AuditEntry]:
+    """The workspace's audit records, newest first."""
+    workspace = check_workspace(workspace)
+    limit = _limit(limit)
+    query = select(audit_log).where(audit_log.c.workspace == workspace)
+    if after is not None:
+        query = query.where(audit_log.c.seq < after)
+    with store(settings or get_settings(), create=False) as engine, engine.connect() as connection:
+        rows = list(
+            connection.execute(query.order_by(audit_log.c.seq.desc()).limit(limit + 1)).mappings()
+        )
+    items = [AuditEntry(**r) for r in rows[:limit]]
+    more = len(rows) > limit
+    return Page(items, str(items[-1].seq) if more else None)
+
+
+def workspace_chain(*, workspace: str, settings: Settings | None = None) -> WorkspaceChain:
+    """Verify the store's chain; report it as :class:`WorkspaceChain` for one workspace."""
+    workspace = check_workspace(workspace)
+    settings = settings or get_settings()
+    verdict = inspect_audit_log(settings)
+    with store(settings, create=False) as engine, engine.connect() as connection:
+        mine = set(
+            connection.execute(
+                select(audit_log.c.seq).where(audit_log.c.workspace == workspace)
+            ).scalars()
+        )
+    return WorkspaceChain(
+        intact=not verdict.unacknowledged,
+        records=len(mine),
+        breaks=[(b.seq, b.kind) for b in verdict.unacknowledged if b.seq in mine],
+    )

@@ -1,0 +1,322 @@
+"""The REST API on real stores: authentication, roles, pagination, problems, limits, serve."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import Request
+from sqlalchemy import text
+from tests._api import B_MARKERS, A, B, Tenants, client, seed
+
+from trustreach import services
+from trustreach.core import AuditChainError, Role, Settings, StoreBusyError
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def tenants(tmp_path: Path, store_settings: Settings) -> Tenants:
+    return seed(tmp_path, store_settings, a_shortlists=3)
+
+
+def _is_problem(r: httpx.Response, status: int) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = r.json()
+    assert {"type", "title", "status", "detail", "instance"} <= set(body)
+    assert body["status"] == status and body["instance"] == r.request.url.path
+    return body
+
+
+def _first(app: Any, path: str, endpoint: Any, method: str) -> None:
+    """A test route, matched before the API's catch-all and the dashboard."""
+    app.add_api_route(path, endpoint, methods=[method])
+    app.router.routes.insert(0, app.router.routes.pop())
+
+
+# ------------------------------------------------------------------ authentication and roles
+
+
+def test_every_route_but_health_requires_a_key(tenants: Tenants) -> None:
+    api = client(tenants.settings)
+    assert api.get("/api/v1/health").json()["status"] == "ok"
+    schema = api.get("/openapi.json").json()
+    routes = [p for p, ops in schema["paths"].items() if "get" in ops and p != "/api/v1/health"]
+    assert len(routes) >= 7
+    for path in routes:
+        path = path.replace("{creator_id}", "c1").replace("{shortlist_id}", "x")
+        for headers in ({}, {"Authorization": "Bearer trk_nope_nope"}, {"Authorization": "x"}):
+            r = api.get(path, headers=headers)
+            _is_problem(r, 401)
+            assert r.headers["www-authenticate"].startswith("Bearer")
+            assert "Ana Glow" not in r.text
+
+
+def test_a_revoked_key_is_refused(tenants: Tenants) -> None:
+    api = client(tenants.settings)
+    headers = tenants.auth(Role.analyst)
+    assert api.get("/api/v1/creators", headers=headers).status_code == 200
+    key_id = "_".join(tenants.keys[(A, Role.analyst)].split("_")[:2])  # trk_<id>_<secret>
+    services.revoke_key(key_id, workspace=A, by=services.cli_actor(A), settings=tenants.settings)
+    _is_problem(api.get("/api/v1/creators", headers=headers), 401)
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "status"),
+    [
+        (Role.analyst, "/api/v1/audit-log", 403),
+        (Role.approver, "/api/v1/audit-log/verify", 403),
+        (Role.auditor, "/api/v1/audit-log", 200),
+        (Role.auditor, "/api/v1/shortlists", 200),
+        (Role.approver, "/api/v1/creators/c1/audit", 200),
+        (Role.admin, "/api/v1/audit-log/verify", 200),
+    ],
+)
+def test_roles_decide_what_a_key_reads(
+    tenants: Tenants, role: Role, path: str, status: int
+) -> None:
+    r = client(tenants.settings).get(path, headers=tenants.auth(role))
+    if status == 403:
+        assert "may not do this" in _is_problem(r, 403)["detail"]
+    else:
+        assert r.status_code == status, r.text
+
+
+# ------------------------------------------------------------------ reads
+
+
+def test_creator_detail_and_audit_evidence(tenants: Tenants) -> None:
+    api = client(tenants.settings)
+    headers = tenants.auth(Role.analyst)
+    c1 = api.get("/api/v1/creators/c1", headers=headers).json()
+    assert c1["display_name"] == "Ana Glow"
+    assert [a["handle"] for a in c1["accounts"]] == ["anaglow"]
+    assert c1["audit_seq"] is not None and 0 <= c1["audience_quality"] <= 100
+    audit = api.get("/api/v1/creators/c1/audit", headers=headers).json()
+    assert audit["audit_seq"] == c1["audit_seq"] and audit["evidence"]["creator_id"] == "c1"
+    c2 = api.get("/api/v1/creators/c2", headers=headers).json()
+    assert c2["audit_seq"] is None
+    _is_problem(api.get("/api/v1/creators/c2/audit", headers=headers), 404)
+
+
+def test_shortlist_detail_names_who_decided(tenants: Tenants) -> None:
+    sid = tenants.a_shortlists[0]
+    services.decide(
+        sid, "c1", "approved", decided_by="user:sam@acme.test", reason="fits",
+        workspace=A, settings=tenants.settings,
+    )  # fmt: skip
+    body = (
+        client(tenants.settings)
+        .get(f"/api/v1/shortlists/{sid}", headers=tenants.auth(Role.approver))
+        .json()
+    )
+    assert body["shortlist_id"] == sid and body["approved"] == 1
+    assert {e["creator_id"]: e["status"] for e in body["items"]} == {
+        "c1": "approved",
+        "c2": "pending",
+    }
+    assert body["decisions"][0]["decided_by"] == "user:sam@acme.test"
+
+
+def _walk(api: Any, path: str, headers: dict[str, str], limit: int) -> list[list[Any]]:
+    pages, cursor = [], None
+    while True:
+        params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        r = api.get(path, headers=headers, params=params)
+        assert r.status_code == 200, r.text
+        pages.append(r.json()["items"])
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            return pages
+        assert len(pages) < 50
+
+
+def test_pagination_round_trips_every_listing(tenants: Tenants) -> None:
+    api = client(tenants.settings)
+    headers = tenants.auth(Role.auditor)
+    creators = _walk(api, "/api/v1/creators", headers, 1)
+    assert [[c["creator_id"] for c in p] for p in creators] == [["c1"], ["c2"]]
+    shortlists = _walk(api, "/api/v1/shortlists", headers, 2)
+    ids = [s["shortlist_id"] for p in shortlists for s in p]
+    assert [len(p) for p in shortlists] == [2, 1]
+    assert sorted(ids) == sorted(tenants.a_shortlists) and ids == sorted(ids, reverse=True)
+    records = [r for p in _walk(api, "/api/v1/audit-log", headers, 2) for r in p]
+    seqs = [r["seq"] for r in records]
+    expected = services.list_audit(workspace=A, limit=1000, settings=tenants.settings)
+    assert seqs == sorted((e.seq for e in expected), reverse=True)
+    assert {r["actor"] for r in records} >= {"cli", "acme-analyst"}
+
+
+def test_verify_reports_this_workspace_only(tenants: Tenants) -> None:
+    body = (
+        client(tenants.settings)
+        .get("/api/v1/audit-log/verify", headers=tenants.auth(Role.auditor))
+        .json()
+    )
+    mine = services.list_audit(workspace=A, limit=1000, settings=tenants.settings)
+    assert body == {"intact": True, "records": len(mine), "breaks": []}
+
+
+# ------------------------------------------------------------------ problems
+
+
+def test_validation_problems_name_each_field(tenants: Tenants) -> None:
+    api = client(tenants.settings)
+    headers = tenants.auth(Role.analyst)
+    body = _is_problem(api.get("/api/v1/creators?limit=0", headers=headers), 422)
+    assert body["errors"] == [
+        {"field": "query.limit", "message": body["errors"][0]["message"], "allowed": "at least 1"}
+    ]
+    body = _is_problem(api.get("/api/v1/creators?cursor=garbage", headers=headers), 422)
+    assert body["errors"][0]["field"] == "query.cursor"
+    other = api.get("/api/v1/shortlists?limit=1", headers=headers).json()["next_cursor"]
+    body = _is_problem(api.get(f"/api/v1/creators?cursor={other}", headers=headers), 422)
+    assert "next_cursor of a previous page of this listing" in body["errors"][0]["message"]
+
+
+def test_unknown_routes_and_methods_answer_problems(tenants: Tenants) -> None:
+    api = client(tenants.settings)
+    r = api.post("/api/v1/creators", headers=tenants.auth(Role.analyst))
+    assert _is_problem(r, 405)["detail"].endswith("allowed: GET") and r.headers["allow"] == "GET"
+    assert "/openapi.json" in _is_problem(api.get("/api/v9/nothing"), 404)["detail"]
+
+
+def test_a_server_error_answers_a_generic_problem(tenants: Tenants) -> None:
+    api = client(tenants.settings, raise_server_exceptions=False)
+    headers = tenants.auth(Role.analyst)
+    engine = services.open_store(tenants.settings)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE creator_audits"))
+    engine.dispose()
+    body = _is_problem(api.get("/api/v1/creators", headers=headers), 500)
+    assert body["detail"] == "an internal error occurred; it was logged"
+    r = api.get("/api/v1/creators", headers=headers)
+    assert "creator_audits" not in r.text and "Traceback" not in r.text
+
+
+def test_busy_store_and_broken_chain_map_to_503_and_409(sqlite_settings: Settings) -> None:
+    api = client(sqlite_settings)
+
+    def _raise(request: Request, what: str) -> None:
+        if what == "busy":
+            raise StoreBusyError("store /secret/path busy (held by `trustreach import`)")
+        raise AuditChainError(7, "hash of record 7 does not match")
+
+    _first(api.app, "/api/v1/raise/{what}", _raise, "GET")
+
+    busy = api.get("/api/v1/raise/busy")
+    assert _is_problem(busy, 503) and busy.headers["retry-after"].isdigit()
+    assert "/secret/path" not in busy.text
+    chain = _is_problem(api.get("/api/v1/raise/chain"), 409)
+    assert "record 7" not in chain["detail"]
+
+
+# ------------------------------------------------------------------ limits and headers
+
+
+def test_a_body_over_the_limit_is_refused_with_413(sqlite_settings: Settings) -> None:
+    api = client(sqlite_settings, app={"max_body_bytes": 1024})
+    seen: list[int] = []
+
+    async def _echo(request: Request) -> dict[str, int]:
+        seen.append(len(await request.body()))
+        return {"bytes": seen[-1]}
+
+    _first(api.app, "/api/v1/echo", _echo, "POST")
+
+    assert api.post("/api/v1/echo", content=b"x" * 1024).json() == {"bytes": 1024}
+    declared = _is_problem(api.post("/api/v1/echo", content=b"x" * 1025), 413)
+    assert "larger than 1024 bytes" in declared["detail"]
+
+    def chunks() -> Any:  # no Content-Length: counted while read
+        for _ in range(10):
+            yield b"x" * 512
+
+    _is_problem(api.post("/api/v1/echo", content=chunks()), 413)
+    assert seen == [1024]
+
+
+def test_security_headers_on_every_answer(tenants: Tenants) -> None:
+    api = client(tenants.settings)
+    for r in (
+        api.get("/api/v1/health"),
+        api.get("/api/v1/creators"),
+        api.get("/api/v1/creators", headers=tenants.auth(Role.analyst)),
+        api.get("/openapi.json"),
+    ):
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["x-frame-options"] == "DENY"
+        assert r.headers["content-security-policy"].startswith("default-src 'none'")
+        assert r.headers["cache-control"] == "no-store"
+
+
+def test_openapi_is_3_1_with_models_examples_and_problems(sqlite_settings: Settings) -> None:
+    schema = client(sqlite_settings).get("/openapi.json").json()
+    assert schema["openapi"].startswith("3.1")
+    creators = schema["paths"]["/api/v1/creators"]["get"]
+    ok = creators["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok["$ref"].endswith("/CreatorPage")
+    assert PROBLEM in creators["responses"]["401"]["content"]
+    assert schema["components"]["schemas"]["Creator"]["examples"]
+    assert schema["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+
+
+# ------------------------------------------------------------------ another tenant's data
+
+
+def test_another_workspace_key_sees_only_its_own(tenants: Tenants) -> None:
+    api = client(tenants.settings)
+    theirs = api.get("/api/v1/creators", headers=tenants.auth(Role.analyst, B)).json()
+    assert [c["creator_id"] for c in theirs["items"]] == ["gx-c1", "gx-c2"]
+    mine = api.get("/api/v1/creators", headers=tenants.auth(Role.analyst, A))
+    assert not any(marker in mine.text for marker in B_MARKERS)
+
+
+# ------------------------------------------------------------------ trustreach serve
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_serve_starts_and_answers_health(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "TRUSTREACH_DATA_DIR": str(tmp_path / "data")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trustreach", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, "trustreach serve did not answer in 60 s"
+                time.sleep(0.25)
+        assert r.json()["status"] == "ok"
+        assert r.headers["x-content-type-options"] == "nosniff"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    output = process.stdout.read().decode()  # type: ignore[union-attr]
+    assert f"127.0.0.1:{port}" in output
