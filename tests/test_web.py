@@ -199,7 +199,8 @@ def test_a_wrong_login_says_the_same_for_email_and_password(world: World) -> Non
     c = client(world)
     wrong_password = login(c, world.emails["acme/analyst"], "not the password at all")
     unknown_email = login(c, "nobody@acme.test")
-    assert wrong_password.status_code == unknown_email.status_code == 401
+    too_long = login(c, world.emails["acme/analyst"], "x" * 5000)
+    assert wrong_password.status_code == unknown_email.status_code == too_long.status_code == 401
     message = "That e-mail and password do not match an account"
     assert message in wrong_password.text and message in unknown_email.text
     for text in (wrong_password.text, unknown_email.text):
@@ -390,7 +391,10 @@ def test_the_audit_log_page_shows_the_verification(world: World) -> None:
     assert "hash chain verifies against its anchor" in page
     assert len(re.findall(r'<th scope="row" class="num">\d+</th>', page)) <= 5
     assert "user:admin@acme.test" not in page or "users.create" in page
-    assert signed_in(world, "acme/auditor").get("/audit-log?limit=0").status_code == 422
+    refused = signed_in(world, "acme/auditor").get("/audit-log?limit=0")
+    assert refused.status_code == 422
+    assert "limit: Input should be greater than or equal to 1" in refused.text
+    assert "text/html" in refused.headers["content-type"]
 
 
 # -- headers and markup -------------------------------------------------------------------

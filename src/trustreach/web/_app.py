@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Form, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -44,6 +45,9 @@ from trustreach.web._views import (
 
 _HERE = Path(__file__).parent
 SESSION_HOURS = 12
+MAX_EMAIL = 320
+MAX_PASSWORD = 1024
+"""Longer credentials are refused unchecked (no hashing of megabytes), as any wrong login is."""
 GENERIC_LOGIN_ERROR = "That e-mail and password do not match an account. Please try again."
 
 
@@ -219,6 +223,13 @@ def create_web_app(settings: Settings | None = None) -> FastAPI:
     async def _bad_input(request: Request, error: ConfigurationError) -> Response:
         return error_page(request, 400, "Cannot show this", str(error))
 
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in error.errors()
+        )
+        return error_page(request, 422, "Cannot show this", problems)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:
         if error.status_code == 404:
@@ -277,6 +288,8 @@ def create_web_app(settings: Settings | None = None) -> FastAPI:
         if wait:
             raise TooManyLogins(wait)
         try:
+            if len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD:
+                raise AuthenticationError(GENERIC_LOGIN_ERROR)
             actor = services.authenticate_user(email, password, settings=_settings(request))
         except AuthenticationError:
             throttle.fail(key)
