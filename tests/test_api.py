@@ -320,3 +320,27 @@ def test_serve_starts_and_answers_health(tmp_path: Path) -> None:
             process.wait()
     output = process.stdout.read().decode()  # type: ignore[union-attr]
     assert f"127.0.0.1:{port}" in output
+
+
+def test_a_creator_login_reads_only_their_own_creator(tenants: Tenants) -> None:
+    """API keys are never creator keys; a creator's signed-in Actor (from the identity
+    service, not built by hand) reaches the routes through the same dependency."""
+    from trustreach.api._auth import current_actor
+
+    services.create_user(
+        "ana@creators.test", workspace=A, role=Role.creator, password="a long passphrase 1",
+        creator_id="c1", by=services.cli_actor(A), settings=tenants.settings,
+    )  # fmt: skip
+    ana = services.authenticate_user(
+        "ana@creators.test", "a long passphrase 1", settings=tenants.settings
+    )
+    assert ana.role is Role.creator and ana.creator_id == "c1"
+    api = client(tenants.settings)
+    api.app.dependency_overrides[current_actor] = lambda: ana
+    listed = api.get("/api/v1/creators").json()
+    assert [c["creator_id"] for c in listed["items"]] == ["c1"]
+    assert api.get("/api/v1/creators/c1/audit").json()["creator_id"] == "c1"
+    for path in ("/api/v1/creators/c2", "/api/v1/creators/c2/audit"):
+        _is_problem(api.get(path), 404)  # another creator of the same workspace: not found
+    for path in ("/api/v1/shortlists", "/api/v1/audit-log"):
+        _is_problem(api.get(path), 403)
