@@ -290,36 +290,83 @@ def _free_port() -> int:
         return port
 
 
-def test_serve_starts_and_answers_health(tmp_path: Path) -> None:
-    port = _free_port()
-    env = {**os.environ, "TRUSTREACH_DATA_DIR": str(tmp_path / "data")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "trustreach", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+class _Server:
+    """``trustreach serve`` in a subprocess on a free loopback port (stopped by ``stop``)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "trustreach", "serve", "--port", str(self.port)],
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self) -> httpx.Response:
         deadline = time.monotonic() + 60
         while True:
             try:
-                r = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
-                break
+                return httpx.get(f"{self.url}/api/v1/health", timeout=2)
             except httpx.TransportError:
-                assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
+                assert self.process.poll() is None, self.output()
                 assert time.monotonic() < deadline, "trustreach serve did not answer in 60 s"
                 time.sleep(0.25)
+
+    def stop(self) -> str:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        return self.output()
+
+    def output(self) -> str:
+        if self.process.poll() is None:
+            return ""
+        return self.process.stdout.read().decode()  # type: ignore[union-attr]
+
+
+def test_serve_starts_and_answers_health(tmp_path: Path) -> None:
+    server = _Server({"TRUSTREACH_DATA_DIR": str(tmp_path / "data")})
+    try:
+        r = server.wait_ready()
         assert r.json()["status"] == "ok"
         assert r.headers["x-content-type-options"] == "nosniff"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    output = process.stdout.read().decode()  # type: ignore[union-attr]
-    assert f"127.0.0.1:{port}" in output
+        output = server.stop()
+    assert f"127.0.0.1:{server.port}" in output
+
+
+@pytest.mark.postgres
+def test_two_serve_processes_share_one_postgresql(
+    tmp_path: Path, postgres_settings: Settings
+) -> None:
+    tenants = seed(tmp_path, postgres_settings)
+    env = {
+        "TRUSTREACH_DATA_DIR": str(postgres_settings.data_dir),  # the audit anchor lives here
+        "TRUSTREACH_DATABASE_URL": str(postgres_settings.database_url),
+    }
+    servers = [_Server(env), _Server(env)]
+    try:
+        for server in servers:
+            server.wait_ready()
+        headers = tenants.auth(Role.auditor)
+        answers = [
+            httpx.get(f"{s.url}/api/v1/creators", headers=headers, timeout=10).json()
+            for s in servers
+        ]
+        assert answers[0] == answers[1]
+        assert [c["creator_id"] for c in answers[0]["items"]] == ["c1", "c2"]
+        verify = [
+            httpx.get(f"{s.url}/api/v1/audit-log/verify", headers=headers, timeout=30).json()
+            for s in servers
+        ]
+        assert verify[0] == verify[1] and verify[0]["intact"] is True
+    finally:
+        for server in servers:
+            server.stop()
 
 
 def test_a_creator_login_reads_only_their_own_creator(tenants: Tenants) -> None:
