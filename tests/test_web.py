@@ -7,6 +7,7 @@ by ``services.create_user``; nothing about the store or the login is mocked.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -105,6 +106,7 @@ class Page(HTMLParser):
         self.skip_link = False
         self.lang: str | None = None
         self.hidden: dict[str, str] = {}
+        self.charts: list[dict[str, str | None]] = []
         self._in_script = False
         self.feed(html)
 
@@ -133,6 +135,8 @@ class Page(HTMLParser):
             self.hidden[str(a.get("name"))] = str(a.get("value"))
         elif tag in {"input", "select", "textarea"} and a.get("type") not in {"submit"}:
             self.controls.append(a)
+        if tag == "canvas":
+            self.charts.append(a)
         if tag == "th" and "scope" not in a:
             self.th_without_scope += 1
 
@@ -451,3 +455,26 @@ def test_static_files_come_from_the_package(world: World) -> None:
     assert ":focus-visible" in css.text and "@media (max-width" in css.text
     for html in (client(world).get("/login").text,):
         assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+
+
+def test_the_creator_page_charts_the_evidence_with_the_vendored_library(world: World) -> None:
+    c = signed_in(world, "acme/analyst")
+    page = Page(c.get("/creators/c1").text)
+    assert page.script_srcs == ["/static/chart.umd.min.js", "/static/charts.js"]
+    evidence = services.latest_audit_evidence("c1", workspace="acme", settings=world.settings)
+    charts = {chart["data-chart"]: chart for chart in page.charts}
+    history = charts["line"]
+    assert json.loads(str(history["data-labels"])) == [d for d, _ in evidence["follower_history"]]
+    assert json.loads(str(history["data-values"])) == [n for _, n in evidence["follower_history"]]
+    parts = charts["bar"]
+    components = evidence["quality"]["components"]
+    assert json.loads(str(parts["data-labels"])) == [p["name"] for p in components]
+    assert json.loads(str(parts["data-values"])) == [p["value"] for p in components]
+    for chart in page.charts:
+        assert chart["role"] == "img" and chart["aria-label"]
+    assert Page(c.get("/creators/c2").text).script_srcs == []  # nothing to chart, no script
+    for name in ("chart.umd.min.js", "charts.js"):
+        script = c.get(f"/static/{name}")
+        assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert "Chart.js v4" in c.get("/static/chart.umd.min.js").text[:200]
+    assert "MIT License" in c.get("/static/chart.js-LICENSE.md").text
