@@ -125,3 +125,20 @@ def test_keys_refuse_bad_input_in_one_line(acme: str) -> None:
     assert code == 2 and "expires_days 0 not allowed" in err
     code, _, err = run_main("keys", "revoke", "trk_nosuchkey000", "--workspace", acme)
     assert code == 2 and "no API key 'trk_nosuchkey000'" in err
+
+
+def test_users_set_password_replaces_the_password(acme: str) -> None:
+    _with_stdin(
+        PASSWORD, "users", "create", "sam@acme.test", "--workspace", acme, "--role", "analyst",
+        "--password-stdin",
+    )  # fmt: skip
+    new = "another long passphrase"
+    code, out, err = _with_stdin(
+        new + "\n", "users", "set-password", "sam@acme.test", "--workspace", acme,
+        "--password-stdin",
+    )  # fmt: skip
+    assert code == 0 and "New password set for sam@acme.test" in out, err
+    assert new not in out + err
+    with pytest.raises(AuthenticationError):
+        services.authenticate_user("sam@acme.test", PASSWORD)
+    assert services.authenticate_user("sam@acme.test", new).workspace == acme

@@ -391,3 +391,43 @@ def test_audit_records_name_the_actor_and_hold_no_secret(world: tuple[Settings, 
     assert key.created_by == "user:ann@acme.test"
     head = services.verify_audit_log(settings)
     assert head is not None and head.seq == 4
+
+
+def test_a_new_password_replaces_the_old_and_ends_sessions(world: tuple[Settings, Engine]) -> None:
+    settings, engine = world
+    actor = _signed_in(settings)
+    token, _ = services.start_session(actor, settings=settings)
+    new = "a different long passphrase"
+    with pytest.raises(PermissionDenied):
+        services.set_password("sam@acme.test", workspace="acme", password=new, by=actor,
+                              settings=settings)  # fmt: skip
+    services.set_password("sam@acme.test", workspace="acme", password=new, by=_admin(),
+                          settings=settings)  # fmt: skip
+    with pytest.raises(AuthenticationError):
+        services.authenticate_user("sam@acme.test", PASSWORD, settings=settings)
+    assert services.authenticate_user("sam@acme.test", new, settings=settings) == actor
+    with pytest.raises(AuthenticationError):
+        services.session_actor(token, settings=settings)
+    assert _audit(engine)[-1][:2] == (_admin().audit_name, "set_password")
+    assert new not in _dump(engine)
+
+
+def test_demo_logins_one_per_role_each_signs_in(world: tuple[Settings, Engine]) -> None:
+    settings, _ = world
+    first = services.ensure_demo_logins("acme", settings=settings)
+    assert sorted(role for _, role, _ in first) == sorted(r.value for r in Role)
+    for email, role, password in first:
+        actor = services.authenticate_user(email, password, settings=settings)
+        assert (actor.role.value, actor.workspace) == (role, "acme")
+        assert actor.creator_id == ("cr-1" if role == "creator" else None)
+        assert len(password) >= _identity.MIN_PASSWORD_LENGTH
+    again = services.ensure_demo_logins("acme", settings=settings)  # new passwords
+    assert [e for e, _, _ in again] == [e for e, _, _ in first]
+    email, _, old = first[0]
+    with pytest.raises(AuthenticationError):
+        services.authenticate_user(email, old, settings=settings)
+    assert len(services.list_users("acme", settings=settings)) == len(Role)
+    services.create_user("real@globex.test", workspace="globex", role="admin",
+                         password=PASSWORD, by=_admin("globex"), settings=settings)  # fmt: skip
+    with pytest.raises(ConfigurationError, match="not demo logins"):
+        services.ensure_demo_logins("globex", settings=settings)

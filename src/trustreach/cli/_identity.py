@@ -105,6 +105,31 @@ def users_list(workspace: Workspace = "default") -> None:
     console.print(table)
 
 
+@users_app.command("set-password")
+def users_set_password(
+    email: Annotated[str, typer.Argument(help="The person's e-mail address.")],
+    workspace: Workspace = "default",
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from standard input (one line) instead of asking twice.",
+        ),
+    ] = False,
+) -> None:
+    """Give a person a new password (at least 12 characters); their sessions end."""
+    password = _read_password(password_stdin)
+    user = services.set_password(
+        email, workspace=workspace, password=password, by=services.cli_actor(workspace)
+    )
+    console.print(
+        f"New password set for {user.email} in workspace {user.workspace}; their sessions "
+        "are ended",
+        markup=False,
+        highlight=False,
+    )
+
+
 @users_app.command("disable")
 def users_disable(
     email: Annotated[str, typer.Argument(help="The person's e-mail address.")],

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     )
     from trustreach.services._creators import resolve_creator
     from trustreach.services._deals import Deal, create_deal
+    from trustreach.services._demo_logins import ensure_demo_logins
     from trustreach.services._discovery import (
         Discovery,
         IndexSummary,
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
         list_users,
         revoke_key,
         session_actor,
+        set_password,
         start_session,
     )
     from trustreach.services._import import ImportReport, KindReport, import_files, import_path
@@ -166,8 +168,10 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.services` che
                 "list_users",
                 "revoke_key",
                 "session_actor",
+                "set_password",
                 "start_session",
             ),
+            "_demo_logins": ("ensure_demo_logins",),
             "_import": (
                 "ImportReport",
                 "KindReport",
@@ -279,6 +283,7 @@ __all__ = [
     "discover",
     "end_session",
     "enforce_retention",
+    "ensure_demo_logins",
     "erase_third_party",
     "export_checkpoint",
     "export_corrections",
@@ -307,6 +312,7 @@ __all__ = [
     "score_accounts_dask",
     "score_accounts_file",
     "session_actor",
+    "set_password",
     "start_session",
     "summarize_workspace",
     "synthesize_world",

@@ -354,6 +354,46 @@ def disable_user(
     )
 
 
+def set_password(
+    email: str, *, workspace: str, password: str, by: Actor, settings: Settings | None = None
+) -> UserInfo:
+    """Give a person a new password (admins only) and end their sessions."""
+    settings = settings or get_settings()
+    workspace = check_workspace(workspace)
+    email = normalize_email(email)
+    _check_password(password)
+    _may_administer(by, workspace)
+    password_hash = _hasher.hash(password)
+    with store(settings) as engine:
+        with audited_transaction(settings, engine) as connection:
+            row = connection.execute(
+                select(*_USER_COLUMNS).where(users.c.email == email, users.c.workspace == workspace)
+            ).first()
+            if row is None:
+                raise NotFoundError(f"no user {email!r} in workspace {workspace!r}")
+            connection.execute(
+                update(users)
+                .where(users.c.user_id == row.user_id)
+                .values(password_hash=password_hash)
+            )
+            connection.execute(
+                update(web_sessions)
+                .where(web_sessions.c.user_id == row.user_id, web_sessions.c.revoked_at.is_(None))
+                .values(revoked_at=datetime.now(UTC))
+            )
+            entry = record_audit(
+                settings,
+                connection,
+                actor=by.audit_name,
+                action="set_password",
+                workspace=workspace,
+                subject=f"user:{row.user_id}",
+                details={},
+            )
+        confirm_anchor(settings, entry.head)
+    return _user_info(row)
+
+
 def list_users(workspace: str, *, settings: Settings | None = None) -> list[UserInfo]:
     """The people of ``workspace``, by e-mail (no password hashes)."""
     settings = settings or get_settings()
