@@ -746,7 +746,7 @@ def processing_register() -> list[ProcessingEntry]:
     """Every table declaring personal data, sorted by table name.
 
     >>> [e.table for e in processing_register()][:2]
-    ['comment_labels', 'comments']
+    ['api_keys', 'comment_labels']
     """
     return [
         ProcessingEntry(table.name, table.info["personal_data"])
