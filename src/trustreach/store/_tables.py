@@ -647,8 +647,9 @@ users = Table(
             subject_columns=("email",),
             legal_basis="contract (Art. 6(1)(b)); legitimate interests in accountability "
             "(Art. 5(2))",
-            retention_rule="while the account exists; a disabled account is kept so the "
-            "audit log can still name who acted",
+            retention_rule="while the workspace exists: disabling stops sign-in and keeps "
+            "the row so the audit log can still name who acted (deleting a person is not "
+            "offered yet)",
         )
     },
 )
