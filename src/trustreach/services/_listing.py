@@ -9,6 +9,8 @@ empty: the answer never says which other workspaces a store holds.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -18,7 +20,8 @@ from sqlalchemy import Connection, func, select
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
 from trustreach.ethics.audit import AuditEntry
 from trustreach.services._audit import inspect_audit_log
-from trustreach.services._context import check_workspace, store
+from trustreach.services._context import check_workspace
+from trustreach.services._identity import _request_engine
 from trustreach.services._shortlist import Shortlist, _load
 from trustreach.store._tables import (
     audit_log,
@@ -79,6 +82,17 @@ class WorkspaceChain:
     intact: bool
     records: int
     breaks: list[tuple[int, str]]
+
+
+@contextmanager
+def _reading(settings: Settings | None) -> Iterator[Connection]:
+    """A connection from the engine this process keeps for per-request work.
+
+    A server answers many small reads: opening and disposing an engine for each
+    costs a new database connection every time (see ``_identity._request_engine``).
+    """
+    with _request_engine(settings or get_settings()).connect() as connection:
+        yield connection
 
 
 def _limit(limit: int) -> int:
@@ -159,7 +173,7 @@ def page_creators(
         query = query.where(creators.c.creator_id == only)
     if after is not None:
         query = query.where(creators.c.creator_id > after)
-    with store(settings or get_settings(), create=False) as engine, engine.connect() as connection:
+    with _reading(settings) as connection:
         rows = list(connection.execute(query.order_by(creators.c.creator_id).limit(limit + 1)))
         items = _records(connection, workspace, rows[:limit])
     more = len(rows) > limit
@@ -171,7 +185,7 @@ def get_creator(
 ) -> CreatorRecord:
     """One creator of the workspace, or :class:`~trustreach.core.NotFoundError`."""
     workspace = check_workspace(workspace)
-    with store(settings or get_settings(), create=False) as engine, engine.connect() as connection:
+    with _reading(settings) as connection:
         rows = list(
             connection.execute(
                 select(creators).where(
@@ -189,7 +203,7 @@ def creator_audit_evidence(
 ) -> tuple[int, datetime, dict[str, Any]]:
     """``(audit_seq, generated_at, evidence)`` of the creator's latest audit in the workspace."""
     workspace = check_workspace(workspace)
-    with store(settings or get_settings(), create=False) as engine, engine.connect() as connection:
+    with _reading(settings) as connection:
         row = connection.execute(
             select(creator_audits)
             .where(
@@ -218,7 +232,7 @@ def page_shortlists(
     query = select(shortlists.c.shortlist_id).where(shortlists.c.workspace == workspace)
     if after is not None:
         query = query.where(shortlists.c.shortlist_id < after)
-    with store(settings or get_settings(), create=False) as engine, engine.connect() as connection:
+    with _reading(settings) as connection:
         ids = list(
             connection.execute(
                 query.order_by(shortlists.c.shortlist_id.desc()).limit(limit + 1)
@@ -234,7 +248,7 @@ def find_shortlist(
 ) -> Shortlist:
     """One shortlist of the workspace, or :class:`~trustreach.core.NotFoundError`."""
     workspace = check_workspace(workspace)
-    with store(settings or get_settings(), create=False) as engine, engine.connect() as connection:
+    with _reading(settings) as connection:
         return _load(connection, workspace, shortlist_id)
 
 
@@ -251,7 +265,7 @@ def page_audit_log(
     query = select(audit_log).where(audit_log.c.workspace == workspace)
     if after is not None:
         query = query.where(audit_log.c.seq < after)
-    with store(settings or get_settings(), create=False) as engine, engine.connect() as connection:
+    with _reading(settings) as connection:
         rows = list(
             connection.execute(query.order_by(audit_log.c.seq.desc()).limit(limit + 1)).mappings()
         )
@@ -265,7 +279,7 @@ def workspace_chain(*, workspace: str, settings: Settings | None = None) -> Work
     workspace = check_workspace(workspace)
     settings = settings or get_settings()
     verdict = inspect_audit_log(settings)
-    with store(settings, create=False) as engine, engine.connect() as connection:
+    with _reading(settings) as connection:
         mine = set(
             connection.execute(
                 select(audit_log.c.seq).where(audit_log.c.workspace == workspace)
