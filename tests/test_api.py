@@ -391,3 +391,12 @@ def test_a_creator_login_reads_only_their_own_creator(tenants: Tenants) -> None:
         _is_problem(api.get(path), 404)  # another creator of the same workspace: not found
     for path in ("/api/v1/shortlists", "/api/v1/audit-log"):
         _is_problem(api.get(path), 403)
+
+
+def test_the_dashboard_is_served_by_the_same_app(sqlite_settings: Settings) -> None:
+    api = client(sqlite_settings)
+    page = api.get("/login")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")  # its own
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert api.get("/openapi.json").json()["info"]["title"] == "trustreach API"
