@@ -385,6 +385,8 @@ def test_the_creators_list_sorts_and_filters(world: World) -> None:
     assert names("?q=max") == ["c2"]
     assert names("?niche=skincare") == ["c1"]
     assert names("?q=nobody") == []
+    lines = services.list_creator_lines("acme", settings=world.settings)
+    assert lines == services.summarize_workspace("acme", settings=world.settings).creators
     bad = c.get("/creators?sort=size")
     assert bad.status_code == 400
     assert "sort &#39;size&#39; not allowed; allowed: name, followers" in bad.text

@@ -103,6 +103,7 @@ if TYPE_CHECKING:
         CampaignLine,
         CreatorLine,
         WorkspaceSummary,
+        list_creator_lines,
         summarize_workspace,
     )
     from trustreach.services._synth import synthesize_world
@@ -226,6 +227,7 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.services` che
                 "CampaignLine",
                 "CreatorLine",
                 "WorkspaceSummary",
+                "list_creator_lines",
                 "summarize_workspace",
             ),
             "_synth": ("synthesize_world",),
@@ -295,6 +297,7 @@ __all__ = [
     "latest_audit_evidence",
     "latest_creator_audits",
     "list_audit",
+    "list_creator_lines",
     "list_disputes",
     "list_keys",
     "list_shortlists",

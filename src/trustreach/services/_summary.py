@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Connection, case, func, select
 
 from trustreach.core import Settings, get_settings
 from trustreach.services._context import check_workspace, require_workspace, store
@@ -64,6 +64,70 @@ class WorkspaceSummary:
     campaigns: list[CampaignLine]
 
 
+def _creator_lines(c: Connection, workspace: str) -> list[CreatorLine]:
+    """Every creator of ``workspace``, in creator_id order, with their accounts' figures."""
+    accounts = (
+        c.execute(select(creator_accounts).where(creator_accounts.c.workspace == workspace))
+        .mappings()
+        .all()
+    )
+    by_creator: dict[str, list[dict[str, object]]] = {}
+    for a in accounts:
+        by_creator.setdefault(a["creator_id"], []).append(dict(a))
+    post_rows = c.execute(
+        select(posts.c.account_id, posts.c.likes, posts.c.comments).where(
+            posts.c.workspace == workspace
+        )
+    ).all()
+    sample: dict[str, int] = dict(
+        c.execute(
+            select(follows.c.creator_account_id, func.count())
+            .where(follows.c.workspace == workspace)
+            .group_by(follows.c.creator_account_id)
+        ).all()
+    )
+    followers_of = {a["account_id"]: a["followers_count"] or 0 for a in accounts}
+    rates: dict[str, list[float]] = {}
+    for account_id, likes, n_comments in post_rows:
+        base = followers_of.get(account_id, 0)
+        if base:
+            rates.setdefault(account_id, []).append((likes + n_comments) / base)
+    lines = []
+    for row in c.execute(
+        select(creators).where(creators.c.workspace == workspace).order_by(creators.c.creator_id)
+    ).mappings():
+        accs = by_creator.get(row["creator_id"], [])
+        creator_rates = sorted(r for a in accs for r in rates.get(str(a["account_id"]), []))
+        median = creator_rates[len(creator_rates) // 2] if creator_rates else None
+        lines.append(
+            CreatorLine(
+                creator_id=row["creator_id"],
+                display_name=row["display_name"],
+                niches=list(row["niches"]),
+                platforms=sorted({str(a["platform"]) for a in accs}),
+                followers=sum(followers_of.get(str(a["account_id"]), 0) for a in accs),
+                posts=sum(len(rates.get(str(a["account_id"]), [])) for a in accs),
+                sampled_followers=sum(sample.get(str(a["account_id"]), 0) for a in accs),
+                median_engagement_rate=median,
+            )
+        )
+    return lines
+
+
+def list_creator_lines(
+    workspace: str = "default", *, settings: Settings | None = None
+) -> list[CreatorLine]:
+    """The creators of :func:`summarize_workspace` without its counts and campaigns.
+
+    For a creators list: the same lines, read in a fraction of the time.
+    """
+    workspace = check_workspace(workspace)
+    settings = settings or get_settings()
+    with store(settings, create=False) as engine, engine.connect() as c:
+        require_workspace(c, workspace, settings)
+        return _creator_lines(c, workspace)
+
+
 def summarize_workspace(
     workspace: str = "default", *, settings: Settings | None = None
 ) -> WorkspaceSummary:
@@ -85,53 +149,7 @@ def summarize_workspace(
             for name, t in metadata.tables.items()
             if "workspace" in t.c and name != "workspaces"
         }
-        accounts = (
-            c.execute(select(creator_accounts).where(creator_accounts.c.workspace == workspace))
-            .mappings()
-            .all()
-        )
-        by_creator: dict[str, list[dict[str, object]]] = {}
-        for a in accounts:
-            by_creator.setdefault(a["creator_id"], []).append(dict(a))
-        post_rows = c.execute(
-            select(posts.c.account_id, posts.c.likes, posts.c.comments).where(
-                posts.c.workspace == workspace
-            )
-        ).all()
-        sample: dict[str, int] = dict(
-            c.execute(
-                select(follows.c.creator_account_id, func.count())
-                .where(follows.c.workspace == workspace)
-                .group_by(follows.c.creator_account_id)
-            ).all()
-        )
-        followers_of = {a["account_id"]: a["followers_count"] or 0 for a in accounts}
-        rates: dict[str, list[float]] = {}
-        for account_id, likes, n_comments in post_rows:
-            base = followers_of.get(account_id, 0)
-            if base:
-                rates.setdefault(account_id, []).append((likes + n_comments) / base)
-        lines = []
-        for row in c.execute(
-            select(creators)
-            .where(creators.c.workspace == workspace)
-            .order_by(creators.c.creator_id)
-        ).mappings():
-            accs = by_creator.get(row["creator_id"], [])
-            creator_rates = sorted(r for a in accs for r in rates.get(str(a["account_id"]), []))
-            median = creator_rates[len(creator_rates) // 2] if creator_rates else None
-            lines.append(
-                CreatorLine(
-                    creator_id=row["creator_id"],
-                    display_name=row["display_name"],
-                    niches=list(row["niches"]),
-                    platforms=sorted({str(a["platform"]) for a in accs}),
-                    followers=sum(followers_of.get(str(a["account_id"]), 0) for a in accs),
-                    posts=sum(len(rates.get(str(a["account_id"]), [])) for a in accs),
-                    sampled_followers=sum(sample.get(str(a["account_id"]), 0) for a in accs),
-                    median_engagement_rate=median,
-                )
-            )
+        lines = _creator_lines(c, workspace)
         purchase = (tracking_events.c.event_type == "purchase") & tracking_events.c.value.is_not(
             None
         )

@@ -360,18 +360,18 @@ def create_web_app(settings: Settings | None = None) -> FastAPI:
         if actor.role is Role.creator:
             return own_page(request, actor)
         require_role(actor, Role.analyst, Role.approver, Role.auditor)
-        summary = services.summarize_workspace(actor.workspace, settings=_settings(request))
+        lines = services.list_creator_lines(actor.workspace, settings=_settings(request))
         audits = services.latest_creator_audits(actor.workspace, settings=_settings(request))
-        rows = creator_rows(summary.creators, audits, sort=sort, query=q, niche=niche)
+        rows = creator_rows(lines, audits, sort=sort, query=q, niche=niche)
         key, descending = parse_sort(sort)
-        niches = sorted({n for c in summary.creators for n in c.niches})
+        niches = sorted({n for c in lines for n in c.niches})
         return render(
             request,
             "creators.html",
             {
                 "title": "Creators",
                 "rows": rows,
-                "total": len(summary.creators),
+                "total": len(lines),
                 "sort_key": key,
                 "descending": descending,
                 "sort": sort,
