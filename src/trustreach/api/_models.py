@@ -92,7 +92,9 @@ class Creator(BaseModel):
     accounts: list[Account]
     audit_seq: int | None = Field(description="Audit-log record of the latest audit, if any.")
     audited_at: datetime | None
-    audience_quality: float | None = Field(description="Audience Quality (0 to 100) of the latest audit.")
+    audience_quality: float | None = Field(
+        description="Audience Quality (0 to 100) of the latest audit."
+    )
 
 
 class CreatorPage(BaseModel):
