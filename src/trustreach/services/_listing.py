@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, func, select
@@ -84,6 +84,11 @@ class WorkspaceChain:
     breaks: list[tuple[int, str]]
 
 
+def _utc(value: datetime) -> datetime:
+    """A stored time as an aware UTC datetime (SQLite gives them back without the zone)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 @contextmanager
 def _reading(settings: Settings | None) -> Iterator[Connection]:
     """A connection from the engine this process keeps for per-request work.
@@ -147,7 +152,7 @@ def _records(connection: Connection, workspace: str, rows: list[Any]) -> list[Cr
                 language=r.language,
                 accounts=accounts.get(r.creator_id, []),
                 audit_seq=audit.audit_seq if audit else None,
-                audited_at=audit.generated_at if audit else None,
+                audited_at=_utc(audit.generated_at) if audit else None,
                 audience_quality=audit.quality_score if audit else None,
             )
         )
@@ -216,7 +221,7 @@ def creator_audit_evidence(
     if row is None:
         raise NotFoundError(f"creator {creator_id!r} has no audit in workspace {workspace!r}")
     evidence: dict[str, Any] = json.loads(row.result)
-    return int(row.audit_seq), row.generated_at, evidence
+    return int(row.audit_seq), _utc(row.generated_at), evidence
 
 
 def page_shortlists(
@@ -269,7 +274,7 @@ def page_audit_log(
         rows = list(
             connection.execute(query.order_by(audit_log.c.seq.desc()).limit(limit + 1)).mappings()
         )
-    items = [AuditEntry(**r) for r in rows[:limit]]
+    items = [replace(AuditEntry(**r), recorded_at=_utc(r["recorded_at"])) for r in rows[:limit]]
     more = len(rows) > limit
     return Page(items, str(items[-1].seq) if more else None)
 
