@@ -400,3 +400,29 @@ def test_the_dashboard_is_served_by_the_same_app(sqlite_settings: Settings) -> N
     assert page.headers["content-security-policy"].startswith("default-src 'self'")  # its own
     assert page.headers["x-content-type-options"] == "nosniff"
     assert api.get("/openapi.json").json()["info"]["title"] == "trustreach API"
+
+
+READ_ROLES = {Role.admin, Role.analyst, Role.approver, Role.auditor}
+ROUTE_ROLES = {
+    "/api/v1/creators": READ_ROLES,
+    "/api/v1/creators/{creator_id}": READ_ROLES,
+    "/api/v1/creators/{creator_id}/audit": READ_ROLES,
+    "/api/v1/shortlists": READ_ROLES,
+    "/api/v1/shortlists/{shortlist_id}": READ_ROLES,
+    "/api/v1/audit-log": {Role.admin, Role.auditor},
+    "/api/v1/audit-log/verify": {Role.admin, Role.auditor},
+}
+
+
+def test_permissions_matrix_every_key_role_by_every_get_route(tenants: Tenants) -> None:
+    """Each route's roles are stated here; a GET route missing from the table fails."""
+    api = client(tenants.settings)
+    paths = api.get("/openapi.json").json()["paths"]
+    routes = {p for p, ops in paths.items() if "get" in ops} - {"/api/v1/health"}
+    assert routes == set(ROUTE_ROLES), "state the roles of every new route in ROUTE_ROLES"
+    ids = {"creator_id": "c1", "shortlist_id": tenants.a_shortlists[0]}
+    for route, allowed in ROUTE_ROLES.items():
+        path = route.format(**ids)
+        for role in READ_ROLES:
+            r = api.get(path, headers=tenants.auth(role))
+            assert r.status_code == (200 if role in allowed else 403), (route, role, r.text)
