@@ -426,3 +426,13 @@ def test_permissions_matrix_every_key_role_by_every_get_route(tenants: Tenants) 
         for role in READ_ROLES:
             r = api.get(path, headers=tenants.auth(role))
             assert r.status_code == (200 if role in allowed else 403), (route, role, r.text)
+
+
+def test_an_audit_log_cursor_that_is_not_a_record_number_is_refused(tenants: Tenants) -> None:
+    from trustreach.api._cursor import encode_cursor
+
+    api = client(tenants.settings)
+    for after in ("²", "x", "-1"):
+        cursor = encode_cursor("audit-log", after)
+        r = api.get(f"/api/v1/audit-log?cursor={cursor}", headers=tenants.auth(Role.auditor))
+        assert _is_problem(r, 422)["errors"][0]["field"] == "query.cursor"
