@@ -334,6 +334,11 @@ def test_serve_starts_and_answers_health(tmp_path: Path) -> None:
         r = server.wait_ready()
         assert r.json()["status"] == "ok"
         assert r.headers["x-content-type-options"] == "nosniff"
+        assert "strict-transport-security" not in r.headers  # plain http
+        behind_tls = httpx.get(
+            f"{server.url}/api/v1/health", headers={"X-Forwarded-Proto": "https"}, timeout=5
+        )  # a TLS proxy on this machine: the app sees https
+        assert behind_tls.headers["strict-transport-security"].startswith("max-age=")
     finally:
         output = server.stop()
     assert f"127.0.0.1:{server.port}" in output

@@ -30,7 +30,10 @@ def serve(
         host=host,
         port=port,
         log_level="info",
-        proxy_headers=False,
+        # X-Forwarded-Proto/-For are believed only from a proxy on this machine
+        # (uvicorn's forwarded_allow_ips default, 127.0.0.1), so behind a local TLS
+        # proxy the app sees https: Secure cookies and HSTS.
+        proxy_headers=True,
         server_header=False,
         date_header=True,
     )
