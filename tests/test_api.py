@@ -244,6 +244,17 @@ def test_a_body_over_the_limit_is_refused_with_413(sqlite_settings: Settings) ->
     assert seen == [1024]
 
 
+def test_the_body_limit_is_a_setting(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", api_max_body_bytes=10)
+    api = client(settings)
+    assert (
+        "larger than 10 bytes" in _is_problem(api.post("/login", content=b"x" * 11), 413)["detail"]
+    )
+    default = client(Settings(data_dir=tmp_path / "data"))
+    assert default.app.state.settings.api_max_body_bytes == 1 << 20
+    assert default.post("/api/v1/health", content=b"x" * 11).status_code == 405
+
+
 def test_security_headers_on_every_answer(tenants: Tenants) -> None:
     api = client(tenants.settings)
     for r in (

@@ -4,6 +4,6 @@ Routes are versioned under ``/api/v1``, authenticated by API key, scoped to the
 key's workspace and role, and answer errors as RFC 9457 problem documents.
 """
 
-from trustreach.api._app import MAX_BODY_BYTES, create_app
+from trustreach.api._app import create_app
 
-__all__ = ["MAX_BODY_BYTES", "create_app"]
+__all__ = ["create_app"]

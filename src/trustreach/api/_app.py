@@ -14,9 +14,6 @@ from trustreach.api._problems import install_problem_handlers, problem
 from trustreach.api._routes import fallback, public, router
 from trustreach.core import Settings, get_settings
 
-MAX_BODY_BYTES = 1 << 20
-"""Largest request body the API reads (1 MiB); a larger one answers 413."""
-
 _HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -102,10 +99,11 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-def create_app(
-    settings: Settings | None = None, *, max_body_bytes: int = MAX_BODY_BYTES
-) -> FastAPI:
+def create_app(settings: Settings | None = None, *, max_body_bytes: int | None = None) -> FastAPI:
     """The trustreach ASGI app on the store ``settings`` name (default: the environment's).
+
+    Request bodies are limited to ``max_body_bytes`` (default: the setting
+    ``api_max_body_bytes``, ``TRUSTREACH_API_MAX_BODY_BYTES``, 1 MiB).
 
     Serve it with ``trustreach serve`` (uvicorn). OpenAPI 3.1 is at ``/openapi.json``;
     interactive docs pages are off (they would load scripts from a CDN).
@@ -118,7 +116,9 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    app.state.settings = settings or get_settings()
+    app.state.settings = settings = settings or get_settings()
+    if max_body_bytes is None:
+        max_body_bytes = settings.api_max_body_bytes
     install_problem_handlers(app)
     app.include_router(public)
     app.include_router(router)

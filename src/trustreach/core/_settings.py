@@ -70,6 +70,15 @@ class Settings(BaseSettings):
             "held in memory, so memory stays bounded by the batch, not the input."
         ),
     )
+    api_max_body_bytes: int = Field(
+        default=1 << 20,
+        ge=0,
+        le=1 << 30,
+        description=(
+            "Largest request body the API and dashboard read, in bytes; a larger one "
+            "answers 413 before it is held in memory."
+        ),
+    )
 
     @field_validator("database_url")
     @classmethod
