@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -93,6 +95,36 @@ def store(settings: Settings | None = None, *, create: bool = False) -> Iterator
         yield engine
     finally:
         engine.dispose()
+
+
+_ENGINES_KEPT = 8
+_engines: dict[tuple[int, str, float], Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def kept_engine(settings: Settings) -> Engine:
+    """An engine kept for the per-request checks (a key, a session) of this process.
+
+    Opening and disposing an engine per check cost ~12 ms on PostgreSQL (a new
+    connection each time, `benchmarks/bench_identity.py`); a kept engine pools
+    its connections. Kept per process (a forked worker makes its own) and per
+    store, the oldest disposed beyond :data:`_ENGINES_KEPT`; a store whose
+    migration state was forgotten (``_migrated``) is opened afresh.
+    """
+    url = settings.resolved_database_url()
+    key = (os.getpid(), url, settings.busy_timeout_s)
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is not None and url in _migrated:
+            return engine
+        if engine is not None:
+            del _engines[key]
+            engine.dispose()
+        engine = open_store(settings, create=False)
+        _engines[key] = engine
+        while len(_engines) > _ENGINES_KEPT:
+            _engines.pop(next(iter(_engines))).dispose()
+        return engine
 
 
 def check_workspace(workspace: str) -> str:

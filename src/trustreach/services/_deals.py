@@ -18,7 +18,7 @@ from trustreach.services._audit_guard import (
     record_audit,
 )
 from trustreach.services._context import check_workspace, store
-from trustreach.services._shortlist import ApprovalRequired, Shortlist, _load, _person
+from trustreach.services._shortlist import ApprovalRequired, Shortlist, _person, load_shortlist
 from trustreach.store._tables import brands, briefs, campaigns, deals
 
 
@@ -293,7 +293,7 @@ def create_deal(
         currency = _check_currency(currency)
     with store(settings, create=False) as engine:
         with audited_transaction(settings, engine) as connection:
-            shortlist = _load(connection, workspace, shortlist_id)
+            shortlist = load_shortlist(connection, workspace, shortlist_id)
             campaign = shortlist.campaign_id or campaign_id
             if campaign is None:
                 brand = _shortlist_brand(connection, workspace, shortlist)

@@ -26,14 +26,13 @@ import os
 import re
 import secrets
 import string
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from trustreach.core import (
@@ -47,11 +46,10 @@ from trustreach.core import (
     get_settings,
     require_role,
 )
-from trustreach.services import _context
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
 from trustreach.services._context import (
     check_workspace,
-    open_store,
+    kept_engine,
     require_creator,
     require_workspace,
     store,
@@ -406,36 +404,6 @@ def list_users(workspace: str, *, settings: Settings | None = None) -> list[User
     return [_user_info(r) for r in rows]
 
 
-_ENGINES_KEPT = 8
-_engines: dict[tuple[int, str, float], Engine] = {}
-_engines_lock = threading.Lock()
-
-
-def _request_engine(settings: Settings) -> Engine:
-    """An engine kept for the per-request checks (a key, a session) of this process.
-
-    Opening and disposing an engine per check cost ~12 ms on PostgreSQL (a new
-    connection each time, `benchmarks/bench_identity.py`); a kept engine pools
-    its connections. Kept per process (a forked worker makes its own) and per
-    store, the oldest disposed beyond :data:`_ENGINES_KEPT`; a store whose
-    migration state was forgotten (``_context._migrated``) is opened afresh.
-    """
-    url = settings.resolved_database_url()
-    key = (os.getpid(), url, settings.busy_timeout_s)
-    with _engines_lock:
-        engine = _engines.get(key)
-        if engine is not None and url in _context._migrated:
-            return engine
-        if engine is not None:
-            del _engines[key]
-            engine.dispose()
-        engine = open_store(settings, create=False)
-        _engines[key] = engine
-        while len(_engines) > _ENGINES_KEPT:
-            _engines.pop(next(iter(_engines))).dispose()
-        return engine
-
-
 def _dummy() -> str:
     global _dummy_hash
     if _dummy_hash is None:
@@ -555,7 +523,7 @@ def session_actor(token: str, *, settings: Settings | None = None) -> tuple[Acto
     settings = settings or get_settings()
     if not token or len(token) > 200:
         raise AuthenticationError(SESSION_FAILED)
-    with _request_engine(settings).connect() as connection:
+    with kept_engine(settings).connect() as connection:
         row = _session_row(connection, token)
     expires = _aware(row.expires_at) if row is not None else None
     if (
@@ -677,7 +645,7 @@ def authenticate_key(token: str, *, settings: Settings | None = None) -> Actor:
     if parts is None:
         raise AuthenticationError(KEY_FAILED)
     key_id, secret = parts
-    engine = _request_engine(settings)
+    engine = kept_engine(settings)
     with engine.connect() as connection:
         row = connection.execute(
             select(*_KEY_COLUMNS, api_keys.c.secret_hash).where(api_keys.c.key_id == key_id)

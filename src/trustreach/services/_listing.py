@@ -20,9 +20,8 @@ from sqlalchemy import Connection, func, select
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
 from trustreach.ethics.audit import AuditEntry
 from trustreach.services._audit import inspect_audit_log
-from trustreach.services._context import check_workspace
-from trustreach.services._identity import _request_engine
-from trustreach.services._shortlist import Shortlist, _load
+from trustreach.services._context import check_workspace, kept_engine
+from trustreach.services._shortlist import Shortlist, load_shortlist
 from trustreach.store._tables import (
     audit_log,
     creator_accounts,
@@ -94,9 +93,9 @@ def _reading(settings: Settings | None) -> Iterator[Connection]:
     """A connection from the engine this process keeps for per-request work.
 
     A server answers many small reads: opening and disposing an engine for each
-    costs a new database connection every time (see ``_identity._request_engine``).
+    costs a new database connection every time (see ``_context.kept_engine``).
     """
-    with _request_engine(settings or get_settings()).connect() as connection:
+    with kept_engine(settings or get_settings()).connect() as connection:
         yield connection
 
 
@@ -243,7 +242,7 @@ def page_shortlists(
                 query.order_by(shortlists.c.shortlist_id.desc()).limit(limit + 1)
             ).scalars()
         )
-        items = [_load(connection, workspace, i) for i in ids[:limit]]
+        items = [load_shortlist(connection, workspace, i) for i in ids[:limit]]
     more = len(ids) > limit
     return Page(items, items[-1].shortlist_id if more else None)
 
@@ -254,7 +253,7 @@ def find_shortlist(
     """One shortlist of the workspace, or :class:`~trustreach.core.NotFoundError`."""
     workspace = check_workspace(workspace)
     with _reading(settings) as connection:
-        return _load(connection, workspace, shortlist_id)
+        return load_shortlist(connection, workspace, shortlist_id)
 
 
 def page_audit_log(

@@ -213,7 +213,7 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _load(connection: Connection, workspace: str, shortlist_id: str) -> Shortlist:
+def load_shortlist(connection: Connection, workspace: str, shortlist_id: str) -> Shortlist:
     head = connection.execute(
         select(shortlists).where(
             shortlists.c.workspace == workspace, shortlists.c.shortlist_id == shortlist_id
@@ -398,7 +398,7 @@ def propose_shortlist(
                     "entries": [{"creator_id": e.creator_id, "rank": e.rank} for e in entries],
                 },
             )
-            shortlist = _load(connection, workspace, shortlist_id)
+            shortlist = load_shortlist(connection, workspace, shortlist_id)
         confirm_anchor(settings, entry.head)
         return shortlist
 
@@ -411,7 +411,7 @@ def get_shortlist(
     settings = settings or get_settings()
     with store(settings, create=False) as engine, engine.connect() as connection:
         require_workspace(connection, workspace, settings)
-        return _load(connection, workspace, shortlist_id)
+        return load_shortlist(connection, workspace, shortlist_id)
 
 
 def list_shortlists(
@@ -431,7 +431,7 @@ def list_shortlists(
         ids = connection.execute(
             query.order_by(shortlists.c.created_at.desc(), shortlists.c.shortlist_id.desc())
         ).scalars()
-        return [_load(connection, workspace, i) for i in list(ids)]
+        return [load_shortlist(connection, workspace, i) for i in list(ids)]
 
 
 def _require_entry(
@@ -475,7 +475,7 @@ def decide(
     workspace = check_workspace(workspace)
     with store(settings) as engine:
         with audited_transaction(settings, engine) as connection:
-            proposal = _load(connection, workspace, shortlist_id)  # NotFoundError names it
+            proposal = load_shortlist(connection, workspace, shortlist_id)  # NotFoundError names it
             _require_entry(connection, workspace, shortlist_id, creator_id)
             now = datetime.now(UTC)
             entry = record_audit(
@@ -506,7 +506,7 @@ def decide(
                 )
             )
             _set_status(connection, workspace, shortlist_id)
-            shortlist = _load(connection, workspace, shortlist_id)
+            shortlist = load_shortlist(connection, workspace, shortlist_id)
         confirm_anchor(settings, entry.head)
         return shortlist
 
@@ -530,7 +530,7 @@ def add_override(
     workspace = check_workspace(workspace)
     with store(settings) as engine:
         with audited_transaction(settings, engine) as connection:
-            current = _load(connection, workspace, shortlist_id)
+            current = load_shortlist(connection, workspace, shortlist_id)
             require_creator(connection, workspace, creator_id)
             for e in current.entries:
                 if e.creator_id == creator_id:
@@ -566,7 +566,7 @@ def add_override(
                 details={"shortlist_id": shortlist_id, "reason": reason},
                 now=now,
             )
-            shortlist = _load(connection, workspace, shortlist_id)
+            shortlist = load_shortlist(connection, workspace, shortlist_id)
         confirm_anchor(settings, entry.head)
         return shortlist
 
