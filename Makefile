@@ -12,8 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-demo: $(STAMP)  ## generate the demo world (replacing demo-world/), import it into SQLite, summarise it
-	$(BIN)/trustreach demo --force
+SERVE ?= 1
+PORT ?= 8000
+
+demo: $(STAMP)  ## the demo world (replacing demo-world/) imported, audited and discovered; then the dashboard on 127.0.0.1:$(PORT) with demo logins until Ctrl-C (SERVE=0: stop after the demo)
+	$(BIN)/trustreach demo --force --port $(PORT) $(if $(filter 0,$(SERVE)),--no-serve,--serve)
 
 test: $(STAMP)  ## the whole test suite (PostgreSQL tests run when TRUSTREACH_TEST_POSTGRES_URL is set)
 	$(BIN)/python -m pytest

@@ -435,7 +435,8 @@ def test_demo_shows_the_risk_column_and_the_held_creators_for_the_skincare_brief
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from trustreach.cli._app import DEMO_BRIEFS, _demo_discovery, console
+    from trustreach.cli._app import console
+    from trustreach.cli._demo import DEMO_BRIEFS, _demo_discovery
 
     monkeypatch.setattr(console, "_width", 240)  # a wide terminal: table cells stay whole
 

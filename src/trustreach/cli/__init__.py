@@ -4,6 +4,7 @@ from trustreach.cli import (  # noqa: F401  (each registers commands)
     _audit,
     _consent,
     _conversation,
+    _demo,
     _discover,
     _identity,
     _nlp,
