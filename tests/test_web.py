@@ -459,6 +459,17 @@ def test_static_files_come_from_the_package(world: World) -> None:
         assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
 
 
+def test_every_page_names_an_icon_the_package_serves(world: World) -> None:
+    """Without one the browser asks for /favicon.ico, which answers 404 (a console error)."""
+    c = client(world)
+    icons = re.findall(r'<link rel="icon" href="([^"]+)"', c.get("/login").text)
+    assert icons == ["/static/favicon.svg"]
+    icon = c.get(icons[0])
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    signed = signed_in(world, "acme/analyst").get("/creators").text
+    assert '<link rel="icon" href="/static/favicon.svg"' in signed
+
+
 def test_the_creator_page_charts_the_evidence_with_the_vendored_library(world: World) -> None:
     c = signed_in(world, "acme/analyst")
     page = Page(c.get("/creators/c1").text)
