@@ -34,7 +34,7 @@ from trustreach import services
 from trustreach.core import Role, Settings
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Locator, Page
 
 pytestmark = pytest.mark.browser
 
@@ -231,8 +231,13 @@ def log_in(tab: Tab, email: str, password: str = PASSWORD) -> None:
     page.goto("/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Log in"))
+
+
+def follow(page: Page, target: Locator) -> None:
+    """Click ``target`` and wait until the page it leads to has loaded."""
+    with page.expect_navigation():
+        target.click()
 
 
 def heading(page: Page) -> str:
@@ -256,7 +261,7 @@ def test_an_analyst_signs_in_and_follows_a_creator_to_the_evidence(
     log_in(tab, served.emails["acme/analyst"])
     assert path(page) == "/" and heading(page) == "Workspace acme"
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Creators").click()
+    follow(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Creators"))
     assert heading(page) == "Creators"
     table = page.get_by_role("table", name="Creators with their latest audit")
     assert table.get_by_role("columnheader", name="Audience Quality").count() == 1
@@ -266,7 +271,7 @@ def test_an_analyst_signs_in_and_follows_a_creator_to_the_evidence(
     unaudited = table.get_by_role("row").filter(has_text="Max Lifts")
     assert "Not audited yet" in unaudited.inner_text()
 
-    row.get_by_role("link", name="Ana Glow").click()
+    follow(page, row.get_by_role("link", name="Ana Glow"))
     assert path(page) == "/creators/c1" and heading(page) == "Ana Glow"
     assert re.search(r"Audience Quality: \d+\.\d out of 100", page.inner_text("main"))
     # the vendored Chart.js ran under the policy and drew each chart on its canvas
@@ -331,8 +336,7 @@ def test_logging_out_ends_the_session(new_tab: Callable[..., Tab], served: Serve
     log_in(tab, served.emails["acme/auditor"])
     page.goto("/audit-log")
     assert path(page) == "/audit-log"
-    page.get_by_role("button", name="Log out").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Log out"))
     assert path(page) == "/login" and heading(page) == "Log in"
     page.go_back()  # the page held before logging out is not shown again
     assert path(page) == "/login" and heading(page) == "Log in"
