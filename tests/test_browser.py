@@ -28,17 +28,15 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx
 import pytest
-from tests._world import write_records, write_world
+from tests._people import PASSWORD, seed_two_tenants
 
-from trustreach import services
-from trustreach.core import Role, Settings
+from trustreach.core import Settings
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 GENERIC_ERROR = "That e-mail and password do not match an account."
 
 
@@ -75,36 +73,7 @@ def _free_port() -> int:
 
 def _seed(root: Path) -> tuple[Settings, dict[str, str]]:
     settings = Settings(data_dir=root / "data")
-    services.import_path(write_world(root / "acme"), workspace="acme", settings=settings)
-    services.audit_creator("c1", workspace="acme", settings=settings)
-    beta = root / "beta"
-    beta.mkdir()
-    write_records(
-        beta / "creators.jsonl",
-        [{"creator_id": "b7", "display_name": "Bea Travels", "niches": ["travel"]}],
-    )
-    services.import_path(beta, workspace="beta", settings=settings)
-    emails: dict[str, str] = {}
-    for workspace, role, creator_id in [
-        ("acme", Role.admin, None),
-        ("acme", Role.analyst, None),
-        ("acme", Role.approver, None),
-        ("acme", Role.auditor, None),
-        ("acme", Role.creator, "c1"),
-        ("beta", Role.analyst, None),
-    ]:
-        email = f"{role.value}@{workspace}.test"
-        services.create_user(
-            email,
-            workspace=workspace,
-            role=role,
-            password=PASSWORD,
-            creator_id=creator_id,
-            by=services.cli_actor(workspace),
-            settings=settings,
-        )
-        emails[f"{workspace}/{role.value}"] = email
-    return settings, emails
+    return settings, seed_two_tenants(root, settings)
 
 
 @pytest.fixture(scope="module")

@@ -17,16 +17,15 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
-from tests._world import write_records, write_world
+from tests._people import PASSWORD, seed_two_tenants
 from tests.conftest import POSTGRES_URL, _reset_postgres
 
 from trustreach import services
-from trustreach.core import AuthenticationError, Role, Settings
+from trustreach.core import AuthenticationError, Settings
 from trustreach.store._tables import users, web_sessions
 from trustreach.web import create_web_app
 from trustreach.web._guard import LoginThrottle
 
-PASSWORD = "correct horse battery staple"
 HTTPS = "https://testserver"
 
 
@@ -56,36 +55,8 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             pytest.skip("TRUSTREACH_TEST_POSTGRES_URL is not set (CI sets it; see .ci/run)")
         _reset_postgres(POSTGRES_URL)
         settings = Settings(data_dir=tmp_path / "data", database_url=POSTGRES_URL)
-    services.import_path(write_world(tmp_path / "acme"), workspace="acme", settings=settings)
-    services.audit_creator("c1", workspace="acme", settings=settings)
-    beta = tmp_path / "beta"
-    beta.mkdir()
-    write_records(
-        beta / "creators.jsonl",
-        [{"creator_id": "b7", "display_name": "Bea Travels", "niches": ["travel"]}],
-    )
-    services.import_path(beta, workspace="beta", settings=settings)
     found = World(settings)
-    for workspace, role, creator_id in [
-        ("acme", Role.admin, None),
-        ("acme", Role.analyst, None),
-        ("acme", Role.approver, None),
-        ("acme", Role.auditor, None),
-        ("acme", Role.creator, "c1"),
-        ("beta", Role.analyst, None),
-        ("beta", Role.auditor, None),
-    ]:
-        email = f"{role.value}@{workspace}.test"
-        services.create_user(
-            email,
-            workspace=workspace,
-            role=role,
-            password=PASSWORD,
-            creator_id=creator_id,
-            by=services.cli_actor(workspace),
-            settings=settings,
-        )
-        found.emails[f"{workspace}/{role.value}"] = email
+    found.emails.update(seed_two_tenants(tmp_path, settings))
     return found
 
 
