@@ -310,6 +310,16 @@ def create_user(
     return UserInfo(user_id, workspace, email, chosen, creator_id, now, None)
 
 
+def _user_row(connection: Connection, email: str, workspace: str) -> Any:
+    """The person's row in ``workspace``, or :class:`NotFoundError` naming them."""
+    row = connection.execute(
+        select(*_USER_COLUMNS).where(users.c.email == email, users.c.workspace == workspace)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"no user {email!r} in workspace {workspace!r}")
+    return row
+
+
 def disable_user(
     email: str, *, workspace: str, by: Actor, settings: Settings | None = None
 ) -> UserInfo:
@@ -320,11 +330,7 @@ def disable_user(
     _may_administer(by, workspace)
     with store(settings) as engine:
         with audited_transaction(settings, engine) as connection:
-            row = connection.execute(
-                select(*_USER_COLUMNS).where(users.c.email == email, users.c.workspace == workspace)
-            ).first()
-            if row is None:
-                raise NotFoundError(f"no user {email!r} in workspace {workspace!r}")
+            row = _user_row(connection, email, workspace)
             if row.disabled_at is not None:
                 return _user_info(row)
             now = datetime.now(UTC)
@@ -364,11 +370,7 @@ def set_password(
     password_hash = _hasher.hash(password)
     with store(settings) as engine:
         with audited_transaction(settings, engine) as connection:
-            row = connection.execute(
-                select(*_USER_COLUMNS).where(users.c.email == email, users.c.workspace == workspace)
-            ).first()
-            if row is None:
-                raise NotFoundError(f"no user {email!r} in workspace {workspace!r}")
+            row = _user_row(connection, email, workspace)
             connection.execute(
                 update(users)
                 .where(users.c.user_id == row.user_id)
