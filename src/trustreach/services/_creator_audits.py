@@ -6,11 +6,21 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from trustreach.core import Settings, get_settings
 from trustreach.services._context import check_workspace, require_creator, require_workspace, store
 from trustreach.store._tables import creator_audits
+
+
+def latest_audit(connection: Connection, workspace: str, creator_id: str) -> Any:
+    """The creator's latest ``creator_audits`` row in the workspace (None if never audited)."""
+    return connection.execute(
+        select(creator_audits)
+        .where(creator_audits.c.workspace == workspace, creator_audits.c.creator_id == creator_id)
+        .order_by(creator_audits.c.audit_seq.desc())
+        .limit(1)
+    ).first()
 
 
 @dataclass(frozen=True)
@@ -96,15 +106,7 @@ def creator_evidence(
     with store(settings, create=False) as engine, engine.connect() as connection:
         require_workspace(connection, workspace, settings)
         creator = require_creator(connection, workspace, creator_id)
-        row = connection.execute(
-            select(creator_audits.c.audit_seq, creator_audits.c.result)
-            .where(
-                creator_audits.c.workspace == workspace,
-                creator_audits.c.creator_id == creator_id,
-            )
-            .order_by(creator_audits.c.audit_seq.desc())
-            .limit(1)
-        ).first()
+        row = latest_audit(connection, workspace, creator_id)
     return CreatorEvidence(
         creator_id=creator_id,
         display_name=str(creator.display_name),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import insert, select, update
 
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
 from trustreach.services._audit_guard import (
@@ -27,7 +27,8 @@ from trustreach.services._context import (
     require_workspace,
     store,
 )
-from trustreach.store._tables import creator_audits, disputes
+from trustreach.services._creator_audits import latest_audit
+from trustreach.store._tables import disputes
 
 DECISIONS = ("upheld", "rejected")
 STATUSES = ("open", *DECISIONS)
@@ -62,15 +63,6 @@ def _text(value: str, field: str) -> str:
     return value
 
 
-def _latest_audit(connection: Connection, workspace: str, creator_id: str) -> Any:
-    return connection.execute(
-        select(creator_audits)
-        .where(creator_audits.c.workspace == workspace, creator_audits.c.creator_id == creator_id)
-        .order_by(creator_audits.c.audit_seq.desc())
-        .limit(1)
-    ).first()
-
-
 def file_dispute(
     creator_id: str,
     reason: str,
@@ -87,7 +79,7 @@ def file_dispute(
     with store(settings) as engine:
         with audited_transaction(settings, engine) as connection:
             require_creator(connection, workspace, creator_id)
-            latest = _latest_audit(connection, workspace, creator_id)
+            latest = latest_audit(connection, workspace, creator_id)
             now = datetime.now(UTC)
             dispute_id = connection.execute(
                 insert(disputes)
@@ -210,7 +202,7 @@ def latest_audit_evidence(
     with store(settings, create=False) as engine:
         with engine.connect() as connection:
             require_workspace(connection, workspace, settings)
-            latest = _latest_audit(connection, workspace, creator_id)
+            latest = latest_audit(connection, workspace, creator_id)
         if latest is None:
             raise NotFoundError(
                 f"creator {creator_id!r} has no audit in workspace {workspace!r}; "

@@ -21,6 +21,7 @@ from trustreach.core import ConfigurationError, NotFoundError, Settings, get_set
 from trustreach.ethics.audit import AuditEntry
 from trustreach.services._audit import inspect_audit_log
 from trustreach.services._context import check_workspace, kept_engine
+from trustreach.services._creator_audits import latest_audit
 from trustreach.services._shortlist import Shortlist, load_shortlist
 from trustreach.store._tables import (
     audit_log,
@@ -208,15 +209,7 @@ def creator_audit_evidence(
     """``(audit_seq, generated_at, evidence)`` of the creator's latest audit in the workspace."""
     workspace = check_workspace(workspace)
     with _reading(settings) as connection:
-        row = connection.execute(
-            select(creator_audits)
-            .where(
-                creator_audits.c.workspace == workspace,
-                creator_audits.c.creator_id == creator_id,
-            )
-            .order_by(creator_audits.c.audit_seq.desc())
-            .limit(1)
-        ).first()
+        row = latest_audit(connection, workspace, creator_id)
     if row is None:
         raise NotFoundError(f"creator {creator_id!r} has no audit in workspace {workspace!r}")
     evidence: dict[str, Any] = json.loads(row.result)
