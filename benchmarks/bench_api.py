@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import socket
 import statistics
 import subprocess
@@ -32,10 +31,10 @@ from pathlib import Path
 
 import httpx
 
+from _store import copy_store
 from trustreach import services
-from trustreach.core import Role, Settings
+from trustreach.core import Role
 from trustreach.services import _listing
-from trustreach.services._audit_guard import anchor_path
 
 
 def _free_port() -> int:
@@ -108,13 +107,7 @@ def main() -> None:
         sys.exit(f"no store at {args.data_dir}: run `make demo` first (or pass --data-dir)")
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         data = Path(tmp) / "data"
-        shutil.copytree(
-            args.data_dir, data, ignore=shutil.ignore_patterns("index", "audit-anchor-*")
-        )
-        settings = Settings(data_dir=data)
-        anchors = sorted(args.data_dir.glob("audit-anchor-*.json"))
-        if len(anchors) == 1:  # the copy checks against the source's anchor
-            shutil.copyfile(anchors[0], anchor_path(settings))
+        settings = copy_store(args.data_dir, data)
         key, _ = services.create_key(
             workspace=args.workspace,
             role=Role.auditor,

@@ -12,7 +12,6 @@ and no browser), and how many creators the list showed.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import tempfile
 import time
@@ -20,9 +19,9 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from _store import copy_store
 from trustreach import services
-from trustreach.core import Role, Settings
-from trustreach.services._audit_guard import anchor_path
+from trustreach.core import Role
 from trustreach.web import create_web_app
 
 PASSWORD = "correct horse battery staple"
@@ -60,13 +59,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        shutil.copytree(
-            args.data_dir, data, ignore=shutil.ignore_patterns("index", "audit-anchor-*")
-        )
-        settings = Settings(data_dir=data)
-        anchors = sorted(args.data_dir.glob("audit-anchor-*.json"))
-        if len(anchors) == 1:  # the copy checks against the source's anchor
-            shutil.copyfile(anchors[0], anchor_path(settings))
+        settings = copy_store(args.data_dir, data)
         admin = services.cli_actor(args.workspace)
         for role in (Role.analyst, Role.auditor):
             services.create_user(
