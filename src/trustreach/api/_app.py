@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustreach import __version__
+from trustreach.api import _jobs_routes, _report_routes, _write_routes
 from trustreach.api._problems import install_problem_handlers, problem
 from trustreach.api._routes import fallback, public, router
 from trustreach.core import Settings, get_settings
@@ -122,6 +123,9 @@ def create_app(settings: Settings | None = None, *, max_body_bytes: int | None =
     install_problem_handlers(app)
     app.include_router(public)
     app.include_router(router)
+    app.include_router(_write_routes.router)
+    app.include_router(_jobs_routes.router)
+    app.include_router(_report_routes.router)
     app.include_router(fallback)
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     app.add_middleware(SecurityHeaders)

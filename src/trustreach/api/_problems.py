@@ -26,6 +26,7 @@ from trustreach.core import (
     PermissionDenied,
     StoreBusyError,
 )
+from trustreach.services._idempotency import IdempotencyConflict
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_BUSY_S = 5
@@ -103,6 +104,18 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     return problem(request, 422, str(exc))
 
 
+async def _idempotency(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, IdempotencyConflict)
+    if exc.in_progress:
+        return problem(request, 409, str(exc), headers={"Retry-After": "1"})
+    return problem(
+        request,
+        422,
+        str(exc),
+        errors=[{"field": "header.Idempotency-Key", "message": str(exc)}],
+    )
+
+
 async def _unauthenticated(request: Request, exc: Exception) -> JSONResponse:
     return problem(
         request, 401, str(exc), headers={"WWW-Authenticate": 'Bearer realm="trustreach"'}
@@ -145,6 +158,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(ConfigurationError, _invalid)
     app.add_exception_handler(ImportValidationError, _invalid)
+    app.add_exception_handler(IdempotencyConflict, _idempotency)
     app.add_exception_handler(AuthenticationError, _unauthenticated)
     app.add_exception_handler(PermissionDenied, _forbidden)
     app.add_exception_handler(StoreBusyError, _busy)

@@ -33,6 +33,8 @@ from trustreach.ethics.audit import (
     scan_chain,
 )
 from trustreach.services._context import store_identity
+from trustreach.services._idempotency import claim_pending
+from trustreach.store import write_transaction
 from trustreach.store._tables import workspaces
 
 _MAX_ANCHOR_BYTES = 4096
@@ -134,15 +136,16 @@ def audited_transaction(settings: Settings, engine: Engine) -> Iterator[Connecti
 
     The chain is held (see :func:`lock_chain`) and verified against its anchor
     before the caller changes anything; a chain that does not verify refuses the
-    whole use-case with :class:`ChainRefused`. Commits when the block ends.
+    whole use-case with :class:`ChainRefused`. A request's idempotency key, when
+    one is pending, is claimed in this same transaction
+    (:func:`~trustreach.services._idempotency.claim_pending`). Commits when the
+    block ends.
     """
-    from trustreach import store as _store  # TEMP until write_transaction lands
-
-    begin = getattr(_store, "write_transaction", None)
-    with begin(engine) if begin else engine.begin() as connection:
+    with write_transaction(engine) as connection:
         lock_chain(connection)
         scan = check_writable(settings, connection)
         connection.info[_BASE] = (connection.get_transaction(), scan.head)
+        claim_pending(connection)
         yield connection
 
 

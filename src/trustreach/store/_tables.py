@@ -707,6 +707,63 @@ web_sessions = Table(
 )
 
 
+# --- work on the server: long-running jobs and idempotent POSTs (trustreach.services._jobs) ---
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("job_id", String(32), primary_key=True),
+    Column("workspace", String(64), nullable=False),
+    Column("kind", String(40), nullable=False),  # import | audit | analyze-comments | nlp-analyze
+    Column("status", String(20), nullable=False),  # queued|running|succeeded|failed|interrupted
+    Column("created_by", String(200), nullable=False),  # Actor.audit_name
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("progress_done", BigInteger, nullable=False, default=0),
+    Column("progress_total", BigInteger),
+    Column("params", Text, nullable=False),  # JSON: what the job was asked to do
+    Column("result", Text),  # JSON summary when it succeeded
+    Column("error", Text),  # one plain sentence when it failed
+    Column("runner", String(200)),  # host:pid of the process running it
+    ForeignKeyConstraint(["workspace"], ["workspaces.workspace"]),
+    Index("ix_jobs_workspace_created", "workspace", "created_at"),
+    info={
+        "personal_data": PersonalData(
+            subject="user",
+            purpose="who started each job (accountability for what it changed)",
+            retention_days=None,
+            subject_columns=("created_by",),
+            legal_basis="legitimate interests in accountability (Art. 5(2), Art. 6(1)(f))",
+            retention_rule="while the workspace exists, like the audit log that names the "
+            "same person",
+        )
+    },
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("workspace", String(64), primary_key=True),
+    Column("owner", String(200), primary_key=True),  # Actor.audit_name of the caller
+    Column("idem_key", String(200), primary_key=True),  # the Idempotency-Key header
+    Column("request_hash", String(64), nullable=False),  # SHA-256 of method, path and body
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("status_code", Integer),  # set once the response is known
+    Column("response_body", Text),
+    ForeignKeyConstraint(["workspace"], ["workspaces.workspace"]),
+    info={
+        "personal_data": PersonalData(
+            subject="user",
+            purpose="answer a retried request with the first answer instead of acting twice",
+            retention_days=1,
+            subject_columns=("owner",),
+            legal_basis="legitimate interests in correct processing (Art. 6(1)(f))",
+        )
+    },
+)
+
+
 audit_log = Table(
     "audit_log",
     metadata,
