@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustreach import __version__
 from trustreach.api import _jobs_routes, _report_routes, _write_routes
+from trustreach.api._auth import Limits
 from trustreach.api._problems import install_problem_handlers, problem
 from trustreach.api._routes import fallback, public, router
 from trustreach.core import Settings, get_settings
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, *, max_body_bytes: int | None =
     app.state.settings = settings = settings or get_settings()
     if max_body_bytes is None:
         max_body_bytes = settings.api_max_body_bytes
+    app.state.rate_limits = Limits(settings.api_rate_limit_per_minute)
     install_problem_handlers(app)
     app.include_router(public)
     app.include_router(router)

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from trustreach import services
+from trustreach.api._limits import RateLimiter
 from trustreach.core import Actor, AuthenticationError, NotFoundError, Role, Settings
 
 _bearer = HTTPBearer(
@@ -16,6 +17,14 @@ _bearer = HTTPBearer(
     description="An API key of one workspace and role (`trustreach keys create`), as a Bearer "
     "token.",
 )
+
+
+class Limits:
+    """The app's rate limiters: per authenticated key, and per address for failed keys."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.keys = RateLimiter(per_minute=per_minute)
+        self.failures = RateLimiter(per_minute=max(1, per_minute // 10) if per_minute else 0)
 
 
 def settings_of(request: Request) -> Settings:
@@ -29,11 +38,18 @@ def current_actor(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
     """The authenticated caller, or :class:`AuthenticationError` (401)."""
-    if credentials is None or not credentials.credentials:
-        raise AuthenticationError(
-            "an API key is required: send the header 'Authorization: Bearer <key>'"
-        )
-    return services.authenticate_key(credentials.credentials, settings=settings_of(request))
+    limits: Limits = request.app.state.rate_limits
+    try:
+        if credentials is None or not credentials.credentials:
+            raise AuthenticationError(
+                "an API key is required: send the header 'Authorization: Bearer <key>'"
+            )
+        actor = services.authenticate_key(credentials.credentials, settings=settings_of(request))
+    except AuthenticationError:
+        limits.failures.take(f"address:{request.client.host if request.client else '-'}")
+        raise
+    limits.keys.take(actor.audit_name)
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

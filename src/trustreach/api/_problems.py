@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from trustreach.api._limits import RateLimited
 from trustreach.core import (
     AuditChainError,
     AuthenticationError,
@@ -116,6 +117,11 @@ async def _idempotency(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _rate_limited(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimited)
+    return problem(request, 429, str(exc), headers={"Retry-After": str(exc.retry_after)})
+
+
 async def _unauthenticated(request: Request, exc: Exception) -> JSONResponse:
     return problem(
         request, 401, str(exc), headers={"WWW-Authenticate": 'Bearer realm="trustreach"'}
@@ -159,6 +165,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ConfigurationError, _invalid)
     app.add_exception_handler(ImportValidationError, _invalid)
     app.add_exception_handler(IdempotencyConflict, _idempotency)
+    app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(AuthenticationError, _unauthenticated)
     app.add_exception_handler(PermissionDenied, _forbidden)
     app.add_exception_handler(StoreBusyError, _busy)

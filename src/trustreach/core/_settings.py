@@ -70,6 +70,16 @@ class Settings(BaseSettings):
             "held in memory, so memory stays bounded by the batch, not the input."
         ),
     )
+    api_rate_limit_per_minute: int = Field(
+        default=1200,
+        ge=0,
+        le=10_000_000,
+        description=(
+            "Requests one API key may send a minute on average, in bursts of up to a sixth "
+            "of that; more answer 429 with Retry-After. Failed authentications are limited "
+            "per client address to a tenth of it. 0 turns the limits off."
+        ),
+    )
     api_max_body_bytes: int = Field(
         default=1 << 20,
         ge=0,
