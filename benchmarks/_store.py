@@ -23,3 +23,36 @@ def copy_store(source: Path, target: Path) -> Settings:
     if len(anchors) == 1:
         shutil.copyfile(anchors[0], anchor_path(settings))
     return settings
+
+
+def copy_to_database(source: Path, url: str, target: Path) -> Settings:
+    """Copy the store in the data directory ``source`` into the (emptied) database ``url``.
+
+    Every table is emptied and refilled in foreign-key order; the data directory
+    ``target`` gets the pseudonym key and the source's audit anchor under the
+    name the new store looks for, so the copy verifies like the original.
+    Meant for a scratch PostgreSQL database: everything in it is replaced.
+    """
+    from sqlalchemy import delete, insert, select
+
+    from trustreach.services import open_store
+    from trustreach.store._tables import metadata
+
+    source_settings = Settings(data_dir=source)
+    shutil.copytree(
+        source, target, ignore=shutil.ignore_patterns("index", "audit-anchor-*", "*.db*")
+    )
+    settings = Settings(data_dir=target, database_url=url)
+    reading, writing = open_store(source_settings, create=False), open_store(settings)
+    tables = metadata.sorted_tables
+    with reading.connect() as read, writing.begin() as write:
+        for table in reversed(tables):
+            write.execute(delete(table))
+        for table in tables:
+            rows = [dict(r._mapping) for r in read.execute(select(table))]
+            for start in range(0, len(rows), 5000):
+                write.execute(insert(table), rows[start : start + 5000])
+    anchors = sorted(source.glob("audit-anchor-*.json"))
+    if len(anchors) == 1:
+        shutil.copyfile(anchors[0], anchor_path(settings))
+    return settings

@@ -2,15 +2,15 @@
 
 Copies a data directory (default ``.trustreach``, the demo world ``make demo``
 imports) into a temporary folder, adds an auditor API key there, starts
-``trustreach serve`` (one uvicorn process) on a free loopback port, and for each
+``trustreach serve`` (``--server-workers`` uvicorn processes) on a free loopback port, and for each
 main read route sends ``--rate`` requests per second for ``--seconds`` from
-``--workers`` threads (open loop: each request has a scheduled start, and its
+``--workers`` keep-alive connections (open loop: each request has a scheduled start, and its
 latency is counted from that moment, so a slow server cannot hide its queue).
 Prints ``name=value`` lines per route: ``p50_ms``, ``p99_ms``, ``rps`` (answers per
 second achieved) and ``errors`` (non-200 answers or transport errors).
 
     python benchmarks/bench_api.py [--data-dir .trustreach] [--workspace demo] \
-        [--rate 100] [--seconds 5] [--workers 16]
+        [--rate 100] [--seconds 5] [--workers 32] [--server-workers 1]
 
 The load generator runs on the same machine as the server, so on a small
 machine it takes CPU from the server: figures are an upper bound on latency.
@@ -19,19 +19,19 @@ machine it takes CPU from the server: figures are an upper bound on latency.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
 
-from _store import copy_store
+from _store import copy_store, copy_to_database
 from trustreach import services
 from trustreach.core import Role
 from trustreach.services import _listing
@@ -49,43 +49,58 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _load(
-    url: str, headers: dict[str, str], rate: float, seconds: float, workers: int
+async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
+    """One keep-alive GET on an open connection: the status code (the body is read and dropped)."""
+    writer.write(request)
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return status
+
+
+async def _load_async(
+    port: int, path: str, headers: dict[str, str], rate: float, seconds: float, workers: int
 ) -> dict[str, float]:
     total = int(rate * seconds)
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        + "\r\n"
+    ).encode()
     latencies: list[float] = []
     errors = 0
-    lock = threading.Lock()
     next_index = 0
     start = time.perf_counter() + 0.2
 
-    def worker() -> None:
+    async def worker() -> None:
         nonlocal next_index, errors
-        with httpx.Client(headers=headers, timeout=30) as client:
-            while True:
-                with lock:
-                    i = next_index
-                    next_index += 1
-                if i >= total:
-                    return
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while next_index < total:
+                i = next_index
+                next_index += 1
                 scheduled = start + i / rate
                 delay = scheduled - time.perf_counter()
                 if delay > 0:
-                    time.sleep(delay)
+                    await asyncio.sleep(delay)
                 try:
-                    ok = client.get(url).status_code == 200
-                except httpx.HTTPError:
+                    ok = await _get(reader, writer, request) == 200
+                except (OSError, asyncio.IncompleteReadError, ValueError):
                     ok = False
-                elapsed = (time.perf_counter() - scheduled) * 1000
-                with lock:
-                    latencies.append(elapsed)
-                    errors += not ok
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                latencies.append((time.perf_counter() - scheduled) * 1000)
+                errors += not ok
+        finally:
+            writer.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    await asyncio.gather(*(worker() for _ in range(workers)))
     wall = time.perf_counter() - start
     return {
         "p50_ms": statistics.median(latencies),
@@ -95,19 +110,42 @@ def _load(
     }
 
 
+def _load(
+    port: int, path: str, headers: dict[str, str], rate: float, seconds: float, workers: int
+) -> dict[str, float]:
+    """Open-loop load: request i starts at ``i / rate`` s; its latency counts from then.
+
+    The generator is asyncio over raw keep-alive HTTP/1.1 connections (one
+    event loop, no client library) so that on a small machine it takes as little
+    CPU from the server as it can.
+    """
+    return asyncio.run(_load_async(port, path, headers, rate, seconds, workers))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path(".trustreach"))
     parser.add_argument("--workspace", default="demo")
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument(
+        "--database-url",
+        help="measure on this (scratch) database instead: the store is copied into it first, "
+        "replacing what it holds (e.g. postgresql+psycopg://user:pw@127.0.0.1/bench)",
+    )
+    parser.add_argument("--workers", type=int, default=32, help="client connections")
+    parser.add_argument(
+        "--server-workers", type=int, default=1, help="`trustreach serve --workers N`"
+    )
     args = parser.parse_args()
     if not (args.data_dir / "trustreach.db").exists():
         sys.exit(f"no store at {args.data_dir}: run `make demo` first (or pass --data-dir)")
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         data = Path(tmp) / "data"
-        settings = copy_store(args.data_dir, data)
+        if args.database_url:
+            settings = copy_to_database(args.data_dir, args.database_url, data)
+        else:
+            settings = copy_store(args.data_dir, data)
         key, _ = services.create_key(
             workspace=args.workspace,
             role=Role.auditor,
@@ -131,8 +169,22 @@ def main() -> None:
             routes["shortlist"] = f"/api/v1/shortlists/{shortlist.items[0].shortlist_id}"
         port = _free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "trustreach", "serve", "--port", str(port)],
-            env={**os.environ, "TRUSTREACH_DATA_DIR": str(data)},
+            [
+                sys.executable,
+                "-m",
+                "trustreach",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.server_workers),
+            ],
+            env={
+                **os.environ,
+                "TRUSTREACH_DATA_DIR": str(data),
+                **({"TRUSTREACH_DATABASE_URL": args.database_url} if args.database_url else {}),
+                "TRUSTREACH_API_RATE_LIMIT_PER_MINUTE": "0",  # measure the server, not the limit
+            },
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -149,9 +201,11 @@ def main() -> None:
                     time.sleep(0.25)
             headers = {"Authorization": f"Bearer {key}"}
             print(f"api_rate_target={args.rate:g}")
+            print(f"api_server_workers={args.server_workers}")
+            print(f"api_store={settings.resolved_database_url().split(':', 1)[0].split('+')[0]}")
             for name, path in routes.items():
                 httpx.get(base + path, headers=headers, timeout=30).raise_for_status()  # warm
-                figures = _load(base + path, headers, args.rate, args.seconds, args.workers)
+                figures = _load(port, path, headers, args.rate, args.seconds, args.workers)
                 for what, value in figures.items():
                     print(
                         f"api_{name}_{what}={value:.1f}"

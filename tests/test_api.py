@@ -304,11 +304,11 @@ def _free_port() -> int:
 class _Server:
     """``trustreach serve`` in a subprocess on a free loopback port (stopped by ``stop``)."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *options: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "trustreach", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "trustreach", "serve", "--port", str(self.port), *options],
             env={**os.environ, **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -353,6 +353,26 @@ def test_serve_starts_and_answers_health(tmp_path: Path) -> None:
     finally:
         output = server.stop()
     assert f"127.0.0.1:{server.port}" in output
+
+
+def test_serve_with_two_workers_answers_from_both(
+    tmp_path: Path, sqlite_settings: Settings
+) -> None:
+    """``--workers 2``: two processes behind one port, each with its own app on the store."""
+    tenants = seed(tmp_path, sqlite_settings)
+    server = _Server({"TRUSTREACH_DATA_DIR": str(sqlite_settings.data_dir)}, "--workers", "2")
+    try:
+        server.wait_ready()
+        headers = tenants.auth(Role.auditor)
+        answers = [
+            httpx.get(f"{server.url}/api/v1/creators", headers=headers, timeout=10)
+            for _ in range(6)
+        ]
+        assert {a.status_code for a in answers} == {200}
+        assert {c["creator_id"] for c in answers[0].json()["items"]} == {"c1", "c2"}
+    finally:
+        output = server.stop()
+    assert output.count("Started server process") == 2, output
 
 
 @pytest.mark.postgres

@@ -19,6 +19,17 @@ def serve(
         ),
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes sharing the port (one per CPU core is a good start). "
+            "Each keeps its own rate limits, login throttle and job runner; with more "
+            "than one, SQLite takes their writes in turn and PostgreSQL (TRUSTREACH_DATABASE_URL) "
+            "serves them side by side.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the REST API (/api/v1, /openapi.json) and the dashboard until Ctrl-C."""
     import uvicorn
@@ -26,7 +37,10 @@ def serve(
     from trustreach.api import create_app
 
     uvicorn.run(
-        create_app(),
+        # several workers import the app by name; one is served in this process
+        "trustreach.api:create_app" if workers > 1 else create_app(),
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         log_level="info",
