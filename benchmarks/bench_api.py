@@ -21,12 +21,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -35,6 +37,8 @@ from _store import copy_store, copy_to_database
 from trustreach import services
 from trustreach.core import Role
 from trustreach.services import _listing
+
+_PASSWORD = "bench-api-password-0"
 
 
 def _free_port() -> int:
@@ -122,6 +126,46 @@ def _load(
     return asyncio.run(_load_async(port, path, headers, rate, seconds, workers))
 
 
+def _sequential(send: Callable[[int], bool], count: int) -> dict[str, float]:
+    """``count`` requests one after another (closed loop): p50/p99 latency and errors."""
+    latencies: list[float] = []
+    errors = 0
+    for i in range(count):
+        began = time.perf_counter()
+        errors += not send(i)
+        latencies.append((time.perf_counter() - began) * 1000)
+    return {
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": _percentile(latencies, 0.99),
+        "errors": errors,
+    }
+
+
+def _login(base: str, email: str) -> Callable[[int], bool]:
+    """A dashboard login: the form's CSRF token, then the POST (Argon2id verify, new session)."""
+
+    def send(_: int) -> bool:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            form = client.get("/login").text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+            if token is None:
+                return False
+            answer = client.post(
+                "/login",
+                data={"email": email, "password": _PASSWORD, "csrf_token": token.group(1)},
+            )
+            return answer.status_code == 303
+
+    return send
+
+
+def _print(prefix: str, figures: dict[str, float]) -> None:
+    for what, value in figures.items():
+        print(
+            f"{prefix}_{what}={int(value)}" if what == "errors" else f"{prefix}_{what}={value:.1f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path(".trustreach"))
@@ -134,6 +178,9 @@ def main() -> None:
         "replacing what it holds (e.g. postgresql+psycopg://user:pw@127.0.0.1/bench)",
     )
     parser.add_argument("--workers", type=int, default=32, help="client connections")
+    parser.add_argument(
+        "--sequential", type=int, default=20, help="logins and writes, one after another"
+    )
     parser.add_argument(
         "--server-workers", type=int, default=1, help="`trustreach serve --workers N`"
     )
@@ -150,6 +197,15 @@ def main() -> None:
             workspace=args.workspace,
             role=Role.auditor,
             label="bench_api",
+            by=services.cli_actor(args.workspace),
+            settings=settings,
+        )
+        email = "bench-api@example.test"
+        services.create_user(
+            email,
+            workspace=args.workspace,
+            role=Role.analyst,
+            password=_PASSWORD,
             by=services.cli_actor(args.workspace),
             settings=settings,
         )
@@ -205,13 +261,10 @@ def main() -> None:
             print(f"api_store={settings.resolved_database_url().split(':', 1)[0].split('+')[0]}")
             for name, path in routes.items():
                 httpx.get(base + path, headers=headers, timeout=30).raise_for_status()  # warm
-                figures = _load(port, path, headers, args.rate, args.seconds, args.workers)
-                for what, value in figures.items():
-                    print(
-                        f"api_{name}_{what}={value:.1f}"
-                        if what != "errors"
-                        else f"api_{name}_{what}={int(value)}"
-                    )
+                _print(
+                    f"api_{name}", _load(port, path, headers, args.rate, args.seconds, args.workers)
+                )
+            _print("web_login", _sequential(_login(base, email), args.sequential))
         finally:
             server.terminate()
             server.wait(timeout=20)
