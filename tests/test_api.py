@@ -443,8 +443,10 @@ ROUTE_ROLES = {
     "/api/v1/creators": READ_ROLES,
     "/api/v1/creators/{creator_id}": READ_ROLES,
     "/api/v1/creators/{creator_id}/audit": READ_ROLES,
+    "/api/v1/creators/{creator_id}/audit/report": READ_ROLES,
     "/api/v1/shortlists": READ_ROLES,
     "/api/v1/shortlists/{shortlist_id}": READ_ROLES,
+    "/api/v1/shortlists/{shortlist_id}/report": READ_ROLES,
     "/api/v1/audit-log": {Role.admin, Role.auditor},
     "/api/v1/audit-log/verify": {Role.admin, Role.auditor},
 }

@@ -24,6 +24,17 @@ svg{max-width:100%;height:auto}.chart text{font-size:11px;fill:#5b6476}
 """
 
 
+MACHINE_GENERATED = (
+    "Machine-generated: the evidence sentences in this report were written by trustreach from "
+    "the measured data, not by a person."
+)
+_PROBABILITIES_NOT_KEPT = (
+    '<p class="muted">The per-account probabilities behind this estimate are not kept with the '
+    "stored audit, so their histogram is drawn only in the report written when the audit runs "
+    "(trustreach audit-creator CREATOR --report FILE).</p>"
+)
+
+
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
@@ -213,6 +224,11 @@ def render_audit_html(audit: CreatorAudit, *, threshold: float | None = None) ->
         if audit.disputes
         else "<p class='muted'>No disputes have been filed about this audit.</p>"
     )
+    histogram = (
+        _histogram(audit.fake_probabilities, threshold)
+        if audit.fake_probabilities or fs is None
+        else _PROBABILITIES_NOT_KEPT  # a report drawn again from the stored evidence
+    )
     title = f"Audience audit: {audit.display_name}"
     seq = f" · audit record #{audit.audit_seq}" if audit.audit_seq else ""
     return f"""<!doctype html>
@@ -225,12 +241,13 @@ generated {_e(audit.generated_at)}{seq}</p>
 <div class="note">This report describes signals measured in the data, not judgements about
 anyone. Each signal can have innocent explanations (a viral post, a press mention, a giveaway).
 The creator can see this evidence and contest it; a person reviews every dispute.</div>
+<p class="muted">{_e(MACHINE_GENERATED)}</p>
 <h2>Audience Quality</h2>
 <p><span class="score">{audit.quality.score:.0f}</span> / 100</p>
 <table><tr><th>component</th><th class="num">value</th><th class="num">weight</th>
 <th>evidence</th></tr>{components}</table>
 <h2>Follower accounts</h2>{share}
-{_histogram(audit.fake_probabilities, threshold)}
+{histogram}
 <h2>Follower history</h2>
 <p class="muted">Shaded: sudden rises detected by robust change detection.</p>
 {_line_chart(audit.follower_history, audit.spikes)}

@@ -358,6 +358,8 @@ def render_shortlist_html(ranking: Ranking, *, shortlist_id: str | None = None) 
         f'<p class="note">{status} Scores describe how well the evidence matches the brief; they '
         "are not a judgement of anyone. Components marked * were not measured and were counted at "
         "the candidates' median.</p>",
+        '<p class="muted">Machine-generated: the explanations ("why") and the findings\' reasons '
+        "in this report were written by trustreach from the measured data, not by a person.</p>",
         f'<p class="muted">{plural(ranking.eligible, "eligible creator")}; '
         f"{len(ranking.excluded)} excluded "
         f"by a rule; {len(ranking.review)} held for human review. Model versions: {versions}.</p>",

@@ -85,6 +85,11 @@ if TYPE_CHECKING:
         record_of_processing,
         withdraw_consent,
     )
+    from trustreach.services._reports import (
+        audit_report_html,
+        html_to_pdf,
+        shortlist_report_html,
+    )
     from trustreach.services._schema import schema_documents, write_schemas
     from trustreach.services._scoring import ScoreReport, score_accounts_dask, score_accounts_file
     from trustreach.services._shortlist import (
@@ -191,6 +196,11 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.services` che
                 "record_of_processing",
                 "withdraw_consent",
             ),
+            "_reports": (
+                "audit_report_html",
+                "html_to_pdf",
+                "shortlist_report_html",
+            ),
             "_schema": (
                 "schema_documents",
                 "write_schemas",
@@ -267,6 +277,7 @@ __all__ = [
     "analyze_comments",
     "analyze_file",
     "audit_creator",
+    "audit_report_html",
     "audit_workspace",
     "authenticate_key",
     "authenticate_user",
@@ -291,6 +302,7 @@ __all__ = [
     "export_corrections",
     "file_dispute",
     "get_shortlist",
+    "html_to_pdf",
     "import_files",
     "import_path",
     "inspect_audit_log",
@@ -316,6 +328,7 @@ __all__ = [
     "score_accounts_file",
     "session_actor",
     "set_password",
+    "shortlist_report_html",
     "start_session",
     "summarize_workspace",
     "synthesize_world",
