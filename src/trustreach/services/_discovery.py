@@ -34,6 +34,7 @@ from trustreach.discovery._index import (
 from trustreach.discovery._performance import MODEL_NAME, MODEL_VERSION
 from trustreach.discovery._rank import query_from_brief, query_like, rank_creators
 from trustreach.discovery._ranking import FairSpec, Query, Ranking
+from trustreach.discovery._summary import exposure_line, fair_effect
 from trustreach.ingest._schema import AGE_BANDS, GENDERS, DeclaredAttribute
 from trustreach.services._context import check_workspace, read_frame, require_workspace, store
 from trustreach.services._creators import resolve_creator
@@ -434,6 +435,30 @@ def load_discovery_index(
     return CreatorIndex.load(folder)
 
 
+def review_record(ranking: Ranking) -> dict[str, Any]:
+    """What a person deciding on the shortlist needs to see, kept with the proposal.
+
+    The reason and numbers of every creator set aside (held for review or
+    excluded by a rule), the audience risk of every ranked creator, the exposure
+    audit by each declared attribute and fair mode's effect, in the wording of
+    the console and HTML reports.
+    """
+    document = ranking.to_dict()
+    effect = fair_effect(ranking)
+    return {
+        "findings": {"review": document["review"], "excluded": document["excluded"]},
+        "risk": {row["creator_id"]: row["authenticity"] for row in document["shortlist"]},
+        "exposure_audit": {
+            attribute: exposure_line(attribute, audit)
+            for attribute, audit in sorted(ranking.exposure.items())
+        },
+        "fair_effect": effect.sentence() if effect else None,
+        "eligible": ranking.eligible,
+        "out_of_scope": dict(ranking.out_of_scope),
+        "notes": list(ranking.notes),
+    }
+
+
 @dataclass(frozen=True)
 class Discovery:
     """A ranking and the shortlist proposal it was stored as (None when not proposed)."""
@@ -528,6 +553,7 @@ def discover(
                 "fair": fair_spec.__dict__ if fair_spec else None,
                 "excluded": [f.creator_id for f in ranking.excluded],
                 "review": [f.creator_id for f in ranking.review],
+                **review_record(ranking),
             },
             created_by=created_by,
             workspace=workspace,
