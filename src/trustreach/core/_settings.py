@@ -89,6 +89,16 @@ class Settings(BaseSettings):
             "answers 413 before it is held in memory."
         ),
     )
+    job_workers: int = Field(
+        default=1,
+        ge=1,
+        le=32,
+        description=(
+            "Jobs (imports, audits, analyses submitted through the API) one server process "
+            "runs at a time; more wait their turn, queued. Writes to one store take turns "
+            "anyway, so more workers help only work that computes outside its write."
+        ),
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -189,6 +189,7 @@ def analyze_file(
     chunk_rows: int = CHUNK_ROWS,
     id_column: str | None = None,
     actor: str = "cli",
+    workspace: str | None = None,
     settings: Settings | None = None,
     progress: Progress | None = None,
 ) -> AnalyzeReport:
@@ -217,7 +218,7 @@ def analyze_file(
     a failed run leaves nothing half-written, a killed run's partial file is
     removed by the next run, and a symbolic link at ``output`` is replaced,
     never followed. The run is audit-logged with the model versions and a digest
-    of the input.
+    of the input, under ``actor`` and, when given, ``workspace`` (a job of the API).
 
     Raises
     ------
@@ -327,6 +328,7 @@ def analyze_file(
     audit_seq = _audit_analysis(
         settings,
         actor=actor,
+        workspace=workspace,
         source=source,
         output=output,
         tiers={"tier": tier, "safety": safety},
@@ -363,6 +365,7 @@ def _audit_analysis(
     settings: Settings,
     *,
     actor: str,
+    workspace: str | None,
     source: Path,
     output: Path,
     tiers: dict[str, str],
@@ -377,6 +380,7 @@ def _audit_analysis(
                 connection,
                 actor=actor,
                 action="analyze_file",
+                workspace=workspace,
                 subject=str(source),
                 model_name="conversation-intelligence",
                 model_version=models.get("sentiment", ""),
