@@ -323,11 +323,19 @@ def _user_row(connection: Connection, email: str, workspace: str) -> Any:
 def disable_user(
     email: str, *, workspace: str, by: Actor, settings: Settings | None = None
 ) -> UserInfo:
-    """Stop a person signing in and end their sessions (admins only); the account stays listed."""
+    """Stop a person signing in and end their sessions (admins only); the account stays listed.
+
+    An admin signed in as a person cannot disable their own account (another admin
+    must), so a workspace is never locked out by a slip.
+    """
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     email = normalize_email(email)
     _may_administer(by, workspace)
+    if by.kind == "user" and by.ident == email:
+        raise ConfigurationError(
+            f"{email} may not disable their own account; another admin of the workspace can"
+        )
     with store(settings) as engine:
         with audited_transaction(settings, engine) as connection:
             row = _user_row(connection, email, workspace)
