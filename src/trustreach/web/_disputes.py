@@ -1,7 +1,7 @@
 """Disputes: the approvers' queue, and a creator filing and following their own.
 
-- ``GET /disputes``: the workspace's disputes (open ones first by default) for
-  approvers, auditors and admins; approvers and admins resolve an open one with
+- ``GET /disputes``: the workspace's disputes (the open ones by default) for
+  analysts, approvers, auditors and admins; approvers and admins resolve an open one with
   a note (``POST /disputes/{id}/resolve``), recorded under their own name.
 - ``GET /my/disputes``: a creator's own disputes with their standing and the
   reviewer's note, and a form to file one (``POST /my/disputes``) against
@@ -33,7 +33,8 @@ router = APIRouter()
 
 MAX_REASON = 2000
 """Longest reason or note the dashboard takes (the store takes up to 5,000)."""
-READERS = (Role.approver, Role.auditor)
+READERS = (Role.analyst, Role.approver, Role.auditor)
+"""Who may read the queue (analysts run the audits disputed; the menu links it for them)."""
 RESOLVERS = (Role.approver,)
 SHOWN = ("open", "upheld", "rejected", "all")
 """What the queue can show (``all``: every dispute, oldest first)."""
