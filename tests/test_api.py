@@ -449,6 +449,9 @@ ROUTE_ROLES = {
     "/api/v1/shortlists/{shortlist_id}/report": READ_ROLES,
     "/api/v1/audit-log": {Role.admin, Role.auditor},
     "/api/v1/audit-log/verify": {Role.admin, Role.auditor},
+    "/api/v1/jobs": READ_ROLES,
+    "/api/v1/jobs/{job_id}": READ_ROLES,
+    "/api/v1/jobs/{job_id}/result": READ_ROLES,
 }
 
 
@@ -459,6 +462,9 @@ def test_permissions_matrix_every_key_role_by_every_get_route(tenants: Tenants) 
     routes = {p for p, ops in paths.items() if "get" in ops} - {"/api/v1/health"}
     assert routes == set(ROUTE_ROLES), "state the roles of every new route in ROUTE_ROLES"
     ids = {"creator_id": "c1", "shortlist_id": tenants.a_shortlists[0]}
+    from tests._jobs import finished_text_job
+
+    ids["job_id"] = finished_text_job(tenants.settings, A)
     for route, allowed in ROUTE_ROLES.items():
         path = route.format(**ids)
         for role in READ_ROLES:
