@@ -187,6 +187,60 @@ def _components(components: dict[str, Any]) -> str:
     return f"<ul class='parts'>{''.join(items)}</ul>" if items else "–"
 
 
+SET_ASIDE = (("review", "Held for human review"), ("excluded", "Excluded by a rule"))
+
+
+def _set_aside(parameters: dict[str, Any], key: str, heading: str) -> str:
+    """Who the ranking held for review or excluded: with the rule and reason where the
+    proposal kept them (``parameters["findings"]``), by id alone for older proposals."""
+    findings = parameters.get("findings")
+    kept = findings.get(key) if isinstance(findings, dict) else None
+    if isinstance(kept, list):
+        if not kept:
+            return f"<h2>{heading} (0)</h2><p class='muted'>Nobody.</p>"
+        rows = "".join(
+            f"<tr><td>{_e(f.get('display_name') or f.get('creator_id'))} "
+            f"<span class='muted'>{_e(f.get('creator_id'))}</span></td>"
+            f"<td><code>{_e(f.get('rule_id') or '')}</code></td>"
+            f"<td>{_e(f.get('reason') or '')}</td></tr>"
+            for f in kept
+            if isinstance(f, dict)
+        )
+        return (
+            f"<h2>{heading} ({len(kept)})</h2><table><thead><tr><th scope='col'>creator</th>"
+            "<th scope='col'>rule</th><th scope='col'>why, with the numbers "
+            f"(machine-generated)</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+    ids = [str(i) for i in parameters.get(key) or []]
+    listed = ", ".join(_e(i) for i in ids) if ids else "nobody"
+    return f"<h2>{heading} ({len(ids)})</h2><p>{listed}</p>"
+
+
+def _fairness(parameters: dict[str, Any]) -> str:
+    """The exposure audit by declared group and fair mode's effect, where the proposal kept them."""
+    lines = parameters.get("exposure_audit")
+    effect = parameters.get("fair_effect")
+    notes = parameters.get("notes")
+    out = []
+    if isinstance(lines, dict):
+        items = "".join(f"<li>{_e(line)}</li>" for line in lines.values())
+        out.append(
+            "<h2>Exposure audit by declared group</h2><p class='muted'>Groups are only what "
+            "creators declared with consent; nothing is inferred, and the groups are never a "
+            "scoring feature.</p>"
+            + (
+                f"<ul>{items}</ul>"
+                if items
+                else "<p>No creator in the pool declared an attribute with consent.</p>"
+            )
+        )
+    if isinstance(effect, str) and effect:
+        out.append(f"<p><strong>{_e(effect)}</strong></p>")
+    if isinstance(notes, list) and notes:
+        out.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
+    return "".join(out)
+
+
 def _render_shortlist(shortlist: Shortlist, audits: dict[str, Any]) -> str:
     from trustreach.audience._report import _CSS
 
@@ -254,11 +308,8 @@ def _render_shortlist(shortlist: Shortlist, audits: dict[str, Any]) -> str:
         if rows
         else "<p class='muted'>Nobody is on this shortlist.</p>"
     )
-    held = []
-    for key, heading in (("review", "Held for human review"), ("excluded", "Excluded by a rule")):
-        ids = [str(i) for i in p.get(key) or []]
-        listed = ", ".join(_e(i) for i in ids) if ids else "none"
-        held.append(f"<h2>{heading} ({len(ids)})</h2><p>{listed}</p>")
+    held = [_set_aside(p, key, heading) for key, heading in SET_ASIDE]
+    held.append(_fairness(p))
     decisions = "".join(
         f"<tr><td>{d.decided_at:%Y-%m-%d %H:%M}</td>"
         f"<td>{_e(names.get(d.creator_id, d.creator_id))}"
@@ -314,15 +365,6 @@ def shortlist_report_html(
 # ------------------------------------------------------------------------------------ PDF
 
 
-def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
-    """WeasyPrint's URL fetcher for reports: inline ``data:`` URLs only, never files or network."""
-    if url.startswith("data:"):
-        from weasyprint import default_url_fetcher
-
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"reports load nothing from outside the document (asked for {url[:80]!r})")
-
-
 def _weasyprint() -> Any:
     try:
         import weasyprint
@@ -341,6 +383,14 @@ def _weasyprint() -> Any:
     return weasyprint
 
 
+def report_fetcher() -> Any:
+    """WeasyPrint's fetcher for reports: inline ``data:`` URLs only, never a file or the network.
+
+    A reference to anything else is refused (WeasyPrint leaves it out and logs a warning).
+    """
+    return _weasyprint().URLFetcher(allowed_protocols=("data",), allow_redirects=False)
+
+
 def html_to_pdf(html: str) -> bytes:
     """The report ``html`` as PDF bytes: the same content, laid out for A4 by :data:`PRINT_CSS`.
 
@@ -349,6 +399,6 @@ def html_to_pdf(html: str) -> bytes:
     library and its Debian packages where WeasyPrint or Pango is not installed.
     """
     weasyprint = _weasyprint()
-    document = weasyprint.HTML(string=html, url_fetcher=_no_fetch)
+    document = weasyprint.HTML(string=html, url_fetcher=report_fetcher())
     pdf: bytes = document.write_pdf(stylesheets=[weasyprint.CSS(string=PRINT_CSS)])
     return pdf
