@@ -324,3 +324,64 @@ def test_jobs_are_listed_newest_first_by_cursor(store: Store, api: Any) -> None:
     assert rest["next_cursor"] is None
     bad = api.get("/api/v1/jobs?cursor=nonsense", headers=store.auth(Role.auditor))
     assert _problem(bad, 422)["errors"][0]["field"] == "query.cursor"
+
+
+@pytest.mark.postgres
+def test_serve_processes_sharing_postgresql_run_a_job_where_accepted_and_recover_a_killed_one(
+    tmp_path: Path, postgres_settings: Settings
+) -> None:
+    """Two ``trustreach serve`` processes on one PostgreSQL: a job runs in the process that
+    accepted it and reads the same from the other; a process killed while it held a job
+    leaves it ``interrupted`` once a server starts again on this host."""
+    import httpx
+    from sqlalchemy import select, update
+    from tests.test_api import _Server
+
+    store = _store(tmp_path, postgres_settings)
+    write_records(tmp_path / "c" / "creators.jsonl", TINY["creators"])
+    write_records(tmp_path / "c" / "creator_accounts.jsonl", TINY["creator_accounts"])
+    env = {
+        "TRUSTREACH_DATA_DIR": str(postgres_settings.data_dir),
+        "TRUSTREACH_DATABASE_URL": str(postgres_settings.database_url),
+    }
+    servers = [_Server(env), _Server(env)]
+    try:
+        for server in servers:
+            server.wait_ready()
+        analyst = store.auth(Role.analyst)
+        r = httpx.post(f"{servers[0].url}/api/v1/imports", files=_files(tmp_path / "c"),
+                       headers=analyst, timeout=30)  # fmt: skip
+        assert r.status_code == 202, r.text
+        location = r.headers["location"]
+        job: dict[str, Any] = {}
+        for _ in range(1200):  # a bail-out, not a speed assertion
+            job = httpx.get(f"{servers[1].url}{location}", headers=analyst, timeout=10).json()
+            if job["status"] not in ("queued", "running"):
+                break
+            time.sleep(0.05)
+        assert job["status"] == "succeeded", job
+        same = httpx.get(f"{servers[0].url}{location}", headers=analyst, timeout=10).json()
+        assert same == job
+        engine = open_store(postgres_settings)
+        with engine.connect() as connection:
+            runner = connection.execute(
+                select(jobs.c.runner).where(jobs.c.job_id == job["job_id"])
+            ).scalar_one()
+        assert runner == f"{socket.gethostname()}:{servers[0].process.pid}"
+
+        # the first process is killed while it holds a job (its row says running)
+        with engine.begin() as connection:
+            connection.execute(
+                update(jobs).where(jobs.c.job_id == job["job_id"]).values(status="running")
+            )
+        servers[0].process.kill()
+        servers[0].process.wait()
+        servers.append(_Server(env))
+        servers[2].wait_ready()
+        after = httpx.get(f"{servers[2].url}{location}", headers=analyst, timeout=10).json()
+        assert after["status"] == "interrupted", after
+        assert "submitted again" in after["error"]
+        engine.dispose()
+    finally:
+        for server in servers:
+            server.stop()
