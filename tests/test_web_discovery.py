@@ -182,6 +182,7 @@ def test_an_analyst_runs_a_brief_and_sees_the_ranking_and_who_is_held(world: Wor
     assert "Audience Quality 41.7 is under the brief&#39;s minimum of 50" in held
     assert "Lea Serum" not in held
     assert "no exposure audit by group is possible" in shown  # the fairness audit says why not
+    assert "Not audited: no Audience Quality, follower sample or signals" in shown
     for verdict in ("fraudster", "cheat", "liar", "fake creator"):
         assert verdict not in shown.lower()
     assert "Approve" not in shown  # an analyst proposes; approvers decide
@@ -559,3 +560,18 @@ def test_an_older_shortlist_without_reasons_still_names_who_was_held(world: Worl
     held = page[page.index('id="held"') : page.index('id="fairness"')]
     assert "Held for review: <a" in held and "Ivy Spikes" not in held  # no name was kept
     assert "c3" in held and "The reason was not kept with this shortlist" in held
+
+
+def test_a_brief_that_shows_risk_ranks_the_flagged_creator_with_the_signal_on_the_row(
+    world: World,
+) -> None:
+    c = signed_in(world, "acme/analyst")
+    form = brief_form(low_quality="show", fraud_signals="show", top_n="10")
+    response = c.post("/discovery", data={**form, "csrf_token": csrf(c)}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    shown = c.get(response.headers["location"]).text
+    row = re.search(r"<tr>(?:(?!</tr>).)*Ivy Spikes(?:(?!</tr>).)*</tr>", shown, re.S)
+    assert row, "c3 is ranked when the brief shows risk instead of holding it"
+    assert "signals raised: Sudden follower growth (strength 1.00)" in row[0]
+    assert "Audience Quality 0 ·" in row[0]
+    assert "No creator was held for review." in shown

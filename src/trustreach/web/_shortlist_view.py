@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trustreach.services import Decision, Shortlist, ShortlistEntry
+from trustreach.web._views import percent, signal_name
 
 MAX_REASON = 2000
 """Longest reason the dashboard takes for a decision (the store takes up to 5,000)."""
@@ -56,6 +57,42 @@ class ShortlistView:
         return f"{name} ({creator_id})" if name and name != creator_id else creator_id
 
 
+def risk_words(risk: dict[str, Any]) -> str:
+    """A ranked creator's audience risk (as discovery kept it) in words about evidence.
+
+    >>> words = risk_words({"audited": True, "audience_quality": 92.4, "fake_share": 0.097,
+    ...     "fake_share_low_95": 0.085, "fake_share_high_95": 0.111,
+    ...     "signals_raised": [{"kind": "bot_comments", "strength": 0.8}]})
+    >>> print(words.replace(" · ", chr(10)))
+    Audience Quality 92
+    9.7% of sampled followers look inauthentic (95% interval 8.5% to 11.1%)
+    signals raised: Bursts of generic comments (strength 0.80)
+    >>> risk_words({"audited": False})
+    'Not audited: no Audience Quality, follower sample or signals'
+    """
+    if not risk.get("audited"):
+        return "Not audited: no Audience Quality, follower sample or signals"
+    quality = risk.get("audience_quality")
+    parts = [
+        "Audience Quality not measured"
+        if quality is None
+        else f"Audience Quality {float(quality):.0f}"
+    ]
+    share = risk.get("fake_share")
+    if share is not None:
+        text = f"{percent(share, 1)} of sampled followers look inauthentic"
+        low, high = risk.get("fake_share_low_95"), risk.get("fake_share_high_95")
+        if low is not None and high is not None:
+            text += f" (95% interval {percent(low, 1)} to {percent(high, 1)})"
+        parts.append(text)
+    raised = [
+        f"{signal_name(str(s.get('kind')))} (strength {float(s.get('strength') or 0):.2f})"
+        for s in risk.get("signals_raised") or []
+    ]
+    parts.append("signals raised: " + ", ".join(raised) if raised else "no signal raised")
+    return " · ".join(parts)
+
+
 NOT_KEPT = (
     "The reason was not kept with this shortlist (it was proposed before reasons were "
     "stored); read the creator's audit for the evidence."
@@ -92,7 +129,7 @@ def shortlist_view(shortlist: Shortlist) -> ShortlistView:
         if entry.source == "override":
             summary = "added by a person, not ranked: read the creator's audit"
         else:
-            summary = str(risk.get("summary") or "not recorded with this shortlist")
+            summary = risk_words(risk) if risk else "not recorded with this shortlist"
         rows.append(
             Row(
                 entry,
@@ -101,9 +138,7 @@ def shortlist_view(shortlist: Shortlist) -> ShortlistView:
                 [d for d in shortlist.decisions if d.creator_id == entry.creator_id],
             )
         )
-    fairness = [
-        f"By {attribute}: {line}" for attribute, line in (p.get("exposure_audit") or {}).items()
-    ]
+    fairness = [str(line) for _, line in sorted((p.get("exposure_audit") or {}).items())]
     if p.get("fair_effect"):
         fairness.append(str(p["fair_effect"]))
     held = _set_aside(
