@@ -341,15 +341,45 @@ def test_the_login_form_works_by_keyboard_alone(
     assert path(page) == "/" and heading(page) == "Workspace acme"
 
 
+_UNLABELLED = """() => Array.from(document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea, button')).filter(el => {
+  if (el.labels && el.labels.length) return false;
+  if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) return false;
+  if (el.tagName === 'BUTTON' && el.textContent.trim()) return false;
+  if (el.type === 'submit' && el.value) return false;
+  return true;
+}).map(el => el.outerHTML.slice(0, 120))"""
+
+
+def _nav_pages(tab: Tab) -> list[str]:
+    """Every page the signed-in person's menu links to, in menu order."""
+    hrefs = tab.page.eval_on_selector_all(
+        "nav[aria-label=Main] a", "links => links.map(a => a.getAttribute('href'))"
+    )
+    return [str(h) for h in hrefs]
+
+
 @pytest.mark.parametrize("width", [390, 1280])
-def test_no_page_scrolls_sideways(new_tab: Callable[..., Tab], served: Served, width: int) -> None:
+@pytest.mark.parametrize("who", ["acme/admin", "acme/analyst", "acme/creator"])
+def test_every_menu_page_fits_and_labels_its_controls(
+    new_tab: Callable[..., Tab], served: Served, width: int, who: str
+) -> None:
+    """Every page in the menu, at phone and desktop width: no sideways scroll, one h1,
+    every form control named for a screen reader, and focus reaches the content."""
     tab = new_tab(width=width, height=844 if width == 390 else 900)
     page = tab.page
-    log_in(tab, served.emails["acme/admin"])
-    for url in ("/", "/creators", "/creators/c1", "/audit-log", "/login"):
+    log_in(tab, served.emails[who])
+    pages = _nav_pages(tab)
+    assert pages, "the menu links no page"
+    for url in [*pages, "/login"]:
         page.goto(url)
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         assert scroll_width <= width, f"{url} is {scroll_width} px wide at {width} px"
+        assert page.locator("h1").count() == 1, f"{url} has no single h1"
+        unlabelled = page.evaluate(_UNLABELLED)
+        assert unlabelled == [], f"{url} has controls without a name: {unlabelled}"
+        page.keyboard.press("Tab")  # the first stop is the skip link, to the content
+        assert page.evaluate("document.activeElement.className") == "skip-link", url
 
 
 def test_the_console_watch_catches_a_policy_violation(new_tab: Callable[..., Tab]) -> None:
