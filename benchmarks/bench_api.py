@@ -159,6 +159,19 @@ def _login(base: str, email: str) -> Callable[[int], bool]:
     return send
 
 
+def _file_dispute(base: str, key: str, creator_id: str) -> Callable[[int], bool]:
+    """A write: one dispute filed through the API (audited: the chain is verified first)."""
+    client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60)
+
+    def send(i: int) -> bool:
+        answer = client.post(
+            "/api/v1/disputes", json={"creator_id": creator_id, "reason": f"bench {i}"}
+        )
+        return answer.status_code == 201
+
+    return send
+
+
 def _print(prefix: str, figures: dict[str, float]) -> None:
     for what, value in figures.items():
         print(
@@ -197,6 +210,13 @@ def main() -> None:
             workspace=args.workspace,
             role=Role.auditor,
             label="bench_api",
+            by=services.cli_actor(args.workspace),
+            settings=settings,
+        )
+        admin_key, _ = services.create_key(
+            workspace=args.workspace,
+            role=Role.admin,
+            label="bench_api writes",
             by=services.cli_actor(args.workspace),
             settings=settings,
         )
@@ -265,6 +285,10 @@ def main() -> None:
                     f"api_{name}", _load(port, path, headers, args.rate, args.seconds, args.workers)
                 )
             _print("web_login", _sequential(_login(base, email), args.sequential))
+            _print(
+                "api_write_dispute",
+                _sequential(_file_dispute(base, admin_key, audited), args.sequential),
+            )
         finally:
             server.terminate()
             server.wait(timeout=20)
