@@ -56,7 +56,7 @@ def csrf(c: TestClient) -> str:
 def people_page(c: TestClient) -> str:
     response = c.get("/people")
     assert response.status_code == 200, response.text
-    return response.text
+    return str(response.text)
 
 
 def user_id(world: World, workspace: str, email: str) -> str:
