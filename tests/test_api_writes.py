@@ -101,6 +101,23 @@ def test_discovery_proposes_a_shortlist_in_the_callers_name(tenants: Tenants) ->
         assert "may not do this" in problem(r, 403)["detail"]
 
 
+def test_a_retried_discovery_proposes_once(tenants: Tenants) -> None:
+    api = client(tenants.settings)
+    headers = {**tenants.auth(Role.analyst), **idem("discover-1")}
+    first = api.post("/api/v1/discovery", json={"brief": BRIEF}, headers=headers)
+    assert first.status_code == 201, first.text
+    again = api.post("/api/v1/discovery", json={"brief": BRIEF}, headers=headers)
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.headers["location"] == first.headers["location"]
+    other = api.post("/api/v1/discovery", json={"brief": {**BRIEF, "top_n": 2}}, headers=headers)
+    assert fields(other) == {"header.Idempotency-Key"}
+    assert audit_actors(tenants.settings, "shortlist_proposed") == [
+        "acme-analyst",  # the seed's
+        key_name(tenants, Role.analyst),
+    ]
+
+
 def test_a_bad_brief_is_refused_naming_each_field_like_a_brief_file(tenants: Tenants) -> None:
     api = client(tenants.settings)
     headers = tenants.auth(Role.analyst)
