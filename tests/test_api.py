@@ -452,7 +452,16 @@ ROUTE_ROLES = {
     "/api/v1/jobs": READ_ROLES,
     "/api/v1/jobs/{job_id}": READ_ROLES,
     "/api/v1/jobs/{job_id}/result": READ_ROLES,
+    "/api/v1/deals/{deal_id}": READ_ROLES,
+    "/api/v1/disputes": READ_ROLES,
+    "/api/v1/disputes/{dispute_id}": READ_ROLES,
+    "/api/v1/conversation/summary": READ_ROLES,
+    "/api/v1/privacy/record-of-processing": {Role.admin, Role.auditor},
+    "/api/v1/creators/{creator_id}/declared-attributes": {Role.admin},  # and the creator
+    "/api/v1/creators/{creator_id}/export": {Role.admin},  # and the creator
 }
+ROUTE_QUERY = {"/api/v1/conversation/summary": {"scope": "creator", "id": "c1"}}
+"""Required query parameters of a route of ROUTE_ROLES."""
 
 
 def test_permissions_matrix_every_key_role_by_every_get_route(tenants: Tenants) -> None:
@@ -465,10 +474,13 @@ def test_permissions_matrix_every_key_role_by_every_get_route(tenants: Tenants) 
     from tests._jobs import finished_text_job
 
     ids["job_id"] = finished_text_job(tenants.settings, A)
+    ids["deal_id"] = "d1"
+    filed = services.file_dispute("c1", "contested", workspace=A, settings=tenants.settings)
+    ids["dispute_id"] = str(filed.dispute_id)
     for route, allowed in ROUTE_ROLES.items():
         path = route.format(**ids)
         for role in READ_ROLES:
-            r = api.get(path, headers=tenants.auth(role))
+            r = api.get(path, headers=tenants.auth(role), params=ROUTE_QUERY.get(route, {}))
             assert r.status_code == (200 if role in allowed else 403), (route, role, r.text)
 
 
