@@ -98,8 +98,14 @@ def seed(tmp_path: Path, settings: Settings, *, a_shortlists: int = 1) -> Tenant
     return Tenants(settings, keys, a_lists, b_lists, ["gx-c1", "gx-c2"])
 
 
-def client(settings: Settings, **kwargs: Any) -> Any:
-    """A TestClient on :func:`trustreach.api.create_app` for ``settings``."""
+def client(settings: Settings, *, rate_limits: bool = False, **kwargs: Any) -> Any:
+    """A TestClient on :func:`trustreach.api.create_app` for ``settings``.
+
+    Rate limits are off unless ``rate_limits`` (tests send many requests from one
+    key and one address in a moment; tests/test_api_idempotency.py tests the limits).
+    """
+    if not rate_limits:
+        settings = settings.model_copy(update={"api_rate_limit_per_minute": 0})
     with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what FastAPI documents
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient

@@ -170,7 +170,9 @@ def test_a_key_over_its_rate_gets_429_with_retry_after(
     tmp_path: Path, sqlite_settings: Settings
 ) -> None:
     tenants = seed(tmp_path, sqlite_settings)
-    api = client(sqlite_settings.model_copy(update={"api_rate_limit_per_minute": 12}))
+    api = client(
+        sqlite_settings.model_copy(update={"api_rate_limit_per_minute": 12}), rate_limits=True
+    )
     auth = tenants.auth(Role.analyst)
     answers = [api.get("/api/v1/creators", headers=auth) for _ in range(3)]  # burst is 12 // 6
     assert [a.status_code for a in answers] == [200, 200, 429]
@@ -183,7 +185,9 @@ def test_a_key_over_its_rate_gets_429_with_retry_after(
 
 def test_failed_keys_are_limited_per_address(tmp_path: Path, sqlite_settings: Settings) -> None:
     seed(tmp_path, sqlite_settings)
-    api = client(sqlite_settings.model_copy(update={"api_rate_limit_per_minute": 60}))
+    api = client(
+        sqlite_settings.model_copy(update={"api_rate_limit_per_minute": 60}), rate_limits=True
+    )
     wrong = {"Authorization": "Bearer trk_aaaaaaaaaaaa_wrong"}
     statuses = [api.get("/api/v1/creators", headers=wrong).status_code for _ in range(3)]
     assert statuses[0] == 401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
@@ -12,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from trustreach import __version__
 from trustreach.api import _jobs_routes, _report_routes, _write_routes
 from trustreach.api._auth import Limits
-from trustreach.api._problems import install_problem_handlers, problem
+from trustreach.api._problems import PROBLEM_JSON, install_problem_handlers, problem
 from trustreach.api._routes import fallback, public, router
 from trustreach.core import Settings, get_settings
 
@@ -101,6 +102,36 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+_TOO_MANY = {
+    "description": "Too many requests from this key; `Retry-After` says when to retry.",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds until a request would be accepted.",
+            "schema": {"type": "integer"},
+        }
+    },
+    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+
+
+def _document_rate_limits(app: FastAPI) -> None:
+    """Every operation that takes a key may answer 429 (see ``_limits``): say so in OpenAPI."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            for path, operations in schema.get("paths", {}).items():
+                if not path.startswith("/api/v1/") or path == "/api/v1/health":
+                    continue
+                for operation in operations.values():
+                    operation.setdefault("responses", {}).setdefault("429", _TOO_MANY)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None, *, max_body_bytes: int | None = None) -> FastAPI:
     """The trustreach ASGI app on the store ``settings`` name (default: the environment's).
 
@@ -129,6 +160,7 @@ def create_app(settings: Settings | None = None, *, max_body_bytes: int | None =
     app.include_router(_jobs_routes.router)
     app.include_router(_report_routes.router)
     app.include_router(fallback)
+    _document_rate_limits(app)
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     app.add_middleware(SecurityHeaders)
     if importlib.util.find_spec("trustreach.web") is not None:
