@@ -440,3 +440,37 @@ def test_the_downloads_need_a_login(store: Store) -> None:
     c = TestClient(create_web_app(store.settings), base_url=HTTPS)
     response = c.get("/creators/c1/report.html", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login"
+
+
+def test_the_follower_chart_leaves_room_for_long_counts() -> None:
+    """The y-axis labels end at the plot's left edge: a seven-digit count must not be cut off
+    at the chart's border (it was, for any count over 99,999, in the HTML and the PDF)."""
+    from datetime import date, timedelta
+
+    from trustreach.audience import render_audit_html
+    from trustreach.audience._types import AudienceQuality, CreatorAudit
+
+    start = date(2026, 1, 1)
+    history = tuple((start + timedelta(days=i), 1_204_311 + 900 * i) for i in range(30))
+    page = render_audit_html(
+        CreatorAudit(
+            workspace="w",
+            creator_id="c1",
+            display_name="Ana Glow",
+            generated_at="2026-02-01",
+            fake_share=None,
+            signals=(),
+            spikes=(),
+            quality=AudienceQuality(80.0, ()),
+            follower_history=history,
+            fake_probabilities=(),
+            engagement_rate=None,
+            peer_band="1M+",
+            peer_engagement_rate=None,
+            top_accounts=(),
+        )
+    )
+    ticks = re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end">([\d,]+)</text>', page)
+    assert len(ticks) == 3, ticks
+    for x, label in ticks:
+        assert float(x) >= 6.5 * len(label), (x, label)  # 11 px digits are about 6.5 px wide

@@ -54,9 +54,10 @@ def _line_chart(
     x0, x1 = min(days), max(days)
     y0, y1 = min(counts), max(counts)
     y1 = y1 if y1 > y0 else y0 + 1
+    axis = max(pad, 14 + 7 * len(f"{y1:,}"))  # room for the longest count (e.g. 1,204,311)
 
     def x(d: int) -> float:
-        return pad + (d - x0) / max(x1 - x0, 1) * (width - 2 * pad)
+        return axis + (d - x0) / max(x1 - x0, 1) * (width - axis - pad)
 
     def y(c: float) -> float:
         return height - pad - (height - 2 * pad) * (c - y0) / (y1 - y0)
@@ -72,11 +73,11 @@ def _line_chart(
             "</title></rect>"
         )
     ticks = [
-        f'<text x="{pad - 6}" y="{y(v):.1f}" text-anchor="end">{v:,.0f}</text>'
+        f'<text x="{axis - 6}" y="{y(v):.1f}" text-anchor="end">{v:,.0f}</text>'
         for v in (y0, (y0 + y1) / 2, y1)
     ]
     labels = (
-        f'<text x="{pad}" y="{height - pad + 18}">{_e(history[0][0])}</text>'
+        f'<text x="{axis}" y="{height - pad + 18}">{_e(history[0][0])}</text>'
         f'<text x="{width - pad}" y="{height - pad + 18}" text-anchor="end">'
         f"{_e(history[-1][0])}</text>"
     )
