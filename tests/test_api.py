@@ -186,6 +186,10 @@ def test_unknown_routes_and_methods_answer_problems(tenants: Tenants) -> None:
     api = client(tenants.settings)
     r = api.post("/api/v1/creators", headers=tenants.auth(Role.analyst))
     assert _is_problem(r, 405)["detail"].endswith("allowed: GET") and r.headers["allow"] == "GET"
+    for path, allowed in (("/api/v1/imports", "POST"), ("/api/v1/jobs/j1", "GET")):
+        wrong = api.put(path, headers=tenants.auth(Role.analyst))  # routes of other routers
+        assert _is_problem(wrong, 405)["detail"].endswith(f"allowed: {allowed}"), path
+        assert wrong.headers["allow"] == allowed
     assert "/openapi.json" in _is_problem(api.get("/api/v9/nothing"), 404)["detail"]
 
 

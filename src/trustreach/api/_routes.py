@@ -7,11 +7,11 @@ a caller can neither read nor count what another tenant holds.
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from trustreach import __version__
@@ -278,9 +278,9 @@ fallback = APIRouter()
 def no_such_route(request: Request, rest: str) -> None:
     """A problem, not the dashboard's page: 405 naming the allowed methods, or 404."""
     allowed: set[str] = set()
-    for route in (*public.routes, *router.routes):
-        if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
-            allowed |= route.methods or set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", template), request.url.path):
+            allowed |= {method.upper() for method in operations}
     if allowed:
         raise HTTPException(
             405,
