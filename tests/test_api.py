@@ -259,6 +259,16 @@ def test_the_body_limit_is_a_setting(tmp_path: Path) -> None:
     assert default.post("/api/v1/health", content=b"x" * 11).status_code == 405
 
 
+def test_uploads_have_their_own_larger_limit(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", api_max_body_bytes=10, api_max_upload_bytes=100)
+    api = client(settings)
+    assert api.post("/api/v1/imports", content=b"x" * 50).status_code == 401  # past the limit
+    upload = _is_problem(api.post("/api/v1/imports", content=b"x" * 101), 413)
+    assert "larger than 100 bytes" in upload["detail"]
+    other = _is_problem(api.post("/api/v1/disputes", content=b"x" * 50), 413)
+    assert "larger than 10 bytes" in other["detail"]
+
+
 def test_security_headers_on_every_answer(tenants: Tenants) -> None:
     api = client(tenants.settings)
     for r in (

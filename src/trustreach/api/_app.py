@@ -64,29 +64,37 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+UPLOAD_PATHS = frozenset({"/api/v1/imports"})
+"""Routes that take file uploads: their bodies may reach the upload limit instead."""
+
+
 class BodyLimit:
     """Refuses a request body over ``limit`` bytes with a 413 problem, before or while reading.
 
     A declared ``Content-Length`` over the limit is answered at once; a body sent
     in chunks is counted as it is read and stops the request at the limit, so a
-    large body is never held in memory.
+    large body is never held in memory. File uploads (:data:`UPLOAD_PATHS`,
+    spooled to disk as they are read) have their own, larger ``upload_limit``.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.upload_limit = limit if upload_limit is None else upload_limit
 
-    def _detail(self) -> str:
-        return f"the request body is larger than {self.limit} bytes, the most allowed"
+    @staticmethod
+    def _detail(limit: int) -> str:
+        return f"the request body is larger than {limit} bytes, the most allowed"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.upload_limit if scope.get("path") in UPLOAD_PATHS else self.limit
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             request = Request(scope, receive)
-            await problem(request, 413, self._detail())(scope, receive, send)
+            await problem(request, 413, self._detail(limit))(scope, receive, send)
             return
         seen = 0
 
@@ -95,8 +103,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise HTTPException(413, self._detail())
+                if seen > limit:
+                    raise HTTPException(413, self._detail(limit))
             return message
 
         await self.app(scope, counted, send)
@@ -161,7 +169,7 @@ def create_app(settings: Settings | None = None, *, max_body_bytes: int | None =
     app.include_router(_report_routes.router)
     app.include_router(fallback)
     _document_rate_limits(app)
-    app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(BodyLimit, limit=max_body_bytes, upload_limit=settings.api_max_upload_bytes)
     app.add_middleware(SecurityHeaders)
     if importlib.util.find_spec("trustreach.web") is not None:
         from trustreach.web import create_web_app  # the dashboard, mounted at "/"

@@ -70,6 +70,15 @@ class Settings(BaseSettings):
             "held in memory, so memory stays bounded by the batch, not the input."
         ),
     )
+    api_max_upload_bytes: int = Field(
+        default=1 << 30,
+        ge=0,
+        le=1 << 40,
+        description=(
+            "Largest file upload (POST /api/v1/imports) in bytes; uploads are spooled to "
+            "disk as they arrive, and a larger one answers 413 as soon as it crosses this."
+        ),
+    )
     api_rate_limit_per_minute: int = Field(
         default=1200,
         ge=0,
