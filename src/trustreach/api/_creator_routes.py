@@ -129,7 +129,7 @@ def get_dispute(request: Request, actor: CurrentActor, dispute_id: DisputeId) ->
     status_code=201,
     response_model=w.Dispute,
     tags=["disputes"],
-    responses=_problems(404),
+    responses=_problems(404, 409),
 )
 def file_dispute(
     request: Request,
@@ -168,7 +168,7 @@ def file_dispute(
     status_code=201,
     response_model=w.Dispute,
     tags=["disputes"],
-    responses=_problems(404),
+    responses=_problems(404, 409),
 )
 def resolve_dispute(
     request: Request,
@@ -257,7 +257,7 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     status_code=201,
     response_model=w.Correction,
     tags=["conversation"],
-    responses=_problems(404),
+    responses=_problems(404, 409),
 )
 def correct_label(
     request: Request, actor: CurrentActor, body: w.NewCorrection, idem: Idempotency
@@ -352,7 +352,7 @@ def declared_attributes(
     status_code=201,
     response_model=w.Withdrawal,
     tags=["privacy"],
-    responses=_problems(404),
+    responses=_problems(404, 409),
 )
 def withdraw_consent(
     request: Request,
@@ -389,7 +389,9 @@ def withdraw_consent(
     return idem.run(actor, work, status_code=201)
 
 
-@router.post("/privacy/erasures", response_model=w.Erasure, tags=["privacy"])
+@router.post(
+    "/privacy/erasures", response_model=w.Erasure, tags=["privacy"], responses=_problems(409)
+)
 def erase_third_party(
     request: Request, actor: CurrentActor, body: w.NewErasure, idem: Idempotency
 ) -> Any:

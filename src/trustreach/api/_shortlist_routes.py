@@ -159,7 +159,7 @@ def run_discovery(
     status_code=201,
     response_model=m.Decision,
     tags=["shortlists"],
-    responses=_problems(404),
+    responses=_problems(404, 409),
 )
 def decide(
     request: Request,
@@ -195,7 +195,7 @@ def decide(
     status_code=201,
     response_model=m.ShortlistEntry,
     tags=["shortlists"],
-    responses=_problems(404),
+    responses=_problems(404, 409),
 )
 def add_override(
     request: Request,
