@@ -474,3 +474,25 @@ def test_the_follower_chart_leaves_room_for_long_counts() -> None:
     assert len(ticks) == 3, ticks
     for x, label in ticks:
         assert float(x) >= 6.5 * len(label), (x, label)  # 11 px digits are about 6.5 px wide
+
+
+def test_an_audit_stored_by_another_version_still_renders(store: Store) -> None:
+    """Keys the running version does not know (a later version's) are left out, missing ones
+    take their defaults, instead of the report failing."""
+    from trustreach.audience import render_audit_html
+    from trustreach.services._reports import _audit_from_evidence
+
+    evidence = services.creator_evidence("c1", workspace=A, settings=store.settings).evidence
+    assert evidence is not None
+    changed = dict(evidence)
+    changed["quality"] = {
+        **evidence["quality"],
+        "components": [{**c, "added_later": 1} for c in evidence["quality"]["components"]],
+    }
+    if evidence.get("fake_share"):
+        share = {**evidence["fake_share"], "added_later": True}
+        share.pop("field_profile", None)
+        changed["fake_share"] = share
+    changed.pop("insufficient_data", None)
+    page = render_audit_html(_audit_from_evidence(changed, 7, []))
+    assert "Audience audit: Ana Glow" in page and "audit record #7" in page

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import date
 from typing import Any
 
@@ -50,6 +51,13 @@ code { font-size: 7.5pt; word-break: break-all; }
 # ---------------------------------------------------------------------------------- audit
 
 
+def _known(cls: Any, record: dict[str, Any]) -> Any:
+    """``cls`` from the keys of ``record`` it has (an audit stored by another version may
+    hold more or fewer; missing ones take the field's default)."""
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in record.items() if k in names})
+
+
 def _audit_from_evidence(evidence: dict[str, Any], audit_seq: int, dispute_rows: list[Any]) -> Any:
     """The :class:`~trustreach.audience.CreatorAudit` a stored audit's evidence describes."""
     from trustreach.audience._types import (
@@ -70,7 +78,7 @@ def _audit_from_evidence(evidence: dict[str, Any], audit_seq: int, dispute_rows:
         creator_id=str(evidence.get("creator_id", "")),
         display_name=str(evidence.get("display_name", "")),
         generated_at=str(evidence.get("generated_at", "")),
-        fake_share=FakeShare(**share) if share else None,
+        fake_share=_known(FakeShare, share) if share else None,
         signals=tuple(
             Signal(
                 kind=str(s["kind"]),
@@ -93,7 +101,7 @@ def _audit_from_evidence(evidence: dict[str, Any], audit_seq: int, dispute_rows:
         ),
         quality=AudienceQuality(
             float(quality.get("score") or 0.0),
-            tuple(QualityComponent(**c) for c in quality.get("components", [])),
+            tuple(_known(QualityComponent, c) for c in quality.get("components", [])),
         ),
         follower_history=tuple(
             (date.fromisoformat(str(day)), int(count))
