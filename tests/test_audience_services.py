@@ -306,3 +306,36 @@ def test_score_accounts_marks_accounts_with_too_little_data(tmp_path: Path) -> N
         assert rows[key]["insufficient_data"] == "true"
         assert rows[key]["fake_probability"] == "" and rows[key]["flagged"] == ""
         assert rows[key]["top_signals"].startswith("not scored: too little data")
+
+
+def test_a_creator_with_too_little_data_is_skipped_not_a_crash(
+    tmp_path: Path, sqlite_settings: Settings
+) -> None:
+    """The tiny world's c2 has one account, no follower sample and too few posts to
+    measure any signal: auditing her says so (nothing recorded); auditing the whole
+    workspace skips her and audits the others."""
+    from tests._world import write_world
+    from tests.test_cli import run
+
+    from trustreach.services import audit_workspace
+    from trustreach.services._authenticity import TooLittleToAudit
+
+    import_path(write_world(tmp_path / "w"), workspace="acme", settings=sqlite_settings)
+    before = list_audit(workspace="acme", limit=1000, settings=sqlite_settings)
+    with pytest.raises(TooLittleToAudit, match="'c2' cannot be audited yet") as raised:
+        audit_creator("c2", workspace="acme", settings=sqlite_settings)
+    assert isinstance(raised.value, ConfigurationError) and "nothing was recorded" in str(
+        raised.value
+    )
+    assert list_audit(workspace="acme", limit=1000, settings=sqlite_settings) == before
+
+    skipped: list[str] = []
+    audits = audit_workspace(
+        workspace="acme", settings=sqlite_settings, on_skip=lambda e: skipped.append(e.creator_id)
+    )
+    assert [a.creator_id for a in audits] == ["c1"] and skipped == ["c2"]
+
+    env = {"TRUSTREACH_DATA_DIR": str(sqlite_settings.data_dir), "TRUSTREACH_WORKSPACE": "acme"}
+    refused = run("audit-creator", "c2", env=env)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "cannot be audited yet" in refused.stderr

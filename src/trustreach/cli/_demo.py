@@ -72,6 +72,7 @@ def demo(
             workspace=workspace,
             report_dir=reports,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            on_skip=lambda skipped: console.print(f"not audited: {skipped}"),
         )
     _print_audit_table(audits)
     console.print(f"HTML audit reports: {reports}/<creator_id>.html")

@@ -14,6 +14,7 @@ import polars as pl
 from sqlalchemy import Connection, insert, select
 
 from trustreach.core import (
+    ConfigurationError,
     NotFoundError,
     Settings,
     check_output_file,
@@ -206,7 +207,10 @@ def _assess(data: dict[str, Any], workspace: str) -> tuple[CreatorAudit, Authent
     ]
     signals.append(engagement_pods(data["comments"], own_posts))
     signals.append(bot_comments(data["comments"]))
-    quality = audience_quality(fake_share, signals)
+    try:
+        quality = audience_quality(fake_share, signals)
+    except ValueError:
+        raise TooLittleToAudit(creator.creator_id) from None
     # the chart shows exactly what the engagement signal compared
     outlier = next((s for s in signals if s.kind == "engagement_outlier"), None)
     details = {} if outlier is None else outlier.details
@@ -301,6 +305,18 @@ def _evidence(audit: CreatorAudit) -> dict[str, Any]:
     return json.loads(json.dumps(record, default=str))  # type: ignore[no-any-return]
 
 
+class TooLittleToAudit(ConfigurationError):
+    """A creator whose data measures nothing yet: no audit is made, nothing is recorded."""
+
+    def __init__(self, creator_id: str) -> None:
+        super().__init__(
+            f"creator {creator_id!r} cannot be audited yet: there is too little data to "
+            "measure anything (no follower sample could be scored, and every engagement "
+            "signal needs more posts, comments or follower history); nothing was recorded"
+        )
+        self.creator_id = creator_id
+
+
 def audit_creator(
     creator_id: str,
     *,
@@ -383,9 +399,14 @@ def audit_workspace(
     actor: str = "cli",
     settings: Settings | None = None,
     progress: Callable[[int, int], None] | None = None,
+    on_skip: Callable[[TooLittleToAudit], None] | None = None,
 ) -> list[CreatorAudit]:
     """Audit every creator of a workspace (one audit-log record each); optionally
-    write one HTML report per creator into ``report_dir`` (checked first)."""
+    write one HTML report per creator into ``report_dir`` (checked first).
+
+    A creator whose data measures nothing yet (:class:`TooLittleToAudit`) is
+    skipped, not audited, and handed to ``on_skip``; the others are audited.
+    """
     if report_dir is not None:
         check_output_folder(report_dir, option="report_dir", overwrite=True)
     settings = settings or get_settings()
@@ -401,11 +422,19 @@ def audit_workspace(
     audits = []
     for done, creator_id in enumerate(ids, start=1):
         report = None if report_dir is None else report_dir / f"{creator_id}.html"
-        audits.append(
-            audit_creator(
-                creator_id, workspace=workspace, report_path=report, actor=actor, settings=settings
+        try:
+            audits.append(
+                audit_creator(
+                    creator_id,
+                    workspace=workspace,
+                    report_path=report,
+                    actor=actor,
+                    settings=settings,
+                )
             )
-        )
+        except TooLittleToAudit as skipped:
+            if on_skip is not None:
+                on_skip(skipped)
         if progress is not None:
             progress(done, len(ids))
     return audits

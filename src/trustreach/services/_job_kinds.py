@@ -321,18 +321,26 @@ def _run_import(job: Job, progress: Progress, settings: Settings) -> dict[str, A
 
 
 def _run_audit(job: Job, progress: Progress, settings: Settings) -> dict[str, Any]:
-    from trustreach.services._authenticity import audit_creator, audit_workspace
+    from trustreach.services._authenticity import (
+        TooLittleToAudit,
+        audit_creator,
+        audit_workspace,
+    )
 
     ids: list[str] = list(job.params.get("creator_ids") or [])
+    skipped: list[TooLittleToAudit] = []
     if ids:
         progress.set(0, len(ids))
         audits = []
         for done, creator_id in enumerate(ids, start=1):
-            audits.append(
-                audit_creator(
-                    creator_id, workspace=job.workspace, actor=job.created_by, settings=settings
+            try:
+                audits.append(
+                    audit_creator(
+                        creator_id, workspace=job.workspace, actor=job.created_by, settings=settings
+                    )
                 )
-            )
+            except TooLittleToAudit as error:
+                skipped.append(error)
             progress.set(done)
     else:
         audits = audit_workspace(
@@ -340,9 +348,11 @@ def _run_audit(job: Job, progress: Progress, settings: Settings) -> dict[str, An
             actor=job.created_by,
             settings=settings,
             progress=lambda done, total: progress.set(done, total),
+            on_skip=skipped.append,
         )
     return {
         "audited": len(audits),
+        "not_audited": [{"creator_id": e.creator_id, "reason": str(e)} for e in skipped],
         "audits": [
             {
                 "creator_id": a.creator_id,
