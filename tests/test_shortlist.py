@@ -183,6 +183,28 @@ def test_proposal_refuses_unknown_or_repeated_creators(world: Settings) -> None:
         _propose(world, "c1", "c1")
 
 
+def test_proposal_names_only_a_campaign_of_its_workspace(tmp_path: Path, world: Settings) -> None:
+    """A brief's campaign_id must be this workspace's: another tenant's is refused like none."""
+    from tests._world import write_world
+
+    import_path(write_world(tmp_path / "other"), workspace="elsewhere", settings=world)
+    before = _actions(world)
+    for campaign in ("cmp-none", "cmp1"):
+        with pytest.raises(ConfigurationError, match=f"campaign_id '{campaign}' is not a campaign"):
+            propose_shortlist(
+                brief_id="br1",
+                campaign_id=campaign,
+                brief_digest=DIGEST,
+                entries=_entries("c1"),
+                model_versions=VERSIONS,
+                parameters={},
+                created_by="discovery-test",
+                workspace="elsewhere" if campaign == "cmp-none" else "empty-ws",
+                settings=world,
+            )
+    assert _actions(world) == before
+
+
 # ------------------------------------------------------------------------ deals
 
 
