@@ -390,6 +390,15 @@ def test_the_creator_page_links_the_downloads(store: Store) -> None:
     assert parsed.th_without_scope == 0
 
 
+def test_the_shortlist_page_links_its_downloads(store: Store) -> None:
+    api = signed_in(store, "acme/analyst")
+    page = api.get(f"/shortlists/{store.shortlist}").text
+    for suffix in ("pdf", "html"):
+        link = f'href="/shortlists/{store.shortlist}/report.{suffix}"'
+        assert link in page
+    assert api.get(f"/shortlists/{store.shortlist}/report.html").status_code == 200
+
+
 @pytest.mark.parametrize("who", ["acme/analyst", "acme/auditor", "acme/creator"])
 def test_readers_and_the_creator_download_the_audit_report(store: Store, who: str) -> None:
     response = signed_in(store, who).get("/creators/c1/report.html")
