@@ -12,11 +12,10 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from tests import test_browser as shared
-from tests.test_browser import Served, Tab, follow, heading, log_in, path
+from tests._browser import Served, Tab, browser, follow, heading, log_in, new_tab, path
+from tests.test_browser import served
 
-# tests/test_browser.py's fixtures, used here as they are there (one served store per module)
-browser, served, new_tab = shared.browser, shared.served, shared.new_tab
+__all__ = ["browser", "new_tab", "served"]  # tests/test_browser.py's store, served again here
 
 pytestmark = pytest.mark.browser
 
