@@ -326,11 +326,14 @@ def propose_shortlist(
     with store(settings) as engine:
         with audited_transaction(settings, engine) as connection:
             ensure_workspace(connection, workspace)
-            if campaign_id is not None and not connection.execute(
-                select(campaigns.c.campaign_id).where(
-                    campaigns.c.workspace == workspace, campaigns.c.campaign_id == campaign_id
-                )
-            ).first():
+            if (
+                campaign_id is not None
+                and not connection.execute(
+                    select(campaigns.c.campaign_id).where(
+                        campaigns.c.workspace == workspace, campaigns.c.campaign_id == campaign_id
+                    )
+                ).first()
+            ):
                 raise ConfigurationError(
                     f"campaign_id {campaign_id!r} is not a campaign of this workspace; "
                     "import the campaign first, or leave campaign_id out of the brief"

@@ -53,9 +53,7 @@ def upgrade() -> None:
             ["workspaces.workspace"],
             name=op.f("fk_idempotency_keys_workspace_workspaces"),
         ),
-        sa.PrimaryKeyConstraint(
-            "workspace", "owner", "idem_key", name=op.f("pk_idempotency_keys")
-        ),
+        sa.PrimaryKeyConstraint("workspace", "owner", "idem_key", name=op.f("pk_idempotency_keys")),
     )
 
 
