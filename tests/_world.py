@@ -67,6 +67,20 @@ TINY: dict[str, list[dict[str, Any]]] = {
          "media_type": "video", "caption": "Leg day", "hashtags": ["#Fitness", "gym"],
          "likes": 900, "comments": 12},
     ],
+    "post_metrics": [
+        {"post_id": "p1", "observed_at": "2026-10-03T18:30:00Z", "views": 41000, "reach": 30500,
+         "impressions": 52000, "likes": 3100, "comments": 150, "shares": 80, "saves": 240,
+         "link_clicks": 410, "source": "insights"},
+        {"post_id": "p1", "observed_at": "2026-10-05T18:30:00Z", "views": 88000, "reach": 61000,
+         "impressions": 104000, "likes": 5400, "comments": 210, "shares": 130, "saves": 390,
+         "link_clicks": 720, "source": "insights"},
+        {"post_id": "p2", "observed_at": "2026-10-04T07:00:00+02:00", "likes": 900,
+         "comments": 12},
+    ],
+    "tracked_links": [
+        {"link_id": "cmp1-c1-p1", "campaign_id": "cmp1", "creator_id": "c1", "post_id": "p1",
+         "url": "https://acme.example/spf?utm_source=instagram&utm_content=cmp1-c1-p1"},
+    ],
     "comments": [
         {"comment_id": "k1", "post_id": "p1", "author_id": "f_1001", "posted_at": "2026-10-02T19:00:00Z",
          "text": f"@{RAW_HANDLES[2]} look at this, love it!", "likes": 3},
@@ -75,10 +89,11 @@ TINY: dict[str, list[dict[str, Any]]] = {
     ],
     "tracking_events": [
         {"event_id": "e1", "campaign_id": "cmp1", "occurred_at": "2026-10-02T19:05:00Z",
-         "event_type": "click", "post_id": "p1", "creator_id": "c1"},
+         "event_type": "click", "post_id": "p1", "creator_id": "c1", "link_id": "cmp1-c1-p1",
+         "touch_key": "v-8f3a2c"},
         {"event_id": "e2", "campaign_id": "cmp1", "occurred_at": "2026-10-02T19:20:00Z",
          "event_type": "purchase", "post_id": "p1", "creator_id": "c1", "value": 39.5,
-         "currency": "USD"},
+         "currency": "USD", "order_id": "1001", "promo_code": "GLOW10", "touch_key": "v-8f3a2c"},
     ],
     "consent_records": [
         {"consent_id": "cs1", "creator_id": "c1", "purpose": "profiling", "granted": True,

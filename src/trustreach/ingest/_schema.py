@@ -11,6 +11,7 @@ usernames into two counts, then discards them.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -42,6 +43,7 @@ from trustreach.ingest._vocab import ConsentPurpose as ConsentPurpose
 from trustreach.ingest._vocab import DeclaredAttribute as DeclaredAttribute
 from trustreach.ingest._vocab import EventType as EventType
 from trustreach.ingest._vocab import MediaType as MediaType
+from trustreach.ingest._vocab import MetricSource as MetricSource
 from trustreach.ingest._vocab import Platform as Platform
 
 # ---------------------------------------------------------------- numeric ranges
@@ -410,6 +412,44 @@ class PostRecord(Record):
     campaign_id: Key | None = None
 
 
+_COUNTS = ("views", "reach", "impressions", "likes", "comments", "shares", "saves", "link_clicks")
+
+
+class PostMetricRecord(Record):
+    """A post's metrics as observed at one moment: cumulative counts since it was posted.
+
+    Several snapshots of one post (different ``observed_at``) make its history. ``source``
+    says whose figures they are: ``insights`` (first-party, authorised by the creator)
+    or ``public`` (public counts; reach and impressions are not public, so a ``public``
+    snapshot cannot carry them). A count that was not observed is left empty, never 0.
+    """
+
+    post_id: Key
+    observed_at: Moment
+    views: Count | None = None
+    reach: Count | None = None
+    impressions: Count | None = None
+    likes: Count | None = None
+    comments: Count | None = None
+    shares: Count | None = None
+    saves: Count | None = None
+    link_clicks: Count | None = None
+    source: MetricSource = MetricSource.public
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PostMetricRecord:
+        if all(getattr(self, name) is None for name in _COUNTS):
+            raise ValueError(f"a snapshot needs at least one count: {', '.join(_COUNTS)}")
+        if self.source == MetricSource.public:
+            private = [n for n in ("reach", "impressions") if getattr(self, n) is not None]
+            if private:
+                raise ValueError(
+                    f"{' and '.join(private)} are first-party figures: give source "
+                    "'insights' (the creator authorised them) or leave them empty"
+                )
+        return self
+
+
 class CommentRecord(Record):
     """A comment on a post. The author is a third party: stored as a pseudonym, and
     @mentions in the text are masked as ``@user`` at import."""
@@ -494,8 +534,60 @@ class DealRecord(Record):
         return _needs_currency(data, "amount")
 
 
+class TrackedLinkRecord(Record):
+    """A tracked link (a UTM or affiliate link) handed to a creator for a campaign.
+
+    Events naming ``link_id`` (a click, or an order whose visitor clicked it) are
+    touches of this creator (and post, when given).
+    """
+
+    link_id: Key
+    campaign_id: Key
+    creator_id: Key
+    post_id: Key | None = None
+    url: Annotated[str, Field(min_length=1, max_length=2_000)] | None = None
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _pseudonymous(value: str) -> str:
+    """A touch key is a pseudonym: an e-mail or IP address is refused, not stored."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        pass
+    else:
+        raise ValueError(
+            "looks like an IP address; touch_key must be a pseudonymous visitor key "
+            "(e.g. a random cookie id), never an IP address"
+        )
+    if _EMAIL.fullmatch(value):
+        raise ValueError(
+            "looks like an e-mail address; touch_key must be a pseudonymous visitor key "
+            "(e.g. a random cookie id), never an e-mail address"
+        )
+    return value
+
+
+TouchKey = Annotated[
+    Key,
+    AfterValidator(_pseudonymous),
+    Field(
+        description="a pseudonymous visitor key (an id, e.g. a random cookie id), "
+        "never an e-mail or IP address,"
+    ),
+]
+
+
 class TrackingEventRecord(Record):
-    """One campaign tracking event; ``event_id`` makes re-delivery idempotent."""
+    """One campaign tracking event; ``event_id`` makes re-delivery idempotent.
+
+    An order (``event_type`` purchase) names the shop's ``order_id``: several events
+    naming one order count once. ``promo_code`` is the code typed at checkout,
+    ``link_id`` a tracked link (``tracked_links``) and ``touch_key`` a pseudonymous
+    visitor key that joins a visitor's clicks to their order.
+    """
 
     event_id: Key
     campaign_id: Key
@@ -506,6 +598,10 @@ class TrackingEventRecord(Record):
     quantity: Quantity = 1
     value: Money | None = None
     currency: Currency | None = None
+    order_id: Key | None = None
+    promo_code: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    link_id: Key | None = None
+    touch_key: TouchKey | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -553,6 +649,8 @@ KINDS: dict[str, type[Record]] = {
     "briefs": BriefRecord,
     "deals": DealRecord,
     "posts": PostRecord,
+    "post_metrics": PostMetricRecord,
+    "tracked_links": TrackedLinkRecord,
     "comments": CommentRecord,
     "tracking_events": TrackingEventRecord,
     "consent_records": ConsentRecord,

@@ -71,10 +71,15 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "post_id", "account_id", "posted_at", "media_type", "caption", "hashtags",
         "likes", "comments", "views", "shares", "saves", "paid_partnership", "campaign_id",
     ),
+    "post_metrics": (
+        "post_id", "observed_at", "views", "reach", "impressions", "likes", "comments",
+        "shares", "saves", "link_clicks", "source",
+    ),
+    "tracked_links": ("link_id", "campaign_id", "creator_id", "post_id", "url"),
     "comments": ("comment_id", "post_id", "author_key", "posted_at", "text", "likes"),
     "tracking_events": (
         "event_id", "campaign_id", "occurred_at", "event_type", "post_id", "creator_id",
-        "quantity", "value", "currency",
+        "quantity", "value", "currency", "order_id", "promo_code", "link_id", "touch_key",
     ),
     "consent_records": (
         "consent_id", "creator_id", "purpose", "granted", "recorded_at", "source",

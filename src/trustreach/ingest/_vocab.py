@@ -102,6 +102,18 @@ class EventType(StrEnum):
     purchase = "purchase"
 
 
+class MetricSource(StrEnum):
+    """Whose figures a post metric snapshot holds.
+
+    ``insights`` are first-party figures the creator authorised (the platform's own
+    reach and impressions); ``public`` are counts anyone can see (no reach or
+    impressions). The share of posts with ``insights`` is a KPI's coverage.
+    """
+
+    insights = "insights"
+    public = "public"
+
+
 class ConsentPurpose(StrEnum):
     """Purposes a data subject can consent to."""
 

@@ -46,6 +46,12 @@ REFERENCES: dict[str, list[tuple[str, str]]] = {
     "briefs": [("brand_id", "brands"), ("campaign_id", "campaigns")],
     "deals": [("campaign_id", "campaigns"), ("creator_id", "creators")],
     "posts": [("account_id", "creator_accounts"), ("campaign_id", "campaigns")],
+    "post_metrics": [("post_id", "posts")],
+    "tracked_links": [
+        ("campaign_id", "campaigns"),
+        ("creator_id", "creators"),
+        ("post_id", "posts"),
+    ],
     "comments": [("post_id", "posts")],
     "tracking_events": [
         ("campaign_id", "campaigns"),

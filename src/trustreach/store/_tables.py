@@ -299,6 +299,31 @@ posts = Table(
         ["creator_accounts.workspace", "creator_accounts.account_id"],
     ),
     Index("ix_posts_account", "workspace", "account_id", "posted_at"),
+    Index("ix_posts_campaign", "workspace", "campaign_id"),
+)
+
+# Metric snapshots of a post over time (interchange kind ``post_metrics``): cumulative
+# counts as observed at ``observed_at``. ``source`` says whose figures they are:
+# ``insights`` (first-party, authorised by the creator: reach and impressions known) or
+# ``public`` (public counts only). The primary key orders a post's snapshots by time, so
+# a campaign's latest snapshot per post is its posts (``ix_posts_campaign``) joined to
+# the last key of each post here.
+post_metrics = Table(
+    "post_metrics",
+    metadata,
+    _ws(),
+    Column("post_id", String(200), primary_key=True),
+    Column("observed_at", DateTime(timezone=True), primary_key=True),
+    Column("views", BigInteger),
+    Column("reach", BigInteger),
+    Column("impressions", BigInteger),
+    Column("likes", BigInteger),
+    Column("comments", BigInteger),
+    Column("shares", BigInteger),
+    Column("saves", BigInteger),
+    Column("link_clicks", BigInteger),
+    Column("source", String(10), nullable=False),  # insights | public (MetricSource)
+    ForeignKeyConstraint(["workspace", "post_id"], ["posts.workspace", "posts.post_id"]),
 )
 
 comments = Table(
@@ -338,10 +363,59 @@ tracking_events = Table(
     Column("quantity", Integer, nullable=False),
     Column("value", Float),
     Column("currency", String(3)),
+    Column("order_id", String(200)),  # the shop's order id: one order is counted once
+    Column("promo_code", String(100)),  # as typed at checkout
+    Column("link_id", String(200)),  # a tracked link (tracked_links.link_id), e.g. utm_content
+    Column("touch_key", String(200)),  # pseudonymous visitor key joining clicks to orders
+    Column("received_at", DateTime(timezone=True)),  # set by the server; null when imported
     ForeignKeyConstraint(
         ["workspace", "campaign_id"], ["campaigns.workspace", "campaigns.campaign_id"]
     ),
     Index("ix_events_campaign", "workspace", "campaign_id", "occurred_at"),
+    Index("ix_events_order", "workspace", "campaign_id", "order_id"),
+    Index("ix_events_touch", "workspace", "touch_key"),
+    info={
+        "personal_data": PersonalData(
+            subject="visitor",
+            purpose="attribute orders to the creator whose link or code led to them "
+            "(last click within the attribution window); the visitor appears only as a "
+            "pseudonymous touch_key, never an e-mail or IP address",
+            retention_days=395,
+            subject_columns=("touch_key",),
+            legal_basis="legitimate interests (Art. 6(1)(f)); the shop's consent for its "
+            "tracking where ePrivacy requires it",
+        )
+    },
+)
+
+# A tracked link (UTM or affiliate link) and the creator (and post) it belongs to
+# (interchange kind ``tracked_links``): clicks and orders naming ``link_id`` are the
+# creator's touches.
+tracked_links = Table(
+    "tracked_links",
+    metadata,
+    _ws(),
+    Column("link_id", String(200), primary_key=True),
+    Column("campaign_id", String(200), nullable=False),
+    Column("creator_id", String(200), nullable=False),
+    Column("post_id", String(200)),
+    Column("url", Text),
+    ForeignKeyConstraint(
+        ["workspace", "campaign_id"], ["campaigns.workspace", "campaigns.campaign_id"]
+    ),
+    ForeignKeyConstraint(
+        ["workspace", "creator_id"], ["creators.workspace", "creators.creator_id"]
+    ),
+    Index("ix_tracked_links_campaign", "workspace", "campaign_id"),
+    info={
+        "personal_data": PersonalData(
+            subject="creator",
+            purpose="credit a creator with the clicks and orders their links led to",
+            retention_days=2555,
+            subject_columns=("creator_id",),
+            legal_basis="contract (Art. 6(1)(b)); legal obligation for records",
+        )
+    },
 )
 
 consent_records = Table(
