@@ -154,6 +154,39 @@ WRITE_EXAMPLES: dict[str, list[Example]] = {
     "POST /api/v1/nlp/analyze": [
         lambda b: {"json": {"texts": [{"id": b.comment, "text": "nice"}], "tier": "lexicon"}},
     ],
+    "POST /api/v1/events": [  # B's campaign or creator: refused, nothing stored
+        lambda b: {
+            "json": {
+                "events": [
+                    {
+                        "event_id": "t1",
+                        "campaign_id": b.campaign,
+                        "occurred_at": "2026-10-05T10:00:00Z",
+                        "event_type": "click",
+                    }
+                ]
+            }
+        },
+        lambda b: {
+            "json": {
+                "events": [
+                    {
+                        "event_id": "t2",
+                        "campaign_id": "cmp1",
+                        "occurred_at": "2026-10-05T10:00:00Z",
+                        "event_type": "click",
+                        "creator_id": b.creator,
+                    }
+                ]
+            }
+        },
+    ],
+    "POST /api/v1/webhooks/shop/{workspace}": [  # unsigned: 401 whatever the workspace
+        lambda b: {
+            "content": f'{{"id": 1, "note_attributes": [{{"name": "campaign_id", '
+            f'"value": "{b.campaign}"}}]}}'.encode()
+        },
+    ],
 }
 """Every write route's example requests (bodies naming B's ids); path ids come from B too."""
 
@@ -164,6 +197,7 @@ ACTS_IN_A = {
     "POST /api/v1/audits": {202},
     "POST /api/v1/conversation/analyses": {202},  # labels A's comments
     "POST /api/v1/nlp/analyze": {200},  # texts sent, nothing stored of B
+    "POST /api/v1/webhooks/shop/{workspace}": {401},  # a shop's signature, not a key
 }
 """Write routes that may succeed on A's own data; the answer must still hold nothing of B."""
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustreach import __version__
-from trustreach.api import _jobs_routes, _report_routes, _write_routes
+from trustreach.api import _events_routes, _jobs_routes, _report_routes, _write_routes
 from trustreach.api._auth import Limits
 from trustreach.api._problems import PROBLEM_JSON, install_problem_handlers, problem
 from trustreach.api._routes import fallback, public, router
@@ -167,6 +167,7 @@ def create_app(settings: Settings | None = None, *, max_body_bytes: int | None =
     app.include_router(_write_routes.router)
     app.include_router(_jobs_routes.router)
     app.include_router(_report_routes.router)
+    app.include_router(_events_routes.router)
     app.include_router(fallback)
     _document_rate_limits(app)
     app.add_middleware(BodyLimit, limit=max_body_bytes, upload_limit=settings.api_max_upload_bytes)

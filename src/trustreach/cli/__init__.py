@@ -6,6 +6,7 @@ from trustreach.cli import (  # noqa: F401  (each registers commands)
     _conversation,
     _demo,
     _discover,
+    _events,
     _identity,
     _nlp,
     _serve,

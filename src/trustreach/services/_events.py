@@ -1,0 +1,467 @@
+"""Tracking events in real time: a batch is validated whole, stored once, durable before answered.
+
+:func:`accept_events` is the one use-case behind ``POST /api/v1/events``, the shop
+webhook and ``trustreach events push``:
+
+* every event is checked with the interchange record
+  (:class:`~trustreach.ingest.TrackingEventRecord`) and against the workspace (its
+  campaign, and its post and creator when given, must be the workspace's own); one
+  bad event refuses the whole batch (:class:`EventsRefused` names each event's index
+  in the batch, its field and what is allowed) and nothing is stored;
+* an ``event_id`` names one event forever: an event sent again with the same content
+  is a *duplicate* (reported, never stored or counted twice); the same ``event_id``
+  with different content is refused, naming it;
+* events may arrive late or out of order: ``occurred_at`` is the sender's, and the
+  server adds ``received_at``;
+* the batch is written in one write transaction that commits (on SQLite with
+  ``synchronous=FULL``: fsynced) before the answer is returned, so an acknowledged
+  event survives a killed server or a power cut.
+
+The audit log does not get one record per batch (verifying the chain per batch would
+cap ingest at a few batches a second, and events are data, like an import's rows):
+it gets one ``accept_events`` record per sender, workspace and UTC hour, written with
+the first batch that sender delivers in that hour and naming its counts. Each event
+carries its ``received_at``. See docs/audit-log.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, bindparam, event, insert, select
+
+from trustreach.core import Actor, ConfigurationError, Role, Settings, get_settings, require_role
+from trustreach.ingest import TrackingEventRecord
+from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
+from trustreach.services._context import check_workspace, kept_engine, store_location
+from trustreach.services._idempotency import claim_pending
+from trustreach.store import create_store_engine, write_transaction
+from trustreach.store._tables import audit_log, campaigns, creators, posts, tracking_events
+
+MAX_BATCH = 5000
+"""The most events one batch may hold (more is refused whole, naming the limit)."""
+
+AUDIT_ACTION = "accept_events"
+"""The audit log's action for the hourly record of a sender's event batches."""
+
+CONTENT_FIELDS: tuple[str, ...] = tuple(
+    name
+    for name in TrackingEventRecord.model_fields
+    if name != "event_id" and name in tracking_events.c
+)
+"""What an event says besides its id: a re-sent id must say exactly this again."""
+
+_SHOWN_ERRORS = 50
+
+
+@dataclass(frozen=True)
+class EventProblem:
+    """One problem with one event of a batch: its 0-based ``index``, the field, what is wrong."""
+
+    index: int
+    field: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"event {self.index}" + (f", field '{self.field}'" if self.field else "")
+        got = f" (got {self.value})" if self.value is not None else ""
+        return f"{where}: {self.message}{got}"
+
+
+class EventsRefused(ConfigurationError):
+    """A batch refused whole: no event of it was stored. ``problems`` lists why (in order)."""
+
+    def __init__(self, problems: list[EventProblem], *, truncated: bool = False) -> None:
+        self.problems = sorted(problems, key=lambda p: p.index)
+        self.truncated = truncated
+        head = "; ".join(str(p) for p in self.problems[:3])
+        more = f" (and {len(self.problems) - 3} more)" if len(self.problems) > 3 else ""
+        super().__init__(
+            f"batch refused, no event of it was stored (indexes count from 0): {head}{more}"
+        )
+
+
+class BatchTooLarge(EventsRefused):
+    """More than :data:`MAX_BATCH` events in one batch."""
+
+    def __init__(self, size: int) -> None:
+        problem = EventProblem(
+            0,
+            None,
+            None,
+            f"a batch holds at most {MAX_BATCH} events, this one {size}; send it in smaller "
+            "batches (event_id keeps a re-sent event from counting twice)",
+        )
+        super().__init__([problem])
+        self.size = size
+
+
+@dataclass(frozen=True)
+class EventReceipt:
+    """What a committed batch did: ``accepted`` new events stored, ``duplicates`` ignored.
+
+    ``duplicate_ids`` names the events already stored (or sent twice in the batch) with
+    the same content; ``received_at`` is the moment stored with every accepted event;
+    ``audit_seq`` the audit record this batch wrote (only the first batch of a sender
+    in an hour writes one; None otherwise); ``digest`` a SHA-256 over the batch's
+    event ids in order, for the sender's own records.
+    """
+
+    workspace: str
+    received: int
+    accepted: int
+    duplicates: int
+    received_at: datetime
+    digest: str
+    duplicate_ids: list[str] = field(default_factory=list)
+    audit_seq: int | None = None
+
+
+# ------------------------------------------------------------------ validation
+
+
+def _shown(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = repr(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _validated(
+    records: Sequence[TrackingEventRecord | Mapping[str, Any]],
+) -> tuple[list[TrackingEventRecord], list[EventProblem]]:
+    events: list[TrackingEventRecord] = []
+    problems: list[EventProblem] = []
+    for index, record in enumerate(records):
+        if isinstance(record, TrackingEventRecord):
+            events.append(record)
+            continue
+        if not isinstance(record, Mapping):
+            problems.append(EventProblem(index, None, _shown(record), "an event is a JSON object"))
+            continue
+        try:
+            events.append(TrackingEventRecord.model_validate(dict(record)))
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                loc = [str(p) for p in error.get("loc", ())]
+                name = ".".join(loc) or None
+                value = error.get("input") if loc else None
+                message = str(error.get("msg", "invalid"))
+                if error.get("type") == "extra_forbidden":
+                    allowed = ", ".join(TrackingEventRecord.model_fields)
+                    message = f"unknown field; allowed: {allowed}"
+                problems.append(EventProblem(index, name, _shown(value), message))
+    return events, problems
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _row(event: TrackingEventRecord) -> dict[str, Any]:
+    row: dict[str, Any] = {"event_id": event.event_id}
+    for name in CONTENT_FIELDS:
+        value = getattr(event, name)
+        if name == "occurred_at":
+            value = _utc(value)
+        elif isinstance(value, Enum):
+            value = value.value
+        row[name] = value
+    return row
+
+
+def _differences(new: Mapping[str, Any], old: Mapping[str, Any]) -> list[str]:
+    changed = []
+    for name in CONTENT_FIELDS:
+        a, b = new.get(name), old.get(name)
+        if isinstance(a, datetime) and isinstance(b, datetime):
+            a, b = _utc(a), _utc(b)
+        if a != b:
+            changed.append(name)
+    return changed
+
+
+def _in(column: Any, values: Iterable[str]) -> Any:
+    return column.in_(bindparam(f"in_{column.name}", list(values), expanding=True))
+
+
+def _unknown(
+    connection: Connection, table: Any, column: str, workspace: str, wanted: set[str]
+) -> set[str]:
+    if not wanted:
+        return set()
+    found = set(
+        connection.execute(
+            select(table.c[column]).where(
+                table.c.workspace == workspace, _in(table.c[column], wanted)
+            )
+        ).scalars()
+    )
+    return wanted - found
+
+
+def _plan(
+    connection: Connection, workspace: str, rows: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str], list[EventProblem]]:
+    """(rows to insert, duplicate ids, problems) for a validated batch."""
+    problems: list[EventProblem] = []
+    first: dict[str, tuple[int, dict[str, Any]]] = {}
+    fresh: list[dict[str, Any]] = []
+    duplicates: list[str] = []
+    for index, row in enumerate(rows):
+        seen = first.get(row["event_id"])
+        if seen is None:
+            first[row["event_id"]] = (index, row)
+            fresh.append(row)
+            continue
+        changed = _differences(row, seen[1])
+        if changed:
+            problems.append(
+                EventProblem(
+                    index,
+                    "event_id",
+                    _shown(row["event_id"]),
+                    f"appears earlier in this batch (event {seen[0]}) with different "
+                    f"{', '.join(changed)}; an event_id names one event: give this one its own",
+                )
+            )
+        else:
+            duplicates.append(row["event_id"])
+    index_of = {event_id: index for event_id, (index, _) in first.items()}
+    for column, table, what in (
+        ("campaign_id", campaigns, "campaign"),
+        ("post_id", posts, "post"),
+        ("creator_id", creators, "creator"),
+    ):
+        if column not in CONTENT_FIELDS:
+            continue
+        wanted = {r[column] for r in fresh if r.get(column) is not None}
+        missing = _unknown(connection, table, column, workspace, wanted)
+        for row in fresh:
+            if row.get(column) in missing:
+                problems.append(
+                    EventProblem(
+                        index_of[row["event_id"]],
+                        column,
+                        _shown(row[column]),
+                        f"no {what} with this id in workspace {workspace!r}",
+                    )
+                )
+    stored: dict[str, Mapping[str, Any]] = {}
+    if fresh:
+        columns = [tracking_events.c.event_id, *(tracking_events.c[n] for n in CONTENT_FIELDS)]
+        for found in connection.execute(
+            select(*columns).where(
+                tracking_events.c.workspace == workspace,
+                _in(tracking_events.c.event_id, [r["event_id"] for r in fresh]),
+            )
+        ).mappings():
+            stored[found["event_id"]] = dict(found)
+    new: list[dict[str, Any]] = []
+    for row in fresh:
+        old = stored.get(row["event_id"])
+        if old is None:
+            new.append(row)
+            continue
+        changed = _differences(row, old)
+        if changed:
+            problems.append(
+                EventProblem(
+                    index_of[row["event_id"]],
+                    "event_id",
+                    _shown(row["event_id"]),
+                    f"is already stored with different {', '.join(changed)}; an event_id "
+                    "names one event forever: send a new event_id for a new event",
+                )
+            )
+        else:
+            duplicates.append(row["event_id"])
+    return new, duplicates, problems
+
+
+# ------------------------------------------------------------------ the store
+
+
+_engines: dict[tuple[int, str], Engine] = {}
+_engines_lock = threading.Lock()
+_recorded: set[tuple[str, str, str, str]] = set()
+"""(store, workspace, sender, hour) whose hourly audit record is known to exist."""
+
+
+def _full_sync(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=FULL")  # a commit is on disk before it returns
+    cursor.close()
+
+
+def events_engine(settings: Settings) -> Engine:
+    """The engine event batches are written with, kept per process and store.
+
+    SQLite: ``synchronous=FULL`` (the store's other writers use ``NORMAL``, which
+    keeps a commit safe from a killed process but not from a power cut), so an
+    acknowledged batch is on disk. PostgreSQL commits durably by default
+    (``synchronous_commit=on``); the shared kept engine is used.
+    """
+    url = settings.resolved_database_url()
+    if not url.startswith("sqlite"):
+        return kept_engine(settings)
+    key = (os.getpid(), url)
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is None:
+            kept_engine(settings)  # the store exists and is migrated (or says why not)
+            engine = create_store_engine(url, busy_timeout_s=settings.busy_timeout_s)
+            event.listen(engine, "connect", _full_sync)
+            _engines[key] = engine
+        return engine
+
+
+def _hour(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:00Z")
+
+
+def _needs_record(engine: Engine, key: tuple[str, str, str, str]) -> bool:
+    if key in _recorded:
+        return False
+    _, workspace, sender, hour = key
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(audit_log.c.seq)
+            .where(
+                audit_log.c.workspace == workspace,
+                audit_log.c.actor == sender,
+                audit_log.c.action == AUDIT_ACTION,
+                audit_log.c.subject == f"events {hour}",
+            )
+            .limit(1)
+        ).first()
+    if found is not None:
+        _recorded.add(key)
+        return False
+    return True
+
+
+def _digest(rows: Sequence[Mapping[str, Any]]) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(str(row["event_id"]).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def accept_events(
+    records: Sequence[TrackingEventRecord | Mapping[str, Any]],
+    *,
+    actor: Actor,
+    workspace: str | None = None,
+    settings: Settings | None = None,
+) -> EventReceipt:
+    """Store a batch of tracking events once each; durable before this returns.
+
+    Parameters
+    ----------
+    records
+        The batch: interchange records or mappings of their fields (validated here).
+    actor
+        Who sends them (analyst or admin); named in the hourly audit record.
+    workspace
+        The workspace they belong to (default: the actor's).
+
+    Returns
+    -------
+    EventReceipt
+        How many were accepted and how many were duplicates.
+
+    Raises
+    ------
+    EventsRefused
+        Any event invalid, naming another workspace's (or no) campaign, post or
+        creator, or re-using a stored ``event_id`` with different content; the
+        whole batch is refused and nothing is stored. :class:`BatchTooLarge` over
+        :data:`MAX_BATCH` events.
+    """
+    settings = settings or get_settings()
+    require_role(actor, Role.analyst)
+    workspace = check_workspace(workspace or actor.workspace)
+    if workspace != actor.workspace:
+        raise ConfigurationError(
+            f"{actor.audit_name} acts for workspace {actor.workspace!r}, not {workspace!r}"
+        )
+    if len(records) > MAX_BATCH:
+        raise BatchTooLarge(len(records))
+    events, problems = _validated(records)
+    if problems:
+        raise EventsRefused(problems[:_SHOWN_ERRORS], truncated=len(problems) > _SHOWN_ERRORS)
+    rows = [_row(e) for e in events]
+    engine = events_engine(settings)
+    received_at = datetime.now(UTC)
+    key = (store_location(settings), workspace, actor.audit_name, _hour(received_at))
+    audited = _needs_record(engine, key)
+    if audited:
+        with audited_transaction(settings, engine) as connection:
+            new, duplicates, problems = _plan(connection, workspace, rows)
+            if problems:
+                raise EventsRefused(problems[:_SHOWN_ERRORS])
+            _insert(connection, workspace, new, received_at)
+            entry = record_audit(
+                settings,
+                connection,
+                actor=actor.audit_name,
+                action=AUDIT_ACTION,
+                subject=f"events {key[3]}",
+                workspace=workspace,
+                input_digest=_digest(rows),
+                details={
+                    "first_batch": {
+                        "received": len(rows),
+                        "accepted": len(new),
+                        "duplicates": len(duplicates),
+                    },
+                    "note": "the first batch this sender delivered in this hour; later "
+                    "batches of the hour are not recorded one by one (each event keeps "
+                    "its received_at)",
+                },
+            )
+        confirm_anchor(settings, entry.head)
+        _recorded.add(key)
+        audit_seq: int | None = entry.seq
+    else:
+        with write_transaction(engine) as connection:
+            claim_pending(connection)
+            new, duplicates, problems = _plan(connection, workspace, rows)
+            if problems:
+                raise EventsRefused(problems[:_SHOWN_ERRORS])
+            _insert(connection, workspace, new, received_at)
+        audit_seq = None
+    return EventReceipt(
+        workspace=workspace,
+        received=len(rows),
+        accepted=len(new),
+        duplicates=len(duplicates),
+        received_at=received_at,
+        digest=_digest(rows),
+        duplicate_ids=duplicates,
+        audit_seq=audit_seq,
+    )
+
+
+def _insert(
+    connection: Connection, workspace: str, rows: list[dict[str, Any]], received_at: datetime
+) -> None:
+    if not rows:
+        return
+    stamped = "received_at" in tracking_events.c
+    values = [
+        {"workspace": workspace, **row, **({"received_at": received_at} if stamped else {})}
+        for row in rows
+    ]
+    connection.execute(insert(tracking_events), values)
