@@ -473,6 +473,9 @@ ROUTE_ROLES = {
     "/api/v1/privacy/record-of-processing": {Role.admin, Role.auditor},
     "/api/v1/creators/{creator_id}/declared-attributes": {Role.admin},  # and the creator
     "/api/v1/creators/{creator_id}/export": {Role.admin},  # and the creator
+    "/api/v1/campaigns": READ_ROLES,
+    "/api/v1/campaigns/{campaign_id}/kpis": READ_ROLES,
+    "/api/v1/campaigns/{campaign_id}/report": READ_ROLES,
 }
 ROUTE_QUERY = {"/api/v1/conversation/summary": {"scope": "creator", "id": "c1"}}
 """Required query parameters of a route of ROUTE_ROLES."""
@@ -489,6 +492,7 @@ def test_permissions_matrix_every_key_role_by_every_get_route(tenants: Tenants) 
 
     ids["job_id"] = finished_text_job(tenants.settings, A)
     ids["deal_id"] = "d1"
+    ids["campaign_id"] = "cmp1"
     filed = services.file_dispute("c1", "contested", workspace=A, settings=tenants.settings)
     ids["dispute_id"] = str(filed.dispute_id)
     for route, allowed in ROUTE_ROLES.items():

@@ -2,6 +2,7 @@
 
 from trustreach.cli import (  # noqa: F401  (each registers commands)
     _audit,
+    _campaign,
     _consent,
     _conversation,
     _demo,

@@ -24,6 +24,12 @@ if TYPE_CHECKING:
         audit_workspace,
         train_authenticity_model,
     )
+    from trustreach.services._campaigns import (
+        CampaignInfo,
+        campaign_kpis,
+        campaign_report_html,
+        list_campaigns,
+    )
     from trustreach.services._context import check_workspace, open_store
     from trustreach.services._conversation import (
         AnalysisReport,
@@ -131,6 +137,12 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.services` che
                 "audit_creator",
                 "audit_workspace",
                 "train_authenticity_model",
+            ),
+            "_campaigns": (
+                "CampaignInfo",
+                "campaign_kpis",
+                "campaign_report_html",
+                "list_campaigns",
             ),
             "_context": (
                 "check_workspace",
@@ -249,6 +261,7 @@ __all__ = [
     "AnalyzeReport",
     "ApprovalRequired",
     "AuditVerdict",
+    "CampaignInfo",
     "CampaignLine",
     "Checkpoint",
     "ConsentWithdrawal",
@@ -282,6 +295,8 @@ __all__ = [
     "authenticate_key",
     "authenticate_user",
     "build_discovery_index",
+    "campaign_kpis",
+    "campaign_report_html",
     "check_workspace",
     "cli_actor",
     "conversation_summary",
@@ -309,6 +324,7 @@ __all__ = [
     "latest_audit_evidence",
     "latest_creator_audits",
     "list_audit",
+    "list_campaigns",
     "list_creator_lines",
     "list_disputes",
     "list_keys",

@@ -32,6 +32,7 @@ from trustreach.web._base import (
     settings_of,
     url,
 )
+from trustreach.web._campaigns import router as campaigns_router
 from trustreach.web._guard import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -55,6 +56,7 @@ PAGE_ROUTERS = (
     _conversation.router,
     _people.router,
     _reports.router,
+    campaigns_router,
 )
 """The routers of the dashboard's pages, in the order they are matched."""
 
