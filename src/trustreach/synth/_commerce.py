@@ -56,6 +56,30 @@ class Sponsored:
     post_id: str = ""
 
 
+@dataclass(frozen=True)
+class OrderSeed:
+    """An order a sponsored post led to: day and value drawn with the other events.
+
+    :mod:`trustreach.synth._campaign_data` turns each into purchase events (order
+    id, promo code or a visitor's clicks) with its own generator.
+    """
+
+    sponsored: Sponsored
+    creator_id: str
+    day: int
+    value: float
+
+
+def post_link_id(post_id: str) -> str:
+    """The tracked (UTM) link of a sponsored post."""
+    return f"lnk-{post_id}"
+
+
+def bio_link_id(deal_id: str) -> str:
+    """The tracked link in a creator's bio for one deal (not tied to a post)."""
+    return f"lnk-{deal_id}"
+
+
 def _at(start: date, day: int, hour: int, minute: int) -> datetime:
     d = start + timedelta(days=day)
     return datetime(d.year, d.month, d.day, hour, minute, tzinfo=UTC)
@@ -221,9 +245,15 @@ def tracking_events(
     days: int,
     start: date,
     rng: np.random.Generator,
-) -> list[dict[str, Any]]:
-    """Impressions, views, clicks, carts and conversions per sponsored post."""
+) -> tuple[list[dict[str, Any]], list[OrderSeed]]:
+    """Daily impressions, views, link clicks and carts per sponsored post; conversions.
+
+    Sign-ups and installs are events here; purchases are returned as order seeds
+    (drawing the same random numbers an event would, so the rest of a seed's
+    world is unchanged) and become orders in :mod:`trustreach.synth._campaign_data`.
+    """
     events: list[dict[str, Any]] = []
+    orders: list[OrderSeed] = []
     decay = np.array([0.55, 0.2, 0.1, 0.06, 0.04, 0.03, 0.02])
 
     def emit(cid: str, day: int, kind: str, qty: int, **extra: Any) -> None:
@@ -261,7 +291,7 @@ def tracking_events(
             if post["views"] is not None:
                 emit(sp.campaign_id, d, "view", int(post["views"] * weights[k]), **ids)
             clicks = int(rng.poisson(impressions * ctr))
-            emit(sp.campaign_id, d, "click", clicks, **ids)
+            emit(sp.campaign_id, d, "click", clicks, **ids, link_id=post_link_id(sp.post_id))
             if conv_kind == "purchase":
                 carts = int(rng.poisson(clicks * rng.uniform(0.06, 0.14)))
                 emit(sp.campaign_id, d, "add_to_cart", carts, **ids)
@@ -271,6 +301,11 @@ def tracking_events(
                     if conv_kind == "purchase"
                     else None
                 )
+                if value is not None:
+                    for high in (24, 60, 60):  # the draws of emit(): hour, minute, second
+                        rng.integers(0, high)
+                    orders.append(OrderSeed(sp, cr_id, d, value))
+                    continue
                 emit(
                     sp.campaign_id,
                     d,
@@ -295,8 +330,9 @@ def tracking_events(
                     "click",
                     int(rng.poisson(15)) + 1,
                     creator_id=deal["creator_id"],
+                    link_id=bio_link_id(deal["deal_id"]),
                 )
-    return events
+    return events, orders
 
 
 def consent_records(

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from trustreach.synth._campaign_data import WINDOW_DAYS, CampaignData
 from trustreach.synth._commerce import Brand, Sponsored
 from trustreach.synth._content import HOUR_PEAK, SENTIMENT, WEEKDAY_BOOST, Post
 from trustreach.synth._fraud import FraudOutcome
@@ -27,6 +28,11 @@ NOTES = (
     "exposure_gap: follower counts of creators who declared gender 'woman' are scaled on "
     "purpose, mirroring gaps that industry pay-gap reports describe, so fairness tooling "
     "has a known gap to measure; declared attributes are never ranking inputs.",
+    "campaign_performance: orders are credited under the documented rules (a promo code equal, "
+    "ignoring case, to a deal's affiliate_code in the campaign; else the last click with the "
+    "same touch_key on a tracked link within window_days before the order; else nobody); "
+    "engagement_anomalies are bought-engagement bursts the generator injected between two "
+    "snapshots, evidence to find, not a judgement about the creator.",
 )
 
 
@@ -153,4 +159,103 @@ def build_ground_truth(
             "pod_comment_ids": [c["comment_id"] for c in comments if c["_kind"] == "pod"],
         },
         "fake_follower_account_ids": [follower_ids[r] for r in np.flatnonzero(is_fake).tolist()],
+    }
+
+
+def _money(value: float) -> float:
+    return round(value + 0.0, 2)
+
+
+def campaign_truth(
+    data: CampaignData, campaigns: list[dict[str, Any]], deals: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The ``campaign_performance`` section: true attribution, coverage and anomalies.
+
+    Per campaign: every order once (duplicates are not orders), its value in the
+    campaign's currency, who the documented rules credit with it, and per creator
+    (every creator with a deal, zeros included) the attributed orders and revenue.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for c in campaigns:
+        creators = sorted({d["creator_id"] for d in deals if d["campaign_id"] == c["campaign_id"]})
+        out[c["campaign_id"]] = {
+            "currency": c["currency"],
+            "orders": 0,
+            "revenue": 0.0,
+            "attributed_orders": 0,
+            "attributed_revenue": 0.0,
+            "unattributed_orders": 0,
+            "unattributed_revenue": 0.0,
+            "creators": {
+                cr: {"orders": 0, "revenue": 0.0, "by_code": 0, "by_link": 0} for cr in creators
+            },
+            "snapshotted_posts": 0,
+            "insights_posts": 0,
+        }
+    scenarios: dict[str, int] = {}
+    for o in data.orders:
+        entry = out[o.campaign_id]
+        assert o.currency == entry["currency"]
+        entry["orders"] += 1
+        entry["revenue"] += o.value
+        scenarios[o.scenario] = scenarios.get(o.scenario, 0) + 1
+        if o.creator_id is None:
+            entry["unattributed_orders"] += 1
+            entry["unattributed_revenue"] += o.value
+        else:
+            entry["attributed_orders"] += 1
+            entry["attributed_revenue"] += o.value
+            per = entry["creators"][o.creator_id]
+            per["orders"] += 1
+            per["revenue"] += o.value
+            per["by_code" if o.via == "code" else "by_link"] += 1
+    for entry in out.values():
+        for name in ("revenue", "attributed_revenue", "unattributed_revenue"):
+            entry[name] = _money(entry[name])
+        for per in entry["creators"].values():
+            per["revenue"] = _money(per["revenue"])
+    campaign_of = {link["post_id"]: link["campaign_id"] for link in data.tracked_links}
+    for post_id, source in data.sources.items():
+        entry = out[campaign_of[post_id]]
+        entry["snapshotted_posts"] += 1
+        entry["insights_posts"] += source == "insights"
+    return {
+        "rules": {
+            "window_days": WINDOW_DAYS,
+            "code_beats_link": True,
+            "one_order_once_by": "order_id",
+            "code_match": "case-insensitive, a deal's affiliate_code in the same campaign",
+        },
+        "campaigns": out,
+        "orders": {
+            o.order_id: {
+                "campaign_id": o.campaign_id,
+                "occurred_at": o.occurred_at,
+                "value": o.value,
+                "currency": o.currency,
+                "creator_id": o.creator_id,
+                "via": o.via,
+                "scenario": o.scenario,
+            }
+            for o in data.orders
+        },
+        "scenarios": dict(sorted(scenarios.items())),
+        "duplicate_event_ids": data.duplicate_event_ids,
+        "late_event_ids": data.late_event_ids,
+        "snapshot_sources": dict(sorted(data.sources.items())),
+        "engagement_anomalies": [
+            {
+                "kind": "bought_engagement_burst",
+                "post_id": a.post_id,
+                "campaign_id": a.campaign_id,
+                "creator_id": a.creator_id,
+                "previous_observed_at": a.previous_observed_at,
+                "observed_at": a.observed_at,
+                "added_likes": a.added_likes,
+                "added_views": a.added_views,
+                "purged_at": a.purged_at,
+                "purged_likes": a.purged_likes,
+            }
+            for a in data.anomalies
+        ],
     }

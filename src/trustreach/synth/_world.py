@@ -18,6 +18,7 @@ import orjson
 import polars as pl
 
 from trustreach.core import replaced_atomically
+from trustreach.synth._campaign_data import campaign_data
 from trustreach.synth._commerce import (
     consent_records,
     make_brands,
@@ -43,7 +44,7 @@ from trustreach.synth._population import (
     make_creators,
     sample_followers,
 )
-from trustreach.synth._truth import build_ground_truth
+from trustreach.synth._truth import build_ground_truth, campaign_truth
 
 END_DATE = date(2025, 6, 30)  # fixed, so a seed always gives the same files
 KIND_ORDER = (
@@ -57,6 +58,8 @@ KIND_ORDER = (
     "briefs",
     "deals",
     "posts",
+    "post_metrics",
+    "tracked_links",
     "comments",
     "tracking_events",
     "consent_records",
@@ -183,7 +186,21 @@ def generate_world(
     report("comments", len(comments), len(comments))
 
     post_rows = {p.row["post_id"]: p.row for p in posts}
-    events = tracking_events(post_rows, sponsored, crs, deals, campaigns, days, start, rng)
+    events, order_seeds = tracking_events(
+        post_rows, sponsored, crs, deals, campaigns, days, start, rng
+    )
+    over_time = campaign_data(  # its own child generator: the rest of the world is unchanged
+        seed=seed,
+        posts=post_rows,
+        sponsored=sponsored,
+        deals=deals,
+        campaigns=campaigns,
+        orders=order_seeds,
+        events=events,
+        start=start,
+        end=end_dt,
+    )
+    events.extend(over_time.events)
     consents, withdrawn = consent_records(crs, days, start, rng)
     declarations, _, declared_truth = declaration_records(
         crs, consents, withdrawn, days, start, seed
@@ -240,6 +257,8 @@ def generate_world(
         "briefs": briefs,
         "deals": deals,
         "posts": [p.row for p in posts],
+        "post_metrics": over_time.post_metrics,
+        "tracked_links": over_time.tracked_links,
         "comments": [{k: v for k, v in c.items() if not k.startswith("_")} for c in comments],
         "tracking_events": events,
         "consent_records": consents,
@@ -273,6 +292,7 @@ def generate_world(
 
     truth["exposure_gap"] = exposure_gap_truth(crs)
     truth["declared_attributes"] = declared_truth
+    truth["campaign_performance"] = campaign_truth(over_time, campaigns, deals)
 
     # ---- write
     out_dir = Path(out_dir)
