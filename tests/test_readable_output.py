@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-from tests._world import write_world
+from tests._world import TINY, write_records, write_world
 from tests.test_cli import run
 
 from trustreach.audience._engagement import like_comment_ratio
@@ -68,3 +68,15 @@ def test_a_trend_that_rounds_to_zero_is_not_negative() -> None:
 
     assert _signed(-0.0001, 3) == "0.000"
     assert (_signed(0.25, 2), _signed(-0.25, 2)) == ("+0.25", "-0.25")
+
+
+def test_summary_counts_an_order_reported_twice_once(
+    tmp_path: Path, store_settings: Settings
+) -> None:
+    import_path(write_world(tmp_path / "w"), workspace="acme", settings=store_settings)
+    again = {**TINY["tracking_events"][1], "event_id": "e2-webhook"}  # same order_id 1001
+    other = {**again, "event_id": "e3", "order_id": "1002", "value": 10.0}
+    write_records(tmp_path / "more" / "tracking_events.jsonl", [again, other])
+    import_path(tmp_path / "more", workspace="acme", settings=store_settings)
+    [campaign] = summarize_workspace("acme", settings=store_settings).campaigns
+    assert campaign.revenue_by_currency == {"USD": 49.5}
