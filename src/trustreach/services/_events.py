@@ -36,7 +36,7 @@ from enum import Enum
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, bindparam, event, insert, select
+from sqlalchemy import Connection, Engine, bindparam, event, select
 
 from trustreach.core import Actor, ConfigurationError, Role, Settings, get_settings, require_role
 from trustreach.ingest import TrackingEventRecord
@@ -167,15 +167,22 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+_ENUM_FIELDS = tuple(
+    name
+    for name in CONTENT_FIELDS
+    if isinstance(TrackingEventRecord.model_fields[name].annotation, type)
+    and issubclass(TrackingEventRecord.model_fields[name].annotation, Enum)  # type: ignore[arg-type]
+)
+
+
 def _row(event: TrackingEventRecord) -> dict[str, Any]:
-    row: dict[str, Any] = {"event_id": event.event_id}
+    values = event.__dict__  # the validated fields, read directly (this runs per event)
+    row: dict[str, Any] = {"event_id": values["event_id"]}
     for name in CONTENT_FIELDS:
-        value = getattr(event, name)
-        if name == "occurred_at":
-            value = _utc(value)
-        elif isinstance(value, Enum):
-            value = value.value
-        row[name] = value
+        row[name] = values[name]
+    row["occurred_at"] = _utc(row["occurred_at"])
+    for name in _ENUM_FIELDS:
+        row[name] = row[name].value
     return row
 
 
@@ -209,10 +216,12 @@ def _unknown(
     return wanted - found
 
 
-def _plan(
+def _check_batch(
     connection: Connection, workspace: str, rows: list[dict[str, Any]]
-) -> tuple[list[dict[str, Any]], list[str], list[EventProblem]]:
-    """(rows to insert, duplicate ids, problems) for a validated batch."""
+) -> tuple[list[dict[str, Any]], list[str], dict[str, int]]:
+    """(first row of each event id, ids sent twice alike, index of each id); refuses the
+    batch for an id sent twice unalike, or an id of a campaign, post or creator the
+    workspace does not hold."""
     problems: list[EventProblem] = []
     first: dict[str, tuple[int, dict[str, Any]]] = {}
     fresh: list[dict[str, Any]] = []
@@ -256,23 +265,36 @@ def _plan(
                         f"no {what} with this id in workspace {workspace!r}",
                     )
                 )
-    stored: dict[str, Mapping[str, Any]] = {}
-    if fresh:
-        columns = [tracking_events.c.event_id, *(tracking_events.c[n] for n in CONTENT_FIELDS)]
+    if problems:
+        raise EventsRefused(problems[:_SHOWN_ERRORS])
+    return fresh, duplicates, index_of
+
+
+def _compare_stored(
+    connection: Connection,
+    workspace: str,
+    rows: list[dict[str, Any]],
+    index_of: dict[str, int],
+) -> list[str]:
+    """The ids of ``rows`` (all stored already) that say what is stored: duplicates.
+
+    Refuses the batch for any that says something else.
+    """
+    if not rows:
+        return []
+    columns = [tracking_events.c.event_id, *(tracking_events.c[n] for n in CONTENT_FIELDS)]
+    stored = {
+        found["event_id"]: dict(found)
         for found in connection.execute(
             select(*columns).where(
                 tracking_events.c.workspace == workspace,
-                _in(tracking_events.c.event_id, [r["event_id"] for r in fresh]),
+                _in(tracking_events.c.event_id, sorted(r["event_id"] for r in rows)),
             )
-        ).mappings():
-            stored[found["event_id"]] = dict(found)
-    new: list[dict[str, Any]] = []
-    for row in fresh:
-        old = stored.get(row["event_id"])
-        if old is None:
-            new.append(row)
-            continue
-        changed = _differences(row, old)
+        ).mappings()
+    }
+    problems = []
+    for row in rows:
+        changed = _differences(row, stored[row["event_id"]])
         if changed:
             problems.append(
                 EventProblem(
@@ -283,9 +305,34 @@ def _plan(
                     "names one event forever: send a new event_id for a new event",
                 )
             )
-        else:
-            duplicates.append(row["event_id"])
-    return new, duplicates, problems
+    if problems:
+        raise EventsRefused(problems[:_SHOWN_ERRORS])
+    return [r["event_id"] for r in rows]
+
+
+def _store_batch(
+    connection: Connection, workspace: str, rows: list[dict[str, Any]], received_at: datetime
+) -> tuple[int, list[str]]:
+    """Insert the batch's new events: (how many, the duplicates' ids), or refuse it whole.
+
+    SQLite looks the ids up (by primary key) and inserts the new ones; PostgreSQL
+    inserts with ``ON CONFLICT DO NOTHING`` and compares the ones it skipped (a
+    look-up by a list of ids there is planned from statistics, and on a freshly
+    loaded table was a scan per id). A refusal rolls the transaction back.
+    """
+    fresh, duplicates, index_of = _check_batch(connection, workspace, rows)
+    if connection.dialect.name == "postgresql":
+        inserted = _insert_postgres(connection, workspace, fresh, received_at)
+        again = [r for r in fresh if r["event_id"] not in inserted]
+        duplicates += _compare_stored(connection, workspace, again, index_of)
+        return len(inserted), duplicates
+    known = _stored_ids(connection, workspace, [r["event_id"] for r in fresh])
+    duplicates += _compare_stored(
+        connection, workspace, [r for r in fresh if r["event_id"] in known], index_of
+    )
+    new = [r for r in fresh if r["event_id"] not in known]
+    _insert_sqlite(connection, workspace, new, received_at)
+    return len(new), duplicates
 
 
 # ------------------------------------------------------------------ the store
@@ -293,6 +340,8 @@ def _plan(
 
 _engines: dict[tuple[int, str], Engine] = {}
 _engines_lock = threading.Lock()
+_batch_lock = threading.Lock()
+"""Batches of one process take their turn here, not in the store's lock (cheaper to wait on)."""
 _recorded: set[tuple[str, str, str, str]] = set()
 """(store, workspace, sender, hour) whose hourly audit record is known to exist."""
 
@@ -405,13 +454,23 @@ def accept_events(
     engine = events_engine(settings)
     received_at = datetime.now(UTC)
     key = (store_location(settings), workspace, actor.audit_name, _hour(received_at))
+    with _batch_lock:
+        return _commit(settings, engine, actor, workspace, rows, received_at, key)
+
+
+def _commit(
+    settings: Settings,
+    engine: Engine,
+    actor: Actor,
+    workspace: str,
+    rows: list[dict[str, Any]],
+    received_at: datetime,
+    key: tuple[str, str, str, str],
+) -> EventReceipt:
     audited = _needs_record(engine, key)
     if audited:
         with audited_transaction(settings, engine) as connection:
-            new, duplicates, problems = _plan(connection, workspace, rows)
-            if problems:
-                raise EventsRefused(problems[:_SHOWN_ERRORS])
-            _insert(connection, workspace, new, received_at)
+            accepted, duplicates = _store_batch(connection, workspace, rows, received_at)
             entry = record_audit(
                 settings,
                 connection,
@@ -423,7 +482,7 @@ def accept_events(
                 details={
                     "first_batch": {
                         "received": len(rows),
-                        "accepted": len(new),
+                        "accepted": accepted,
                         "duplicates": len(duplicates),
                     },
                     "note": "the first batch this sender delivered in this hour; later "
@@ -437,15 +496,12 @@ def accept_events(
     else:
         with write_transaction(engine) as connection:
             claim_pending(connection)
-            new, duplicates, problems = _plan(connection, workspace, rows)
-            if problems:
-                raise EventsRefused(problems[:_SHOWN_ERRORS])
-            _insert(connection, workspace, new, received_at)
+            accepted, duplicates = _store_batch(connection, workspace, rows, received_at)
         audit_seq = None
     return EventReceipt(
         workspace=workspace,
         received=len(rows),
-        accepted=len(new),
+        accepted=accepted,
         duplicates=len(duplicates),
         received_at=received_at,
         digest=_digest(rows),
@@ -454,14 +510,80 @@ def accept_events(
     )
 
 
-def _insert(
+def _stored_ids(connection: Connection, workspace: str, ids: list[str]) -> set[str]:
+    """SQLite: which of ``ids`` the workspace holds already (primary-key look-ups)."""
+    found: set[str] = set()
+    for start in range(0, len(ids), 30_000):  # SQLite's limit on parameters is 32,766
+        chunk = ids[start : start + 30_000]
+        marks = ",".join("?" * len(chunk))
+        result = connection.exec_driver_sql(
+            f"SELECT event_id FROM tracking_events WHERE workspace = ? AND event_id IN ({marks})",
+            (workspace, *chunk),
+        )
+        found.update(row[0] for row in result)
+    return found
+
+
+def _columns() -> list[str]:
+    names = ["workspace", "event_id", *CONTENT_FIELDS]
+    return [*names, "received_at"] if "received_at" in tracking_events.c else names
+
+
+def _values(
+    connection: Connection, workspace: str, rows: list[dict[str, Any]], received_at: datetime
+) -> list[tuple[Any, ...]]:
+    """Each row's values as SQLAlchemy would bind them (each column type's bind processor)."""
+    names = _columns()
+    tail = [received_at] if names[-1] == "received_at" else []
+    values = [(workspace, r["event_id"], *(r[n] for n in CONTENT_FIELDS), *tail) for r in rows]
+    processors = [tracking_events.c[n].type.bind_processor(connection.dialect) for n in names]
+    if any(processors):
+        values = [
+            tuple(
+                v if f is None or v is None else f(v) for f, v in zip(processors, row, strict=True)
+            )
+            for row in values
+        ]
+    return values
+
+
+def _insert_sqlite(
     connection: Connection, workspace: str, rows: list[dict[str, Any]], received_at: datetime
 ) -> None:
+    """One executemany: the values sent as SQLAlchemy would, without its per-row work
+    (which cost more than SQLite's own, ``benchmarks/bench_events.py``)."""
     if not rows:
         return
-    stamped = "received_at" in tracking_events.c
-    values = [
-        {"workspace": workspace, **row, **({"received_at": received_at} if stamped else {})}
-        for row in rows
-    ]
-    connection.execute(insert(tracking_events), values)
+    names = _columns()
+    marks = ", ".join("?" * len(names))
+    connection.exec_driver_sql(
+        f"INSERT INTO tracking_events ({', '.join(names)}) VALUES ({marks})",
+        _values(connection, workspace, rows, received_at),
+    )
+
+
+_PG_TYPES = {"quantity": "integer", "value": "double precision"}
+
+
+def _insert_postgres(
+    connection: Connection, workspace: str, rows: list[dict[str, Any]], received_at: datetime
+) -> set[str]:
+    """One ``INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING``: the ids inserted."""
+    if not rows:
+        return set()
+    names = _columns()
+    values = _values(connection, workspace, rows, received_at)
+    arrays = {f"a{i}": [row[i] for row in values] for i in range(len(names))}
+    casts = []
+    for i, name in enumerate(names):
+        kind = _PG_TYPES.get(name)
+        if kind is None:
+            kind = "timestamptz" if name in ("occurred_at", "received_at") else "text"
+        casts.append(f"%(a{i})s::{kind}[]")
+    result = connection.exec_driver_sql(
+        f"INSERT INTO tracking_events ({', '.join(names)}) "
+        f"SELECT * FROM unnest({', '.join(casts)}) "
+        "ON CONFLICT (workspace, event_id) DO NOTHING RETURNING event_id",
+        arrays,
+    )
+    return {row[0] for row in result}

@@ -1,0 +1,144 @@
+"""Events accepted per second through the API, one server process, batches of 1,000.
+
+Builds a small store (one campaign, two creators) in a temporary folder, on SQLite
+and, with ``--postgres-url`` (or ``TRUSTREACH_BENCH_POSTGRES_URL``), on a scratch
+PostgreSQL database (emptied first), starts ``trustreach serve`` (one process) on a
+free loopback port, and sends ``--events`` new events in batches of ``--batch`` from
+``--clients`` keep-alive connections. Every batch must answer 200 with all its
+events accepted. Prints, per store:
+
+* ``events_per_s_<store>``: events acknowledged (durable) per second, end to end;
+* ``service_events_per_s_<store>``: the same batches through the use-case in this
+  process, without HTTP (what the server's Python does per event);
+* ``validate_ms_per_batch``, ``service_ms_per_batch_<store>``: where the time goes.
+
+    python benchmarks/bench_events.py [--events 100000] [--batch 1000] [--clients 2] \
+        [--postgres-url postgresql+psycopg://…/scratch]
+
+The load generator runs on the same machine as the server and takes CPU from it
+(bodies are encoded before the clock starts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' tiny world
+
+from tests._events import A, event, free_port, seed, start_server
+
+from trustreach.core import Actor, Role, Settings
+from trustreach.ingest import TrackingEventRecord
+from trustreach.services import _events
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import text
+
+    from trustreach.store import create_store_engine, metadata
+
+    engine = create_store_engine(url)
+    with engine.begin() as connection:
+        metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+def _through_api(settings: Settings, token: str, bodies: list[bytes], clients: int,
+                 folder: Path) -> tuple[float, int]:  # fmt: skip
+    port = free_port()
+    server = start_server(settings, port, folder / "server.log")
+    url = f"http://127.0.0.1:{port}/api/v1/events"
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    accepted = [0] * clients
+    errors: list[str] = []
+
+    def send(worker: int) -> None:
+        with httpx.Client(headers=headers, timeout=120) as client:
+            for body in bodies[worker::clients]:
+                answer = client.post(url, content=body)
+                if answer.status_code != 200:
+                    errors.append(f"{answer.status_code}: {answer.text[:300]}")
+                    return
+                accepted[worker] += int(answer.json()["accepted"])
+
+    try:
+        # one warm-up batch (the first request opens the store and writes the hour's audit
+        # record); then the clock
+        warm = httpx.post(url, content=bodies[0], headers=headers, timeout=120)
+        assert warm.status_code == 200, warm.text
+        threads = [threading.Thread(target=send, args=(w,)) for w in range(clients)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if errors:
+        raise SystemExit(f"a batch was refused: {errors[0]}")
+    return seconds, sum(accepted)
+
+
+def _store(name: str, settings: Settings, folder: Path, args: argparse.Namespace) -> None:
+    keys = seed(folder, settings)
+    n, size = args.events, args.batch
+    batches = [[event(i + j) for j in range(size)] for i in range(size, n + 2 * size, size)]
+    # api: batch 0 warms up, the rest are timed; service: other ids, this process
+    bodies = [json.dumps({"events": b}).encode() for b in batches]
+    seconds, accepted = _through_api(settings, keys[(A, Role.analyst)], bodies, args.clients,
+                                     folder)  # fmt: skip
+    timed = sum(len(b) for b in batches[1:])
+    assert accepted == timed, (accepted, timed)
+    print(f"events_per_s_{name}={timed / seconds:.0f}")
+    print(f"api_ms_per_batch_{name}={seconds / (len(batches) - 1) * 1000:.1f}")
+    actor = Actor("key", "bench", Role.analyst, A)
+    service = [[event(10_000_000 + i + j) for j in range(size)] for i in range(0, 20 * size, size)]
+    _events.accept_events(service[0], actor=actor, settings=settings)
+    started = time.perf_counter()
+    for batch in service[1:]:
+        _events.accept_events(batch, actor=actor, settings=settings)
+    seconds = time.perf_counter() - started
+    print(f"service_events_per_s_{name}={(len(service) - 1) * size / seconds:.0f}")
+    print(f"service_ms_per_batch_{name}={seconds / (len(service) - 1) * 1000:.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--postgres-url", default=os.environ.get("TRUSTREACH_BENCH_POSTGRES_URL"))
+    args = parser.parse_args()
+    sample = [event(i) for i in range(args.batch)]
+    started = time.perf_counter()
+    for _ in range(5):
+        [TrackingEventRecord.model_validate(e) for e in sample]
+    print(f"validate_ms_per_batch={(time.perf_counter() - started) / 5 * 1000:.1f}")
+    folder = Path(tempfile.mkdtemp(prefix="bench-events-"))
+    try:
+        _store("sqlite", Settings(data_dir=folder / "sqlite" / "data"), folder / "sqlite", args)
+        if args.postgres_url:
+            _reset_postgres(args.postgres_url)
+            settings = Settings(data_dir=folder / "pg" / "data", database_url=args.postgres_url)
+            _store("postgresql", settings, folder / "pg", args)
+        else:
+            print("# events_per_s_postgresql: give --postgres-url (a scratch database)")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
