@@ -115,13 +115,15 @@ def _unique(events: Iterable[TrackingEvent]) -> list[TrackingEvent]:
     kept: dict[str, TrackingEvent] = {}
     for e in events:
         old = kept.get(e.event_id)
-        if old is None or _event_sort(e) < _event_sort(old):
+        if old is None or (
+            e != old and (*_event_sort(e), repr(e)) < (*_event_sort(old), repr(old))
+        ):
             kept[e.event_id] = e
     return sorted(kept.values(), key=_event_sort)
 
 
-def _event_sort(e: TrackingEvent) -> tuple[datetime, str, str]:
-    return (e.occurred_at, e.event_id, repr(e))
+def _event_sort(e: TrackingEvent) -> tuple[datetime, str]:
+    return (e.occurred_at, e.event_id)
 
 
 def _norm_code(code: str | None) -> str:

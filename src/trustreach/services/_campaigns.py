@@ -35,7 +35,13 @@ from trustreach.campaigns import (
 )
 from trustreach.campaigns import campaign_kpis as compute_kpis
 from trustreach.core import ConfigurationError, NotFoundError, Settings, closest_id, get_settings
-from trustreach.services._context import check_workspace, display_names, require_workspace, store
+from trustreach.services._context import (
+    check_workspace,
+    display_names,
+    kept_engine,
+    require_workspace,
+    store,
+)
 from trustreach.store._tables import (
     campaigns,
     creator_accounts,
@@ -342,7 +348,7 @@ def campaign_kpis(
         raise ConfigurationError(
             f"window_days {window_days!r} not allowed; allowed: a positive number of days"
         )
-    with store(settings, create=False) as engine, engine.connect() as c:
+    with kept_engine(settings).connect() as c:  # pooled: a KPI read is frequent and short
         require_workspace(c, workspace, settings)
         return read_campaign_kpis(
             c, workspace, campaign_id, by=by, emv=emv, window_days=window_days
