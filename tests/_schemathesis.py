@@ -22,6 +22,7 @@ _LISTINGS = {
     "shortlist_id": ("/api/v1/shortlists?limit=200", "shortlist_id"),
     "dispute_id": ("/api/v1/disputes?status=all&limit=200", "dispute_id"),
     "job_id": ("/api/v1/jobs?limit=200", "job_id"),
+    "campaign_id": ("/api/v1/campaigns", "campaign_id"),
 }
 
 
