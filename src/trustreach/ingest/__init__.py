@@ -39,8 +39,10 @@ if TYPE_CHECKING:
         DeclaredAttributeRecord,
         FollowerAccountRecord,
         FollowRecord,
+        PostMetricRecord,
         PostRecord,
         Record,
+        TrackedLinkRecord,
         TrackingEventRecord,
     )
     from trustreach.ingest._transform import (
@@ -63,6 +65,7 @@ if TYPE_CHECKING:
         DeclaredAttribute,
         EventType,
         MediaType,
+        MetricSource,
         Platform,
     )
 else:  # imported on first use (PEP 562): keeps `import trustreach.ingest` cheap
@@ -98,8 +101,10 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.ingest` cheap
                 "DeclaredAttributeRecord",
                 "FollowerAccountRecord",
                 "FollowRecord",
+                "PostMetricRecord",
                 "PostRecord",
                 "Record",
+                "TrackedLinkRecord",
                 "TrackingEventRecord",
             ),
             "_vocab": (
@@ -114,6 +119,7 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.ingest` cheap
                 "DeclaredAttribute",
                 "EventType",
                 "MediaType",
+                "MetricSource",
                 "Platform",
             ),
             "_transform": (
@@ -161,10 +167,13 @@ __all__ = [
     "FollowRecord",
     "FollowerAccountRecord",
     "MediaType",
+    "MetricSource",
     "Platform",
+    "PostMetricRecord",
     "PostRecord",
     "RawBatch",
     "Record",
+    "TrackedLinkRecord",
     "TrackingEventRecord",
     "TransformContext",
     "ValidBatch",
