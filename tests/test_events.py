@@ -286,6 +286,11 @@ def test_a_signed_order_becomes_one_purchase_event_and_a_replay_counts_once(
     loose = _order(7, landing_site="/", discount_codes=[])
     ignored = api.post(path, content=loose, headers=_headers(secret, loose, webhook_id="wh-3"))
     assert ignored.status_code == 200 and "no campaign" in ignored.json()["ignored"]
+    # ids with control characters are never looked up (PostgreSQL refuses NUL): ignored
+    odd = _order(9, landing_site="/?utm_campaign=%00", discount_codes=[{"code": "\u0000"}],
+                 note_attributes=[{"name": "campaign_id", "value": "\u0000x"}])  # fmt: skip
+    answer = api.post(path, content=odd, headers=_headers(secret, odd, webhook_id="wh-5"))
+    assert answer.status_code == 200 and answer.json()["ignored"]
     # a code of a deal finds the campaign
     coded = _order(8, landing_site="/", discount_codes=[{"code": "GLOW10"}])
     found = api.post(path, content=coded, headers=_headers(secret, coded, webhook_id="wh-4"))

@@ -250,18 +250,23 @@ def order_event(order: dict[str, Any], body: bytes) -> dict[str, Any]:
     return event
 
 
+def _plain(text: str | None) -> bool:
+    """An id worth looking up: some text, no control character (the store refuses NUL)."""
+    return bool(text) and not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text or "")
+
+
 def _campaign(
     workspace: str, order: dict[str, Any], event: dict[str, Any], settings: Settings
 ) -> str | None:
     """The campaign an order belongs to: named (note attribute ``campaign_id`` or
     ``utm_campaign``), else the campaign of a deal whose affiliate code was used, else
     of the tracked link it came through. None when nothing ties it to a campaign."""
-    named = [v for v in (_attributes(order).get("campaign_id"), _utm(order).get("utm_campaign"))]
+    named = [_attributes(order).get("campaign_id"), _utm(order).get("utm_campaign")]
     engine = kept_engine(settings)
     with engine.connect() as connection:
         for candidate in named:
             if (
-                candidate
+                _plain(candidate)
                 and connection.execute(
                     select(campaigns.c.campaign_id).where(
                         campaigns.c.workspace == workspace, campaigns.c.campaign_id == candidate
@@ -269,7 +274,7 @@ def _campaign(
                 ).first()
             ):
                 return candidate
-        codes = [c.lower() for c in _codes(order)]
+        codes = [c.lower() for c in _codes(order) if _plain(c)]
         if codes:
             found = connection.execute(
                 select(deals.c.campaign_id)
@@ -282,7 +287,7 @@ def _campaign(
             if found is not None:
                 return str(found[0])
         links = metadata.tables.get("tracked_links")
-        if links is not None and event.get("link_id"):
+        if links is not None and _plain(event.get("link_id")):
             found = connection.execute(
                 select(links.c.campaign_id).where(
                     links.c.workspace == workspace, links.c.link_id == event["link_id"]
