@@ -101,6 +101,8 @@ def _info(r: Any) -> CampaignInfo:
 
 
 def _campaign(c: Connection, workspace: str, campaign_id: str) -> CampaignInfo:
+    if "\x00" in campaign_id:  # no id holds one (and PostgreSQL refuses it in a query)
+        raise NotFoundError(f"campaign {campaign_id!r} not found in workspace {workspace!r}")
     row = (
         c.execute(
             select(campaigns).where(
