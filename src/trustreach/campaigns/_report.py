@@ -155,24 +155,46 @@ def _figures(row: KpiRow) -> str:
     )
 
 
+REACH_KEYS = (
+    "posts",
+    "impressions",
+    "reach",
+    "views",
+    "engagements",
+    "engagement_rate_by_followers",
+    "engagement_rate_by_reach",
+    "engagement_rate_by_views",
+    "coverage",
+)
+"""A breakdown's first table: what the posts reached (A4 holds ten columns, not twenty)."""
+RESULT_KEYS = ("cost", *(k for k in TABLE_KEYS if k not in REACH_KEYS and k != "cost"))
+"""Its second table: cost and results."""
+
+
 def _breakdown(rows: Sequence[KpiRow], heading: str, extra: str = "") -> str:
     if not rows:
         return f"<h2>{_e(heading)}</h2><p class='muted'>Nothing to break down yet.</p>"
+    return (
+        f"<h2>{_e(heading)}: reach and engagement</h2>{_table(rows, REACH_KEYS, '')}"
+        f"<h2>{_e(heading)}: cost and results</h2>{_table(rows, RESULT_KEYS, extra)}"
+    )
+
+
+def _table(rows: Sequence[KpiRow], keys: Sequence[str], extra: str) -> str:
     head = "".join(
-        f"<th scope='col' class='num' title='{_e(FORMULAS[k])}'>{_e(LABELS[k])}</th>"
-        for k in TABLE_KEYS
+        f"<th scope='col' class='num' title='{_e(FORMULAS[k])}'>{_e(LABELS[k])}</th>" for k in keys
     )
     extra_head = f"<th scope='col'>{_e(LABELS[extra])}</th>" if extra else ""
     body = []
     for r in rows:
-        cells = "".join(f"<td class='num'>{_e(format_kpi(r.kpis[k]))}</td>" for k in TABLE_KEYS)
+        cells = "".join(f"<td class='num'>{_e(format_kpi(r.kpis[k]))}</td>" for k in keys)
         extra_cell = ""
         if extra:
             k = r.kpis[extra]
             extra_cell = f"<td>{_e(format_kpi(k) if k.value is not None else k.reason)}</td>"
         body.append(f"<tr><th scope='row'>{_e(r.label)}</th>{cells}{extra_cell}</tr>")
     return (
-        f"<h2>{_e(heading)}</h2><div class='wide'><table><thead><tr><th scope='col'>row</th>"
+        "<div class='wide'><table><thead><tr><th scope='col'>row</th>"
         f"{head}{extra_head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 
