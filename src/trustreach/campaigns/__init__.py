@@ -43,7 +43,15 @@ from trustreach.campaigns._kpi_model import (
     cents,
 )
 from trustreach.campaigns._kpis import campaign_kpis, paid_organic_ratio
-from trustreach.campaigns._report import LABELS, TABLE_KEYS, format_kpi, render_kpis_html, roi_text
+from trustreach.campaigns._report import (
+    LABELS,
+    REACH_KEYS,
+    RESULT_KEYS,
+    TABLE_KEYS,
+    format_kpi,
+    render_kpis_html,
+    roi_text,
+)
 
 __all__ = [
     "BREAKDOWNS",
@@ -54,6 +62,8 @@ __all__ = [
     "INTERVAL_LEVEL",
     "KPI_KEYS",
     "LABELS",
+    "REACH_KEYS",
+    "RESULT_KEYS",
     "RULES",
     "TABLE_KEYS",
     "AttributedOrder",

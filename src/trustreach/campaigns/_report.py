@@ -234,4 +234,12 @@ counts.</div>
 """
 
 
-__all__ = ["LABELS", "TABLE_KEYS", "format_kpi", "render_kpis_html", "roi_text"]
+__all__ = [
+    "LABELS",
+    "REACH_KEYS",
+    "RESULT_KEYS",
+    "TABLE_KEYS",
+    "format_kpi",
+    "render_kpis_html",
+    "roi_text",
+]

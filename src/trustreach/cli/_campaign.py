@@ -50,7 +50,14 @@ class ReportFormat(StrEnum):
 
 
 def _print_report(report: KpiReport) -> None:
-    from trustreach.campaigns import FORMULAS, LABELS, TABLE_KEYS, format_kpi, roi_text
+    from trustreach.campaigns import (
+        FORMULAS,
+        LABELS,
+        REACH_KEYS,
+        RESULT_KEYS,
+        format_kpi,
+        roi_text,
+    )
 
     top = report.campaign
     console.print(
@@ -72,13 +79,14 @@ def _print_report(report: KpiReport) -> None:
         console.print(f"Note: {note}")
     if report.by is None:
         return
-    rows = Table(title=f"Per {report.by}")
-    rows.add_column(report.by, overflow="fold")
-    for key in TABLE_KEYS:
-        rows.add_column(LABELS[key], justify="right", overflow="fold")
-    for r in report.rows:
-        rows.add_row(r.label, *(format_kpi(r.kpis[k]) for k in TABLE_KEYS))
-    console.print(rows)
+    for part, keys in (("reach and engagement", REACH_KEYS), ("cost and results", RESULT_KEYS)):
+        rows = Table(title=f"Per {report.by}: {part}")
+        rows.add_column(report.by, overflow="fold")
+        for key in keys:
+            rows.add_column(LABELS[key], justify="right", overflow="fold")
+        for r in report.rows:
+            rows.add_row(r.label, *(format_kpi(r.kpis[k]) for k in keys))
+        console.print(rows)
     if report.by == "creator":
         for r in report.rows:
             k = r.kpis["paid_organic_ratio"]

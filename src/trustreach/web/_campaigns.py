@@ -17,7 +17,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from trustreach import services
-from trustreach.campaigns import FORMULAS, LABELS, TABLE_KEYS, format_kpi, roi_text
+from trustreach.campaigns import FORMULAS, LABELS, REACH_KEYS, RESULT_KEYS, format_kpi, roi_text
 from trustreach.core import Role, require_role
 from trustreach.web._base import CurrentSession, render, settings_of
 
@@ -53,7 +53,7 @@ def campaign(
         "report": report,
         "labels": LABELS,
         "formulas": FORMULAS,
-        "table_keys": TABLE_KEYS,
+        "tables": (("reach and engagement", REACH_KEYS), ("cost and results", RESULT_KEYS)),
         "format_kpi": format_kpi,
         "roi_text": roi_text,
     }
