@@ -180,6 +180,27 @@ def test_post_and_day_rows_add_up_to_the_campaign(hand: Settings) -> None:
     assert days["2026-10-04"]["cpm"] is None  # no post published that day: no cost
 
 
+def test_events_imported_late_and_out_of_order_give_the_same_kpis(
+    hand: Settings, tmp_path: Path
+) -> None:
+    """The same world in another workspace, its events imported newest first in two
+    imports (the second one late, after the KPIs were first read), one order event twice."""
+    world = {k: v for k, v in WORLD.items() if k != "tracking_events"}
+    events = sorted(WORLD["tracking_events"], key=lambda e: e["occurred_at"], reverse=True)
+    services.import_path(write_hand_world(tmp_path / "base", world), workspace="late",
+                         settings=hand)  # fmt: skip
+    first = write_records(tmp_path / "late1" / "tracking_events.jsonl", events[:5])
+    services.import_path(first.parent, workspace="late", settings=hand)
+    services.campaign_kpis("hc", workspace="late", settings=hand)  # read before the rest came
+    again = [*events[5:], events[0]]
+    second = write_records(tmp_path / "late2" / "tracking_events.jsonl", again)
+    services.import_path(second.parent, workspace="late", settings=hand)
+    for by in (None, "creator", "day"):
+        expected = services.campaign_kpis("hc", by=by, workspace=WS, settings=hand).to_dict()
+        found = services.campaign_kpis("hc", by=by, workspace="late", settings=hand).to_dict()
+        assert found == expected, by
+
+
 def test_emv_only_when_asked_and_labelled_not_revenue(hand: Settings) -> None:
     """EMV = 10,000 / 1,000 x 5.00 + 700 likes x 0.05 + 55 comments x 0.50 + 10 shares x 0.50
     + 20 saves x 0.50 = 50 + 35 + 27.50 + 5 + 10 = 127.50 USD."""
