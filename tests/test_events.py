@@ -21,12 +21,13 @@ from sqlalchemy import func, select
 from tests._api import client
 from tests._crash import store_state
 from tests._events import A, B, count_events, env, event, seed, serving, stored_events
+from tests._world import write_records
 
 from trustreach import services
 from trustreach.core import Actor, PermissionDenied, Role, Settings
 from trustreach.services import _events, _shop_webhook
 from trustreach.services._audit_guard import anchor_path
-from trustreach.store._tables import audit_log
+from trustreach.store._tables import audit_log, tracking_events
 
 ANALYST = Actor("key", "test-analyst", Role.analyst, A)
 
@@ -91,6 +92,35 @@ def test_late_and_out_of_order_events_keep_their_own_moment(
     assert moments["ev-000001"] == datetime(2026, 10, 14, 23, tzinfo=UTC)
     received = {k: v["received_at"].replace(tzinfo=UTC) for k, v in stored.items()}
     assert received["ev-000002"] >= received["ev-000001"]
+
+
+def test_events_are_stored_like_imported_ones(
+    tmp_path: Path, store_settings: Settings, keys: Any
+) -> None:
+    """Moments keep the store's one format (on SQLite, text that compares in time order)."""
+    moment = "2026-10-05T10:00:00Z"
+    write_records(tmp_path / "more" / "tracking_events.jsonl", [event(1, occurred_at=moment)])
+    services.import_path(tmp_path / "more", workspace=A, settings=store_settings)
+    _events.accept_events([event(2, occurred_at=moment)], actor=ANALYST, settings=store_settings)
+    at = datetime(2026, 10, 5, 10, tzinfo=UTC)
+    engine = services.open_store(store_settings)
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(
+                select(tracking_events.c.event_id).where(
+                    tracking_events.c.occurred_at >= at, tracking_events.c.occurred_at <= at
+                )
+            ).scalars()
+            assert sorted(found) == ["ev-000001", "ev-000002"]
+            raw = dict(
+                connection.exec_driver_sql(
+                    "SELECT event_id, occurred_at FROM tracking_events"
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    assert type(raw["ev-000001"]) is type(raw["ev-000002"])
+    assert str(raw["ev-000001"]) == str(raw["ev-000002"])
 
 
 def test_a_resent_event_id_with_other_content_refuses_the_batch(

@@ -532,19 +532,24 @@ def _columns() -> list[str]:
 def _values(
     connection: Connection, workspace: str, rows: list[dict[str, Any]], received_at: datetime
 ) -> list[tuple[Any, ...]]:
-    """Each row's values as SQLAlchemy would bind them (each column type's bind processor)."""
-    names = _columns()
-    tail = [received_at] if names[-1] == "received_at" else []
-    values = [(workspace, r["event_id"], *(r[n] for n in CONTENT_FIELDS), *tail) for r in rows]
-    processors = [tracking_events.c[n].type.bind_processor(connection.dialect) for n in names]
-    if any(processors):
-        values = [
-            tuple(
-                v if f is None or v is None else f(v) for f, v in zip(processors, row, strict=True)
-            )
-            for row in values
+    """Each row's values as SQLAlchemy would bind them: each column type's bind processor
+    for this dialect (SQLite keeps date-times as text in SQLAlchemy's own format, which
+    the other readers of the table compare and sort)."""
+    dialect = connection.dialect
+    processors = {
+        name: f
+        for name in CONTENT_FIELDS
+        if (f := tracking_events.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+    }
+    tail: tuple[Any, ...] = ()
+    if "received_at" in tracking_events.c:
+        stamp = tracking_events.c.received_at.type.dialect_impl(dialect).bind_processor(dialect)
+        tail = (stamp(received_at) if stamp else received_at,)
+    if processors:
+        rows = [
+            {**r, **{n: f(r[n]) for n, f in processors.items() if r[n] is not None}} for r in rows
         ]
-    return values
+    return [(workspace, r["event_id"], *(r[n] for n in CONTENT_FIELDS), *tail) for r in rows]
 
 
 def _insert_sqlite(
