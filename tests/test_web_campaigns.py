@@ -56,12 +56,16 @@ def test_readers_see_the_kpis_with_their_formulas(world: World) -> None:
         assert "Ana Hand" in text and "Max Hand" in text
         assert "no organic post in the campaign window" in text  # a null says why
         assert "Coverage" in text and "Figures as of 2026-10-05 12:00 UTC" in text
+        download = c.get("/campaigns/hc/report.html")
+        assert download.status_code == 200 and "Hand Computed" in download.text
+        assert download.headers["content-disposition"].startswith("attachment")
 
 
 def test_a_creator_may_not_and_another_workspace_finds_nothing(world: World) -> None:
     assert signed_in(world, "acme/creator").get("/campaigns/hc").status_code == 403
     beta = signed_in(world, "beta/analyst")
     assert beta.get("/campaigns/hc").status_code == 404
+    assert beta.get("/campaigns/hc/report.html").status_code == 404
     assert "hc" not in beta.get("/campaigns").text.replace("hc-", "")
 
 

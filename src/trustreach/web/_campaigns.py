@@ -5,7 +5,8 @@
 formula (as text beside it and as the cell's tooltip), the reason where a
 figure is null, the coverage (share of posts with first-party figures) and the
 freshness (``as_of``). The figures are rendered by the partial template
-``_campaign_kpis.html`` so a live update can re-render just that part. Another
+``_campaign_kpis.html`` so a live update can re-render just that part.
+``/campaigns/{id}/report.html`` and ``.pdf`` download the KPI report. Another
 workspace's campaign answers 404, like any page.
 """
 
@@ -20,6 +21,7 @@ from trustreach import services
 from trustreach.campaigns import FORMULAS, LABELS, REACH_KEYS, RESULT_KEYS, format_kpi, roi_text
 from trustreach.core import Role, require_role
 from trustreach.web._base import CurrentSession, render, settings_of
+from trustreach.web._reports import _download as download
 
 router = APIRouter()
 
@@ -58,3 +60,22 @@ def campaign(
         "roi_text": roi_text,
     }
     return render(request, "campaign.html", context, session=session)
+
+
+@router.get("/campaigns/{campaign_id}/report.html", name="campaign_report_html")
+def campaign_report_html(request: Request, session: CurrentSession, campaign_id: str) -> Response:
+    return _report(request, session, campaign_id, "html")
+
+
+@router.get("/campaigns/{campaign_id}/report.pdf", name="campaign_report_pdf")
+def campaign_report_pdf(request: Request, session: CurrentSession, campaign_id: str) -> Response:
+    return _report(request, session, campaign_id, "pdf")
+
+
+def _report(request: Request, session: CurrentSession, campaign_id: str, kind: str) -> Response:
+    actor = session.actor
+    require_role(actor, *READERS)
+    html = services.campaign_report_html(
+        campaign_id, workspace=actor.workspace, settings=settings_of(request)
+    )
+    return download(html, kind, f"campaign-{campaign_id}")
