@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from tests._world import TINY, write_records, write_world
 
 from trustreach.core import ImportValidationError, Settings
 from trustreach.services import import_path, open_store
-from trustreach.store import metadata
+from trustreach.store import create_store_engine, metadata, upgrade
 
 
 @pytest.fixture
@@ -75,7 +76,7 @@ def _errors(path: Path, settings: Settings) -> list[tuple[int, str | None, str]]
 def test_public_snapshot_with_reach_and_empty_snapshot_are_refused(
     tmp_path: Path, seeded: Settings
 ) -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"post_id": "p2", "observed_at": "2026-10-06T07:00:00Z", "likes": 950, "reach": 4000},
         {"post_id": "p2", "observed_at": "2026-10-07T07:00:00Z", "source": "public"},
         {"post_id": "p2", "observed_at": "2026-10-08T07:00:00Z", "likes": 1, "source": "estimate"},
@@ -117,3 +118,37 @@ def test_snapshot_and_link_must_refer_to_known_records(tmp_path: Path, seeded: S
         (2, "creator_id"),
         (3, "post_id"),
     ]
+
+
+def test_upgrading_a_store_keeps_its_events_and_adds_the_campaign_data(
+    store_settings: Settings,
+) -> None:
+    """Migration 0008 on a store that already holds events: rows kept, new fields empty."""
+    store_settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_store_engine(store_settings.resolved_database_url())
+    upgrade(engine, "0007")
+    moment = datetime(2026, 10, 2, 19, 5, tzinfo=UTC)
+    rows: dict[str, dict[str, Any]] = {
+        "workspaces": {"created_at": moment},
+        "brands": {"brand_id": "b1", "name": "B", "category": "general"},
+        "campaigns": {
+            "campaign_id": "c1", "brand_id": "b1", "name": "C", "goal": "sales",
+            "starts_on": date(2026, 10, 1), "ends_on": date(2026, 10, 14), "currency": "USD",
+        },
+        "tracking_events": {
+            "event_id": "e1", "campaign_id": "c1", "occurred_at": moment,
+            "event_type": "purchase", "quantity": 1, "value": 39.5, "currency": "USD",
+        },
+    }  # fmt: skip
+    with engine.begin() as connection:  # only the columns revision 0007 has
+        for name, values in rows.items():
+            connection.execute(insert(metadata.tables[name]).values(workspace="acme", **values))
+    upgrade(engine)
+    with engine.connect() as connection:
+        (event,) = connection.execute(select(metadata.tables["tracking_events"])).mappings()
+        assert connection.execute(select(metadata.tables["post_metrics"])).all() == []
+    engine.dispose()
+    assert (event["event_id"], event["value"]) == ("e1", 39.5)
+    assert [
+        event[c] for c in ("order_id", "promo_code", "link_id", "touch_key", "received_at")
+    ] == [None] * 5
