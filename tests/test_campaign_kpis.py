@@ -201,6 +201,19 @@ def test_events_imported_late_and_out_of_order_give_the_same_kpis(
         assert found == expected, by
 
 
+def test_a_creator_with_a_campaign_post_but_no_deal_is_compared_with_their_organic_posts(
+    hand: Settings, tmp_path: Path
+) -> None:
+    world = {k: [r for r in v if r.get("creator_id") != "ana"] if k in ("deals", "tracked_links")
+             else v for k, v in WORLD.items()}  # fmt: skip
+    services.import_path(write_hand_world(tmp_path / "nodeal", world), workspace="nodeal",
+                         settings=hand)  # fmt: skip
+    report = services.campaign_kpis("hc", by="creator", workspace="nodeal", settings=hand)
+    ana = next(r for r in report.rows if r.key == "ana")
+    assert ana.value("paid_organic_ratio") == pytest.approx(1.12)
+    assert ana.value("cost") == 0.0 and ana.kpis["roi"].reason == "cost is zero"
+
+
 def test_emv_only_when_asked_and_labelled_not_revenue(hand: Settings) -> None:
     """EMV = 10,000 / 1,000 x 5.00 + 700 likes x 0.05 + 55 comments x 0.50 + 10 shares x 0.50
     + 20 saves x 0.50 = 50 + 35 + 27.50 + 5 + 10 = 127.50 USD."""

@@ -275,6 +275,20 @@ def read_campaign_kpis(
         ).mappings()
     )
     creators = {str(d["creator_id"]) for d in deal_rows} | {str(r["creator_id"]) for r in link_rows}
+    creators |= set(  # a creator with a campaign post but no deal or link yet
+        c.execute(
+            select(creator_accounts.c.creator_id)
+            .join(
+                posts,
+                and_(
+                    posts.c.workspace == creator_accounts.c.workspace,
+                    posts.c.account_id == creator_accounts.c.account_id,
+                ),
+            )
+            .where(posts.c.workspace == workspace, posts.c.campaign_id == campaign_id)
+            .distinct()
+        ).scalars()
+    )
     post_rows = _posts(c, workspace, info, creators)
     snaps = _snapshots(c, workspace, [r.post_id for r in post_rows if r.campaign_id == campaign_id])
     facts = [
