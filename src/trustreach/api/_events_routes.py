@@ -7,6 +7,7 @@ once, durably, before the answer says it was accepted.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime
 from typing import Annotated, Any
@@ -254,16 +255,22 @@ def _replayed(claim: idem.Claim, remembered: idem.Remembered) -> Response:
 
 
 def _deliver(workspace: str, body: bytes, claim: idem.Claim | None, settings: Any) -> Response:
-    with idem.claiming(claim):
-        try:
-            result = _shop_webhook.accept_shop_order(workspace, body, settings=settings)
-        except _events.EventsRefused as exc:
-            raise RequestValidationError(
-                [
-                    {"loc": ("body", p.field or "order"), "msg": p.message, "type": "value_error"}
-                    for p in exc.problems
-                ]
-            ) from None
+    """Store the order, then remember the answer under the delivery's id.
+
+    The id is remembered after the event commits, not with it: the event's own id
+    (derived from the signed body) is what keeps a delivery from counting twice, so a
+    server killed in between answers the shop's retry with a duplicate, never with a
+    409 for a day.
+    """
+    try:
+        result = _shop_webhook.accept_shop_order(workspace, body, settings=settings)
+    except _events.EventsRefused as exc:
+        raise RequestValidationError(
+            [
+                {"loc": ("body", p.field or "order"), "msg": p.message, "type": "value_error"}
+                for p in exc.problems
+            ]
+        ) from None
     receipt = ShopWebhookReceipt(
         event_id=result.event_id,
         order_id=result.order_id,
@@ -274,5 +281,6 @@ def _deliver(workspace: str, body: bytes, claim: idem.Claim | None, settings: An
     )
     text = json.dumps(receipt.model_dump(mode="json"), separators=(",", ":"))
     if claim is not None:
-        idem.remember_response(claim, 200, text, settings=settings)
+        with contextlib.suppress(idem.IdempotencyConflict):  # a twin delivery remembered it
+            idem.remember_response(claim, 200, text, settings=settings)
     return JSONResponse(json.loads(text))
