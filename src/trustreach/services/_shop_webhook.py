@@ -127,7 +127,7 @@ def signature(secret: str | bytes, body: bytes) -> str:
     """``base64(HMAC-SHA256(secret, body))``: what ``X-Shop-Hmac-Sha256`` must be.
 
     >>> signature("s", b"{}")
-    'mQrUOKuHAv0qrk+FNctY3QAVizNdb8+GtbDm4+2EP/k='
+    'FDyo1Re6GxgQJdcysc8nXZAQT8pXuwKlZVQpeKoYxLY='
     """
     key = secret.encode() if isinstance(secret, str) else secret
     return base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
