@@ -154,7 +154,7 @@ def _validated(
             for error in exc.errors(include_url=False):
                 loc = [str(p) for p in error.get("loc", ())]
                 name = ".".join(loc) or None
-                value = error.get("input") if loc else None
+                value = error.get("input") if loc and error.get("type") != "missing" else None
                 message = str(error.get("msg", "invalid"))
                 if error.get("type") == "extra_forbidden":
                     allowed = ", ".join(TrackingEventRecord.model_fields)
