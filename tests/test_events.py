@@ -423,3 +423,46 @@ def test_events_push_streams_a_file_and_stdin_and_names_refused_lines(
         refused = _cli(store_settings, "events", "push", str(file), "--url", url, **reader)
         assert refused.returncode == 2 and "403" in refused.stderr
     assert count_events(store_settings) == 30
+
+
+def test_push_retries_a_lost_batch_and_splits_one_too_large() -> None:
+    """`events push`'s client against a server that drops, throttles and limits batches."""
+    import httpx
+
+    from trustreach.cli._events import PushFailed, push_events
+
+    stored: set[str] = set()
+    calls = {"n": 0}
+
+    def server(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        events = json.loads(request.content)["events"]
+        if calls["n"] == 1:  # the first batch is stored, then the connection drops
+            stored.update(e["event_id"] for e in events)
+            raise httpx.ReadError("connection reset")
+        if calls["n"] == 2:
+            return httpx.Response(503, headers={"Retry-After": "3"})
+        if len(events) > 3:
+            return httpx.Response(413, json={"detail": "too large"})
+        ids = [e["event_id"] for e in events]
+        again = [i for i in ids if i in stored]
+        stored.update(ids)
+        return httpx.Response(
+            200, json={"accepted": len(ids) - len(again), "duplicates": len(again)}
+        )
+
+    waits: list[float] = []
+    lines = [(n, json.dumps(event(n))) for n in range(1, 11)]
+    with httpx.Client(transport=httpx.MockTransport(server), base_url="http://x") as api:
+        report = push_events(lines, client=api, batch_size=5, sleep=waits.append)
+    # the lost first batch was stored: re-sent (in halves after a 413), it is 5 duplicates
+    assert (report.accepted, report.duplicates, report.refused) == (5, 5, [])
+    assert stored == {f"ev-{n:06d}" for n in range(1, 11)}
+    assert report.retries == 2 and waits[1] == 3.0  # backoff, then Retry-After
+    with (
+        httpx.Client(
+            transport=httpx.MockTransport(lambda r: httpx.Response(503)), base_url="http://x"
+        ) as down,
+        pytest.raises(PushFailed, match="starting at line 1 was not acknowledged after 3 tries"),
+    ):
+        push_events(lines, client=down, batch_size=5, retries=2, sleep=waits.append)
