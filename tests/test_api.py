@@ -510,3 +510,29 @@ def test_an_audit_log_cursor_that_is_not_a_record_number_is_refused(tenants: Ten
         cursor = encode_cursor("audit-log", after)
         r = api.get(f"/api/v1/audit-log?cursor={cursor}", headers=tenants.auth(Role.auditor))
         assert _is_problem(r, 422)["errors"][0]["field"] == "query.cursor"
+
+
+def test_a_nul_character_is_refused_in_path_query_and_body(tenants: Tenants) -> None:
+    """PostgreSQL cannot keep U+0000: every way of sending one answers 422, never a 500."""
+    api = client(tenants.settings)
+    auth = tenants.auth(Role.admin)
+    sl = tenants.a_shortlists[0]
+    answers = [
+        api.get("/api/v1/creators/c%001", headers=auth),
+        api.get("/api/v1/creators?cursor=%00", headers=auth),
+        api.post(
+            f"/api/v1/shortlists/{sl}/decisions",
+            headers={**auth, "content-type": "application/json"},
+            content=b'{"creator_id": "c1\\u0000", "decision": "approve", "reason": "fit"}',
+        ),
+    ]
+    for answer in answers:
+        assert _is_problem(answer, 422)["detail"].startswith("text may not contain the NUL")
+    decided = api.get(f"/api/v1/shortlists/{sl}", headers=auth).json()
+    assert decided["decisions"] == []
+    login = api.post(
+        "/login",
+        content=b"email=a%00b&password=x",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert login.status_code == 422

@@ -111,6 +111,54 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+NUL_DETAIL = "text may not contain the NUL character (U+0000): the store cannot keep it"
+
+
+_NUL_NEEDLES = {"application/json": b"\\u0000", "application/x-www-form-urlencoded": b"%00"}
+"""How a NUL is spelled in each text body type this middleware reads."""
+
+
+class NoNul:
+    """Refuses a NUL character (U+0000) in a request's path, query or text body with a 422.
+
+    Neither PostgreSQL nor a person's text has a use for it, and a NUL reaching
+    a query would be a server error instead of a clear answer. JSON bodies are
+    checked for the ``\\u0000`` escape and form bodies for ``%00`` while they
+    are read (chunk boundaries included); file uploads (multipart) are content
+    and pass unchecked.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query: bytes = scope.get("query_string", b"")
+        if "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query:
+            await problem(Request(scope, receive), 422, NUL_DETAIL)(scope, receive, send)
+            return
+        content_type = dict(scope.get("headers", [])).get(b"content-type", b"").decode("latin-1")
+        needle = _NUL_NEEDLES.get(content_type.split(";")[0].strip().lower())
+        if needle is None:
+            await self.app(scope, receive, send)
+            return
+        tail = b""
+
+        async def checked() -> Message:
+            nonlocal tail
+            message = await receive()
+            if message["type"] == "http.request":
+                chunk = tail + message.get("body", b"")
+                if needle in chunk or b"\x00" in chunk:
+                    raise HTTPException(422, NUL_DETAIL)
+                tail = chunk[-(len(needle) - 1) :]
+            return message
+
+        await self.app(scope, checked, send)
+
+
 _TOO_MANY = {
     "description": "Too many requests from this key; `Retry-After` says when to retry.",
     "headers": {
@@ -173,6 +221,7 @@ def create_app(settings: Settings | None = None, *, max_body_bytes: int | None =
     app.include_router(fallback)
     _document_rate_limits(app)
     app.add_middleware(BodyLimit, limit=max_body_bytes, upload_limit=settings.api_max_upload_bytes)
+    app.add_middleware(NoNul)
     app.add_middleware(SecurityHeaders)
     if importlib.util.find_spec("trustreach.web") is not None:
         from trustreach.web import create_web_app  # the dashboard, mounted at "/"
