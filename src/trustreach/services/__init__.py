@@ -64,6 +64,12 @@ if TYPE_CHECKING:
         list_disputes,
         resolve_dispute,
     )
+    from trustreach.services._events import (
+        BatchTooLarge,
+        EventReceipt,
+        EventsRefused,
+        accept_events,
+    )
     from trustreach.services._identity import (
         KeyInfo,
         UserInfo,
@@ -98,6 +104,12 @@ if TYPE_CHECKING:
     )
     from trustreach.services._schema import schema_documents, write_schemas
     from trustreach.services._scoring import ScoreReport, score_accounts_dask, score_accounts_file
+    from trustreach.services._shop_webhook import (
+        ShopOrderReceipt,
+        accept_shop_order,
+        new_webhook_secret,
+        verify_delivery,
+    )
     from trustreach.services._shortlist import (
         ApprovalRequired,
         Decision,
@@ -190,6 +202,18 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.services` che
                 "start_session",
             ),
             "_demo_logins": ("ensure_demo_logins",),
+            "_events": (
+                "BatchTooLarge",
+                "EventReceipt",
+                "EventsRefused",
+                "accept_events",
+            ),
+            "_shop_webhook": (
+                "ShopOrderReceipt",
+                "accept_shop_order",
+                "new_webhook_secret",
+                "verify_delivery",
+            ),
             "_import": (
                 "ImportReport",
                 "KindReport",
@@ -261,6 +285,7 @@ __all__ = [
     "AnalyzeReport",
     "ApprovalRequired",
     "AuditVerdict",
+    "BatchTooLarge",
     "CampaignInfo",
     "CampaignLine",
     "Checkpoint",
@@ -274,6 +299,8 @@ __all__ = [
     "Discovery",
     "Dispute",
     "ErasureReport",
+    "EventReceipt",
+    "EventsRefused",
     "ImportReport",
     "IndexSummary",
     "KeyInfo",
@@ -282,10 +309,13 @@ __all__ = [
     "Recovery",
     "RetentionReport",
     "ScoreReport",
+    "ShopOrderReceipt",
     "Shortlist",
     "ShortlistEntry",
     "UserInfo",
     "WorkspaceSummary",
+    "accept_events",
+    "accept_shop_order",
     "add_override",
     "analyze_comments",
     "analyze_file",
@@ -331,6 +361,7 @@ __all__ = [
     "list_shortlists",
     "list_users",
     "load_discovery_index",
+    "new_webhook_secret",
     "open_store",
     "propose_shortlist",
     "read_checkpoint",
@@ -350,6 +381,7 @@ __all__ = [
     "synthesize_world",
     "train_authenticity_model",
     "verify_audit_log",
+    "verify_delivery",
     "withdraw_consent",
     "write_schemas",
 ]
