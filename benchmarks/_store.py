@@ -19,10 +19,22 @@ def copy_store(source: Path, target: Path) -> Settings:
     """
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("index", "audit-anchor-*"))
     settings = Settings(data_dir=target)
-    anchors = sorted(source.glob("audit-anchor-*.json"))
-    if len(anchors) == 1:
-        shutil.copyfile(anchors[0], anchor_path(settings))
+    _copy_anchor(source, settings)
     return settings
+
+
+def _copy_anchor(source: Path, settings: Settings) -> None:
+    """The source store's anchor, under the name the copy looks for.
+
+    The anchor the source's own store names wins; else the only anchor there is
+    (one named the old way, by the URL as spelled).
+    """
+    own = anchor_path(Settings(data_dir=source))
+    anchors = sorted(source.glob("audit-anchor-*.json"))
+    if own.is_file():
+        shutil.copyfile(own, anchor_path(settings))
+    elif len(anchors) == 1:
+        shutil.copyfile(anchors[0], anchor_path(settings))
 
 
 def copy_to_database(source: Path, url: str, target: Path) -> Settings:
@@ -52,7 +64,5 @@ def copy_to_database(source: Path, url: str, target: Path) -> Settings:
             rows = [dict(r._mapping) for r in read.execute(select(table))]
             for start in range(0, len(rows), 5000):
                 write.execute(insert(table), rows[start : start + 5000])
-    anchors = sorted(source.glob("audit-anchor-*.json"))
-    if len(anchors) == 1:
-        shutil.copyfile(anchors[0], anchor_path(settings))
+    _copy_anchor(source, settings)
     return settings
