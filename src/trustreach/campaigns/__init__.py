@@ -15,7 +15,9 @@ inputs, its freshness and its coverage. ROI means revenue: (revenue - cost) / co
 """
 
 from trustreach.campaigns._attribution import (
+    CLICK_TYPES,
     DEFAULT_WINDOW_DAYS,
+    ORDER_TYPES,
     RULES,
     AttributedOrder,
     Click,
@@ -55,6 +57,7 @@ from trustreach.campaigns._report import (
 
 __all__ = [
     "BREAKDOWNS",
+    "CLICK_TYPES",
     "DEFAULT_WINDOW_DAYS",
     "EMV_CURRENCY",
     "EMV_VALUES",
@@ -62,6 +65,7 @@ __all__ = [
     "INTERVAL_LEVEL",
     "KPI_KEYS",
     "LABELS",
+    "ORDER_TYPES",
     "REACH_KEYS",
     "RESULT_KEYS",
     "RULES",

@@ -42,6 +42,7 @@ from trustreach.services._context import (
     require_workspace,
     store,
 )
+from trustreach.services._live import read_aggregates
 from trustreach.store._tables import (
     campaigns,
     creator_accounts,
@@ -257,8 +258,13 @@ def read_campaign_kpis(
     by: str | None = None,
     emv: bool = False,
     window_days: float = DEFAULT_WINDOW_DAYS,
+    aggregates: bool = True,
 ) -> KpiReport:
-    """:func:`campaign_kpis` on an open connection (for the API's and the page's reads)."""
+    """:func:`campaign_kpis` on an open connection (for the API's and the page's reads).
+
+    Orders and clicks come from the incremental aggregates (:mod:`._live`) for the
+    default window; ``aggregates=False`` (or another window) reads every event instead.
+    """
     if by is not None and by not in BREAKDOWNS:
         raise ConfigurationError(f"by {by!r} not allowed; allowed: {', '.join(BREAKDOWNS)}")
     info = _campaign(c, workspace, campaign_id)
@@ -307,13 +313,16 @@ def read_campaign_kpis(
         )
         for r in post_rows
     ]
-    events = _events(c, workspace, campaign_id)
     links = [TrackedLink(r["link_id"], r["creator_id"], r["post_id"]) for r in link_rows]
     codes = [
         DealCode(d["creator_id"], d["affiliate_code"]) for d in deal_rows if d["affiliate_code"]
     ]
-    orders = attribute_orders(events, codes, links, window_days=window_days)
-    clicks = resolve_clicks(events, links)
+    if aggregates and window_days == DEFAULT_WINDOW_DAYS:  # kept as events arrive: _live.py
+        orders, clicks = read_aggregates(c, workspace, campaign_id, codes, links)
+    else:
+        events = _events(c, workspace, campaign_id)
+        orders = attribute_orders(events, codes, links, window_days=window_days)
+        clicks = resolve_clicks(events, links)
     currencies = {str(d["currency"]) for d in deal_rows} | {
         str(o.currency) for o in orders if o.currency
     }

@@ -13,6 +13,8 @@ webhook and ``trustreach events push``:
   with different content is refused, naming it;
 * events may arrive late or out of order: ``occurred_at`` is the sender's, and the
   server adds ``received_at``;
+* the campaigns' KPI aggregates (:mod:`trustreach.services._live`) take the new
+  events in the same transaction, so a KPI read after the answer reflects them;
 * the batch is written in one write transaction that commits (on SQLite with
   ``synchronous=FULL``: fsynced) before the answer is returned, so an acknowledged
   event survives a killed server or a power cut.
@@ -43,6 +45,7 @@ from trustreach.ingest import TrackingEventRecord
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
 from trustreach.services._context import check_workspace, kept_engine, store_location
 from trustreach.services._idempotency import claim_pending
+from trustreach.services._live import apply_events
 from trustreach.store import create_store_engine, write_transaction
 from trustreach.store._tables import audit_log, campaigns, creators, posts, tracking_events
 
@@ -325,6 +328,7 @@ def _store_batch(
         inserted = _insert_postgres(connection, workspace, fresh, received_at)
         again = [r for r in fresh if r["event_id"] not in inserted]
         duplicates += _compare_stored(connection, workspace, again, index_of)
+        apply_events(connection, workspace, [r for r in fresh if r["event_id"] in inserted])
         return len(inserted), duplicates
     known = _stored_ids(connection, workspace, [r["event_id"] for r in fresh])
     duplicates += _compare_stored(
@@ -332,6 +336,7 @@ def _store_batch(
     )
     new = [r for r in fresh if r["event_id"] not in known]
     _insert_sqlite(connection, workspace, new, received_at)
+    apply_events(connection, workspace, new)  # the KPIs' aggregates, in this transaction
     return len(new), duplicates
 
 

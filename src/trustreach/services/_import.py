@@ -31,6 +31,7 @@ from trustreach.services._audit_guard import (
     record_audit,
 )
 from trustreach.services._context import check_workspace, ensure_workspace, store
+from trustreach.services._live import invalidate as invalidate_campaigns
 from trustreach.services._prepare import PreparedSource
 from trustreach.services._rules import ConsentLedger, DealGate
 from trustreach.store import bulk_upsert, count_rows, metadata
@@ -343,6 +344,8 @@ def import_path(
             if report.rows == 0:  # a directory of empty files: nothing to import, no audit
                 why = "no file holds a record: nothing to import"
                 raise ImportValidationError([RecordError(str(path), 0, None, None, why)])
+            if "tracking_events" in present:  # campaign aggregates: rebuilt on next read
+                invalidate_campaigns(connection, workspace)
             entry = record_audit(
                 settings,
                 connection,

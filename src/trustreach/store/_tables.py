@@ -856,6 +856,50 @@ audit_log = Table(
 )
 
 
+# Incremental campaign aggregates (services/_live.py, docs/campaigns.md "Near real
+# time"): kept in the transaction that accepts events, rebuilt from the events when
+# ``campaign_live.signature`` is null or no longer matches the campaign's deal codes
+# and tracked links. Derived data only: no visitor key is copied here.
+campaign_live = Table(
+    "campaign_live",
+    metadata,
+    _ws(),
+    Column("campaign_id", String(200), primary_key=True),
+    Column("version", BigInteger, nullable=False),  # +1 whenever the aggregates change
+    Column("signature", String(64)),  # of the codes and links attributed with; null: rebuild
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+campaign_orders = Table(
+    "campaign_orders",
+    metadata,
+    _ws(),
+    Column("campaign_id", String(200), primary_key=True),
+    Column("order_key", String(210), primary_key=True),  # order_id, or "event:" + event_id
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("value", Float),
+    Column("currency", String(3)),
+    Column("creator_id", String(200)),
+    Column("post_id", String(200)),
+    Column("rule", String(4), nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("event_ids", JSON, nullable=False),
+)
+
+campaign_clicks = Table(
+    "campaign_clicks",
+    metadata,
+    _ws(),
+    Column("campaign_id", String(200), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("link_id", String(200), primary_key=True),  # "" when the click named none
+    Column("creator_id", String(200), primary_key=True),  # the event's own, "" when none
+    Column("post_id", String(200), primary_key=True),  # the event's own, "" when none
+    Column("clicks", BigInteger, nullable=False),  # the sum of the events' quantity
+    Column("last_at", DateTime(timezone=True), nullable=False),
+)
+
+
 @dataclass(frozen=True)
 class ProcessingEntry:
     """One line of the record of processing (GDPR Art. 30): a table and its declaration."""
