@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         CampaignInfo,
         campaign_kpis,
         campaign_report_html,
+        campaign_version,
         list_campaigns,
     )
     from trustreach.services._context import check_workspace, open_store
@@ -154,6 +155,7 @@ else:  # imported on first use (PEP 562): keeps `import trustreach.services` che
                 "CampaignInfo",
                 "campaign_kpis",
                 "campaign_report_html",
+                "campaign_version",
                 "list_campaigns",
             ),
             "_context": (
@@ -327,6 +329,7 @@ __all__ = [
     "build_discovery_index",
     "campaign_kpis",
     "campaign_report_html",
+    "campaign_version",
     "check_workspace",
     "cli_actor",
     "conversation_summary",

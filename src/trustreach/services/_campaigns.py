@@ -43,6 +43,7 @@ from trustreach.services._context import (
     store,
 )
 from trustreach.services._live import read_aggregates
+from trustreach.services._live import version as live_version
 from trustreach.store._tables import (
     campaigns,
     creator_accounts,
@@ -380,6 +381,28 @@ def campaign_kpis(
         )
 
 
+def campaign_version(
+    campaign_id: str,
+    *,
+    workspace: str = "default",
+    check: bool = True,
+    settings: Settings | None = None,
+) -> int | None:
+    """A number that changes whenever the campaign's event figures change (None before its
+    first KPI read builds them): cheap to poll, for the live campaign page.
+
+    With ``check`` a campaign the workspace does not hold is
+    :class:`~trustreach.core.NotFoundError`; without it, one primary-key read.
+    """
+    workspace = check_workspace(workspace)
+    settings = settings or get_settings()
+    with kept_engine(settings).connect() as c:
+        if check:
+            require_workspace(c, workspace, settings)
+            _campaign(c, workspace, campaign_id)
+        return live_version(c, workspace, campaign_id)
+
+
 def campaign_report_html(
     campaign_id: str,
     *,
@@ -406,6 +429,7 @@ __all__ = [
     "CampaignInfo",
     "campaign_kpis",
     "campaign_report_html",
+    "campaign_version",
     "list_campaigns",
     "read_campaign_kpis",
 ]

@@ -32,6 +32,7 @@ from trustreach.services._audit_guard import (
 )
 from trustreach.services._context import check_workspace, ensure_workspace, store
 from trustreach.services._live import invalidate as invalidate_campaigns
+from trustreach.services._live import touch as touch_campaigns
 from trustreach.services._prepare import PreparedSource
 from trustreach.services._rules import ConsentLedger, DealGate
 from trustreach.store import bulk_upsert, count_rows, metadata
@@ -346,6 +347,8 @@ def import_path(
                 raise ImportValidationError([RecordError(str(path), 0, None, None, why)])
             if "tracking_events" in present:  # campaign aggregates: rebuilt on next read
                 invalidate_campaigns(connection, workspace)
+            else:  # other figures of the campaigns may have changed: their live pages ask
+                touch_campaigns(connection, workspace)
             entry = record_audit(
                 settings,
                 connection,

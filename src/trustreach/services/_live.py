@@ -163,6 +163,15 @@ def invalidate(c: Connection, workspace: str) -> None:
     )
 
 
+def touch(c: Connection, workspace: str) -> None:
+    """Tell the live pages of ``workspace`` that other figures changed (posts, snapshots)."""
+    c.execute(
+        update(campaign_live)
+        .where(campaign_live.c.workspace == workspace)
+        .values(version=campaign_live.c.version + 1, updated_at=datetime.now(UTC))
+    )
+
+
 # ------------------------------------------------------------------ writing
 
 
@@ -479,5 +488,6 @@ __all__ = [
     "read_aggregates",
     "rebuild",
     "signature",
+    "touch",
     "version",
 ]

@@ -1,0 +1,18 @@
+// The campaign page's figures, live (no inline script: the Content-Security-Policy).
+// #campaign-kpis names its server-sent event stream in data-live; each "kpis" event
+// carries the re-rendered figures, which replace the old ones without a reload.
+(function () {
+  "use strict";
+  var box = document.getElementById("campaign-kpis");
+  if (!box || !box.dataset.live || !window.EventSource) {
+    return;
+  }
+  var source = new EventSource(box.dataset.live);
+  source.addEventListener("kpis", function (event) {
+    box.innerHTML = event.data; // rendered and escaped by the server's template
+    box.dataset.version = event.lastEventId;
+  });
+  source.addEventListener("ended", function () {
+    source.close();
+  });
+})();
