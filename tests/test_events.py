@@ -466,3 +466,13 @@ def test_push_retries_a_lost_batch_and_splits_one_too_large() -> None:
         pytest.raises(PushFailed, match="starting at line 1 was not acknowledged after 3 tries"),
     ):
         push_events(lines, client=down, batch_size=5, retries=2, sleep=waits.append)
+
+
+def test_push_refuses_a_file_that_is_not_utf8(tmp_path: Path, sqlite_settings: Settings) -> None:
+    bad = tmp_path / "events.jsonl"
+    bad.write_bytes(b'\xff\xfe{"event_id": "x"}\n')
+    done = _cli(
+        sqlite_settings, "events", "push", str(bad), "--key", "k", "--url", "http://127.0.0.1:9"
+    )
+    assert done.returncode == 2
+    assert "not UTF-8 text" in done.stderr and "Traceback" not in done.stderr

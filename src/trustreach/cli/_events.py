@@ -240,6 +240,12 @@ def events_push(
     try:
         with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout) as client:
             report = push_events(_lines(handle), client=client, batch_size=batch, retries=retries)
+    except UnicodeDecodeError as exc:
+        fail(
+            f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start} of a read block); "
+            "events are JSON lines in UTF-8. Batches before the bad bytes were sent; "
+            "running the command again on a fixed file counts them as duplicates"
+        )
     finally:
         if handle is not sys.stdin:
             handle.close()
