@@ -536,3 +536,32 @@ def test_a_nul_character_is_refused_in_path_query_and_body(tenants: Tenants) -> 
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert login.status_code == 422
+
+
+def test_the_creators_page_is_fresh_after_every_audited_change(
+    tmp_path: Path, tenants: Tenants
+) -> None:
+    """Pages are kept per process under the audit log's head: an import or an audit moves
+    the head, so the next read shows it; another workspace never reads A's kept page."""
+    from tests._world import write_records
+
+    api = client(tenants.settings)
+    auth = tenants.auth(Role.auditor)
+    first = api.get("/api/v1/creators", headers=auth).json()
+    assert api.get("/api/v1/creators", headers=auth).json() == first  # the kept page
+    c1 = next(c for c in first["items"] if c["creator_id"] == "c1")
+    services.audit_creator("c1", workspace=A, settings=tenants.settings)
+    again = api.get("/api/v1/creators", headers=auth).json()
+    assert next(c for c in again["items"] if c["creator_id"] == "c1")["audit_seq"] > c1["audit_seq"]
+    write_records(
+        tmp_path / "more" / "creators.jsonl",
+        [{"creator_id": "c9", "display_name": "New Face", "niches": ["beauty"]}],
+    )
+    services.import_path(tmp_path / "more", workspace=A, settings=tenants.settings)
+    ids = [c["creator_id"] for c in api.get("/api/v1/creators", headers=auth).json()["items"]]
+    assert ids == ["c1", "c2", "c9"]
+    b_ids = [
+        c["creator_id"]
+        for c in api.get("/api/v1/creators", headers=tenants.auth(Role.auditor, B)).json()["items"]
+    ]
+    assert b_ids == ["gx-c1", "gx-c2"]

@@ -9,6 +9,8 @@ empty: the answer never says which other workspaces a store holds.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -173,16 +175,46 @@ def page_creators(
     """
     workspace = check_workspace(workspace)
     limit = _limit(limit)
+    settings = settings or get_settings()
     query = select(creators).where(creators.c.workspace == workspace)
     if only is not None:
         query = query.where(creators.c.creator_id == only)
     if after is not None:
         query = query.where(creators.c.creator_id > after)
+    key = (settings.resolved_database_url(), workspace, limit, after, only)
     with _reading(settings) as connection:
+        head = _audit_head(connection)  # read first: the page is at least this new
+        with _pages_lock:
+            cached = _pages.get(key)
+        if cached is not None and cached[0] == head:
+            return cached[1]
         rows = list(connection.execute(query.order_by(creators.c.creator_id).limit(limit + 1)))
         items = _records(connection, workspace, rows[:limit])
     more = len(rows) > limit
-    return Page(items, items[-1].creator_id if more else None)
+    page = Page(items, items[-1].creator_id if more else None)
+    with _pages_lock:
+        _pages[key] = (head, page)
+        _pages.move_to_end(key)
+        while len(_pages) > _PAGES_KEPT:
+            _pages.popitem(last=False)
+    return page
+
+
+_PAGES_KEPT = 256
+_pages: OrderedDict[tuple[str, str, int, str | None, str | None], tuple[int, Page[CreatorRecord]]]
+_pages = OrderedDict()
+_pages_lock = threading.Lock()
+
+
+def _audit_head(connection: Connection) -> int:
+    """The audit log's last record number: it moves with every change to what a page shows.
+
+    Imports, audits, erasures and every other change to creators, accounts or
+    audits are audited writes that append a record in the same transaction, so
+    a page read at one head stays true until the head moves. This process keeps
+    recent pages under the head they were read at (``page_creators``).
+    """
+    return int(connection.execute(select(func.max(audit_log.c.seq))).scalar() or 0)
 
 
 def get_creator(
