@@ -20,6 +20,7 @@ from trustreach.cli._app import (
     summary,
     synth,
 )
+from trustreach.cli._demo_replay import REPLAY_SECONDS, ReplayPlan, hold_back, start_replay
 from trustreach.cli._paths import Force, check_output
 from trustreach.core import ConfigurationError, plural, write_text_atomically
 
@@ -50,7 +51,8 @@ def demo(
 ) -> None:
     """Generate the demo world, import it, summarise it, audit every creator's audience,
     and run the example briefs (shortlist reports, a restricted category, a refusal);
-    with --serve, then serve the dashboard with demo logins."""
+    with --serve, then serve the dashboard with demo logins while the later events of
+    one campaign are replayed into it (its page updates live)."""
     check_output(out, "--out", force=force, folder=True)
     if serve_after:
         _check_port_free(port)  # before minutes of work, not after
@@ -63,6 +65,8 @@ def demo(
         fmt=WorldFormat.jsonl,
         force=True,  # checked above
     )
+    # served: one campaign's later events are held back, then replayed into the server
+    plan = hold_back(out) if serve_after else None
     import_(path=out, workspace=workspace)
     summary(workspace=workspace)
     reports = out / "reports"
@@ -81,7 +85,7 @@ def demo(
     head = services.verify_audit_log()
     console.print(f"Audit log verified: {plural(head.seq if head else 0, 'record')}, chain intact.")
     if serve_after:
-        _serve_demo(workspace, port)
+        _serve_demo(workspace, port, plan)
 
 
 def _check_port_free(port: int) -> None:
@@ -97,8 +101,9 @@ def _check_port_free(port: int) -> None:
             ) from None
 
 
-def _serve_demo(workspace: str, port: int) -> None:
+def _serve_demo(workspace: str, port: int, plan: ReplayPlan | None = None) -> None:
     from trustreach.cli._serve import serve  # the serve command, run here after the demo
+    from trustreach.core import Role
 
     table = Table(title=f"Demo logins for workspace {workspace!r} (new passwords each run)")
     for col in ("role", "e-mail", "password"):
@@ -110,6 +115,22 @@ def _serve_demo(workspace: str, port: int) -> None:
         f"Dashboard: http://127.0.0.1:{port}/  ·  API: http://127.0.0.1:{port}/api/v1 "
         "(keys: `trustreach keys create`)  ·  Ctrl-C stops serving"
     )
+    if plan is not None:
+        key, _ = services.create_key(
+            workspace=workspace,
+            role=Role.analyst,
+            label="demo replay",
+            expires_days=1,
+            by=services.cli_actor(workspace),
+        )
+        page = f"http://127.0.0.1:{port}/campaigns/{plan.campaign_id}"
+        console.print(
+            f"Live campaign: log in, open {page} and watch its conversions and revenue "
+            f"change: {plural(plan.events, 'later event')} of campaign {plan.campaign_id} are "
+            "replayed through POST /api/v1/events, faster than real time (about "
+            f"{REPLAY_SECONDS:.0f} s)."
+        )
+        start_replay(plan, f"http://127.0.0.1:{port}", key, console.print)
     serve(host="127.0.0.1", port=port)
 
 
