@@ -929,3 +929,12 @@ def processing_register() -> list[ProcessingEntry]:
         for table in sorted(metadata.tables.values(), key=lambda t: t.name)
         if isinstance(table.info.get("personal_data"), PersonalData)
     ]
+
+
+# campaign alerts (their own module; registered on this metadata)
+from trustreach.store._alert_tables import (  # noqa: E402
+    alert_deliveries as alert_deliveries,
+    alert_webhooks as alert_webhooks,
+    alerts as alerts,
+    campaign_targets as campaign_targets,
+)

@@ -1,0 +1,322 @@
+"""Pacing, forecast and alerts of a campaign (library, service, CLI, API, dashboard).
+
+The store holds the hand-computed campaign ``hc`` (tests/_campaign.py) changed
+for the alerts: post ``hp1`` gets a like burst between two snapshots (likes from
+400 to 1,400 while reach grows by 300) and the budget is 1,200 USD while the deals
+contract 1,500 USD. Every figure checked is computed here from those records.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from tests._campaign import WORLD
+from tests.test_campaign_kpis import write_hand_world
+
+from trustreach import services
+from trustreach.campaigns._alerts import (
+    LIKES_JUMP_MIN,
+    CommentDay,
+    MetricPoint,
+    comment_shares_rising,
+    engagement_anomalies,
+    over_budget,
+)
+from trustreach.campaigns._forecast import PostSeries, forecast_campaign
+from trustreach.core import ConfigurationError, Settings
+from trustreach.services import _alerts as alerts_service
+from trustreach.services._pacing import campaign_forecast, set_campaign_target
+from trustreach.store import audit_log
+
+WS = "acme"
+T0 = datetime(2026, 10, 2, 10, tzinfo=UTC)
+
+
+def alert_world() -> dict[str, list[dict[str, Any]]]:
+    world = copy.deepcopy(WORLD)
+    world["campaigns"][0]["budget"] = 1200
+    world["post_metrics"].append(
+        {"post_id": "hp1", "observed_at": "2026-10-04T20:00:00Z", "source": "insights",
+         "views": 9000, "reach": 6300, "impressions": 10500, "likes": 1400, "comments": 22,
+         "shares": 10, "saves": 21, "link_clicks": 52}
+    )  # fmt: skip
+    return world
+
+
+@pytest.fixture
+def hand(tmp_path: Path, store_settings: Settings) -> Settings:
+    services.import_path(
+        write_hand_world(tmp_path / "hand", alert_world()), workspace=WS, settings=store_settings
+    )
+    return store_settings
+
+
+# ------------------------------------------------------------------ the forecast
+
+
+def _series(post_id: str, posted: datetime, tau_h: float, level: float) -> PostSeries:
+    import math
+
+    ages = (3, 12, 24, 48, 72, 120, 168, 240, 336, 504, 720)
+    return PostSeries(
+        post_id,
+        posted,
+        tuple(
+            (posted + timedelta(hours=h), round(level * (1 - math.exp(-h / tau_h)))) for h in ages
+        ),
+    )
+
+
+def test_forecast_of_finished_posts_is_their_reach_and_nothing_more() -> None:
+    posts = [_series(f"p{i}", T0 + timedelta(days=i), 30.0, 1000.0 * (i + 1)) for i in range(3)]
+    f = forecast_campaign(
+        "c", starts_on=date(2026, 10, 1), ends_on=date(2026, 10, 31),
+        as_of=datetime(2026, 12, 1, tzinfo=UTC), reach=posts, conversions=[],
+        posts=[p.posted_at for p in posts], spend_committed=900.0, spend_so_far=900.0,
+        budget=1000.0, currency="USD", targets={"reach": 10_000},
+    )  # fmt: skip
+    reach = f.projections["reach"]
+    at_end = sum(  # the latest snapshot by the end (31 Oct), all posts saturated by then
+        max(v for t, v in p.points if t <= datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC))
+        for p in posts
+    )
+    assert reach.low is not None and reach.high is not None
+    assert reach.low >= at_end * 0.98 and reach.high <= at_end * 1.05
+    assert reach.off_pace is True  # 10,000 is above the whole interval
+    assert f.elapsed_share == 1.0
+    spend = f.projections["spend"]
+    assert spend.expected == spend.low == spend.high == 900.0 and spend.target == 1000.0
+
+
+def test_forecast_midway_brackets_a_steady_campaign_and_widens_early() -> None:
+    start = datetime(2026, 10, 1, tzinfo=UTC)
+    posts = [
+        _series(f"p{i}", start + timedelta(days=2 * i, hours=5), 30.0, 2000.0) for i in range(15)
+    ]
+    orders = [start + timedelta(hours=7 * k) for k in range(300)]  # about 3.4 a day
+    end = datetime(2026, 10, 30, 23, 59, 59, tzinfo=UTC)
+
+    def forecast(at: datetime) -> Any:
+        return forecast_campaign(
+            "c", starts_on=date(2026, 10, 1), ends_on=date(2026, 10, 30), as_of=at,
+            reach=posts, conversions=orders, posts=[p.posted_at for p in posts],
+            spend_committed=None, spend_so_far=None, budget=None, currency="USD", seed=3,
+        )  # fmt: skip
+
+    half, early = forecast(start + (end - start) / 2), forecast(start + (end - start) / 5)
+    true_orders = sum(1 for o in orders if o <= end)
+    conv = half.projections["conversions"]
+    assert conv.low is not None and conv.high is not None
+    assert conv.low <= true_orders <= conv.high
+    e = early.projections["conversions"]
+    assert e.low is not None and e.high is not None
+    assert (e.high - e.low) > (conv.high - conv.low)  # less known, wider
+    assert half.projections["spend"].reason is not None  # an amount not convertible
+
+
+def test_forecast_says_why_it_cannot_project() -> None:
+    f = forecast_campaign(
+        "c", starts_on=date(2026, 10, 1), ends_on=date(2026, 10, 31),
+        as_of=datetime(2026, 9, 20, tzinfo=UTC), reach=[], conversions=[], posts=[],
+        spend_committed=0.0, spend_so_far=0.0, budget=None, currency="EUR",
+    )  # fmt: skip
+    assert f.projections["reach"].expected is None
+    assert "no post" in (f.projections["reach"].reason or "")
+    assert "no campaign post" in (f.projections["conversions"].reason or "")
+    assert f.notes and "not started" in f.notes[0]
+    with pytest.raises(ValueError, match="target 'likes' not allowed; allowed: reach"):
+        forecast_campaign(
+            "c", starts_on=date(2026, 10, 1), ends_on=date(2026, 10, 31), as_of=T0, reach=[],
+            conversions=[], posts=[], spend_committed=0.0, spend_so_far=0.0, budget=None,
+            currency="EUR", targets={"likes": 1},
+        )  # fmt: skip
+
+
+# --------------------------------------------------------------------- the rules
+
+
+def _points(likes: list[int], reach: list[int]) -> list[MetricPoint]:
+    return [
+        MetricPoint(T0 + timedelta(hours=12 * i), r, lk)
+        for i, (lk, r) in enumerate(zip(likes, reach, strict=True))
+    ]
+
+
+def test_anomaly_rule_finds_a_like_burst_without_reach_and_a_fall() -> None:
+    steady = _points([100, 300, 450, 520, 540], [1000, 3000, 4600, 5300, 5500])
+    assert engagement_anomalies("p", "c1", steady) == []
+    burst = _points([100, 300, 1450, 1520, 1540], [1000, 3000, 3400, 4100, 4300])
+    found = engagement_anomalies("p", "c1", burst)
+    assert len(found) == 1 and found[0].subject == "post:p" and found[0].creator_id == "c1"
+    jump = found[0].evidence["jumps"][0]
+    assert jump["likes_added"] == 1150 and jump["reach_added"] == 400
+    assert jump["likes_expected"] == pytest.approx(300 / 3000 * 400)
+    assert "consistent with bought engagement" in found[0].summary
+    purged = _points([100, 300, 450, 300, 310], [1000, 3000, 4600, 5300, 5500])
+    assert engagement_anomalies("p", None, purged)[0].evidence["drops"][0]["likes_added"] == -150
+    small = _points([10, 30, 30 + LIKES_JUMP_MIN - 1], [1000, 3000, 3001])
+    assert engagement_anomalies("p", None, small) == []  # below the minimum jump
+    public = [MetricPoint(p.observed_at, None, p.likes) for p in burst]
+    assert engagement_anomalies("p", None, public) == []  # needs first-party reach
+
+
+def test_comment_rule_needs_a_rise_beyond_chance() -> None:
+    today = date(2026, 10, 20)
+    before = [CommentDay(today - timedelta(days=d), 40, 2, 0) for d in range(4, 12)]
+    flat = before + [CommentDay(today - timedelta(days=d), 40, 2, 0) for d in range(3)]
+    assert comment_shares_rising("c", flat, today) == []
+    rising = before + [CommentDay(today - timedelta(days=d), 40, 12, 6) for d in range(3)]
+    rules = {f.rule for f in comment_shares_rising("c", rising, today)}
+    assert rules == {"negative_comments", "unsafe_comments"}
+    few = [CommentDay(today, 5, 5, 5), *before]
+    assert comment_shares_rising("c", few, today) == []  # too few recent comments
+
+
+def test_over_budget_names_the_amounts() -> None:
+    assert over_budget("c", 900.0, 1000.0, "EUR") == []
+    assert over_budget("c", 900.0, None, "EUR") == []
+    (f,) = over_budget("c", 1500.0, 1200.0, "USD")
+    assert f.evidence == {"committed": 1500.0, "budget": 1200.0, "currency": "USD"}
+    assert "by 300.00 USD" in f.summary
+
+
+# ------------------------------------------------------------------ the service
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    answers: list[int] = []
+    got: list[tuple[dict[str, str], bytes]] = []
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).got.append((dict(self.headers), body))
+        code = type(self).answers.pop(0) if type(self).answers else 204
+        self.send_response(code)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, type[_Receiver]]]:
+    handler = type("Receiver", (_Receiver,), {"answers": [], "got": []})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", handler
+    server.shutdown()
+    server.server_close()
+
+
+def test_check_raises_once_delivers_signed_with_retries_and_audits(
+    hand: Settings, receiver: tuple[str, type[_Receiver]]
+) -> None:
+    url, handler = receiver
+    secret = alerts_service.set_alert_webhook(
+        url, actor="ops@acme", secret="s" * 32, workspace=WS, settings=hand
+    )
+    handler.answers = [503, 500]  # two failures, then accepted
+    waits: list[float] = []
+    first = alerts_service.check_alerts("hc", workspace=WS, settings=hand, sleep=waits.append)
+    rules = sorted(a.rule for a in first.raised)
+    assert rules == ["engagement_anomaly", "over_budget"]
+    anomaly = next(a for a in first.raised if a.rule == "engagement_anomaly")
+    assert anomaly.subject == "post:hp1" and anomaly.creator_id == "ana"
+    assert anomaly.evidence["jumps"][0]["likes_added"] == 1000
+    assert first.delivered == 2 and first.undelivered == 0
+    assert waits == [alerts_service.BACKOFF_S, alerts_service.BACKOFF_S * 2]  # doubled
+    assert len(handler.got) == 4  # 3 tries for the first alert, 1 for the second
+    for headers, body in handler.got:
+        expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        assert headers[alerts_service.SIGNATURE_HEADER] == expected
+        assert json.loads(body)["alert"]["campaign_id"] == "hc"
+    tries = alerts_service.alert_deliveries_of(
+        first.raised[0].alert_id, workspace=WS, settings=hand
+    )
+    assert [t["delivered"] for t in tries] == [False, False, True]
+    # seen again: no new alert, no new delivery, last_seen moves
+    again = alerts_service.check_alerts("hc", workspace=WS, settings=hand, sleep=waits.append)
+    assert again.raised == [] and len(again.seen_again) == 2 and len(handler.got) == 4
+    listed = alerts_service.list_alerts("hc", workspace=WS, settings=hand)
+    assert len(listed) == 2 and all(a.status == "open" for a in listed)
+    engine = services.open_store(hand, create=False)
+    with engine.connect() as c:
+        actions = list(c.execute(select(audit_log.c.action)).scalars())
+    engine.dispose()
+    assert actions.count("alert_raised") == 2 and "alert_webhook_set" in actions
+
+
+def test_delivery_gives_up_after_the_bounded_attempts(
+    hand: Settings, receiver: tuple[str, type[_Receiver]]
+) -> None:
+    url, handler = receiver
+    alerts_service.set_alert_webhook(url, actor="ops", secret="k" * 20, workspace=WS, settings=hand)
+    handler.answers = [500] * 20
+    result = alerts_service.check_alerts("hc", workspace=WS, settings=hand, sleep=lambda s: None)
+    assert result.undelivered == 2
+    assert len(handler.got) == 2 * alerts_service.MAX_ATTEMPTS
+
+
+def test_a_person_acknowledges_or_snoozes_and_a_fixed_cause_resolves(hand: Settings) -> None:
+    raised = alerts_service.check_alerts("hc", workspace=WS, settings=hand).raised
+    budget = next(a for a in raised if a.rule == "over_budget")
+    acked = alerts_service.acknowledge_alert(
+        budget.alert_id, actor="approver@acme", note="raising the budget", workspace=WS,
+        settings=hand,
+    )  # fmt: skip
+    assert acked.status == "acknowledged" and acked.acted_by == "approver@acme"
+    anomaly = next(a for a in raised if a.rule == "engagement_anomaly")
+    snoozed = alerts_service.snooze_alert(
+        anomaly.alert_id, actor="analyst@acme", hours=48, workspace=WS, settings=hand
+    )
+    assert snoozed.status == "snoozed" and snoozed.snoozed_until is not None
+    with pytest.raises(ConfigurationError, match="hours 0 not allowed"):
+        alerts_service.snooze_alert(
+            anomaly.alert_id, actor="a", hours=0, workspace=WS, settings=hand
+        )
+    with pytest.raises(ConfigurationError, match="actor must not be empty"):
+        alerts_service.acknowledge_alert(anomaly.alert_id, actor=" ", workspace=WS, settings=hand)
+    # the budget is raised: the over-budget alert resolves on the next check
+    engine = services.open_store(hand, create=False)
+    from sqlalchemy import update
+
+    from trustreach.store._tables import campaigns
+
+    with engine.begin() as c:
+        c.execute(update(campaigns).where(campaigns.c.campaign_id == "hc").values(budget=5000))
+    engine.dispose()
+    later = alerts_service.check_alerts("hc", workspace=WS, settings=hand)
+    assert [a.rule for a in later.resolved] == ["over_budget"]
+    assert [a.status for a in later.seen_again] == ["snoozed"]  # still snoozed, not re-sent
+    with pytest.raises(ConfigurationError, match="is resolved"):
+        alerts_service.acknowledge_alert(budget.alert_id, actor="x", workspace=WS, settings=hand)
+    with pytest.raises(ConfigurationError, match="status 'gone' not allowed"):
+        alerts_service.list_alerts("hc", status="gone", workspace=WS, settings=hand)
+
+
+def test_off_pace_needs_a_target_and_fires_below_it(hand: Settings) -> None:
+    as_of = datetime(2026, 10, 10, tzinfo=UTC)
+    f = campaign_forecast("hc", as_of=as_of, workspace=WS, settings=hand)
+    assert f.projections["reach"].target is None and f.projections["reach"].off_pace is None
+    assert f.projections["conversions"].so_far == 3  # O1, O2, O3 attributed; O4 not
+    assert f.projections["spend"].expected == 1500.0
+    set_campaign_target("hc", "reach", 10_000_000, actor="approver", workspace=WS, settings=hand)
+    found = alerts_service.check_alerts("hc", as_of=as_of, workspace=WS, settings=hand)
+    off = [a for a in found.raised if a.rule == "off_pace"]
+    assert [a.subject for a in off] == ["campaign:hc:reach"]
+    assert off[0].evidence["target"] == 10_000_000
+    with pytest.raises(ConfigurationError, match="metric 'likes' not allowed"):
+        set_campaign_target("hc", "likes", 5, actor="a", workspace=WS, settings=hand)
