@@ -383,6 +383,13 @@ def _hour(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:00Z")
 
 
+def _remember(key: tuple[str, str, str, str]) -> None:
+    """Remember that the hour's record exists; forget other hours (the set stays small)."""
+    for old in [k for k in _recorded if k[3] != key[3]]:
+        _recorded.discard(old)
+    _recorded.add(key)
+
+
 def _needs_record(engine: Engine, key: tuple[str, str, str, str]) -> bool:
     if key in _recorded:
         return False
@@ -399,7 +406,7 @@ def _needs_record(engine: Engine, key: tuple[str, str, str, str]) -> bool:
             .limit(1)
         ).first()
     if found is not None:
-        _recorded.add(key)
+        _remember(key)
         return False
     return True
 
@@ -496,7 +503,7 @@ def _commit(
                 },
             )
         confirm_anchor(settings, entry.head)
-        _recorded.add(key)
+        _remember(key)
         audit_seq: int | None = entry.seq
     else:
         with write_transaction(engine) as connection:
