@@ -476,6 +476,8 @@ ROUTE_ROLES = {
     "/api/v1/campaigns": READ_ROLES,
     "/api/v1/campaigns/{campaign_id}/kpis": READ_ROLES,
     "/api/v1/campaigns/{campaign_id}/report": READ_ROLES,
+    "/api/v1/campaigns/{campaign_id}/alerts": READ_ROLES,
+    "/api/v1/campaigns/{campaign_id}/forecast": READ_ROLES,
 }
 ROUTE_QUERY = {"/api/v1/conversation/summary": {"scope": "creator", "id": "c1"}}
 """Required query parameters of a route of ROUTE_ROLES."""
@@ -523,7 +525,7 @@ def test_a_nul_character_is_refused_in_path_query_and_body(tenants: Tenants) -> 
         api.post(
             f"/api/v1/shortlists/{sl}/decisions",
             headers={**auth, "content-type": "application/json"},
-            content=b'{"creator_id": "c1\\u0000", "decision": "approve", "reason": "fit"}',
+            content=b'{"creator_id": "c1\\u0000", "decision": "approved", "reason": "fit"}',
         ),
     ]
     for answer in answers:
@@ -565,3 +567,13 @@ def test_the_creators_page_is_fresh_after_every_audited_change(
         for c in api.get("/api/v1/creators", headers=tenants.auth(Role.auditor, B)).json()["items"]
     ]
     assert b_ids == ["gx-c1", "gx-c2"]
+    sl = tenants.a_shortlists[0]
+    assert api.get(f"/api/v1/shortlists/{sl}", headers=auth).json()["decisions"] == []
+    decided = api.post(
+        f"/api/v1/shortlists/{sl}/decisions",
+        headers=tenants.auth(Role.approver),
+        json={"creator_id": "c1", "decision": "approved", "reason": "fit checked"},
+    )
+    assert decided.status_code == 201, decided.text
+    shown = api.get(f"/api/v1/shortlists/{sl}", headers=auth).json()["decisions"]
+    assert [(d["creator_id"], d["decision"]) for d in shown] == [("c1", "approved")]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -181,29 +181,43 @@ def page_creators(
         query = query.where(creators.c.creator_id == only)
     if after is not None:
         query = query.where(creators.c.creator_id > after)
-    key = (settings.resolved_database_url(), workspace, limit, after, only)
-    with _reading(settings) as connection:
-        head = _audit_head(connection)  # read first: the page is at least this new
-        with _pages_lock:
-            cached = _pages.get(key)
-        if cached is not None and cached[0] == head:
-            return cached[1]
+    key = ("creators", settings.resolved_database_url(), workspace, limit, after, only)
+
+    def read(connection: Connection) -> Page[CreatorRecord]:
         rows = list(connection.execute(query.order_by(creators.c.creator_id).limit(limit + 1)))
         items = _records(connection, workspace, rows[:limit])
-    more = len(rows) > limit
-    page = Page(items, items[-1].creator_id if more else None)
-    with _pages_lock:
-        _pages[key] = (head, page)
-        _pages.move_to_end(key)
-        while len(_pages) > _PAGES_KEPT:
-            _pages.popitem(last=False)
-    return page
+        return Page(items, items[-1].creator_id if len(rows) > limit else None)
+
+    return _kept(settings, key, read)
 
 
-_PAGES_KEPT = 256
-_pages: OrderedDict[tuple[str, str, int, str | None, str | None], tuple[int, Page[CreatorRecord]]]
-_pages = OrderedDict()
-_pages_lock = threading.Lock()
+_KEPT = 256
+_kept_reads: OrderedDict[tuple[str | int | None, ...], tuple[int, Any]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _kept(
+    settings: Settings, key: tuple[str | int | None, ...], read: Callable[[Connection], T]
+) -> T:
+    """``read(connection)``, or what it gave at the same audit-log head (see :func:`_audit_head`).
+
+    The last :data:`_KEPT` answers are kept in this process; an answer read at
+    an older head is read again.
+    """
+    with _reading(settings) as connection:
+        head = _audit_head(connection)  # read first: the answer is at least this new
+        with _kept_lock:
+            kept = _kept_reads.get(key)
+        if kept is not None and kept[0] == head:
+            answer: T = kept[1]
+            return answer
+        answer = read(connection)
+    with _kept_lock:
+        _kept_reads[key] = (head, answer)
+        _kept_reads.move_to_end(key)
+        while len(_kept_reads) > _KEPT:
+            _kept_reads.popitem(last=False)
+    return answer
 
 
 def _audit_head(connection: Connection) -> int:
@@ -212,7 +226,7 @@ def _audit_head(connection: Connection) -> int:
     Imports, audits, erasures and every other change to creators, accounts or
     audits are audited writes that append a record in the same transaction, so
     a page read at one head stays true until the head moves. This process keeps
-    recent pages under the head they were read at (``page_creators``).
+    recent answers under the head they were read at (:func:`_kept`).
     """
     return int(connection.execute(select(func.max(audit_log.c.seq))).scalar() or 0)
 
@@ -277,8 +291,11 @@ def find_shortlist(
 ) -> Shortlist:
     """One shortlist of the workspace, or :class:`~trustreach.core.NotFoundError`."""
     workspace = check_workspace(workspace)
-    with _reading(settings) as connection:
-        return load_shortlist(connection, workspace, shortlist_id)
+    settings = settings or get_settings()
+    key = ("shortlist", settings.resolved_database_url(), workspace, shortlist_id)
+    return _kept(
+        settings, key, lambda connection: load_shortlist(connection, workspace, shortlist_id)
+    )
 
 
 def page_audit_log(
