@@ -584,21 +584,23 @@ def _insert_postgres(
 ) -> set[str]:
     """COPY into a temporary table, then ``INSERT … SELECT … ON CONFLICT DO NOTHING
     RETURNING``: the ids inserted (a quarter faster than one insert from ``unnest`` of
-    arrays). The temporary table is the session's own and empties at every commit."""
+    arrays). The temporary table is the session's own, made once per set of columns."""
     if not rows:
         return set()
     names = ", ".join(_columns())
+    # named after the columns: a session that outlived a migration never reuses a stale one
+    table = "incoming_events_" + hashlib.sha256(names.encode()).hexdigest()[:12]
     raw: Any = connection.connection.driver_connection
     with raw.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS incoming_events "
-            "(LIKE tracking_events) ON COMMIT DELETE ROWS"
+        cursor.execute(  # emptied by every commit; a rollback takes its rows back too
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ON COMMIT DELETE ROWS "
+            f"AS SELECT {names} FROM tracking_events WITH NO DATA"
         )
-        with cursor.copy(f"COPY incoming_events ({names}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in _values(connection, workspace, rows, received_at):
                 copy.write_row(row)
     result = connection.exec_driver_sql(
-        f"INSERT INTO tracking_events ({names}) SELECT {names} FROM incoming_events "
+        f"INSERT INTO tracking_events ({names}) SELECT {names} FROM {table} "
         "ON CONFLICT (workspace, event_id) DO NOTHING RETURNING event_id"
     )
     return {row[0] for row in result}
