@@ -181,6 +181,8 @@ WRITE_EXAMPLES: dict[str, list[Example]] = {
             }
         },
     ],
+    "POST /api/v1/alerts/{alert_id}/acknowledge": [lambda b: {"json": {"note": "x"}}],
+    "POST /api/v1/alerts/{alert_id}/snooze": [lambda b: {"json": {"hours": 1}}],
     "POST /api/v1/webhooks/shop/{workspace}": [  # unsigned: 401 whatever the workspace
         lambda b: {
             "content": f'{{"id": 1, "note_attributes": [{{"name": "campaign_id", '

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import select
@@ -195,10 +195,10 @@ def test_over_budget_names_the_amounts() -> None:
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    answers: list[int] = []
-    got: list[tuple[dict[str, str], bytes]] = []
+    answers: ClassVar[list[int]] = []
+    got: ClassVar[list[tuple[dict[str, str], bytes]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).got.append((dict(self.headers), body))
         code = type(self).answers.pop(0) if type(self).answers else 204
@@ -320,3 +320,139 @@ def test_off_pace_needs_a_target_and_fires_below_it(hand: Settings) -> None:
     assert off[0].evidence["target"] == 10_000_000
     with pytest.raises(ConfigurationError, match="metric 'likes' not allowed"):
         set_campaign_target("hc", "likes", 5, actor="a", workspace=WS, settings=hand)
+
+
+# ------------------------------------------------------------------ API and CLI
+
+
+def _key(settings: Settings, role: str, workspace: str = WS) -> dict[str, str]:
+    from trustreach.core import Role
+
+    secret, _ = services.create_key(
+        workspace=workspace, role=Role(role), label=f"{workspace} {role}",
+        by=services.cli_actor(workspace), settings=settings,
+    )  # fmt: skip
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_api_lists_alerts_and_a_named_person_acts_once(hand: Settings) -> None:
+    from tests._api import client
+
+    services.import_path(  # another workspace with the same ids
+        write_hand_world(hand.data_dir / "other", alert_world()), workspace="beta", settings=hand
+    )
+    raised = alerts_service.check_alerts("hc", workspace=WS, settings=hand).raised
+    api = client(hand)
+    auditor, approver = _key(hand, "auditor"), _key(hand, "approver")
+    listed = api.get("/api/v1/campaigns/hc/alerts", headers=auditor)
+    assert listed.status_code == 200, listed.text
+    assert sorted(a["rule"] for a in listed.json()["items"]) == sorted(a.rule for a in raised)
+    forecast = api.get("/api/v1/campaigns/hc/forecast", headers=auditor).json()
+    assert forecast["projections"]["spend"]["expected"] == 1500.0
+    target = raised[0].alert_id
+    path = f"/api/v1/alerts/{target}/acknowledge"
+    assert api.post(path, json={"note": "seen"}, headers=auditor).status_code == 403
+    key = {**approver, "Idempotency-Key": "ack-1"}
+    first = api.post(path, json={"note": "seen"}, headers=key)
+    assert first.status_code == 200, first.text
+    assert first.json()["status"] == "acknowledged" and first.json()["acted_by"]
+    again = api.post(path, json={"note": "seen"}, headers=key)
+    assert again.status_code == 200 and again.headers.get("Idempotent-Replayed") == "true"
+    bad = api.post(f"/api/v1/alerts/{target}/snooze", json={"hours": -1}, headers=approver)
+    assert bad.status_code == 422 and "hours" in bad.text
+    other = _key(hand, "admin", "beta")
+    assert api.post(path, json={}, headers=other).status_code == 404  # not beta's alert
+    assert api.get("/api/v1/campaigns/hc/alerts", headers=other).json()["items"] == []
+    assert api.get("/api/v1/campaigns/hc/alerts?status=x", headers=auditor).status_code == 422
+
+
+def test_cli_checks_lists_forecasts_and_sets_a_target(
+    hand: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from trustreach.cli import app
+    from trustreach.core import reset_settings
+
+    monkeypatch.setenv("TRUSTREACH_DATA_DIR", str(hand.data_dir))
+    if hand.database_url:
+        monkeypatch.setenv("TRUSTREACH_DATABASE_URL", hand.database_url)
+    reset_settings()
+    run = CliRunner().invoke
+    listed = run(app, ["campaign", "alerts", "hc", "-w", WS])
+    assert listed.exit_code == 0 and "No alerts." in listed.output  # nothing checked yet
+    checked = run(app, ["campaign", "alerts", "hc", "--check", "-w", WS])
+    assert checked.exit_code == 0, checked.output
+    assert "2 raised" in checked.output and "over_budget" in checked.output
+    as_json = run(app, ["campaign", "alerts", "hc", "--format", "json", "-w", WS])
+    assert {a["rule"] for a in json.loads(as_json.output)} == {"over_budget", "engagement_anomaly"}
+    target = run(app, ["campaign", "target", "hc", "--conversions", "500", "-w", WS])
+    assert target.exit_code == 0 and "conversions 500" in target.output
+    f = run(app, ["campaign", "forecast", "hc", "--as-of", "2026-10-10", "-f", "json", "-w", WS])
+    assert f.exit_code == 0, f.output
+    data = json.loads(f.output)
+    assert data["projections"]["conversions"]["target"] == 500
+    assert data["projections"]["conversions"]["so_far"] == 3
+    from tests._main import run_main
+
+    code, _, err = run_main("campaign", "forecast", "hc", "--as-of", "soon", "-w", WS)
+    assert code == 2 and "as_of 'soon' not allowed; allowed: an ISO 8601" in err
+
+
+# -------------------------------------------------------------------- dashboard
+
+
+def test_campaign_page_shows_alerts_and_a_person_acts_with_csrf(
+    tmp_path: Path, store_settings: Settings
+) -> None:
+    import html as html_lib
+
+    from fastapi.testclient import TestClient
+    from tests._people import seed_two_tenants
+    from tests.test_web import HTTPS, login
+
+    from trustreach.web import create_web_app
+    from trustreach.web._base import CSRF_FIELD
+
+    emails = seed_two_tenants(tmp_path, store_settings)
+    services.import_path(
+        write_hand_world(tmp_path / "hand", alert_world()), workspace=WS, settings=store_settings
+    )
+    raised = alerts_service.check_alerts("hc", workspace=WS, settings=store_settings).raised
+
+    def signed_in(who: str) -> TestClient:
+        c = TestClient(create_web_app(store_settings), base_url=HTTPS)
+        assert login(c, emails[who]).status_code == 303
+        return c
+
+    auditor = signed_in("acme/auditor")
+    page = html_lib.unescape(auditor.get("/campaigns/hc").text)
+    assert 'id="campaign-alerts"' in page and 'id="campaign-kpis"' in page
+    for a in raised:
+        assert a.summary in page
+    assert "80% interval" in page and "never a verdict" in page
+    listing = auditor.get("/campaigns/hc/alerts")
+    assert listing.status_code == 200 and "Acknowledge" not in listing.text  # may not act
+    anomaly = next(a for a in raised if a.rule == "engagement_anomaly")
+    refused = auditor.post(f"/alerts/{anomaly.alert_id}/acknowledge", data={"note": "x"})
+    assert refused.status_code in (403, 422)  # no CSRF token, and an auditor may not act
+    analyst = signed_in("acme/analyst")
+    form = analyst.get("/campaigns/hc/alerts").text
+    assert "Acknowledge" in form
+    field = CSRF_FIELD
+    token = form.split(f'name="{field}" value="')[1].split('"')[0]
+    bad = analyst.post(
+        f"/alerts/{anomaly.alert_id}/snooze", data={field: token, "hours": "soon"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert bad.status_code == 422 and "hours &#39;soon&#39; not allowed" in bad.text
+    done = analyst.post(
+        f"/alerts/{anomaly.alert_id}/acknowledge", data={field: token, "note": "asked the creator"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert done.status_code == 303
+    acked = alerts_service.get_alert(anomaly.alert_id, workspace=WS, settings=store_settings)
+    assert acked.status == "acknowledged" and acked.note == "asked the creator"
+    assert acked.acted_by and "analyst" in acked.acted_by
+    beta = signed_in("beta/analyst")
+    assert beta.get("/campaigns/hc/alerts").status_code == 404

@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustreach import __version__
 from trustreach.api import _events_routes, _jobs_routes, _report_routes, _write_routes
+from trustreach.api._alert_routes import router as alert_router
 from trustreach.api._auth import Limits
 from trustreach.api._campaign_routes import router as campaign_router
 from trustreach.api._problems import PROBLEM_JSON, install_problem_handlers, problem
@@ -217,6 +218,7 @@ def create_app(settings: Settings | None = None, *, max_body_bytes: int | None =
     app.include_router(_jobs_routes.router)
     app.include_router(_report_routes.router)
     app.include_router(campaign_router)
+    app.include_router(alert_router)
     app.include_router(_events_routes.router)
     app.include_router(fallback)
     _document_rate_limits(app)

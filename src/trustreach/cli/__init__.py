@@ -3,6 +3,7 @@
 from trustreach.cli import (  # noqa: F401  (each registers commands)
     _audit,
     _campaign,
+    _campaign_alerts,
     _consent,
     _conversation,
     _demo,

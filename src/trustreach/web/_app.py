@@ -19,7 +19,7 @@ from trustreach.core import (
     PermissionDenied,
     Settings,
 )
-from trustreach.web import _conversation, _discovery, _disputes, _pages, _people, _reports
+from trustreach.web import _alerts, _conversation, _discovery, _disputes, _pages, _people, _reports
 from trustreach.web._base import (
     CheckedSession,
     CsrfRefused,
@@ -56,6 +56,7 @@ PAGE_ROUTERS = (
     _conversation.router,
     _people.router,
     _reports.router,
+    _alerts.router,
     campaigns_router,
 )
 """The routers of the dashboard's pages, in the order they are matched."""
