@@ -2,7 +2,7 @@
 
 Prints ``name=value`` lines. For each seed a small world is generated
 (``synthesize_world``: 80 creators, 200 followers each, 180 days) and the
-engagement-anomaly rule (:func:`trustreach.campaigns.engagement_anomalies`) runs on
+engagement-anomaly rule (:func:`trustreach.campaigns._alerts.engagement_anomalies`) runs on
 every campaign post's snapshots (``post_metrics``). The truth is
 ``ground_truth.json`` ``campaign_performance.engagement_anomalies`` (bought-like
 bursts the generator injected, some later purged):

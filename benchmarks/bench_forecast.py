@@ -3,7 +3,7 @@
 Prints ``name=value`` lines. For each seed a small world is generated
 (``synthesize_world``: 80 creators, 200 followers each, 180 days; about 18
 campaigns) and every campaign is cut at 25%, 50% and 75% of its life: the
-forecast (:func:`trustreach.campaigns.forecast_campaign`) sees only the
+forecast (:func:`trustreach.campaigns._forecast.forecast_campaign`) sees only the
 snapshots observed and the attributed orders placed by the cut, and is compared
 with the truth at the campaign's end:
 

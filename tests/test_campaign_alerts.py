@@ -456,3 +456,35 @@ def test_campaign_page_shows_alerts_and_a_person_acts_with_csrf(
     assert acked.acted_by and "analyst" in acked.acted_by
     beta = signed_in("beta/analyst")
     assert beta.get("/campaigns/hc/alerts").status_code == 404
+
+
+def test_a_snooze_that_ended_reopens_and_redelivers_and_a_4xx_is_not_retried(
+    hand: Settings, receiver: tuple[str, type[_Receiver]]
+) -> None:
+    from sqlalchemy import update
+
+    from trustreach.store._tables import alerts
+
+    url, handler = receiver
+    alerts_service.set_alert_webhook(url, actor="ops", secret="z" * 24, workspace=WS, settings=hand)
+    handler.answers = [410, 204]  # the first alert's receiver refuses it: no retry
+    first = alerts_service.check_alerts("hc", workspace=WS, settings=hand, sleep=lambda s: None)
+    assert (first.delivered, first.undelivered) == (1, 1) and len(handler.got) == 2
+    anomaly = next(a for a in first.raised if a.rule == "engagement_anomaly")
+    alerts_service.snooze_alert(
+        anomaly.alert_id, actor="analyst", hours=1, workspace=WS, settings=hand
+    )
+    quiet = alerts_service.check_alerts("hc", workspace=WS, settings=hand)
+    assert quiet.delivered == 0 and len(handler.got) == 2  # snoozed: not sent again
+    engine = services.open_store(hand, create=False)
+    with engine.begin() as c:  # the hour has passed
+        c.execute(
+            update(alerts)
+            .where(alerts.c.alert_id == anomaly.alert_id)
+            .values(snoozed_until=datetime.now(UTC) - timedelta(minutes=1))
+        )
+    engine.dispose()
+    woke = alerts_service.check_alerts("hc", workspace=WS, settings=hand)
+    reopened = next(a for a in woke.seen_again if a.alert_id == anomaly.alert_id)
+    assert reopened.status == "open" and reopened.snoozed_until is None
+    assert woke.delivered == 1 and len(handler.got) == 3
