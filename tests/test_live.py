@@ -116,8 +116,16 @@ def test_an_import_or_a_changed_code_rebuilds_the_aggregates(
     _base(tmp_path, store_settings)
     _events.accept_events(WORLD["tracking_events"][:4], actor=ANALYST, settings=store_settings)
     _both(store_settings)
-    _import(tmp_path, store_settings, {"tracking_events": WORLD["tracking_events"][4:]})
+    late_night = {  # 10-05 02:30 UTC, written in New York's offset: a click of 10-05
+        "event_id": "k-ny", "campaign_id": "hc", "occurred_at": "2026-10-04T22:30:00-04:00",
+        "event_type": "click", "link_id": "L1", "touch_key": "v9",
+    }  # fmt: skip
+    imported = [*WORLD["tracking_events"][4:], late_night]
+    _import(tmp_path, store_settings, {"tracking_events": imported})
     _both(store_settings)  # the imported orders are there: rebuilt after the import
+    days = services.campaign_kpis("hc", by="day", workspace=WS, settings=store_settings)
+    clicks = {r["key"]: r["link_clicks"] for r in days.to_dict()["rows"]}
+    assert clicks.get("2026-10-05") == 1  # its UTC day
     assert _owner(store_settings, "O1") == "ana"
     engine = kept_engine(store_settings)
     with write_transaction(engine) as c:  # max's code changes outside any import

@@ -41,7 +41,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, delete, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from trustreach.campaigns import (
     CLICK_TYPES,
@@ -280,21 +291,67 @@ def _click_rows(
     ]
 
 
+def _click_groups(
+    c: Connection, workspace: str, campaign_id: str
+) -> dict[tuple[date, str, str, str], tuple[int, datetime]]:
+    """The campaign's clicks summed in the store (per UTC day, link, creator, post)."""
+    t = tracking_events.c
+    if c.dialect.name == "postgresql":
+        day: Any = func.date(func.timezone("UTC", t.occurred_at))
+    else:  # SQLite keeps UTC date-times as ISO text: the day is its first ten characters
+        day = func.substr(t.occurred_at, 1, 10)
+    link, creator, post = (func.coalesce(col, "") for col in (t.link_id, t.creator_id, t.post_id))
+    totals = {}
+    for r in c.execute(
+        select(day, link, creator, post, func.sum(t.quantity), func.max(t.occurred_at))
+        .where(
+            t.workspace == workspace,
+            t.campaign_id == campaign_id,
+            t.event_type.in_(sorted(CLICK_TYPES)),
+        )
+        .group_by(day, link, creator, post)
+    ):
+        key_day = r[0] if isinstance(r[0], date) else date.fromisoformat(str(r[0]))
+        last = r[5] if isinstance(r[5], datetime) else datetime.fromisoformat(str(r[5]))
+        totals[(key_day, r[1], r[2], r[3])] = (int(r[4]), _utc(last))
+    return totals
+
+
 def rebuild(c: Connection, workspace: str, campaign_id: str) -> None:
-    """Build the campaign's aggregates from all its events (inside a write transaction)."""
+    """Build the campaign's aggregates from all its events (inside a write transaction).
+
+    Clicks are summed by the store; only the purchases and the tracked touches of
+    visitors who ordered are read, for the reference attribution.
+    """
     _state(c, workspace, campaign_id, lock=True)
     codes, links = codes_and_links(c, workspace, campaign_id)
-    events = _events(c, workspace, campaign_id)
+    t = tracking_events.c
+    purchase = t.event_type.in_(sorted(ORDER_TYPES))
+    events = {e.event_id: e for e in _events(c, workspace, campaign_id, purchase)}
+    tracked = {link.link_id for link in links}
+    if tracked:
+        buyers = select(t.touch_key).where(
+            t.workspace == workspace, t.campaign_id == campaign_id, purchase
+        )
+        for e in _events(
+            c,
+            workspace,
+            campaign_id,
+            t.touch_key.in_(buyers.scalar_subquery()),
+            _in(t.link_id, tracked, "tracked"),
+        ):
+            events.setdefault(e.event_id, e)
     for table in (campaign_orders, campaign_clicks):
         c.execute(
             delete(table).where(table.c.workspace == workspace, table.c.campaign_id == campaign_id)
         )
-    orders = _order_rows(workspace, campaign_id, attribute_orders(events, codes, links))
-    if orders:
-        c.execute(insert(campaign_orders), orders)
-    clicks = _click_rows(workspace, campaign_id, _click_totals(events))
-    if clicks:
-        c.execute(insert(campaign_clicks), clicks)
+    attributed = attribute_orders(events.values(), codes, links)
+    orders = _order_rows(workspace, campaign_id, attributed)
+    for first in range(0, len(orders), 10_000):
+        c.execute(insert(campaign_orders), orders[first : first + 10_000])
+    clicks = _click_rows(workspace, campaign_id, _click_groups(c, workspace, campaign_id))
+    for first in range(0, len(clicks), 10_000):
+        c.execute(insert(campaign_clicks), clicks[first : first + 10_000])
     _bump(c, workspace, campaign_id, signature=signature(codes, links))
 
 
