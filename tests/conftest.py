@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from trustreach.core import Settings, reset_settings
 from trustreach.services import _context
-from trustreach.store import create_store_engine, metadata
+from trustreach.store import create_store_engine
 
 if TYPE_CHECKING:
     from trustreach.nlp import TextEmbedder
@@ -21,11 +21,26 @@ POSTGRES_URL = os.environ.get("TRUSTREACH_TEST_POSTGRES_URL")
 
 
 def _reset_postgres(url: str) -> None:
+    """Empty the test database: every table, including ones this checkout does not know
+    (a newer migration run against the same database must not block the drop)."""
     engine = create_store_engine(url)
     with engine.begin() as connection:
-        metadata.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+def store_settings_for(store: str, tmp_path: Path) -> Settings:
+    """Settings on ``store`` (``sqlite``: a fresh folder; ``postgres``: the test database,
+    emptied first), for fixtures wider than a test that are parametrised by store."""
+    if store == "sqlite":
+        return Settings(data_dir=tmp_path / "data")
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set TRUSTREACH_TEST_POSTGRES_URL (see .ci/run)")
+        pytest.skip("TRUSTREACH_TEST_POSTGRES_URL is not set (CI sets it; see .ci/run)")
+    _reset_postgres(POSTGRES_URL)
+    return Settings(data_dir=tmp_path / "data", database_url=POSTGRES_URL)
 
 
 @pytest.fixture(autouse=True)
@@ -49,12 +64,7 @@ def sqlite_settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def postgres_settings(tmp_path: Path) -> Settings:
     """Settings for the test PostgreSQL database, emptied first."""
-    if not POSTGRES_URL:
-        if os.environ.get("CI"):
-            pytest.fail("CI must set TRUSTREACH_TEST_POSTGRES_URL (see .ci/run)")
-        pytest.skip("TRUSTREACH_TEST_POSTGRES_URL is not set (CI sets it; see .ci/run)")
-    _reset_postgres(POSTGRES_URL)
-    return Settings(data_dir=tmp_path / "data", database_url=POSTGRES_URL)
+    return store_settings_for("postgres", tmp_path)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

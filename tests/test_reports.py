@@ -22,7 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests._api import B_MARKERS, A, B, Tenants, client, seed
 from tests._people import PASSWORD
-from tests.conftest import POSTGRES_URL, _reset_postgres
+from tests.conftest import store_settings_for
 from tests.test_web import HTTPS, Page, login
 
 from trustreach import services
@@ -54,15 +54,7 @@ class Store:
 )
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Store:
     tmp_path: Path = tmp_path_factory.mktemp(f"reports-{request.param}")
-    if request.param == "sqlite":
-        settings = Settings(data_dir=tmp_path / "data")
-    else:
-        if not POSTGRES_URL:
-            if os.environ.get("CI"):
-                pytest.fail("CI must set TRUSTREACH_TEST_POSTGRES_URL (see .ci/run)")
-            pytest.skip("TRUSTREACH_TEST_POSTGRES_URL is not set (CI sets it; see .ci/run)")
-        _reset_postgres(POSTGRES_URL)
-        settings = Settings(data_dir=tmp_path / "data", database_url=POSTGRES_URL)
+    settings = store_settings_for(request.param, tmp_path)
     tenants = seed(tmp_path, settings)
     shortlist = services.propose_shortlist(
         brief_id="br1",

@@ -8,7 +8,6 @@ by ``services.create_user``; nothing about the store or the login is mocked.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from tests._people import PASSWORD, seed_two_tenants
-from tests.conftest import POSTGRES_URL, _reset_postgres
+from tests.conftest import store_settings_for
 
 from trustreach import services
 from trustreach.core import AuthenticationError, Settings
@@ -46,15 +45,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     ``store_settings`` fixture does.
     """
     tmp_path = tmp_path_factory.mktemp(f"web-{request.param}")
-    if request.param == "sqlite":
-        settings = Settings(data_dir=tmp_path / "data")
-    else:
-        if not POSTGRES_URL:
-            if os.environ.get("CI"):
-                pytest.fail("CI must set TRUSTREACH_TEST_POSTGRES_URL (see .ci/run)")
-            pytest.skip("TRUSTREACH_TEST_POSTGRES_URL is not set (CI sets it; see .ci/run)")
-        _reset_postgres(POSTGRES_URL)
-        settings = Settings(data_dir=tmp_path / "data", database_url=POSTGRES_URL)
+    settings = store_settings_for(request.param, tmp_path)
     found = World(settings)
     found.emails.update(seed_two_tenants(tmp_path, settings))
     return found

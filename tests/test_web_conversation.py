@@ -9,18 +9,16 @@ The comments of the tiny world are labelled by the shipped models
 from __future__ import annotations
 
 import html
-import os
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from tests._people import seed_two_tenants
 from tests._world import write_records
-from tests.conftest import POSTGRES_URL, _reset_postgres
+from tests.conftest import store_settings_for
 from tests.test_web import HTTPS, Page, World, login
 
 from trustreach import services
-from trustreach.core import Settings
 from trustreach.web import create_web_app
 from trustreach.web._views import percent
 
@@ -31,15 +29,7 @@ from trustreach.web._views import percent
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> World:
     """Workspaces ``acme`` (comments labelled; creator c9 without posts) and ``beta``."""
     tmp_path: Path = tmp_path_factory.mktemp(f"conversation-{request.param}")
-    if request.param == "sqlite":
-        settings = Settings(data_dir=tmp_path / "data")
-    else:
-        if not POSTGRES_URL:
-            if os.environ.get("CI"):
-                pytest.fail("CI must set TRUSTREACH_TEST_POSTGRES_URL (see .ci/run)")
-            pytest.skip("TRUSTREACH_TEST_POSTGRES_URL is not set (CI sets it; see .ci/run)")
-        _reset_postgres(POSTGRES_URL)
-        settings = Settings(data_dir=tmp_path / "data", database_url=POSTGRES_URL)
+    settings = store_settings_for(request.param, tmp_path)
     found = World(settings)
     found.emails.update(seed_two_tenants(tmp_path, settings))
     quiet = tmp_path / "quiet"

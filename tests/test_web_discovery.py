@@ -11,7 +11,6 @@ person's name.
 from __future__ import annotations
 
 import itertools
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests._journeys import JOURNEY_BRIEF, seed_journeys
 from tests._people import PASSWORD
-from tests.conftest import POSTGRES_URL, _reset_postgres
+from tests.conftest import store_settings_for
 from tests.test_web import Page
 
 from trustreach import services
@@ -42,15 +41,7 @@ class World:
 )
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> World:
     tmp_path = tmp_path_factory.mktemp(f"web-discovery-{request.param}")
-    if request.param == "sqlite":
-        settings = Settings(data_dir=tmp_path / "data")
-    else:
-        if not POSTGRES_URL:
-            if os.environ.get("CI"):
-                pytest.fail("CI must set TRUSTREACH_TEST_POSTGRES_URL (see .ci/run)")
-            pytest.skip("TRUSTREACH_TEST_POSTGRES_URL is not set (CI sets it; see .ci/run)")
-        _reset_postgres(POSTGRES_URL)
-        settings = Settings(data_dir=tmp_path / "data", database_url=POSTGRES_URL)
+    settings = store_settings_for(request.param, tmp_path)
     found = World(settings, seed_journeys(tmp_path, settings))
     services.create_user(  # beta gets an approver too, to try deciding on acme's ids
         "approver@beta.test",

@@ -7,17 +7,16 @@ PostgreSQL) seeded by ``tests._people.seed_two_tenants``; nothing is mocked.
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 from fastapi.testclient import TestClient
 from tests._people import PASSWORD, seed_two_tenants
-from tests.conftest import POSTGRES_URL, _reset_postgres
+from tests.conftest import store_settings_for
 from tests.test_web import HTTPS, Page, World, login
 
 from trustreach import services
-from trustreach.core import Actor, AuthenticationError, ConfigurationError, Role, Settings
+from trustreach.core import Actor, AuthenticationError, ConfigurationError, Role
 from trustreach.web import create_web_app
 
 KEY = re.compile(r"trk_[a-z0-9]{12}_[A-Za-z0-9_-]{20,}")
@@ -29,15 +28,7 @@ KEY = re.compile(r"trk_[a-z0-9]{12}_[A-Za-z0-9_-]{20,}")
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> World:
     """Workspaces ``acme`` and ``beta`` with one person per role (see tests/_people.py)."""
     tmp_path = tmp_path_factory.mktemp(f"people-{request.param}")
-    if request.param == "sqlite":
-        settings = Settings(data_dir=tmp_path / "data")
-    else:
-        if not POSTGRES_URL:
-            if os.environ.get("CI"):
-                pytest.fail("CI must set TRUSTREACH_TEST_POSTGRES_URL (see .ci/run)")
-            pytest.skip("TRUSTREACH_TEST_POSTGRES_URL is not set (CI sets it; see .ci/run)")
-        _reset_postgres(POSTGRES_URL)
-        settings = Settings(data_dir=tmp_path / "data", database_url=POSTGRES_URL)
+    settings = store_settings_for(request.param, tmp_path)
     found = World(settings)
     found.emails.update(seed_two_tenants(tmp_path, settings))
     return found
