@@ -488,3 +488,30 @@ def test_a_snooze_that_ended_reopens_and_redelivers_and_a_4xx_is_not_retried(
     reopened = next(a for a in woke.seen_again if a.alert_id == anomaly.alert_id)
     assert reopened.status == "open" and reopened.snoozed_until is None
     assert woke.delivered == 1 and len(handler.got) == 3
+
+
+def test_on_a_generated_world_the_anomaly_alerts_name_the_injected_bursts(
+    tmp_path: Path, store_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trustreach.cli._campaign_alerts import demo_alerts
+    from trustreach.core import reset_settings
+    from trustreach.synth import generate_world
+
+    world = generate_world(tmp_path / "w", seed=5, creators=24, followers_per_creator=100, days=120)
+    services.import_path(world.out_dir, workspace=WS, settings=store_settings)
+    truth = json.loads((world.out_dir / "ground_truth.json").read_text())["campaign_performance"]
+    bursts = {f"post:{a['post_id']}" for a in truth["engagement_anomalies"]}
+    assert bursts  # the generator injects at least one
+    monkeypatch.setenv("TRUSTREACH_DATA_DIR", str(store_settings.data_dir))
+    if store_settings.database_url:
+        monkeypatch.setenv("TRUSTREACH_DATABASE_URL", store_settings.database_url)
+    reset_settings()
+    raised = demo_alerts(WS)  # what `trustreach demo` runs: every campaign checked
+    found = {
+        a.subject
+        for c in services.list_campaigns(workspace=WS, settings=store_settings)
+        for a in alerts_service.list_alerts(c.campaign_id, workspace=WS, settings=store_settings)
+        if a.rule == "engagement_anomaly"
+    }
+    assert found == bursts  # every burst, and no other post
+    assert raised >= len(found)

@@ -176,3 +176,20 @@ def alert_webhook(
         "(sha256=HMAC-SHA256 of the body). Secret (shown once):"
     )
     typer.echo(secret)
+
+
+def demo_alerts(workspace: str) -> int:
+    """``trustreach demo``: run the alert rules on every campaign; prints and returns the count."""
+    from trustreach.services import _alerts as alert_service
+
+    actor = services.cli_actor(workspace).audit_name
+    raised = 0
+    for c in services.list_campaigns(workspace=workspace):
+        raised += len(
+            alert_service.check_alerts(c.campaign_id, actor=actor, workspace=workspace).raised
+        )
+    console.print(
+        f"Campaign alerts raised: {raised} (`trustreach campaign alerts CAMPAIGN` lists them; "
+        "evidence for a person to look into)."
+    )
+    return raised

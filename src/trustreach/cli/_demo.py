@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,6 +22,7 @@ from trustreach.cli._app import (
     summary,
     synth,
 )
+from trustreach.cli._campaign_alerts import demo_alerts
 from trustreach.cli._demo_replay import REPLAY_SECONDS, ReplayPlan, hold_back, start_replay
 from trustreach.cli._paths import Force, check_output
 from trustreach.core import ConfigurationError, plural, write_text_atomically
@@ -82,6 +85,7 @@ def demo(
     console.print(f"HTML audit reports: {reports}/<creator_id>.html")
     _demo_discovery(briefs, reports, workspace)
     _demo_conversation(workspace)
+    demo_alerts(workspace)
     head = services.verify_audit_log()
     console.print(f"Audit log verified: {plural(head.seq if head else 0, 'record')}, chain intact.")
     if serve_after:
@@ -130,8 +134,22 @@ def _serve_demo(workspace: str, port: int, plan: ReplayPlan | None = None) -> No
             "replayed through POST /api/v1/events, faster than real time (about "
             f"{REPLAY_SECONDS:.0f} s)."
         )
-        start_replay(plan, f"http://127.0.0.1:{port}", key, console.print)
+        start_replay(
+            plan, f"http://127.0.0.1:{port}", key, console.print, _alert_check(plan, workspace)
+        )
     serve(host="127.0.0.1", port=port)
+
+
+def _alert_check(plan: ReplayPlan, workspace: str) -> Callable[[datetime], None]:
+    """The campaign's alert rules at the campaign time the replay reached (no webhook)."""
+    from trustreach.services import _alerts
+
+    def check(at: datetime) -> None:
+        _alerts.check_alerts(
+            plan.campaign_id, as_of=at, actor="demo replay", workspace=workspace, deliver=False
+        )
+
+    return check
 
 
 DEMO_BRIEFS = (
