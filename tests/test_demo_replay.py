@@ -10,6 +10,7 @@ campaign's KPIs then equal those of the whole world imported at once. ``demo
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +58,15 @@ def test_replayed_events_give_the_kpis_of_the_whole_world(
         by=services.cli_actor("demo"), settings=store_settings,
     )  # fmt: skip
     naps: list[float] = []
+    reached: list[datetime] = []
     with client(store_settings) as api:
-        accepted = replay(plan, api, key, seconds=2.0, tick=0.5, sleep=naps.append)
+        accepted = replay(plan, api, key, seconds=2.0, tick=0.5, sleep=naps.append, every=2,
+                          progress=reached.append)  # fmt: skip
     assert accepted == plan.events
     assert naps and all(n == 0.5 for n in naps)  # paced, here without waiting
+    assert reached == sorted(reached) and reached[-1] == datetime.fromisoformat(
+        max(e["occurred_at"] for e in _lines(plan.path)).replace("Z", "+00:00")
+    )  # the alert rules are checked at the campaign time reached, last at the end
     after = services.campaign_kpis("hc", workspace="demo", settings=store_settings).to_dict()
     whole = services.campaign_kpis("hc", workspace="whole", settings=store_settings).to_dict()
     assert after["campaign"]["conversions"] > before.to_dict()["campaign"]["conversions"]
@@ -77,7 +83,9 @@ def test_only_a_served_demo_holds_events_back(
     calls: dict[str, Any] = {}
     monkeypatch.setattr(_demo, "synth", lambda out, **_: write_hand_world(out))
     monkeypatch.setattr(_demo, "import_", lambda path, workspace: calls.setdefault("import", 1))
-    for name in ("summary", "_print_audit_table", "_demo_discovery", "_demo_conversation"):
+    stubbed = ("summary", "_print_audit_table", "_demo_discovery", "_demo_conversation",
+               "demo_alerts")  # fmt: skip
+    for name in stubbed:
         monkeypatch.setattr(_demo, name, lambda *a, **k: None)
     monkeypatch.setattr(_demo.services, "audit_workspace", lambda **_: [])
     monkeypatch.setattr(_demo.services, "verify_audit_log", lambda: None)

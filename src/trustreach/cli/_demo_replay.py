@@ -30,6 +30,8 @@ REPLAY_SECONDS = 90.0
 """About how long the replay takes, whatever span of campaign time it covers."""
 TICK_SECONDS = 0.5
 """How often the replay sends what has "happened" since its last batch."""
+CHECK_SECONDS = 15.0
+"""How often the replay runs the campaign's alert rules (at the campaign time reached)."""
 BATCH = 500
 """The most events one request of the replay sends."""
 _REPLAYED_TYPES = ("click", "purchase")
@@ -94,10 +96,13 @@ def replay(
     tick: float = TICK_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
     stop: threading.Event | None = None,
+    every: int = 0,
+    progress: Callable[[datetime], None] | None = None,
 ) -> int:
     """Send the plan's events through ``POST /api/v1/events`` in time order, the span of
     campaign time compressed into about ``seconds``; returns how many the server accepted
-    (a re-run sends duplicates, which count nothing)."""
+    (a re-run sends duplicates, which count nothing). ``progress`` is called with the
+    campaign time reached every ``every`` ticks that sent something, and at the end."""
     events = [
         json.loads(line)
         for line in plan.path.read_text(encoding="utf-8").splitlines()
@@ -128,6 +133,12 @@ def replay(
             )
             answer.raise_for_status()
             accepted += int(answer.json()["accepted"])
+        if (
+            progress is not None
+            and batch
+            and (sent >= len(events) or (every and step % every == 0))
+        ):
+            progress(_moment(events[sent - 1]))
         if sent >= len(events):
             break
         sleep(tick)
@@ -148,9 +159,22 @@ def wait_for_server(client: httpx.Client, *, timeout: float = 120.0) -> bool:
 
 
 def start_replay(
-    plan: ReplayPlan, base_url: str, key: str, report: Callable[[str], None]
+    plan: ReplayPlan,
+    base_url: str,
+    key: str,
+    report: Callable[[str], None],
+    check: Callable[[datetime], None] | None = None,
 ) -> threading.Thread:
-    """Replay ``plan`` in a daemon thread once the server at ``base_url`` answers."""
+    """Replay ``plan`` in a daemon thread once the server at ``base_url`` answers;
+    ``check`` (the campaign's alert rules) runs about every :data:`CHECK_SECONDS`."""
+
+    def checked(at: datetime) -> None:
+        if check is None:
+            return
+        try:
+            check(at)
+        except Exception as exc:  # the demo goes on; it says why it could not check
+            report(f"The demo replay could not check the campaign's alerts: {exc}")
 
     def run() -> None:
         with httpx.Client(base_url=base_url, timeout=30) as client:
@@ -158,7 +182,9 @@ def start_replay(
                 report("The demo replay found no server to send its events to.")
                 return
             try:
-                accepted = replay(plan, client, key)
+                accepted = replay(
+                    plan, client, key, every=int(CHECK_SECONDS / TICK_SECONDS), progress=checked
+                )
             except httpx.HTTPError as exc:
                 report(f"The demo replay stopped: {exc}")
                 return
