@@ -76,3 +76,4 @@ def test_the_campaign_page_shows_new_conversions_without_a_reload(
     )
     assert page.evaluate("window.__notReloaded") is True  # updated in place
     assert "245.50" in page.locator("#campaign-kpis").inner_text()
+    assert page.locator("#campaign-alerts").count() == 1  # re-rendered in place, not doubled

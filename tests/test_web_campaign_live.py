@@ -73,8 +73,10 @@ def test_the_stream_sends_the_new_figures_when_events_are_accepted(world: World)
     analyst = Actor("key", "live-test", Role.analyst, "acme")
     events = [{**e, "event_id": f"live-{e['event_id']}"} for e in WORLD["tracking_events"]]
     services.accept_events(events, actor=analyst, settings=world.settings)  # ids of their own
-    sent = _events(c.get(f"/campaigns/hc/live?since={since}").text)
-    assert [e["event"] for e in sent] == ["kpis"]
+    streamed = _events(c.get(f"/campaigns/hc/live?since={since}").text)
+    assert [e["event"] for e in streamed] == ["alerts", "kpis"]  # one change: both, once
+    assert 'id="campaign-alerts"' in streamed[0]["data"]  # the section the script replaces
+    sent = streamed[1:]
     assert int(sent[0]["id"]) > since
     figures = html.unescape(sent[0]["data"])
     report = services.campaign_kpis("hc", by="creator", workspace="acme", settings=world.settings)

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from jinja2 import TemplateNotFound
 from starlette.concurrency import run_in_threadpool
 
 from trustreach import services
@@ -35,7 +36,8 @@ from trustreach.campaigns import (
     roi_text,
 )
 from trustreach.core import AuthenticationError, Role, require_role
-from trustreach.web._base import TEMPLATES, CurrentSession, render, settings_of
+from trustreach.web._base import TEMPLATES, CurrentSession, render, settings_of, url
+from trustreach.web._guard import CSRF_FIELD
 from trustreach.web._reports import _download as download
 
 router = APIRouter()
@@ -111,7 +113,8 @@ def campaign_live(
     since: Annotated[int | None, Query()] = None,
 ) -> Response:
     """Server-sent events: the re-rendered ``_campaign_kpis.html`` whenever the campaign's
-    figures change (event ``kpis``, id = the version shown), polled every
+    figures change (event ``kpis``, id = the version shown; before it, event ``alerts``
+    with the alerts-and-pacing section ``#campaign-alerts``), polled every
     :data:`LIVE_POLL_S`; event ``ended`` when the session has ended. The stream lasts
     :data:`LIVE_LIFETIME_S` at most. Another workspace's campaign is 404."""
     actor = session.actor
@@ -122,12 +125,12 @@ def campaign_live(
     last_id = request.headers.get("last-event-id", "")
     shown = int(last_id) if last_id.isdigit() else since if since is not None else first
 
-    def changed(seen: int | None) -> tuple[int | None, str | None]:
+    def changed(seen: int | None) -> tuple[int | None, str | None, str | None]:
         now = services.campaign_version(
             campaign_id, workspace=workspace, check=False, settings=settings
         )
         if now == seen:
-            return seen, None
+            return seen, None, None
         report = services.campaign_kpis(
             campaign_id, by="creator", workspace=workspace, settings=settings
         )
@@ -135,7 +138,22 @@ def campaign_live(
             campaign_id, workspace=workspace, check=False, settings=settings
         )  # built by the read when it was not yet
         template = TEMPLATES.env.get_template("_campaign_kpis.html")
-        return now, template.render(_kpi_context(report))
+        return now, template.render(_kpi_context(report)), _alerts_html(report)
+
+    def _alerts_html(report: KpiReport) -> str | None:
+        """The alerts-and-pacing section re-rendered too (web/_alerts.py), when there is one."""
+        try:
+            template = TEMPLATES.env.get_template("_campaign_alerts.html")
+        except TemplateNotFound:
+            return None
+        context = {
+            "request": request,
+            "session": session,
+            "report": report,
+            "csrf_field": CSRF_FIELD,
+            "url": lambda path: url(request, path),
+        }
+        return template.render(context)
 
     def still_valid() -> bool:
         try:
@@ -157,7 +175,9 @@ def campaign_live(
                 if not await run_in_threadpool(still_valid):
                     yield _event("ended", "Your session has ended; reload the page to log in.")
                     return
-            seen, html = await run_in_threadpool(changed, seen)
+            seen, html, alerts = await run_in_threadpool(changed, seen)
+            if alerts is not None:
+                yield _event("alerts", alerts)
             if html is not None:
                 yield _event("kpis", html, seen)
             await asyncio.sleep(LIVE_POLL_S)

@@ -12,6 +12,12 @@
     box.innerHTML = event.data; // rendered and escaped by the server's template
     box.dataset.version = event.lastEventId;
   });
+  source.addEventListener("alerts", function (event) {
+    var section = document.getElementById("campaign-alerts");
+    if (section) {
+      section.outerHTML = event.data; // the alerts and pacing, rendered by the server too
+    }
+  });
   source.addEventListener("ended", function () {
     source.close();
   });
