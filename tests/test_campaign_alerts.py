@@ -308,7 +308,7 @@ def test_a_person_acknowledges_or_snoozes_and_a_fixed_cause_resolves(hand: Setti
 
 
 def test_off_pace_needs_a_target_and_fires_below_it(hand: Settings) -> None:
-    as_of = datetime(2026, 10, 10, tzinfo=UTC)
+    as_of = datetime(2026, 10, 4, 12, tzinfo=UTC)  # before the like burst's snapshot
     f = campaign_forecast("hc", as_of=as_of, workspace=WS, settings=hand)
     assert f.projections["reach"].target is None and f.projections["reach"].off_pace is None
     assert f.projections["conversions"].so_far == 3  # O1, O2, O3 attributed; O4 not
@@ -317,6 +317,11 @@ def test_off_pace_needs_a_target_and_fires_below_it(hand: Settings) -> None:
     found = alerts_service.check_alerts("hc", as_of=as_of, workspace=WS, settings=hand)
     off = [a for a in found.raised if a.rule == "off_pace"]
     assert [a.subject for a in off] == ["campaign:hc:reach"]
+    assert not [a for a in found.raised if a.rule == "engagement_anomaly"]  # not seen by then
+    later = alerts_service.check_alerts(
+        "hc", as_of=datetime(2026, 10, 10, tzinfo=UTC), workspace=WS, settings=hand
+    )
+    assert [a.subject for a in later.raised if a.rule == "engagement_anomaly"] == ["post:hp1"]
     assert off[0].evidence["target"] == 10_000_000
     with pytest.raises(ConfigurationError, match="metric 'likes' not allowed"):
         set_campaign_target("hc", "likes", 5, actor="a", workspace=WS, settings=hand)

@@ -178,13 +178,19 @@ def alert_webhook(
     typer.echo(secret)
 
 
-def demo_alerts(workspace: str) -> int:
-    """``trustreach demo``: run the alert rules on every campaign; prints and returns the count."""
+def demo_alerts(workspace: str, *, skip: str | None = None) -> int:
+    """``trustreach demo``: run the alert rules on every campaign; prints and returns the count.
+
+    ``skip``: the campaign the demo replays (its rules run at the campaign time the replay
+    reaches instead).
+    """
     from trustreach.services import _alerts as alert_service
 
     actor = services.cli_actor(workspace).audit_name
     raised = 0
     for c in services.list_campaigns(workspace=workspace):
+        if c.campaign_id == skip:
+            continue
         raised += len(
             alert_service.check_alerts(c.campaign_id, actor=actor, workspace=workspace).raised
         )

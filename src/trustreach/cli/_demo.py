@@ -85,7 +85,7 @@ def demo(
     console.print(f"HTML audit reports: {reports}/<creator_id>.html")
     _demo_discovery(briefs, reports, workspace)
     _demo_conversation(workspace)
-    demo_alerts(workspace)
+    demo_alerts(workspace, skip=plan.campaign_id if plan else None)
     head = services.verify_audit_log()
     console.print(f"Audit log verified: {plural(head.seq if head else 0, 'record')}, chain intact.")
     if serve_after:

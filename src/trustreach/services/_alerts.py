@@ -118,7 +118,9 @@ def _alert(r: Any) -> Alert:
 # ------------------------------------------------------------------------- rules
 
 
-def _anomaly_findings(c: Connection, workspace: str, campaign_id: str) -> list[Finding]:
+def _anomaly_findings(
+    c: Connection, workspace: str, campaign_id: str, as_of: datetime
+) -> list[Finding]:
     rows = list(
         c.execute(
             select(
@@ -143,7 +145,11 @@ def _anomaly_findings(c: Connection, workspace: str, campaign_id: str) -> list[F
                     creator_accounts.c.account_id == posts.c.account_id,
                 ),
             )
-            .where(posts.c.workspace == workspace, posts.c.campaign_id == campaign_id)
+            .where(
+                posts.c.workspace == workspace,
+                posts.c.campaign_id == campaign_id,
+                post_metrics.c.observed_at <= as_of,
+            )
         )
     )
     by_post: dict[str, list[MetricPoint]] = {}
@@ -178,12 +184,13 @@ def _comment_findings(
 def find(
     c: Connection, workspace: str, campaign_id: str, *, as_of: datetime | None = None
 ) -> list[Finding]:
-    """Every rule's findings for the campaign on an open connection."""
+    """Every rule's findings for the campaign on an open connection, from what ``as_of``
+    (default now) knew: snapshots observed, orders placed and comments made by then."""
     forecast, committed = read_forecast(c, workspace, campaign_id, as_of=as_of)
     info = _campaign(c, workspace, campaign_id)
     found = off_pace(forecast)
     found += over_budget(campaign_id, committed, info.budget, info.currency)
-    found += _anomaly_findings(c, workspace, campaign_id)
+    found += _anomaly_findings(c, workspace, campaign_id, forecast.as_of)
     found += _comment_findings(c, workspace, campaign_id, forecast.as_of.date())
     return found
 
