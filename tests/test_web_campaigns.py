@@ -99,5 +99,5 @@ def test_api_kpis_for_readers_and_404_across_workspaces(world: World) -> None:
     for path in ("/api/v1/campaigns/hc/kpis", "/api/v1/campaigns/hc/report"):
         assert api.get(path, headers=beta).status_code == 404
     assert api.get("/api/v1/campaigns", headers=beta).json()["items"] == []
-    # an id no campaign can hold (PostgreSQL refuses NUL in a query): not found, never a 500
-    assert api.get("/api/v1/campaigns/a%00b/kpis", headers=analyst).status_code == 404
+    # an id no campaign can hold (PostgreSQL refuses NUL in a query): refused, never a 500
+    assert api.get("/api/v1/campaigns/a%00b/kpis", headers=analyst).status_code == 422
