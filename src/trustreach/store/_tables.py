@@ -932,7 +932,7 @@ def processing_register() -> list[ProcessingEntry]:
 
 
 # campaign alerts (their own module; registered on this metadata)
-from trustreach.store._alert_tables import (  # noqa: E402
+from trustreach.store._alert_tables import (  # noqa: E402, I001
     alert_deliveries as alert_deliveries,
     alert_webhooks as alert_webhooks,
     alerts as alerts,
