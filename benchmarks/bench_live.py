@@ -28,7 +28,7 @@ typical campaign; ``events_in_store``, ``events_big_campaign`` and
 ``orders_big_campaign`` say the sizes reached.
 
     python benchmarks/bench_live.py [--events 10000000] [--rounds 200] [--repeat 20] \
-        [--postgres-url postgresql+psycopg://…/scratch] [--skip-scale]
+        [--postgres-url postgresql+psycopg://…/scratch [--no-sqlite]] [--skip-scale]
 """
 
 from __future__ import annotations
@@ -68,7 +68,12 @@ def _p(values: list[float], q: float) -> float:
 def _reset_postgres(url: str) -> None:
     from sqlalchemy import text
 
+    from trustreach.services import _context
     from trustreach.store import create_store_engine, metadata
+
+    _context._migrated.discard(url)  # this process must migrate the emptied database again
+    for key in [k for k in _context._engines if k[1] == url]:
+        _context._engines.pop(key).dispose()
 
     engine = create_store_engine(url)
     with engine.begin() as connection:
@@ -278,10 +283,15 @@ def main() -> None:
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-freshness", action="store_true")
     parser.add_argument("--postgres-url", default=os.environ.get("TRUSTREACH_BENCH_POSTGRES_URL"))
+    parser.add_argument("--no-sqlite", action="store_true", help="Only PostgreSQL")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-live-"))
     try:
-        stores = [("sqlite", lambda sub: Settings(data_dir=folder / sub / "data"))]
+        stores = (
+            []
+            if args.no_sqlite
+            else [("sqlite", lambda sub: Settings(data_dir=folder / sub / "data"))]
+        )
         if args.postgres_url:
             stores.append(("postgresql", lambda sub: Settings(
                 data_dir=folder / sub / "data", database_url=args.postgres_url)))  # fmt: skip
