@@ -51,6 +51,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 
@@ -484,6 +485,12 @@ def _ensure_built(
             rebuild(w, workspace, campaign_id)
 
 
+_ORDERS = text(
+    "SELECT order_key, occurred_at, value, currency, creator_id, post_id, rule, evidence, "
+    "event_ids FROM campaign_orders WHERE workspace = :workspace AND campaign_id = :campaign_id"
+)
+
+
 def read_aggregates(
     c: Connection,
     workspace: str,
@@ -498,21 +505,20 @@ def read_aggregates(
     the campaign's events (tests/test_live.py checks it).
     """
     _ensure_built(c, workspace, campaign_id, codes, links)
-    o = campaign_orders.c
-    orders = [
+    orders = [  # plain SQL: the typed columns' per-row processing was most of this read
         AttributedOrder(
-            r.order_key,
-            _utc(r.occurred_at),
-            r.value,
-            r.currency,
-            r.creator_id,
-            r.post_id,
-            r.rule,
-            r.evidence,
-            tuple(r.event_ids),
+            key,
+            _utc(at) if isinstance(at, datetime) else _utc(datetime.fromisoformat(at)),
+            value,
+            currency,
+            creator,
+            post,
+            rule,
+            evidence,
+            tuple(ids) if isinstance(ids, list) else tuple(json.loads(ids)),
         )
-        for r in c.execute(
-            select(campaign_orders).where(o.workspace == workspace, o.campaign_id == campaign_id)
+        for key, at, value, currency, creator, post, rule, evidence, ids in c.execute(
+            _ORDERS, {"workspace": workspace, "campaign_id": campaign_id}
         )
     ]
     orders.sort(key=lambda x: (x.occurred_at, x.order_id))
