@@ -405,3 +405,23 @@ def test_cli_report_follows_the_output_file_rule(
     code, _, err = run_main(*args)
     assert code == 2 and "--force" in err
     assert CliRunner().invoke(app, [*args, "--force"]).exit_code == 0
+
+
+def test_the_bootstrap_of_many_orders_draws_sums_from_their_normal_limit() -> None:
+    """Above EXACT_RESAMPLE_LIMIT values a resample's sum comes from its normal limit: its
+    interval matches the drawn bootstrap's (skewed order values, 3,000 orders)."""
+    import numpy as np
+
+    from trustreach.campaigns import _kpis
+
+    values = np.random.default_rng(1).lognormal(3.5, 1.0, 3000)
+    assert values.size > _kpis.EXACT_RESAMPLE_LIMIT
+    limit = _kpis._resampled_sums(np.random.default_rng(2), values, 4000)
+    drawn = values[np.random.default_rng(3).integers(0, values.size, (4000, values.size))].sum(1)
+    for q in (0.025, 0.5, 0.975):
+        a, b = np.quantile(limit, q), np.quantile(drawn, q)
+        assert abs(a - b) / b < 0.005, (q, a, b)
+    small = values[:50]
+    exact = _kpis._resampled_sums(np.random.default_rng(4), small, 10)
+    same = small[np.random.default_rng(4).integers(0, 50, (10, 50))].sum(1)
+    assert np.array_equal(exact, same)  # small rows keep the drawn bootstrap, bit for bit

@@ -17,7 +17,8 @@ documentation: docs/campaigns.md repeats them.
 - ROI = (revenue - cost) / cost, from attributed revenue only. Its interval is a
   seeded percentile bootstrap (:data:`INTERVAL_LEVEL`, 95%) that resamples the
   row's posts (each carrying its share of the cost) and its attributed orders,
-  independently, with replacement.
+  independently, with replacement (above :data:`EXACT_RESAMPLE_LIMIT` posts or
+  orders, a resample's sum is drawn from its normal limit).
 - By day, a post's figures are the increase of its cumulative snapshot figures
   over the day (the first snapshot counts whole on its day), so the days add up
   to the campaign; cost falls on the day a post was published.
@@ -225,6 +226,26 @@ def _money_kpi(name: str, value: float | None, currency: str, reason: str | None
     return Kpi(name, cents(value), FORMULAS[name], currency)
 
 
+EXACT_RESAMPLE_LIMIT = 2000
+"""Above this many posts or orders, a resample's sum is drawn from its normal limit."""
+
+
+def _resampled_sums(rng: np.random.Generator, values: np.ndarray, resamples: int) -> np.ndarray:
+    """The sums of ``resamples`` bootstrap resamples of ``values`` (with replacement).
+
+    Up to :data:`EXACT_RESAMPLE_LIMIT` values, each resample is drawn; above it,
+    the sum of n draws is drawn from its normal limit (mean n·m, standard
+    deviation √n·s of the values; the central limit theorem), which keeps a
+    campaign of 60,000 orders from drawing 120 million indexes per KPI read.
+    """
+    n = values.size
+    if n <= EXACT_RESAMPLE_LIMIT:
+        sums: np.ndarray = values[rng.integers(0, n, (resamples, n))].sum(1)
+        return sums
+    limit: np.ndarray = rng.normal(n * values.mean(), np.sqrt(n) * values.std(), resamples)
+    return limit
+
+
 def _bootstrap(
     group: _Group, cost: float, revenue: float, seed: int, resamples: int
 ) -> tuple[float, float] | None:
@@ -233,10 +254,10 @@ def _bootstrap(
     rng = np.random.default_rng(seed)
     cost_b = np.full(resamples, group.fixed_cost)
     if posts.size:
-        cost_b = cost_b + posts[rng.integers(0, posts.size, (resamples, posts.size))].sum(1)
+        cost_b = cost_b + _resampled_sums(rng, posts, resamples)
     rev_b = np.zeros(resamples)
     if values.size:
-        rev_b = values[rng.integers(0, values.size, (resamples, values.size))].sum(1)
+        rev_b = _resampled_sums(rng, values, resamples)
     ok = cost_b > 0
     if not ok.any():
         return None
