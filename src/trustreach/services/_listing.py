@@ -192,7 +192,7 @@ def page_creators(
 
 
 _KEPT = 256
-_kept_reads: OrderedDict[tuple[str | int | None, ...], tuple[int, Any]] = OrderedDict()
+_kept_reads: OrderedDict[tuple[str | int | None, ...], tuple[tuple[int, str], Any]] = OrderedDict()
 _kept_lock = threading.Lock()
 
 
@@ -220,15 +220,20 @@ def _kept(
     return answer
 
 
-def _audit_head(connection: Connection) -> int:
-    """The audit log's last record number: it moves with every change to what a page shows.
+def _audit_head(connection: Connection) -> tuple[int, str]:
+    """The audit log's last record (number and hash): it moves with every change a page shows.
 
     Imports, audits, erasures and every other change to creators, accounts or
     audits are audited writes that append a record in the same transaction, so
     a page read at one head stays true until the head moves. This process keeps
-    recent answers under the head they were read at (:func:`_kept`).
+    recent answers under the head they were read at (:func:`_kept`). The hash,
+    not only the number, names the head: another store behind the same URL (a
+    restore, a test database refilled) never matches a kept answer.
     """
-    return int(connection.execute(select(func.max(audit_log.c.seq))).scalar() or 0)
+    row = connection.execute(
+        select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+    ).first()
+    return (0, "") if row is None else (int(row.seq), str(row.hash))
 
 
 def get_creator(
