@@ -29,7 +29,6 @@ from trustreach.campaigns import (
     PostFacts,
     Snapshot,
     TrackedLink,
-    TrackingEvent,
     attribute_orders,
     resolve_clicks,
 )
@@ -42,7 +41,7 @@ from trustreach.services._context import (
     require_workspace,
     store,
 )
-from trustreach.services._live import read_aggregates
+from trustreach.services._live import read_aggregates, read_events
 from trustreach.services._live import version as live_version
 from trustreach.store._tables import (
     campaigns,
@@ -51,7 +50,6 @@ from trustreach.store._tables import (
     post_metrics,
     posts,
     tracked_links,
-    tracking_events,
 )
 
 
@@ -193,46 +191,6 @@ def _snapshots(c: Connection, workspace: str, post_ids: list[str]) -> dict[str, 
     return out
 
 
-def _events(c: Connection, workspace: str, campaign_id: str) -> list[TrackingEvent]:
-    t = tracking_events.c
-    return [
-        TrackingEvent(
-            r.event_id,
-            _utc(r.occurred_at),
-            r.event_type,
-            r.order_id,
-            r.promo_code,
-            r.link_id,
-            r.touch_key,
-            r.value,
-            r.currency,
-            r.post_id,
-            r.creator_id,
-            r.quantity,
-        )
-        for r in c.execute(
-            select(
-                t.event_id,
-                t.occurred_at,
-                t.event_type,
-                t.order_id,
-                t.promo_code,
-                t.link_id,
-                t.touch_key,
-                t.value,
-                t.currency,
-                t.post_id,
-                t.creator_id,
-                t.quantity,
-            ).where(
-                t.workspace == workspace,
-                t.campaign_id == campaign_id,
-                t.event_type.in_(("click", "purchase")),
-            )
-        )
-    ]
-
-
 def _fx(campaign_currency: str, currencies: set[str]) -> tuple[dict[str, float], str]:
     """Factors into the campaign currency for ``currencies``, from the shipped reference table."""
     others = sorted(c for c in currencies if c and c != campaign_currency)
@@ -321,7 +279,7 @@ def read_campaign_kpis(
     if aggregates and window_days == DEFAULT_WINDOW_DAYS:  # kept as events arrive: _live.py
         orders, clicks = read_aggregates(c, workspace, campaign_id, codes, links)
     else:
-        events = _events(c, workspace, campaign_id)
+        events = read_events(c, workspace, campaign_id)
         orders = attribute_orders(events, codes, links, window_days=window_days)
         clicks = resolve_clicks(events, links)
     currencies = {str(d["currency"]) for d in deal_rows} | {

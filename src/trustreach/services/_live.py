@@ -220,7 +220,10 @@ _COLUMNS = (
 )
 
 
-def _events(c: Connection, workspace: str, campaign_id: str, *where: Any) -> list[TrackingEvent]:
+def read_events(
+    c: Connection, workspace: str, campaign_id: str, *where: Any
+) -> list[TrackingEvent]:
+    """A campaign's clicks and orders as the attribution reads them (``where``: more filters)."""
     t = tracking_events.c
     return [
         _event(r)
@@ -328,13 +331,13 @@ def rebuild(c: Connection, workspace: str, campaign_id: str) -> None:
     codes, links = codes_and_links(c, workspace, campaign_id)
     t = tracking_events.c
     purchase = t.event_type.in_(sorted(ORDER_TYPES))
-    events = {e.event_id: e for e in _events(c, workspace, campaign_id, purchase)}
+    events = {e.event_id: e for e in read_events(c, workspace, campaign_id, purchase)}
     tracked = {link.link_id for link in links}
     if tracked:
         buyers = select(t.touch_key).where(
             t.workspace == workspace, t.campaign_id == campaign_id, purchase
         )
-        for e in _events(
+        for e in read_events(
             c,
             workspace,
             campaign_id,
@@ -415,10 +418,10 @@ def _reattribute(
         *([_in(t.order_id, order_ids, "orders")] if order_ids else []),
         *([and_(no_order, _in(t.event_id, lone, "lone"))] if lone else []),
     ]
-    events = {e.event_id: e for e in _events(c, workspace, campaign_id, purchase, or_(*wanted))}
+    events = {e.event_id: e for e in read_events(c, workspace, campaign_id, purchase, or_(*wanted))}
     keys = {e.touch_key for e in events.values() if e.touch_key}
     if keys and tracked:
-        for e in _events(
+        for e in read_events(
             c,
             workspace,
             campaign_id,

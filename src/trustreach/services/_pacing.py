@@ -18,8 +18,9 @@ from trustreach.campaigns import DealCode, TrackedLink, attribute_orders
 from trustreach.campaigns._forecast import Forecast, PostSeries, forecast_campaign
 from trustreach.core import ConfigurationError, Settings, get_settings
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
-from trustreach.services._campaigns import _campaign, _events, _fx, _utc
+from trustreach.services._campaigns import _campaign, _fx, _utc
 from trustreach.services._context import check_workspace, kept_engine, require_workspace, store
+from trustreach.services._live import read_events
 from trustreach.store._tables import (
     campaign_targets,
     creator_accounts,
@@ -93,7 +94,7 @@ def read_forecast(
     codes = [
         DealCode(d["creator_id"], d["affiliate_code"]) for d in deal_rows if d["affiliate_code"]
     ]
-    orders = attribute_orders(_events(c, workspace, campaign_id), codes, links)
+    orders = attribute_orders(read_events(c, workspace, campaign_id), codes, links)
     conversions = [o.occurred_at for o in orders if o.creator_id is not None]
     fx, _ = _fx(info.currency, {str(d["currency"]) for d in deal_rows})
     committed: float | None = 0.0
