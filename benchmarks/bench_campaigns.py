@@ -52,7 +52,7 @@ def _attribution(
 ) -> dict[str, float | int]:
     from sqlalchemy import select
 
-    from trustreach.services._campaigns import _events
+    from trustreach.services._live import read_events
     from trustreach.store._tables import deals, tracked_links
 
     campaigns = truth["campaigns"]
@@ -63,7 +63,7 @@ def _attribution(
     engine = services.open_store(settings, create=False)
     with engine.connect() as c:
         for cid, entry in campaigns.items():
-            events = _events(c, workspace, cid)
+            events = read_events(c, workspace, cid)
             codes = [
                 DealCode(r.creator_id, r.affiliate_code)
                 for r in c.execute(
