@@ -60,24 +60,7 @@ LABELS = {
 """Short names for tables and the dashboard."""
 TABLE_KEYS = (
     "posts",
-    "cost",
-    "impressions",
-    "reach",
-    "views",
-    "engagements",
-    "engagement_rate_by_followers",
-    "engagement_rate_by_reach",
-    "engagement_rate_by_views",
-    "link_clicks",
-    "conversions",
-    "revenue",
-    "cpm",
-    "cpe",
-    "cpc",
-    "cpa",
-    "roas",
-    "roi",
-    "coverage",
+    *(k for k in KPI_KEYS if k not in ("roi_low", "roi_high", "as_of")),
 )
 """The columns of a breakdown table (ROI's interval is written beside ROI)."""
 
