@@ -11,7 +11,14 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustreach import __version__
-from trustreach.api import _events_routes, _jobs_routes, _report_routes, _write_routes
+from trustreach.api import (
+    _disclosure_routes,
+    _events_routes,
+    _jobs_routes,
+    _report_routes,
+    _rights_routes,
+    _write_routes,
+)
 from trustreach.api._alert_routes import router as alert_router
 from trustreach.api._auth import Limits
 from trustreach.api._campaign_routes import router as campaign_router
@@ -220,6 +227,8 @@ def create_app(settings: Settings | None = None, *, max_body_bytes: int | None =
     app.include_router(campaign_router)
     app.include_router(alert_router)
     app.include_router(_events_routes.router)
+    app.include_router(_disclosure_routes.router)
+    app.include_router(_rights_routes.router)
     app.include_router(fallback)
     _document_rate_limits(app)
     app.add_middleware(BodyLimit, limit=max_body_bytes, upload_limit=settings.api_max_upload_bytes)

@@ -7,10 +7,13 @@ from trustreach.cli import (  # noqa: F401  (each registers commands)
     _consent,
     _conversation,
     _demo,
+    _disclosure,
     _discover,
     _events,
     _identity,
     _nlp,
+    _retention,
+    _rights,
     _serve,
     _shortlist,
 )

@@ -19,7 +19,17 @@ from trustreach.core import (
     PermissionDenied,
     Settings,
 )
-from trustreach.web import _alerts, _conversation, _discovery, _disputes, _pages, _people, _reports
+from trustreach.web import (
+    _alerts,
+    _conversation,
+    _disclosure,
+    _discovery,
+    _disputes,
+    _pages,
+    _people,
+    _reports,
+    _rights,
+)
 from trustreach.web._base import (
     CheckedSession,
     CsrfRefused,
@@ -58,6 +68,8 @@ PAGE_ROUTERS = (
     _reports.router,
     _alerts.router,
     campaigns_router,
+    _disclosure.router,
+    _rights.router,
 )
 """The routers of the dashboard's pages, in the order they are matched."""
 
