@@ -8,47 +8,39 @@ post gets a :class:`PostVerdict`: compliant, non-compliant or needs review, with
 rule ids, the evidence span in the caption and a suggested fix. Evidence for a
 person to review, never a verdict about the creator.
 
-(Work in progress: the engine lands in ``_rules.py`` / ``_check.py``.)
+The rules, their word lists and the platforms' truncation points are data in
+``rules.toml`` (:func:`rules`, :func:`obligations`); the engine is in ``_check.py``.
+Evidence for a person to review, not legal advice.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from trustreach.ethics.disclosure._rules import (
+    JURISDICTIONS,
+    Jurisdiction,
+    Obligation,
+    Rule,
+    RuleBook,
+    obligations,
+    parse_jurisdictions,
+    rulebook,
+    rules,
+    rules_version,
+)
+from trustreach.ethics.disclosure._types import Finding, PostVerdict, Status
 
-Status = Literal["compliant", "non_compliant", "needs_review", "not_applicable"]
-"""A post's or a finding's outcome. ``not_applicable``: no rule applies (no material
-connection, nothing AI-related declared)."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One rule's result on one post.
-
-    ``span`` is the (start, end) character offsets of the evidence in the caption
-    (None when the evidence is the absence of something); ``evidence`` quotes it or
-    says what is missing; ``fix`` is a suggested correction in plain words.
-    """
-
-    rule_id: str
-    jurisdiction: str
-    status: Status
-    message: str
-    source: str
-    evidence: str | None = None
-    span: tuple[int, int] | None = None
-    fix: str | None = None
-
-
-@dataclass(frozen=True)
-class PostVerdict:
-    """A post's overall status (the worst of its findings) and every finding."""
-
-    post_id: str
-    status: Status
-    findings: list[Finding] = field(default_factory=list)
-    creator_id: str | None = None
-    campaign_id: str | None = None
-
-
-__all__ = ["Finding", "PostVerdict", "Status"]
+__all__ = [
+    "JURISDICTIONS",
+    "Finding",
+    "Jurisdiction",
+    "Obligation",
+    "PostVerdict",
+    "Rule",
+    "RuleBook",
+    "Status",
+    "obligations",
+    "parse_jurisdictions",
+    "rulebook",
+    "rules",
+    "rules_version",
+]
