@@ -939,3 +939,8 @@ from trustreach.store._alert_tables import (  # noqa: E402, I001
     alerts as alerts,
     campaign_targets as campaign_targets,
 )
+
+# disclosure obligations accepted with a deal (their own module; registered on this metadata)
+from trustreach.store._compliance_tables import (  # noqa: E402
+    deal_obligations as deal_obligations,
+)
