@@ -3,6 +3,7 @@ the shortlist's brand that runs on the day the deal is signed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from trustreach.services._audit_guard import (
     confirm_anchor,
     record_audit,
 )
+from trustreach.services._compliance import read_deal_obligations, record_obligations
 from trustreach.services._context import check_workspace, store
 from trustreach.services._shortlist import ApprovalRequired, Shortlist, _person, load_shortlist
 from trustreach.store._tables import brands, briefs, campaigns, deals
@@ -40,6 +42,12 @@ class Deal:
     signed_on: date | None = None
     currency_from: str = "given"
     """Where :attr:`currency` came from: ``given``, ``campaign`` or ``brief``."""
+    jurisdictions: tuple[str, ...] = ()
+    """The jurisdictions whose disclosure obligations are recorded with the deal."""
+    obligations: tuple[str, ...] = ()
+    """The rule ids of those obligations (the creator accepts them from their login)."""
+    obligations_status: str = "none recorded"
+    """``awaiting acceptance``, ``accepted`` or ``none recorded``."""
 
 
 MONEY_COMPENSATION = frozenset({"fee"})
@@ -264,6 +272,7 @@ def create_deal(
     campaign_id: str | None = None,
     affiliate_code: str | None = None,
     signed_on: date | None = None,
+    jurisdictions: Sequence[str] | None = None,
     created_by: str,
     workspace: str = "default",
     settings: Settings | None = None,
@@ -282,7 +291,9 @@ def create_deal(
     else the stored brief's, else refused (``Deal.currency_from`` says which).
     Retrying with the same ``deal_id`` and the same values changes nothing;
     different values are refused. Audit-logged; the deal is stored as a
-    material connection.
+    material connection, and the disclosure obligations of ``jurisdictions``
+    (default: the campaign's, see :mod:`trustreach.services._compliance`) are
+    recorded with it for the creator to accept.
     """
     created_by = _person(created_by, "created_by")
     settings = settings or get_settings()
@@ -351,6 +362,7 @@ def create_deal(
                         f"deal {deal_id!r} already exists with different values: "
                         f"{'; '.join(differ)}; use a new deal_id or the same values"
                     )
+                kept = read_deal_obligations(connection, workspace, deal_id)
                 return Deal(
                     deal_id,
                     workspace,
@@ -360,6 +372,9 @@ def create_deal(
                     audit_seq=None,
                     signed_on=stored.signed_on,
                     currency_from=currency_from,
+                    jurisdictions=kept.jurisdictions,
+                    obligations=tuple(o.rule_id for o in kept.obligations),
+                    obligations_status=kept.status,
                 )
             _allowed_campaign(connection, workspace, shortlist, campaign, signed)
             connection.execute(
@@ -370,6 +385,15 @@ def create_deal(
                     material_connection=True,
                     **wanted,
                 )
+            )
+            where, duties, version = record_obligations(
+                connection,
+                workspace=workspace,
+                deal_id=deal_id,
+                creator_id=creator_id,
+                campaign_id=campaign,
+                jurisdictions=jurisdictions,
+                recorded_by=created_by,
             )
             approval = [d for d in shortlist.decisions if d.creator_id == creator_id][-1]
             entry = record_audit(
@@ -386,6 +410,12 @@ def create_deal(
                     "approval_audit_seq": approval.audit_seq,
                     "signed_on": signed.isoformat(),
                     **wanted,
+                    "obligations": {
+                        "jurisdictions": list(where.codes),
+                        "derived_from": where.derived_from,
+                        "rules_version": version,
+                        "rule_ids": [o.rule_id for o in duties],
+                    },
                 },
             )
         confirm_anchor(settings, entry.head)
@@ -398,6 +428,9 @@ def create_deal(
             audit_seq=entry.seq,
             signed_on=signed,
             currency_from=currency_from,
+            jurisdictions=where.codes,
+            obligations=tuple(o.rule_id for o in duties),
+            obligations_status="awaiting acceptance" if duties else "none recorded",
         )
 
 
