@@ -15,6 +15,14 @@ Evidence for a person to review, not legal advice.
 
 from __future__ import annotations
 
+from trustreach.ethics.disclosure._check import (
+    VIDEO_MEDIA,
+    Connection,
+    ManifestFinding,
+    PostFacts,
+    check_post,
+    worst,
+)
 from trustreach.ethics.disclosure._rules import (
     JURISDICTIONS,
     Jurisdiction,
@@ -31,16 +39,22 @@ from trustreach.ethics.disclosure._types import Finding, PostVerdict, Status
 
 __all__ = [
     "JURISDICTIONS",
+    "VIDEO_MEDIA",
+    "Connection",
     "Finding",
     "Jurisdiction",
+    "ManifestFinding",
     "Obligation",
+    "PostFacts",
     "PostVerdict",
     "Rule",
     "RuleBook",
     "Status",
+    "check_post",
     "obligations",
     "parse_jurisdictions",
     "rulebook",
     "rules",
     "rules_version",
+    "worst",
 ]
