@@ -35,6 +35,7 @@ from trustreach.services._context import (
     require_creator,
     store,
 )
+from trustreach.services._objections import require_not_objecting
 from trustreach.store._tables import (
     audience_snapshots,
     comments,
@@ -342,6 +343,7 @@ def audit_creator(
     with store(settings) as engine:
         with engine.connect() as connection:
             data = _load(connection, workspace, creator_id)
+            require_not_objecting(connection, workspace, creator_id)  # GDPR Art. 21
         audit, model = _assess(data, workspace)
         digest = digest_json(
             {

@@ -38,6 +38,7 @@ from trustreach.discovery._summary import exposure_line, fair_effect
 from trustreach.ingest._schema import AGE_BANDS, GENDERS, DeclaredAttribute
 from trustreach.services._context import check_workspace, read_frame, require_workspace, store
 from trustreach.services._creators import resolve_creator
+from trustreach.services._objections import objecting
 from trustreach.services._shortlist import ProposedEntry, declared_attributes, propose_shortlist
 from trustreach.store._tables import (
     audience_snapshots,
@@ -51,7 +52,7 @@ from trustreach.store._tables import (
 RECENT_POSTS = 30
 """Posts per account whose captions and hashtags make its topic embedding."""
 TOP_TERMS = 3
-INDEXED_ACTIONS = ("import", "audit_creator")
+INDEXED_ACTIONS = ("import", "audit_creator", "erase_creator", "profiling_objection")
 """Audit-log actions that change what the index reads (accounts, snapshots, posts, audits)."""
 DECLARED_ATTRIBUTES = tuple(a.value for a in DeclaredAttribute)
 
@@ -308,6 +309,8 @@ def build_discovery_index(
         require_workspace(connection, workspace, settings)
         frames = _load_frames(connection, workspace)
         source_seq = _source_seq(connection, workspace)
+        objected = sorted(objecting(connection, workspace))  # GDPR Art. 21: never indexed
+    frames["accounts"] = frames["accounts"].filter(~pl.col("creator_id").is_in(objected))
     accounts = frames["accounts"]
     if accounts.height == 0:
         raise NotFoundError(

@@ -944,3 +944,11 @@ from trustreach.store._alert_tables import (  # noqa: E402, I001
 from trustreach.store._compliance_tables import (  # noqa: E402
     deal_obligations as deal_obligations,
 )
+
+# data-subject rights: requests, objections, tombstones (their own module; on this metadata)
+from trustreach.store._rights_tables import (  # noqa: E402, I001
+    erasure_retained as erasure_retained,
+    erasure_tombstones as erasure_tombstones,
+    profiling_objections as profiling_objections,
+    rights_requests as rights_requests,
+)
