@@ -246,13 +246,28 @@ def query_like(
         exclusion_labels=excluded,
         exclusion_vectors=None,
         excluded_ids=frozenset([creator_id, *(brief.exclusions.creator_ids if brief else ())]),
-        reference_age=_normalised(index.age[ref]),
-        reference_gender=_normalised(index.gender[ref]),
-        reference_country=np.asarray(index.country[ref], dtype=np.float64),
+        reference_age=_normalised(_shown_only(index.age[ref])),
+        reference_gender=_normalised(_shown_only(index.gender[ref])),
+        reference_country=np.asarray(_shown_only(index.country[ref]), dtype=np.float64),
         budget=brief.budget.amount if brief else None,
         currency=brief.budget.currency if brief else None,
         embedding_version=embedding_version,
     )
+
+
+def _shown_only(matrix: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Buckets hidden as small groups (NaN in a row that has shown buckets) count as 0.
+
+    A row with no shown bucket stays all-NaN: the audience is unreported.
+
+    >>> _shown_only(np.array([[0.6, np.nan], [np.nan, np.nan]])).tolist()
+    [[0.6, 0.0], [nan, nan]]
+    """
+    missing = np.isnan(matrix)
+    if not missing.any():
+        return matrix
+    unreported = missing.all(axis=-1, keepdims=True)
+    return np.where(missing & ~unreported, 0.0, matrix)
 
 
 def _normalised(row: npt.NDArray[np.float32]) -> FloatArray | None:
@@ -351,9 +366,9 @@ def _components(
     def take(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
         return values if everyone else values[rows]  # a view when nothing is filtered
 
-    age = take(index.age)
-    gender = take(index.gender)
-    country = take(index.country)
+    age = _shown_only(take(index.age))  # small groups are NaN in the index (rule T5)
+    gender = _shown_only(take(index.gender))
+    country = _shown_only(take(index.country))
     dims: dict[str, FloatArray] = {}
     if query.kind == "like":
         dims["age"] = _tvd_similarity(age, query.reference_age, normalise=True)

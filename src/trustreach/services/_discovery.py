@@ -35,6 +35,7 @@ from trustreach.discovery._performance import MODEL_NAME, MODEL_VERSION
 from trustreach.discovery._rank import query_from_brief, query_like, rank_creators
 from trustreach.discovery._ranking import FairSpec, Query, Ranking
 from trustreach.discovery._summary import exposure_line, fair_effect
+from trustreach.ethics.privacy import suppress_shares
 from trustreach.ingest._schema import AGE_BANDS, GENDERS, DeclaredAttribute
 from trustreach.services._context import check_workspace, read_frame, require_workspace, store
 from trustreach.services._creators import resolve_creator
@@ -106,6 +107,23 @@ def _shares(value: Any) -> dict[str, float] | None:
     return {str(k): float(v) for k, v in value.items() if v is not None}
 
 
+def _shown(
+    shares: dict[str, float] | None, audience: Any, minimum: int
+) -> tuple[dict[str, float] | None, list[str]]:
+    """The shares that may be shown of a snapshot, and the buckets hidden (rule T5).
+
+    Without an audience size no bucket's people are known: nothing is shown.
+    """
+    if not shares:
+        return shares, []
+    if audience is None:
+        return None, list(shares)
+    kept = suppress_shares(shares, audience=float(audience), minimum=minimum)
+    if kept.withheld:
+        return None, list(shares)
+    return {b: shares[b] for b in kept.shown}, list(kept.hidden)
+
+
 def _has(table: Any, *names: str) -> bool:
     return all(name in table.c for name in names)
 
@@ -140,6 +158,7 @@ def _load_frames(connection: Connection, workspace: str) -> dict[str, pl.DataFra
         select(
             audience_snapshots.c.account_id,
             audience_snapshots.c.captured_on,
+            audience_snapshots.c.followers_count,
             audience_snapshots.c.age_bands,
             audience_snapshots.c.genders,
             audience_snapshots.c.countries,
@@ -322,12 +341,18 @@ def build_discovery_index(
         if frames["snapshots"].height
         else None
     )
+    # small groups stay hidden (ethics rule T5): only buckets of at least
+    # min_bucket_size people, and no complement that would reveal a hidden one, reach
+    # the index, so nothing ranked, explained or shown from it can reveal them
     snap_by_account: dict[str, tuple[Any, Any, Any]] = {}
+    hidden_by_account: dict[str, tuple[list[str], list[str], list[str]]] = {}
     if snapshots is not None:
-        for account_id, ages, genders, countries in snapshots.select(
-            "account_id", "age_bands", "genders", "countries"
+        for account_id, audience, *dims in snapshots.select(
+            "account_id", "followers_count", "age_bands", "genders", "countries"
         ).iter_rows():
-            snap_by_account[account_id] = (_shares(ages), _shares(genders), _shares(countries))
+            kept = [_shown(_shares(d), audience, settings.min_bucket_size) for d in dims]
+            snap_by_account[account_id] = (kept[0][0], kept[1][0], kept[2][0])
+            hidden_by_account[account_id] = (kept[0][1], kept[1][1], kept[2][1])
     account_ids = accounts["account_id"].to_list()
     snaps = [snap_by_account.get(a, (None, None, None)) for a in account_ids]
     country_totals: Counter[str] = Counter()
@@ -364,6 +389,19 @@ def build_discovery_index(
     def column(name: str) -> np.ndarray[Any, Any]:
         return predicted[name].cast(pl.Float64).fill_null(np.nan).to_numpy().copy()
 
+    age = shares_matrix([s[0] for s in snaps], AGE_BANDS)
+    gender = shares_matrix([s[1] for s in snaps], GENDERS)
+    country = shares_matrix([s[2] for s in snaps], countries)
+    for row, account_id in enumerate(account_ids):
+        hidden = hidden_by_account.get(account_id)
+        if hidden is None:
+            continue
+        for matrix, labels, keys in zip(
+            (age, gender, country), (AGE_BANDS, GENDERS, countries), hidden, strict=True
+        ):
+            for key in keys:  # hidden is not "0%": NaN, so rules count it as unreported
+                if key in labels:
+                    matrix[row, labels.index(key)] = np.nan
     index = CreatorIndex(
         creator_id=accounts["creator_id"].to_numpy().astype(object),
         account_id=np.asarray(account_ids, dtype=object),
@@ -371,10 +409,10 @@ def build_discovery_index(
         platform=accounts["platform"].to_numpy().astype(object),
         language=accounts["language"].fill_null("").to_numpy().astype(object),
         followers=accounts["followers_count"].cast(pl.Float64).fill_null(np.nan).to_numpy().copy(),
-        age=shares_matrix([s[0] for s in snaps], AGE_BANDS),
-        gender=shares_matrix([s[1] for s in snaps], GENDERS),
+        age=age,
+        gender=gender,
         countries=countries,
-        country=shares_matrix([s[2] for s in snaps], countries),
+        country=country,
         topics=topics,
         top_terms=np.asarray(terms, dtype=object),
         engagements=column("expected_engagements"),
@@ -389,6 +427,7 @@ def build_discovery_index(
             "workspace": workspace,
             "built_at": started.isoformat(),
             "source_seq": source_seq,
+            "min_bucket_size": settings.min_bucket_size,
             "model_versions": {
                 "text_embedding": embedder.version,
                 "performance": performance_version,
@@ -432,7 +471,10 @@ def load_discovery_index(
         if index is not None:
             with store(settings) as engine, engine.connect() as connection:
                 current = _source_seq(connection, workspace)
-            if index.meta.get("source_seq") == current:
+            if (
+                index.meta.get("source_seq") == current
+                and index.meta.get("min_bucket_size") == settings.min_bucket_size
+            ):
                 return index
     build_discovery_index(workspace=workspace, settings=settings)
     return CreatorIndex.load(folder)
