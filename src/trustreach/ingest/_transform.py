@@ -40,7 +40,7 @@ class TransformContext:
 # Table columns written per kind (the workspace column comes first in every row).
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "brands": ("brand_id", "name", "category", "country"),
-    "creators": ("creator_id", "display_name", "niches", "country", "language"),
+    "creators": ("creator_id", "display_name", "niches", "country", "language", "virtual"),
     "creator_accounts": (
         "account_id", "creator_id", "platform", "handle",
         "followers_count", "following_count", "posts_count", "verified",
@@ -70,6 +70,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "posts": (
         "post_id", "account_id", "posted_at", "media_type", "caption", "hashtags",
         "likes", "comments", "views", "shares", "saves", "paid_partnership", "campaign_id",
+        "disclosure_in_video", "spoken_disclosure", "ai_generated", "ai_altered",
     ),
     "post_metrics": (
         "post_id", "observed_at", "views", "reach", "impressions", "likes", "comments",

@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 
@@ -102,6 +103,8 @@ creators = Table(
     Column("niches", JSON, nullable=False),
     Column("country", String(2)),
     Column("language", String(2)),
+    # a virtual (non-human) creator (disclosure rule AI1-EU); migration 0011
+    Column("virtual", Boolean, nullable=False, server_default=false()),
     info={
         "personal_data": PersonalData(
             subject="creator",
@@ -294,6 +297,11 @@ posts = Table(
     Column("saves", BigInteger),
     Column("paid_partnership", Boolean, nullable=False),
     Column("campaign_id", String(200)),
+    # disclosure in the video itself and declared AI content (docs/disclosure.md); 0011
+    Column("disclosure_in_video", Boolean),
+    Column("spoken_disclosure", Boolean),
+    Column("ai_generated", Boolean, nullable=False, server_default=false()),
+    Column("ai_altered", Boolean, nullable=False, server_default=false()),
     ForeignKeyConstraint(
         ["workspace", "account_id"],
         ["creator_accounts.workspace", "creator_accounts.account_id"],
