@@ -1,0 +1,119 @@
+"""Disclosure checks through the store: the service, the CLI and the API.
+
+The world is tests/_world.py's tiny world plus five posts written here: ``p3``
+(campaign post, no disclosure), ``p4`` ("#ad" buried at the end of a hashtag
+block), ``p5`` (only the paid-partnership flag), ``p6`` (declared AI-generated,
+no label, by a creator declared virtual) and ``p1`` (disclosed: "#ad" first).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from tests._world import TINY, write_records
+from tests.conftest import store_settings_for
+
+from trustreach import services
+from trustreach.core import Actor, ConfigurationError, NotFoundError, Role, Settings
+from trustreach.services._disclosure import check_posts, report_dict
+from trustreach.store import audit_log
+
+WS = "acme"
+TAGS = " ".join(f"#tag{i}" for i in range(7))
+
+
+def disclosure_world() -> dict[str, list[dict[str, Any]]]:
+    world = copy.deepcopy(TINY)
+    world["creators"][1]["virtual"] = True
+    base = {"account_id": "ig_c1", "media_type": "image", "likes": 10, "comments": 1}
+    world["posts"] += [
+        {**base, "post_id": "p3", "posted_at": "2026-10-04T10:00:00Z", "campaign_id": "cmp1",
+         "caption": "Loving my new SPF from @acmeskin"},
+        {**base, "post_id": "p4", "posted_at": "2026-10-05T10:00:00Z", "campaign_id": "cmp1",
+         "caption": f"Partnered with @acmeskin on this one.\n.\n.\n.\n{TAGS} #ad"},
+        {**base, "post_id": "p5", "posted_at": "2026-10-06T10:00:00Z", "campaign_id": "cmp1",
+         "caption": "Partnered with @acmeskin on this one", "paid_partnership": True},
+        {"post_id": "p6", "account_id": "tt_c2", "media_type": "video",
+         "posted_at": "2026-10-06T11:00:00Z", "caption": "Leg day in the city",
+         "ai_generated": True, "disclosure_in_video": False},
+    ]  # fmt: skip
+    return world
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    tmp = tmp_path_factory.mktemp("disclosure")
+    settings = store_settings_for(request.param, tmp)
+    for kind, records in disclosure_world().items():
+        write_records(tmp / "w" / f"{kind}.jsonl", records)
+    services.import_path(tmp / "w", workspace=WS, settings=settings)
+    return settings
+
+
+ANALYST = Actor("user", "ana@acme.test", Role.analyst, WS)
+
+
+def test_check_a_campaign(world: Settings) -> None:
+    report = check_posts(actor=ANALYST, campaign_id="cmp1", jurisdictions=["us"], settings=world)
+    status = {v.post_id: v.status for v in report.verdicts}
+    assert status == {
+        "p1": "compliant",
+        "p3": "non_compliant",
+        "p4": "non_compliant",
+        "p5": "needs_review",
+    }
+    assert report.counts == {
+        "non_compliant": 2,
+        "needs_review": 1,
+        "compliant": 1,
+        "not_applicable": 0,
+    }
+    p4 = next(v for v in report.verdicts if v.post_id == "p4")
+    (buried,) = [f for f in p4.findings if f.rule_id == "D3-US"]
+    caption = disclosure_world()["posts"][3]["caption"]
+    assert buried.span is not None and caption[buried.span[0] : buried.span[1]] == "#ad"
+    p3 = next(v for v in report.verdicts if v.post_id == "p3")
+    assert "deal d1: fee" in p3.findings[0].message  # the ledger's material connection
+    with services.open_store(world).connect() as c:
+        entry = (
+            c.execute(select(audit_log).where(audit_log.c.seq == report.audit_seq)).mappings().one()
+        )
+    assert entry["action"] == "disclosure.check"
+    assert entry["actor"] == "user:ana@acme.test" and entry["workspace"] == WS
+    details = (
+        entry["details"] if isinstance(entry["details"], dict) else json.loads(entry["details"])
+    )
+    assert details["counts"]["non_compliant"] == 2 and entry["input_digest"]
+
+
+def test_ai_and_virtual_declarations_are_stored_and_checked(world: Settings) -> None:
+    report = check_posts(actor=ANALYST, post_ids=["p6"], settings=world)
+    (v,) = report.verdicts
+    assert {f.rule_id: f.status for f in v.findings} == {
+        "AI3-EU": "non_compliant",
+        "AI1-EU": "needs_review",
+    }
+    assert report_dict(report)["generated_by"].startswith("trustreach disclosure rules")
+
+
+def test_roles_and_tenancy(world: Settings) -> None:
+    mine = Actor("user", "ana@c1.test", Role.creator, WS, creator_id="c1")
+    report = check_posts(actor=mine, settings=world)
+    assert {v.creator_id for v in report.verdicts} == {"c1"}
+    with pytest.raises(NotFoundError, match="post 'p6' not found"):
+        check_posts(actor=mine, post_ids=["p6"], settings=world)
+    other = Actor("user", "x@globex.test", Role.admin, "globex")
+    with pytest.raises(NotFoundError, match="workspace 'globex'"):
+        check_posts(actor=other, settings=world)
+    with pytest.raises(NotFoundError, match="workspace 'acme' not found"):
+        check_posts(actor=other, workspace=WS, settings=world)
+    with pytest.raises(NotFoundError, match="campaign 'nope' not found"):
+        check_posts(actor=ANALYST, campaign_id="nope", settings=world)
+    with pytest.raises(ConfigurationError, match="jurisdiction 'mars' is not known"):
+        check_posts(actor=ANALYST, jurisdictions=["mars"], settings=world)
