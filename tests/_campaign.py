@@ -10,7 +10,8 @@ Campaign ``hc`` (USD, budget 10,000), brand ``hb``:
   comments 20, shares 10, saves 20, link clicks 50 (engagements 450); ``hp2`` (ana,
   2026-10-03 12:00) with one ``public`` snapshot: views 2,000, likes 100, comments 10
   (engagements 110); ``hp3`` (max, 2026-10-02 09:00) without snapshots: its public counts,
-  likes 200, comments 25 (engagements 225, no views).
+  likes 200, comments 25 (engagements 225, no views). Their captions disclose the deal
+  up front ("#ad ..." / "Ad: ..."), so the ``disclosure`` alert rule finds nothing.
 - ana's organic posts in the window: ``ho1`` 150 likes + 50 comments (ER 0.02) and ``ho2``
   280 + 20 (ER 0.03).
 - tracked links ``L1`` (ana, hp1) and ``L3`` (max, hp3); clicks k1 (v1 on L1, 10-03 09:00),
@@ -55,14 +56,14 @@ WORLD: dict[str, list[dict[str, Any]]] = {
     ],
     "posts": [
         {"post_id": "hp1", "account_id": "ig_ana", "posted_at": "2026-10-02T10:00:00Z",
-         "media_type": "reel", "likes": 400, "comments": 20, "views": 8000,
-         "paid_partnership": True, "campaign_id": "hc"},
+         "caption": "#ad My morning routine with @handco", "media_type": "reel", "likes": 400,
+         "comments": 20, "views": 8000, "paid_partnership": True, "campaign_id": "hc"},
         {"post_id": "hp2", "account_id": "ig_ana", "posted_at": "2026-10-03T12:00:00Z",
-         "media_type": "image", "likes": 90, "comments": 9, "paid_partnership": True,
-         "campaign_id": "hc"},
+         "caption": "Ad: the serum I use, from @handco", "media_type": "image", "likes": 90,
+         "comments": 9, "paid_partnership": True, "campaign_id": "hc"},
         {"post_id": "hp3", "account_id": "tt_max", "posted_at": "2026-10-02T09:00:00Z",
-         "media_type": "video", "likes": 200, "comments": 25, "paid_partnership": True,
-         "campaign_id": "hc"},
+         "caption": "#ad Leg day, fuelled by @handco", "media_type": "video", "likes": 200,
+         "comments": 25, "paid_partnership": True, "campaign_id": "hc"},
         {"post_id": "ho1", "account_id": "ig_ana", "posted_at": "2026-10-05T10:00:00Z",
          "media_type": "image", "likes": 150, "comments": 50},
         {"post_id": "ho2", "account_id": "ig_ana", "posted_at": "2026-10-06T10:00:00Z",

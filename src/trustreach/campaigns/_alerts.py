@@ -16,6 +16,10 @@ documented in docs/campaigns.md ("Alerts").
   negative (or unsafe: offensive or hateful) comments in the last
   :data:`RECENT_DAYS` days is above the share before, with non-overlapping 95%
   Wilson intervals (:func:`comment_shares_rising`).
+- ``disclosure``: a campaign post whose disclosure check (the rules engine,
+  :mod:`trustreach.ethics.disclosure`) has a status in
+  :data:`DISCLOSURE_ALERT_STATUSES`: ``non_compliant`` only (the service
+  :mod:`trustreach.services._disclosure_alerts` reads and checks the posts).
 """
 
 from __future__ import annotations
@@ -35,7 +39,13 @@ RULES = (
     "engagement_anomaly",
     "negative_comments",
     "unsafe_comments",
+    "disclosure",
 )
+#: Disclosure statuses that raise a ``disclosure`` alert: a rule not met. ``needs_review``
+#: (the platform's label alone, words regulators advise against, a video whose own
+#: disclosure is not known) goes to the compliance report for a person, not to alerts:
+#: an alert is raised for what the rules find failing.
+DISCLOSURE_ALERT_STATUSES = ("non_compliant",)
 #: A likes increase between two snapshots is anomalous when it is more than this many
 #: times what the reach gained in the interval would bring at the post's like rate so far
 LIKES_JUMP_FACTOR = 3.0
@@ -265,6 +275,7 @@ def comment_shares_rising(
 
 
 __all__ = [
+    "DISCLOSURE_ALERT_STATUSES",
     "LIKES_DROP_MIN",
     "LIKES_JUMP_FACTOR",
     "LIKES_JUMP_MIN",

@@ -40,6 +40,7 @@ from trustreach.core import ConfigurationError, NotFoundError, Settings, get_set
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
 from trustreach.services._campaigns import _campaign, _utc
 from trustreach.services._context import check_workspace, require_workspace, store
+from trustreach.services._disclosure_alerts import disclosure_findings
 from trustreach.services._pacing import read_forecast
 from trustreach.store import write_transaction
 from trustreach.store._tables import (
@@ -192,6 +193,7 @@ def find(
     found += over_budget(campaign_id, committed, info.budget, info.currency)
     found += _anomaly_findings(c, workspace, campaign_id, forecast.as_of)
     found += _comment_findings(c, workspace, campaign_id, forecast.as_of.date())
+    found += disclosure_findings(c, workspace, campaign_id, forecast.as_of)
     return found
 
 
