@@ -103,6 +103,7 @@ creators = Table(
     Column("niches", JSON, nullable=False),
     Column("country", String(2)),
     Column("language", String(2)),
+    Column("last_seen", Date),  # the day an import last brought the record (retention)
     # a virtual (non-human) creator (disclosure rule AI1-EU); migration 0011
     Column("virtual", Boolean, nullable=False, server_default=false()),
     info={
@@ -130,6 +131,7 @@ creator_accounts = Table(
     Column("verified", Boolean, nullable=False),
     Column("rate_per_post", Float),
     Column("rate_currency", String(3)),
+    Column("last_seen", Date),  # the day an import last brought the record (retention)
     ForeignKeyConstraint(
         ["workspace", "creator_id"], ["creators.workspace", "creators.creator_id"]
     ),
@@ -176,6 +178,7 @@ follower_accounts = Table(
     Column("has_profile_pic", Boolean),
     Column("is_private", Boolean),
     Column("has_external_url", Boolean),
+    Column("last_seen", Date),  # the day an import last brought the record (retention)
     info={
         "personal_data": PersonalData(
             subject="follower",
@@ -195,6 +198,7 @@ follows = Table(
     Column("creator_account_id", String(200), primary_key=True),
     Column("follower_key", String(32), primary_key=True),
     Column("followed_on", Date),
+    Column("last_seen", Date),  # the day an import last brought the record (retention)
     ForeignKeyConstraint(
         ["workspace", "creator_account_id"],
         ["creator_accounts.workspace", "creator_accounts.account_id"],
@@ -263,6 +267,7 @@ deals = Table(
     Column("affiliate_code", String(100)),
     Column("signed_on", Date),
     Column("material_connection", Boolean, nullable=False),
+    Column("last_seen", Date),  # the day an import last brought the record (retention)
     ForeignKeyConstraint(
         ["workspace", "campaign_id"], ["campaigns.workspace", "campaigns.campaign_id"]
     ),
@@ -408,6 +413,7 @@ tracked_links = Table(
     Column("creator_id", String(200), nullable=False),
     Column("post_id", String(200)),
     Column("url", Text),
+    Column("last_seen", Date),  # the day an import last brought the record (retention)
     ForeignKeyConstraint(
         ["workspace", "campaign_id"], ["campaigns.workspace", "campaigns.campaign_id"]
     ),
@@ -959,4 +965,10 @@ from trustreach.store._rights_tables import (  # noqa: E402, I001
     erasure_tombstones as erasure_tombstones,
     profiling_objections as profiling_objections,
     rights_requests as rights_requests,
+)
+
+# retention: tombstones and cutoffs of expired rows (their own module; on this metadata)
+from trustreach.store._retention_tables import (  # noqa: E402
+    retention_cutoffs as retention_cutoffs,
+    retention_tombstones as retention_tombstones,
 )

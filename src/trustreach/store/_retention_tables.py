@@ -1,0 +1,41 @@
+"""Tables of retention: what expired, so that a re-import does not bring it back.
+
+Registered on the store's one :data:`~trustreach.store._tables.metadata` (imported
+at the end of :mod:`trustreach.store._tables`); created by migration 0013.
+
+- ``retention_tombstones``: one row per expired row of a table whose clock is "last
+  seen by an import" (followers, follows, deals, tracked links): a SHA-256 digest of
+  its key (and, for follower accounts, of its values), never the key itself. The
+  importer skips a record whose digest matches (reported as skipped-expired). A
+  tombstone lasts one retention period of its table, then goes too.
+- ``retention_cutoffs``: per workspace and table whose clock is the record's own time
+  (comments' ``posted_at``, tracking events' ``occurred_at``), the latest cutoff
+  enforced: the importer skips records older than it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, String, Table
+
+from trustreach.store._tables import metadata
+
+retention_tombstones = Table(
+    "retention_tombstones",
+    metadata,
+    Column("workspace", String(64), primary_key=True),
+    Column("table_name", String(64), primary_key=True),
+    Column("key_digest", String(64), primary_key=True),  # SHA-256 of the row's key, hex
+    Column("row_digest", String(64)),  # SHA-256 of its values, where a new observation counts
+    Column("expired_at", DateTime(timezone=True), nullable=False),
+)
+
+retention_cutoffs = Table(
+    "retention_cutoffs",
+    metadata,
+    Column("workspace", String(64), primary_key=True),
+    Column("table_name", String(64), primary_key=True),
+    Column("cutoff", DateTime(timezone=True), nullable=False),  # records before it expired
+    Column("enforced_at", DateTime(timezone=True), nullable=False),
+)
+
+__all__ = ["retention_cutoffs", "retention_tombstones"]
