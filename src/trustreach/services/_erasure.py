@@ -29,12 +29,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from sqlalchemy import (
     JSON,
     Connection,
@@ -55,6 +54,7 @@ from trustreach.core import Settings, get_settings
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
 from trustreach.services._context import check_workspace, store
 from trustreach.services._jobs import job_folder
+from trustreach.services._objections import drop_from_index
 from trustreach.services._rights import (
     CreatorScope,
     creator_scope,
@@ -473,49 +473,3 @@ def _unlink_events(
                     changed.get(f"tracking_events.{column.name}", 0) + count
                 )
     return changed
-
-
-def index_folders(settings: Settings, workspace: str) -> list[Path]:
-    """Every discovery index folder of the workspace under the data directory (any store)."""
-    root = settings.data_dir / "index"
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.glob(f"*/{workspace}") if p.is_dir())
-
-
-def drop_from_index(settings: Settings, workspace: str, creator_id: str) -> int:
-    """Cut a creator's rows out of every discovery index file of the workspace.
-
-    A new generation without them is published and the old ones removed (see
-    :meth:`~trustreach.discovery.CreatorIndex.save`). The index is rebuilt from
-    the store at its next use anyway (the erasure and objection are indexed
-    actions); this makes the files on disk clean at once. Returns rows removed.
-    """
-    from trustreach.discovery._index import CreatorIndex, CreatorIndexError
-
-    removed = 0
-    for folder in index_folders(settings, workspace):
-        if not CreatorIndex.exists(folder):
-            continue
-        try:
-            index = CreatorIndex.load(folder)
-        except CreatorIndexError:  # unreadable: remove it, it is rebuilt when next needed
-            shutil.rmtree(folder, ignore_errors=True)
-            continue
-        rows = index.rows_of(creator_id)
-        if rows.size == 0:
-            continue
-        keep = np.ones(len(index), dtype=bool)
-        keep[rows] = False
-        n = len(index)
-        values: dict[str, Any] = {}
-        for f in fields(index):
-            if not f.init:
-                continue
-            value = getattr(index, f.name)
-            if isinstance(value, np.ndarray) and value.shape[:1] == (n,):
-                value = np.array(value[keep])
-            values[f.name] = value
-        type(index)(**values).save(folder)
-        removed += int(rows.size)
-    return removed

@@ -37,7 +37,7 @@ from trustreach.ethics.audit import AuditEntry
 from trustreach.ethics.privacy import Pseudonymizer, load_or_create_key
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
 from trustreach.services._context import check_workspace, require_creator, require_workspace, store
-from trustreach.services._objections import objecting
+from trustreach.services._objections import drop_from_index, objecting
 from trustreach.store import processing_register
 from trustreach.store._rights_tables import profiling_objections, rights_requests
 from trustreach.store._tables import (
@@ -762,6 +762,7 @@ class Objection:
     objected_at: datetime
     audit_seq: int
     already: bool
+    index_rows_removed: int
 
 
 def object_to_profiling(
@@ -824,7 +825,8 @@ def object_to_profiling(
                 )
         confirm_anchor(settings, entry.head)
     when = now if existing is None else _aware(existing.objected_at)
-    return Objection(creator_id, when, entry.seq, existing is not None)
+    dropped = drop_from_index(settings, workspace, creator_id)
+    return Objection(creator_id, when, entry.seq, existing is not None, dropped)
 
 
 # ------------------------------------------------------------------ third parties
