@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 from tests._world import TINY, write_records
 from tests.conftest import store_settings_for
+from typer.testing import CliRunner
 
 from trustreach import services
 from trustreach.core import Actor, ConfigurationError, NotFoundError, Role, Settings
@@ -117,3 +118,46 @@ def test_roles_and_tenancy(world: Settings) -> None:
         check_posts(actor=ANALYST, campaign_id="nope", settings=world)
     with pytest.raises(ConfigurationError, match="jurisdiction 'mars' is not known"):
         check_posts(actor=ANALYST, jurisdictions=["mars"], settings=world)
+
+
+def _cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trustreach.core import reset_settings
+
+    monkeypatch.setenv("TRUSTREACH_DATA_DIR", str(settings.data_dir))
+    if settings.database_url:
+        monkeypatch.setenv("TRUSTREACH_DATABASE_URL", settings.database_url)
+    reset_settings()
+
+
+def test_cli_check_and_rules(world: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trustreach.cli import app
+
+    _cli_env(world, monkeypatch)
+    run = CliRunner().invoke
+    table = run(app, ["disclosure", "check", "--campaign", "cmp1", "-j", "us", "-w", WS])
+    assert table.exit_code == 0, table.output
+    text = " ".join(table.output.split())  # rich wraps lines
+    assert "2 non compliant, 1 needs review, 1 compliant" in text
+    assert "D3-US" in text and "Machine-generated" in text
+    as_json = run(
+        app, ["disclosure", "check", "--post", "p4", "--post", "p1", "-f", "json", "-w", WS]
+    )
+    data = json.loads(as_json.output)
+    assert {v["post_id"]: v["status"] for v in data["verdicts"]} == {
+        "p1": "compliant",
+        "p4": "non_compliant",
+    }
+    assert data["jurisdictions"] == ["us", "uk", "eu"]
+    bad = run(app, ["disclosure", "check", "-j", "fr", "-w", WS])
+    # errors reach main() (one ``error:`` line there) as the library's exceptions
+    assert isinstance(bad.exception, ConfigurationError)
+    assert "jurisdiction 'fr' is not known" in str(bad.exception)
+    missing = run(app, ["disclosure", "check", "--campaign", "zzz", "-w", WS])
+    assert isinstance(missing.exception, NotFoundError)
+    assert "campaign 'zzz' not found" in str(missing.exception)
+    listed = run(app, ["disclosure", "rules", "-j", "uk", "-f", "json"])
+    ids = [r["rule_id"] for r in json.loads(listed.output)["rules"]]
+    assert ids == ["D1-UK", "D7-UK", "D3-UK", "D4-UK", "D10-UK"]
+    shown = run(app, ["disclosure", "rules"])
+    assert shown.exit_code == 0 and "AI3-EU" in shown.output
+    assert "CAP Code" in " ".join(shown.output.split())

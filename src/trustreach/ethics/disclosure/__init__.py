@@ -15,6 +15,7 @@ Evidence for a person to review, not legal advice.
 
 from __future__ import annotations
 
+from trustreach.ethics.disclosure._c2pa import AI_SOURCE_TYPES, MediaManifest, read_manifest
 from trustreach.ethics.disclosure._check import (
     VIDEO_MEDIA,
     Connection,
@@ -38,12 +39,14 @@ from trustreach.ethics.disclosure._rules import (
 from trustreach.ethics.disclosure._types import Finding, PostVerdict, Status
 
 __all__ = [
+    "AI_SOURCE_TYPES",
     "JURISDICTIONS",
     "VIDEO_MEDIA",
     "Connection",
     "Finding",
     "Jurisdiction",
     "ManifestFinding",
+    "MediaManifest",
     "Obligation",
     "PostFacts",
     "PostVerdict",
@@ -53,6 +56,7 @@ __all__ = [
     "check_post",
     "obligations",
     "parse_jurisdictions",
+    "read_manifest",
     "rulebook",
     "rules",
     "rules_version",
