@@ -281,9 +281,12 @@ def _take_turn(engine: Engine, connection: Connection) -> None:
     if engine.dialect.name != "postgresql":
         return  # SQLite: BEGIN IMMEDIATE (see sqlite_begin) already waited
     millis = max(1, round(busy_timeout(engine) * 1000))  # lock_timeout 0 would mean "forever"
-    connection.execute(text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": f"{millis}ms"})
     key = {"c": _PG_LOCK[0], "o": _PG_LOCK[1]}
-    if connection.execute(text("SELECT pg_try_advisory_xact_lock(:c, :o)"), key).scalar_one():
+    free = connection.execute(  # one round trip (the select list is evaluated in order)
+        text("SELECT set_config('lock_timeout', :ms, true), pg_try_advisory_xact_lock(:c, :o)"),
+        {"ms": f"{millis}ms", **key},
+    ).one()[1]
+    if free:
         return  # the store was free
     if busy_timeout(engine) > 0:
         _waiting(engine)
