@@ -478,6 +478,8 @@ ROUTE_ROLES = {
     "/api/v1/campaigns/{campaign_id}/report": READ_ROLES,
     "/api/v1/campaigns/{campaign_id}/alerts": READ_ROLES,
     "/api/v1/campaigns/{campaign_id}/forecast": READ_ROLES,
+    "/api/v1/disclosure/rules": READ_ROLES,  # and creators
+    "/api/v1/campaigns/{campaign_id}/disclosure": READ_ROLES,  # and the creator: own posts
 }
 ROUTE_QUERY = {"/api/v1/conversation/summary": {"scope": "creator", "id": "c1"}}
 """Required query parameters of a route of ROUTE_ROLES."""
