@@ -161,3 +161,31 @@ def test_cli_check_and_rules(world: Settings, monkeypatch: pytest.MonkeyPatch) -
     shown = run(app, ["disclosure", "rules"])
     assert shown.exit_code == 0 and "AI3-EU" in shown.output
     assert "CAP Code" in " ".join(shown.output.split())
+
+
+def test_api_rules_and_campaign_check(world: Settings) -> None:
+    from tests._api import client
+
+    secret, _ = services.create_key(
+        workspace=WS,
+        role=Role.auditor,
+        label="disclosure test",
+        by=services.cli_actor(WS),
+        settings=world,
+    )
+    api = client(world)
+    auth = {"Authorization": f"Bearer {secret}"}
+    listed = api.get("/api/v1/disclosure/rules", params={"jurisdiction": "eu"}, headers=auth)
+    assert listed.status_code == 200, listed.text
+    assert [r["rule_id"] for r in listed.json()["items"]][-3:] == ["AI1-EU", "AI2-EU", "AI3-EU"]
+    r = api.get("/api/v1/campaigns/cmp1/disclosure", params={"jurisdiction": ["us"]}, headers=auth)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["counts"]["non_compliant"] == 2 and body["jurisdictions"] == ["us"]
+    assert body["generated_by"].startswith("trustreach disclosure rules")
+    p4 = next(v for v in body["verdicts"] if v["post_id"] == "p4")
+    assert any(f["rule_id"] == "D3-US" and f["evidence"] == "#ad" for f in p4["findings"])
+    bad = api.get("/api/v1/campaigns/cmp1/disclosure", params={"jurisdiction": "fr"}, headers=auth)
+    assert bad.status_code == 422 and "jurisdiction 'fr'" in bad.text
+    assert api.get("/api/v1/campaigns/nope/disclosure", headers=auth).status_code == 404
+    assert api.get("/api/v1/disclosure/rules").status_code == 401
