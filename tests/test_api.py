@@ -478,8 +478,14 @@ ROUTE_ROLES = {
     "/api/v1/campaigns/{campaign_id}/report": READ_ROLES,
     "/api/v1/campaigns/{campaign_id}/alerts": READ_ROLES,
     "/api/v1/campaigns/{campaign_id}/forecast": READ_ROLES,
+    "/api/v1/campaigns/{campaign_id}/compliance": READ_ROLES,
+    "/api/v1/deals/{deal_id}/obligations": READ_ROLES,  # and the deal's creator
+    "/api/v1/creators/{creator_id}/deals": READ_ROLES,  # and the creator
     "/api/v1/disclosure/rules": READ_ROLES,  # and creators
     "/api/v1/campaigns/{campaign_id}/disclosure": READ_ROLES,  # and the creator: own posts
+    "/api/v1/rights/requests": {Role.admin, Role.auditor},  # and a creator: their own
+    "/api/v1/rights/requests/{request_id}": {Role.admin, Role.auditor},  # a creator: own
+    "/api/v1/creators/{creator_id}/data": {Role.admin},  # and the creator
 }
 ROUTE_QUERY = {"/api/v1/conversation/summary": {"scope": "creator", "id": "c1"}}
 """Required query parameters of a route of ROUTE_ROLES."""
@@ -499,6 +505,10 @@ def test_permissions_matrix_every_key_role_by_every_get_route(tenants: Tenants) 
     ids["campaign_id"] = "cmp1"
     filed = services.file_dispute("c1", "contested", workspace=A, settings=tenants.settings)
     ids["dispute_id"] = str(filed.dispute_id)
+    from trustreach.services import _rights
+
+    logged = _rights.log_request("creator", "c1", "access", workspace=A, settings=tenants.settings)
+    ids["request_id"] = logged.request_id
     for route, allowed in ROUTE_ROLES.items():
         path = route.format(**ids)
         for role in READ_ROLES:

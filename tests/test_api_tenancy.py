@@ -114,6 +114,10 @@ WRITE_EXAMPLES: dict[str, list[Example]] = {
     "POST /api/v1/disputes": [
         lambda b: {"json": {"creator_id": b.creator, "reason": "x"}},
     ],
+    "POST /api/v1/deals/{deal_id}/obligations/acceptance": [
+        lambda b: {"json": {}},
+        lambda b: {"json": {"rules_version": "x"}},
+    ],
     "POST /api/v1/disputes/{dispute_id}/resolution": [
         lambda b: {"json": {"decision": "upheld", "note": "x"}},
     ],
@@ -183,6 +187,20 @@ WRITE_EXAMPLES: dict[str, list[Example]] = {
     ],
     "POST /api/v1/alerts/{alert_id}/acknowledge": [lambda b: {"json": {"note": "x"}}],
     "POST /api/v1/alerts/{alert_id}/snooze": [lambda b: {"json": {"hours": 1}}],
+    "POST /api/v1/rights/requests": [  # B's creator: not found; a handle: pseudonym of A
+        lambda b: {"json": {"subject_kind": "creator", "subject": b.creator, "right": "export"}},
+    ],
+    "POST /api/v1/rights/requests/{request_id}/status": [
+        lambda b: {"json": {"status": "completed", "outcome": "done"}},
+    ],
+    "POST /api/v1/creators/{creator_id}/objection": [lambda b: {"json": {}}],
+    "POST /api/v1/creators/{creator_id}/rectification": [
+        lambda b: {"json": {"fields": {"country": "GB"}}},
+    ],
+    "POST /api/v1/creators/{creator_id}/erasure": [lambda b: {"json": {"keep_deals": True}}],
+    "POST /api/v1/rights/third-party-access": [
+        lambda b: {"json": {"platform": "instagram", "handle": b.follower}},
+    ],
     "POST /api/v1/webhooks/shop/{workspace}": [  # unsigned: 401 whatever the workspace
         lambda b: {
             "content": f'{{"id": 1, "note_attributes": [{{"name": "campaign_id", '
@@ -199,6 +217,7 @@ ACTS_IN_A = {
     "POST /api/v1/audits": {202},
     "POST /api/v1/conversation/analyses": {202},  # labels A's comments
     "POST /api/v1/nlp/analyze": {200},  # texts sent, nothing stored of B
+    "POST /api/v1/rights/third-party-access": {200},  # nothing of A under B's follower id
     "POST /api/v1/webhooks/shop/{workspace}": {401},  # a shop's signature, not a key
 }
 """Write routes that may succeed on A's own data; the answer must still hold nothing of B."""
