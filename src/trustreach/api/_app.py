@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustreach import __version__
 from trustreach.api import (
+    _compliance_routes,
     _disclosure_routes,
     _events_routes,
     _jobs_routes,
@@ -228,6 +229,7 @@ def create_app(settings: Settings | None = None, *, max_body_bytes: int | None =
     app.include_router(alert_router)
     app.include_router(_events_routes.router)
     app.include_router(_disclosure_routes.router)
+    app.include_router(_compliance_routes.router)
     app.include_router(_rights_routes.router)
     app.include_router(fallback)
     _document_rate_limits(app)

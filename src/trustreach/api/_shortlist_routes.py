@@ -241,6 +241,7 @@ def _create_deal(request: Request, actor: Any, body: w.NewDeal) -> w.CreatedDeal
             campaign_id=body.campaign_id,
             affiliate_code=body.affiliate_code,
             signed_on=body.signed_on,
+            jurisdictions=body.jurisdictions,
             created_by=actor.audit_name,
             workspace=actor.workspace,
             settings=settings_of(request),
@@ -265,6 +266,9 @@ def _create_deal(request: Request, actor: Any, body: w.NewDeal) -> w.CreatedDeal
         material_connection=True,
         created=deal.created,
         audit_seq=deal.audit_seq,
+        jurisdictions=list(deal.jurisdictions),
+        obligations=list(deal.obligations),
+        obligations_status=deal.obligations_status,
     )
 
 
@@ -286,8 +290,10 @@ def create_deal(
 
     Refused (409) unless the creator's latest decision on the shortlist is `approved`;
     the campaign must be the shortlist's brand's and run on `signed_on` (422 names the
-    campaigns allowed). The same `deal_id` with the same values again changes nothing
-    (`created: false`). `Location`: the deal.
+    campaigns allowed). The disclosure obligations of `jurisdictions` (default: the
+    campaign's) are recorded with the deal for the creator to accept. The same
+    `deal_id` with the same values again changes nothing (`created: false`).
+    `Location`: the deal.
     """
     require_role(actor, Role.approver)
     result = idem.run(actor, lambda: _create_deal(request, actor, body), status_code=201)

@@ -179,6 +179,13 @@ class NewDeal(BaseModel):
     )
     affiliate_code: str | None = Field(default=None, min_length=1, max_length=100)
     signed_on: date | None = Field(default=None, description="Default: today (UTC).")
+    jurisdictions: list[Literal["us", "uk", "eu"]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=3,
+        description="Whose disclosure rules the creator accepts with the deal (default: the "
+        "campaign's: its brand's and briefs' audience countries).",
+    )
 
 
 class Deal(BaseModel):
@@ -218,6 +225,18 @@ class CreatedDeal(Deal):
     shortlist_id: str
     created: bool = Field(description="False when the same deal existed already (a retry).")
     audit_seq: int | None
+    jurisdictions: list[str] = Field(
+        default=[], description="The jurisdictions whose disclosure obligations are recorded."
+    )
+    obligations: list[str] = Field(
+        default=[],
+        description="Their rule ids; the creator accepts them "
+        "(`POST /deals/{deal_id}/obligations/acceptance`).",
+    )
+    obligations_status: str = Field(
+        default="none recorded",
+        description="`awaiting acceptance`, `accepted` or `none recorded`.",
+    )
 
 
 # ------------------------------------------------------------------ disputes

@@ -4,6 +4,8 @@ from trustreach.cli import (  # noqa: F401  (each registers commands)
     _audit,
     _campaign,
     _campaign_alerts,
+    _captions,
+    _compliance,
     _consent,
     _conversation,
     _demo,

@@ -196,6 +196,15 @@ def deal_create(
     affiliate_code: Annotated[
         str | None, typer.Option("--affiliate-code", help="Affiliate code, if any.")
     ] = None,
+    jurisdiction: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--jurisdiction",
+            help="Whose disclosure rules the creator accepts with the deal: us, uk or eu "
+            "(repeat for several); default: the campaign's (its brand's and briefs' audience "
+            "countries).",
+        ),
+    ] = None,
     by: Annotated[str, typer.Option("--by", help="Who creates the deal.")] = "cli",
     workspace: Workspace = "default",
 ) -> None:
@@ -210,6 +219,7 @@ def deal_create(
         campaign_id=campaign,
         affiliate_code=affiliate_code,
         signed_on=signed_on.date() if signed_on else None,
+        jurisdictions=jurisdiction or None,
         created_by=by,
         workspace=workspace,
     )
@@ -222,6 +232,11 @@ def deal_create(
             + " "
             f"(a material connection: posts under it must be disclosed); "
             f"audit record #{d.audit_seq}"
+        )
+        console.print(
+            f"Disclosure obligations recorded ({', '.join(d.jurisdictions)}): "
+            f"{', '.join(d.obligations)}; {d.obligations_status} by the creator "
+            f"(`trustreach deal obligations {d.deal_id}`)."
         )
     else:
         console.print(f"Deal {d.deal_id} already exists with these values; nothing changed.")

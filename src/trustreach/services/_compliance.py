@@ -39,10 +39,16 @@ from trustreach.ethics.disclosure import (
     JURISDICTIONS,
     obligations,
     parse_jurisdictions,
+    rules,
 )
 from trustreach.ethics.disclosure import rules_version as current_rules_version
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
-from trustreach.services._context import check_workspace, require_workspace, store
+from trustreach.services._context import (
+    check_workspace,
+    require_creator,
+    require_workspace,
+    store,
+)
 from trustreach.store._tables import brands, briefs, campaigns, deal_obligations, deals
 
 EU_EEA = frozenset({
@@ -271,7 +277,15 @@ def read_deal_obligations(c: Connection, workspace: str, deal_id: str) -> DealOb
     if not rows:
         return DealObligations(**base, status="none recorded")
     order = {j: i for i, j in enumerate(JURISDICTIONS)}
-    rows.sort(key=lambda r: (order.get(r.jurisdiction, 9), _rule_number(r.rule_id), r.rule_id))
+    listed = {r.rule_id: i for i, r in enumerate(rules())}  # the rules' own order
+    rows.sort(
+        key=lambda r: (
+            order.get(r.jurisdiction, 9),
+            listed.get(r.rule_id, len(listed)),
+            _rule_number(r.rule_id),
+            r.rule_id,
+        )
+    )
     first = rows[0]
     accepted = all(r.accepted_at is not None for r in rows)
     return DealObligations(
@@ -332,6 +346,7 @@ def creator_deals(
     workspace = check_workspace(actor.workspace)
     with store(settings) as engine, engine.connect() as c:
         require_workspace(c, workspace, settings)
+        require_creator(c, workspace, creator_id)
         ids = list(
             c.execute(
                 select(deals.c.deal_id)
