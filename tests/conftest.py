@@ -49,6 +49,9 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     monkeypatch.setenv("TRUSTREACH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("TRUSTREACH_DATABASE_URL", raising=False)
     monkeypatch.delenv("TRUSTREACH_PSEUDONYM_KEY_FILE", raising=False)
+    # no background alert checks writing beside a test (tests/test_alert_watch.py turns them on)
+    monkeypatch.setenv("TRUSTREACH_ALERT_CHECK_INTERVAL_S", "0")
+    monkeypatch.setenv("TRUSTREACH_ALERT_SWEEP_S", "0")
     reset_settings()
     _context._migrated.clear()
     yield

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
@@ -26,8 +28,7 @@ from trustreach.core import AuthenticationError, Role, require_role
 from trustreach.ingest import TrackingEventRecord
 from trustreach.services import _events, _shop_webhook
 from trustreach.services import _idempotency as idem
-
-router = APIRouter(prefix="/api/v1", responses=_problems(401, 422, 500))
+from trustreach.services._alert_watch import AlertWatch, watch_of
 
 _EVENT_EXAMPLE: dict[str, Any] = {
     "event_id": "ord-1001",
@@ -90,7 +91,32 @@ class ShopWebhookReceipt(BaseModel):
 
 
 def _receipt(receipt: _events.EventReceipt) -> EventReceipt:
-    return EventReceipt(**vars(receipt))
+    return EventReceipt(**{k: v for k, v in vars(receipt).items() if k != "campaigns"})
+
+
+def _watch(request: Request, receipt: _events.EventReceipt | None) -> None:
+    """The touched campaigns' alerts are checked shortly, in the background."""
+    if receipt is not None and receipt.campaigns:
+        watch_of(request.app.state, settings_of(request)).touched(
+            receipt.workspace, receipt.campaigns
+        )
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The alert watch starts with the app (for its sweep) and stops with it."""
+    settings = app.state.settings
+    if settings.alert_sweep_s:
+        watch_of(app.state, settings).start()
+    try:
+        yield
+    finally:
+        watch: AlertWatch | None = getattr(app.state, "alert_watch", None)
+        if watch is not None:
+            watch.close()
+
+
+router = APIRouter(prefix="/api/v1", responses=_problems(401, 422, 500), lifespan=_lifespan)
 
 
 def _refused(exc: _events.EventsRefused) -> RequestValidationError:
@@ -148,6 +174,7 @@ def post_events(
             raise HTTPException(413, str(exc.problems[0].message)) from None
         except _events.EventsRefused as exc:
             raise _refused(exc) from None
+        _watch(request, receipt)
         return _receipt(receipt)
 
     return idem_key.run(actor, work, status_code=200)
@@ -226,7 +253,9 @@ async def shop_webhook(
         remembered = await run_in_threadpool(idem.recall, claim, settings=settings)
         if remembered is not None:
             return _replayed(claim, remembered)
-    return await run_in_threadpool(_deliver, workspace, body, claim, settings)
+    answer, receipt = await run_in_threadpool(_deliver, workspace, body, claim, settings)
+    _watch(request, receipt)
+    return answer
 
 
 def _replayed(claim: idem.Claim, remembered: idem.Remembered) -> Response:
@@ -254,7 +283,9 @@ def _replayed(claim: idem.Claim, remembered: idem.Remembered) -> Response:
     )
 
 
-def _deliver(workspace: str, body: bytes, claim: idem.Claim | None, settings: Any) -> Response:
+def _deliver(
+    workspace: str, body: bytes, claim: idem.Claim | None, settings: Any
+) -> tuple[Response, _events.EventReceipt | None]:
     """Store the order, then remember the answer under the delivery's id.
 
     The id is remembered after the event commits, not with it: the event's own id
@@ -283,4 +314,4 @@ def _deliver(workspace: str, body: bytes, claim: idem.Claim | None, settings: An
     if claim is not None:
         with contextlib.suppress(idem.IdempotencyConflict):  # a twin delivery remembered it
             idem.remember_response(claim, 200, text, settings=settings)
-    return JSONResponse(json.loads(text))
+    return JSONResponse(json.loads(text)), result.receipt

@@ -109,6 +109,27 @@ class Settings(BaseSettings):
         ),
     )
 
+    alert_check_interval_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=3600,
+        description=(
+            "A served campaign's alert rules run this many seconds (at most) after events "
+            "for it were accepted, and at most once per interval (events between are "
+            "taken by the next check); 0 turns these automatic checks off."
+        ),
+    )
+    alert_sweep_s: float = Field(
+        default=900.0,
+        ge=0,
+        le=86400,
+        description=(
+            "Every this many seconds a server also checks the alerts of every running "
+            "campaign (for snapshots and comments imported, and for pace as time passes); "
+            "0 turns the sweep off."
+        ),
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str | None) -> str | None:

@@ -119,7 +119,8 @@ class EventReceipt:
     the same content; ``received_at`` is the moment stored with every accepted event;
     ``audit_seq`` the audit record this batch wrote (only the first batch of a sender
     in an hour writes one; None otherwise); ``digest`` a SHA-256 over the batch's
-    event ids in order, for the sender's own records.
+    event ids in order, for the sender's own records; ``campaigns`` the campaigns
+    the accepted events belong to (whose alerts a server then checks).
     """
 
     workspace: str
@@ -130,6 +131,7 @@ class EventReceipt:
     digest: str
     duplicate_ids: list[str] = field(default_factory=list)
     audit_seq: int | None = None
+    campaigns: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------ validation
@@ -318,8 +320,8 @@ def _compare_stored(
 
 def _store_batch(
     connection: Connection, workspace: str, rows: list[dict[str, Any]], received_at: datetime
-) -> tuple[int, list[str]]:
-    """Insert the batch's new events: (how many, the duplicates' ids), or refuse it whole.
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Insert the batch's new events: (the new rows, the duplicates' ids), or refuse it whole.
 
     SQLite looks the ids up (by primary key) and inserts the new ones; PostgreSQL
     inserts with ``ON CONFLICT DO NOTHING`` and compares the ones it skipped (a
@@ -331,8 +333,9 @@ def _store_batch(
         inserted = _insert_postgres(connection, workspace, fresh, received_at)
         again = [r for r in fresh if r["event_id"] not in inserted]
         duplicates += _compare_stored(connection, workspace, again, index_of)
-        apply_events(connection, workspace, [r for r in fresh if r["event_id"] in inserted])
-        return len(inserted), duplicates
+        new = [r for r in fresh if r["event_id"] in inserted]
+        apply_events(connection, workspace, new)
+        return new, duplicates
     known = _stored_ids(connection, workspace, [r["event_id"] for r in fresh])
     duplicates += _compare_stored(
         connection, workspace, [r for r in fresh if r["event_id"] in known], index_of
@@ -340,7 +343,7 @@ def _store_batch(
     new = [r for r in fresh if r["event_id"] not in known]
     _insert_sqlite(connection, workspace, new, received_at)
     apply_events(connection, workspace, new)  # the KPIs' aggregates, in this transaction
-    return len(new), duplicates
+    return new, duplicates
 
 
 # ------------------------------------------------------------------ the store
@@ -487,7 +490,7 @@ def _commit(
     audited = _needs_record(engine, key)
     if audited:
         with audited_transaction(settings, engine) as connection:
-            accepted, duplicates = _store_batch(connection, workspace, rows, received_at)
+            new, duplicates = _store_batch(connection, workspace, rows, received_at)
             entry = record_audit(
                 settings,
                 connection,
@@ -499,7 +502,7 @@ def _commit(
                 details={
                     "first_batch": {
                         "received": len(rows),
-                        "accepted": accepted,
+                        "accepted": len(new),
                         "duplicates": len(duplicates),
                     },
                     "note": "the first batch this sender delivered in this hour; later "
@@ -513,17 +516,18 @@ def _commit(
     else:
         with write_transaction(engine) as connection:
             claim_pending(connection)
-            accepted, duplicates = _store_batch(connection, workspace, rows, received_at)
+            new, duplicates = _store_batch(connection, workspace, rows, received_at)
         audit_seq = None
     return EventReceipt(
         workspace=workspace,
         received=len(rows),
-        accepted=accepted,
+        accepted=len(new),
         duplicates=len(duplicates),
         received_at=received_at,
         digest=_digest(rows),
         duplicate_ids=duplicates,
         audit_seq=audit_seq,
+        campaigns=tuple(sorted({r["campaign_id"] for r in new})),
     )
 
 
