@@ -209,7 +209,8 @@ def test_expired_days_are_not_rebuilt_from_a_partial_reimport(
     )
 
     # a later export that overlaps the expired period holds two comments of the
-    # creator's busiest post: they are back, but that day's counts must not shrink to 2
+    # creator's busiest post: they stay out (retention ran out for them), and that
+    # day's counts must not shrink to 2 either
     def records(name: str) -> list[dict[str, str]]:
         return [json.loads(x) for x in (world / name).read_text().splitlines()]
 
@@ -225,8 +226,9 @@ def test_expired_days_are_not_rebuilt_from_a_partial_reimport(
     partial = tmp_path / "later" / "comments.jsonl"
     partial.parent.mkdir()
     partial.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
-    services.import_path(partial, workspace=WS, settings=settings)
-    assert _rows(settings, comments) == 2
+    again = services.import_path(partial, workspace=WS, settings=settings)
+    assert _rows(settings, comments) == 0
+    assert again.kinds[0].skipped_expired == 2 and again.kinds[0].new == 0
     services.analyze_comments(workspace=WS, settings=settings, safety="fast")
     after = services.conversation_summary("creator", creator, workspace=WS, settings=settings)
     assert after.comments == before.comments and after.sentiment == before.sentiment

@@ -1,11 +1,11 @@
-"""``trustreach conversation``: label imported comments, read summaries, correct labels;
-``trustreach privacy enforce-retention``: let raw comment text expire."""
+"""``trustreach conversation``: label imported comments, read summaries, correct labels
+(``trustreach privacy enforce-retention``, in :mod:`trustreach.cli._retention`, lets raw
+comment text expire with every other table's data)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +21,6 @@ from trustreach.cli._app import (
     _progress,
     app,
     console,
-    privacy_app,
 )
 from trustreach.cli._paths import Force, check_output, replaced_note
 
@@ -147,28 +146,6 @@ def export_corrections(
     replaced = check_output(output, "OUTPUT", force=force)
     count = services.export_corrections(output, workspace=workspace)
     console.print(f"Wrote {count} correction(s) to {output}{replaced_note(replaced)}")
-
-
-@privacy_app.command("enforce-retention")
-def enforce_retention(
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Date to measure from (YYYY-MM-DD; default now).")
-    ] = None,
-    workspace: Workspace = "default",
-) -> None:
-    """Delete raw comment text (and author pseudonyms) past the retention period;
-    the daily conversation aggregates remain."""
-    when = None
-    if as_of is not None:
-        try:
-            when = datetime.fromisoformat(as_of).replace(tzinfo=UTC)
-        except ValueError:
-            raise typer.BadParameter(f"{as_of!r} is not a date like 2025-06-30") from None
-    report = services.enforce_retention(workspace=workspace, as_of=when)
-    console.print(
-        f"Deleted {report.comments_deleted:,} comment(s) and {report.labels_deleted:,} label(s) "
-        f"posted before {report.cutoff:%Y-%m-%d}; audit record #{report.audit_seq}."
-    )
 
 
 def _signed(value: float, digits: int) -> str:

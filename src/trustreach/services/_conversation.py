@@ -21,7 +21,7 @@ import csv
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -711,59 +711,19 @@ def enforce_retention(
 
     A comment posted before ``as_of − comment_text_retention_days`` loses its
     row (text and author pseudonym) and its per-comment label; the daily
-    aggregates already counted it and are kept.
+    aggregates already counted it and are kept. The comments' part of
+    :func:`trustreach.services._retention.enforce_retention`, which enforces
+    every table's retention.
     """
-    settings = settings or get_settings()
-    workspace = check_workspace(workspace)
-    now = as_of or datetime.now(UTC)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    # whole days, so a day's aggregate is never rebuilt from part of its comments
-    cutoff = datetime.combine(
-        (now - timedelta(days=settings.comment_text_retention_days)).astimezone(UTC).date(),
-        datetime.min.time(),
-        tzinfo=UTC,
+    from trustreach.services._retention import enforce_retention as enforce_tables
+
+    run = enforce_tables(
+        workspace=workspace,
+        as_of=as_of,
+        actor=actor,
+        settings=settings,
+        tables=("comments", "comment_labels"),
     )
-    with store(settings) as engine:
-        with audited_transaction(settings, engine) as connection:
-            old = select(comments.c.comment_id).where(
-                comments.c.workspace == workspace, comments.c.posted_at < cutoff
-            )
-            labels = connection.execute(
-                delete(comment_labels).where(
-                    comment_labels.c.workspace == workspace,
-                    comment_labels.c.comment_id.in_(old),
-                )
-            ).rowcount
-            removed = connection.execute(
-                delete(comments).where(
-                    comments.c.workspace == workspace, comments.c.posted_at < cutoff
-                )
-            ).rowcount
-            # those days' aggregates are final: a later partial re-import must not
-            # rebuild them from the few comments it brings back
-            connection.execute(
-                update(conversation_daily)
-                .where(
-                    conversation_daily.c.workspace == workspace,
-                    conversation_daily.c.day < cutoff.date(),
-                    conversation_daily.c.text_expired_at.is_(None),
-                )
-                .values(text_expired_at=now)
-            )
-            entry = record_audit(
-                settings,
-                connection,
-                actor=actor,
-                action="enforce_retention",
-                workspace=workspace,
-                subject=f"workspace:{workspace}",
-                details={
-                    "cutoff": cutoff.isoformat(),
-                    "retention_days": settings.comment_text_retention_days,
-                    "comments_deleted": removed,
-                    "labels_deleted": labels,
-                },
-            )
-        confirm_anchor(settings, entry.head)
-        return RetentionReport(workspace, cutoff, removed, labels, entry.seq)
+    text, labels = run.table("comments"), run.table("comment_labels")
+    assert text.cutoff is not None
+    return RetentionReport(run.workspace, text.cutoff, text.removed, labels.removed, run.audit_seq)

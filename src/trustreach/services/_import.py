@@ -34,6 +34,7 @@ from trustreach.services._context import check_workspace, ensure_workspace, stor
 from trustreach.services._live import invalidate as invalidate_campaigns
 from trustreach.services._live import touch as touch_campaigns
 from trustreach.services._prepare import PreparedSource
+from trustreach.services._retention import ImportGate
 from trustreach.services._rules import ConsentLedger, DealGate
 from trustreach.store import bulk_upsert, count_rows, metadata
 
@@ -77,6 +78,7 @@ class KindReport:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    skipped_expired: int = 0  # records whose retention ran out before: not brought back
 
 
 @dataclass
@@ -159,6 +161,7 @@ class _Importer:
         self.present: set[str] = set()
         self.consents: ConsentLedger | None = None
         self.deal_gate: DealGate | None = None
+        self.retention = ImportGate.load(connection, ctx.workspace)
 
     @property
     def failed(self) -> bool:
@@ -242,7 +245,7 @@ class _Importer:
             after = count_rows(self.connection, table, self.ctx.workspace)
             report.new = after - before
             report.changed = written - report.new
-            report.unchanged = report.rows - written
+            report.unchanged = report.rows - written - report.skipped_expired
         return report
 
     def _submit(
@@ -256,12 +259,15 @@ class _Importer:
         progress: Progress | None,
     ) -> None:
         for item in source:
-            data, columns = item.data, item.columns
             report.rows += item.read
             self.add_errors(item.errors)
+            # records whose retention ran out are not brought back (services._retention)
+            data, rows, skipped = self.retention.admit(kind, item.data, item.columns, item.rows)
+            report.skipped_expired += skipped
+            data, columns = self.retention.stamp(kind, data, item.columns)
             view = _column_view(data, columns)
-            refs = self.check_refs(kind, str(path), item.rows, view)
-            refs = self.check_rules(kind, str(path), item.rows, view, refs)
+            refs = self.check_refs(kind, str(path), rows, view)
+            refs = self.check_rules(kind, str(path), rows, view, refs)
             if kind in self.wanted:
                 keys = (
                     data[key_column].to_list()
@@ -269,7 +275,7 @@ class _Importer:
                     else [r[columns.index(key_column)] for r in data]
                 )
                 self.known_keys(kind).update(k for k, good in zip(keys, refs, strict=True) if good)
-            if not self.failed:
+            if not self.failed and (rows or not skipped):
                 writer.submit(data, columns)
             if progress is not None:
                 progress(kind, item.read)
@@ -362,6 +368,11 @@ def import_path(
                     "rows": {k.kind: k.rows for k in report.kinds},
                     "new": {k.kind: k.new for k in report.kinds},
                     "changed": {k.kind: k.changed for k in report.kinds},
+                    **(
+                        {"skipped_expired": {k.kind: k.skipped_expired for k in report.kinds}}
+                        if any(k.skipped_expired for k in report.kinds)
+                        else {}
+                    ),
                 },
             )
         report.audit_seq = entry.seq

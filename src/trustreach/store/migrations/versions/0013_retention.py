@@ -29,6 +29,8 @@ LAST_SEEN = (
 def upgrade() -> None:
     for table in LAST_SEEN:
         op.add_column(table, sa.Column("last_seen", sa.Date(), nullable=True))
+        # rows already held count as seen at the upgrade: their retention starts now
+        op.execute(f"UPDATE {table} SET last_seen = CURRENT_DATE")
     op.create_table(
         "retention_tombstones",
         sa.Column("workspace", sa.String(length=64), nullable=False),
