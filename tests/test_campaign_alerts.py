@@ -37,7 +37,8 @@ from trustreach.campaigns._forecast import PostSeries, forecast_campaign
 from trustreach.core import ConfigurationError, Settings
 from trustreach.services import _alerts as alerts_service
 from trustreach.services._pacing import campaign_forecast, set_campaign_target
-from trustreach.store import audit_log
+from trustreach.services._secrets import secret_path
+from trustreach.store import audit_log, metadata
 
 WS = "acme"
 T0 = datetime(2026, 10, 2, 10, tzinfo=UTC)
@@ -257,6 +258,24 @@ def test_check_raises_once_delivers_signed_with_retries_and_audits(
         actions = list(c.execute(select(audit_log.c.action)).scalars())
     engine.dispose()
     assert actions.count("alert_raised") == 2 and "alert_webhook_set" in actions
+
+
+def test_the_webhook_secret_is_kept_outside_the_database(
+    hand: Settings, receiver: tuple[str, type[_Receiver]]
+) -> None:
+    url, handler = receiver
+    secret = alerts_service.set_alert_webhook(url, actor="ops", workspace=WS, settings=hand)
+    path = secret_path(hand, WS, "alerts")
+    assert path.read_text().strip() == secret and path.stat().st_mode & 0o777 == 0o600
+    engine = services.open_store(hand, create=False)
+    with engine.connect() as c:  # no column of any table holds it
+        for table in metadata.sorted_tables:
+            for row in c.execute(select(table)):
+                assert all(secret not in str(v) for v in row), table.name
+    engine.dispose()
+    path.unlink()  # a host without the secret delivers nothing (and says so in its log)
+    result = alerts_service.check_alerts("hc", workspace=WS, settings=hand, sleep=lambda s: None)
+    assert result.raised and result.delivered == 0 and handler.got == []
 
 
 def test_delivery_gives_up_after_the_bounded_attempts(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -42,6 +43,7 @@ from trustreach.services._campaigns import _campaign, _utc
 from trustreach.services._context import check_workspace, require_workspace, store
 from trustreach.services._disclosure_alerts import disclosure_findings
 from trustreach.services._pacing import read_forecast
+from trustreach.services._secrets import fingerprint, read_secret, secret_path, write_secret
 from trustreach.store import write_transaction
 from trustreach.store._tables import (
     alert_deliveries,
@@ -52,6 +54,8 @@ from trustreach.store._tables import (
     post_metrics,
     posts,
 )
+
+log = logging.getLogger(__name__)
 
 STATUSES = ("open", "acknowledged", "snoozed", "resolved")
 #: Delivery attempts per alert (the first and its retries).
@@ -312,7 +316,7 @@ def check_alerts(
             confirm_anchor(settings, head)
         delivered = undelivered = 0
         if deliver and to_deliver:
-            hook = _webhook(engine, workspace)
+            hook = _webhook(engine, settings, workspace)
             if hook is not None:
                 for alert in to_deliver:
                     ok = _deliver(engine, hook, alert, sleep=sleep)
@@ -485,7 +489,9 @@ def set_alert_webhook(
 ) -> str:
     """Set the workspace's alert webhook (http or https URL); returns its signing secret.
 
-    A new random secret is made when none is given. Audited (the secret is not logged).
+    A new random secret is made when none is given. It is kept outside the database
+    (a 0600 file, :mod:`trustreach.services._secrets`); the table and the audit record
+    hold its fingerprint, never the secret.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -501,26 +507,39 @@ def set_alert_webhook(
             c.execute(alert_webhooks.delete().where(alert_webhooks.c.workspace == workspace))
             c.execute(
                 insert(alert_webhooks).values(
-                    workspace=workspace, url=url, secret=secret, set_by=actor,
-                    set_at=datetime.now(UTC),
+                    workspace=workspace, url=url, secret_fingerprint=fingerprint(secret),
+                    set_by=actor, set_at=datetime.now(UTC),
                 )
             )  # fmt: skip
             entry = record_audit(
                 settings, c, actor=actor, action="alert_webhook_set", workspace=workspace,
-                subject=f"workspace:{workspace}", details={"url": url},
+                subject=f"workspace:{workspace}",
+                details={"url": url, "fingerprint": fingerprint(secret)},
             )  # fmt: skip
+            # in the transaction: a failed write of the secret leaves the old webhook
+            write_secret(secret_path(settings, workspace, "alerts"), secret)
         confirm_anchor(settings, entry.head)
     return secret
 
 
-def _webhook(engine: Any, workspace: str) -> Webhook | None:
+def _webhook(engine: Any, settings: Settings, workspace: str) -> Webhook | None:
     with engine.connect() as c:
         row = c.execute(
-            select(alert_webhooks.c.url, alert_webhooks.c.secret).where(
+            select(alert_webhooks.c.url, alert_webhooks.c.secret_fingerprint).where(
                 alert_webhooks.c.workspace == workspace
             )
         ).first()
-    return None if row is None else Webhook(row.url, row.secret)
+    if row is None:
+        return None
+    secret = read_secret(settings, workspace, "alerts")
+    if secret is None or fingerprint(secret) != row.secret_fingerprint:
+        log.warning(
+            "workspace %s: the alert webhook's secret is not kept on this host (or is not "
+            "the one set); alerts are not delivered until it is set again",
+            workspace,
+        )
+        return None
+    return Webhook(row.url, secret)
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -20,12 +20,9 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -45,9 +42,9 @@ from trustreach.services._context import (
     kept_engine,
     require_workspace,
     store,
-    store_identity,
 )
 from trustreach.services._events import EventReceipt, accept_events
+from trustreach.services._secrets import fingerprint, read_secret, secret_path, write_secret
 from trustreach.store._tables import campaigns, deals, metadata
 
 MAX_AGE_S = 300
@@ -60,12 +57,6 @@ _BAD_SIGNATURE = (
     "the webhook signature does not verify (X-Shop-Hmac-Sha256 must be the base64 "
     "HMAC-SHA256 of the raw body with the workspace's secret); nothing was changed"
 )
-
-
-def secret_path(settings: Settings, workspace: str) -> Path:
-    """Where a workspace's webhook secret is kept: per store, outside the database."""
-    tag = hashlib.sha256(store_identity(settings).encode()).hexdigest()[:12]
-    return settings.data_dir / "webhook-secrets" / tag / f"{check_workspace(workspace)}.secret"
 
 
 def new_webhook_secret(*, workspace: str, by: Actor, settings: Settings | None = None) -> str:
@@ -81,7 +72,6 @@ def new_webhook_secret(*, workspace: str, by: Actor, settings: Settings | None =
     if by.role is not Role.admin or by.workspace != workspace:
         raise ConfigurationError("only an admin of the workspace may set its webhook secret")
     secret = "whsec_" + secrets.token_urlsafe(32)
-    fingerprint = hashlib.sha256(secret.encode()).hexdigest()[:12]
     with store(settings) as engine:
         with audited_transaction(settings, engine) as connection:
             require_workspace(connection, workspace, settings)
@@ -92,35 +82,12 @@ def new_webhook_secret(*, workspace: str, by: Actor, settings: Settings | None =
                 action="set_webhook_secret",
                 subject=f"webhook:{SENDER}",
                 workspace=workspace,
-                details={"fingerprint": fingerprint},
+                details={"fingerprint": fingerprint(secret)},
             )
         confirm_anchor(settings, entry.head)
     # after the commit: a secret is never in force without its audit record
-    _write_secret(secret_path(settings, workspace), secret)
+    write_secret(secret_path(settings, workspace), secret)
     return secret
-
-
-def _write_secret(path: Path, secret: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(6)}.new")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secret + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        with suppress(FileNotFoundError):
-            tmp.unlink()
-
-
-def _read_secret(settings: Settings, workspace: str) -> bytes | None:
-    try:
-        path = secret_path(settings, workspace)
-        return path.read_text(encoding="ascii").strip().encode()
-    except (OSError, UnicodeDecodeError, ConfigurationError):
-        return None
 
 
 def signature(secret: str | bytes, body: bytes) -> str:
@@ -149,7 +116,8 @@ def verify_delivery(
     timestamp must lie within :data:`MAX_AGE_S` seconds of ``now``.
     """
     settings = settings or get_settings()
-    secret = _read_secret(settings, workspace)
+    kept = read_secret(settings, workspace)
+    secret = None if kept is None else kept.encode()
     expected = signature(secret or secrets.token_bytes(32), body).encode()
     given = (signed or "").strip().encode("ascii", "replace")
     if not hmac.compare_digest(expected, given) or secret is None:

@@ -75,7 +75,8 @@ alert_webhooks = Table(
     metadata,
     Column("workspace", String(64), primary_key=True),
     Column("url", Text, nullable=False),
-    Column("secret", String(200), nullable=False),
+    # the signing secret is kept outside the database (services/_secrets.py): its fingerprint
+    Column("secret_fingerprint", String(12), nullable=True),
     Column("set_by", String(200), nullable=False),
     Column("set_at", DateTime(timezone=True), nullable=False),
 )
