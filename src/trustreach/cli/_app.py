@@ -206,6 +206,10 @@ def import_(
     for k in report.kinds:
         table.add_row(k.kind, f"{k.rows:,}", f"{k.new:,}", f"{k.changed:,}", f"{k.unchanged:,}")
     console.print(table)
+    expired = [k for k in report.kinds if k.skipped_expired]
+    if expired:  # retention ran out for them earlier: an import does not bring them back
+        skipped = ", ".join(f"{k.kind} {k.skipped_expired:,}" for k in expired)
+        console.print(f"Skipped as expired (retention, see docs/retention.md): {skipped}")
     rate = report.rows / report.seconds if report.seconds else 0.0
     console.print(
         f"{plural(report.rows, 'record')} in {report.seconds:.1f} s ({rate:,.0f}/s); "
