@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, tuple_, update
+from sqlalchemy import Connection, Table, func, select, tuple_, update
 
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
 from trustreach.ethics.audit import AuditEntry
@@ -536,6 +536,90 @@ def fk_clause(table: Table, clauses: dict[str, Any]) -> list[Any]:
     return found
 
 
+def _collect(connection: Connection, workspace: str, creator_id: str) -> dict[str, Any]:
+    """The export document's content, read in one connection (see :func:`creator_export`)."""
+    scope = creator_scope(connection, workspace, creator_id)
+    parts: list[dict[str, Any]] = []
+    counted: dict[str, int] = {}
+    for table in metadata.sorted_tables:
+        clause = link_clause(table, scope, workspace)
+        if clause is None:
+            continue
+        rows = connection.execute(select(table).where(clause)).all()
+        if not rows:
+            continue
+        if table.name in NOT_THEIRS:
+            counted[table.name] = len(rows)
+            continue
+        records = []
+        for row in rows:
+            record = {
+                k: v
+                for k, v in row._mapping.items()
+                if k != "workspace" and k not in SECRET_COLUMNS
+            }
+            for key in ("result", "params"):
+                if isinstance(record.get(key), str):
+                    with contextlib.suppress(ValueError):
+                        record[key] = json.loads(record[key])
+            records.append(_plain(record))
+        parts.append(_part(table, records))
+    requests = connection.execute(
+        select(rights_requests).where(
+            rights_requests.c.workspace == workspace,
+            rights_requests.c.subject_kind == "creator",
+            rights_requests.c.subject_ref == creator_id,
+        )
+    ).all()
+    parts.append(
+        _part(
+            rights_requests,
+            [_plain({k: v for k, v in r._mapping.items() if k != "workspace"}) for r in requests],
+        )
+    )
+    audit_records = connection.execute(
+        select(func.count())
+        .select_from(audit_log)
+        .where(audit_log.c.workspace == workspace, audit_log.c.subject == f"creator:{creator_id}")
+    ).scalar_one()
+    return {
+        "format": EXPORT_FORMAT,
+        "creator_id": creator_id,
+        "workspace": workspace,
+        "generated_at": datetime.now(UTC).isoformat(),
+        "objected_to_profiling": bool(objecting(connection, workspace, [creator_id])),
+        "parts": parts,
+        "other_peoples_data_counted": counted,
+        "audit_log_records_naming_you": int(audit_records),
+        "notes": [
+            "Comments on your posts and your followers are other people's data: counted, "
+            "not shown. Followers and commenters are held only as keyed pseudonyms.",
+            "The audit log is append-only; it names you by id in the records counted above.",
+        ],
+    }
+
+
+def _part(table: Table, records: list[Any]) -> dict[str, Any]:
+    declaration = _declaration(table)
+    return {
+        "table": table.name,
+        "purpose": declaration.purpose,
+        "legal_basis": declaration.legal_basis,
+        "retention": _retention(declaration),
+        "rows": records,
+    }
+
+
+def held_about_creator(
+    creator_id: str, *, workspace: str = "default", settings: Settings | None = None
+) -> dict[str, Any]:
+    """What :func:`creator_export` hands over, read without handing it over (no audit
+    record): for a creator looking at their own "My data" page."""
+    workspace = check_workspace(workspace)
+    with store(settings or get_settings()) as engine, engine.connect() as connection:
+        return _collect(connection, workspace, creator_id)
+
+
 def creator_export(
     creator_id: str,
     *,
@@ -557,55 +641,7 @@ def creator_export(
     workspace = check_workspace(workspace)
     with store(settings) as engine:
         with audited_transaction(settings, engine) as connection:
-            scope = creator_scope(connection, workspace, creator_id)
-            parts: list[dict[str, Any]] = []
-            counted: dict[str, int] = {}
-            for table in metadata.sorted_tables:
-                clause = link_clause(table, scope, workspace)
-                if clause is None:
-                    continue
-                rows = connection.execute(select(table).where(clause)).all()
-                if not rows:
-                    continue
-                if table.name in NOT_THEIRS:
-                    counted[table.name] = len(rows)
-                    continue
-                declaration = _declaration(table)
-                records = []
-                for row in rows:
-                    record = {
-                        k: v
-                        for k, v in row._mapping.items()
-                        if k != "workspace" and k not in SECRET_COLUMNS
-                    }
-                    for key in ("result", "params"):
-                        if isinstance(record.get(key), str):
-                            with contextlib.suppress(ValueError):
-                                record[key] = json.loads(record[key])
-                    records.append(_plain(record))
-                parts.append(
-                    {
-                        "table": table.name,
-                        "purpose": declaration.purpose,
-                        "legal_basis": declaration.legal_basis,
-                        "retention": _retention(declaration),
-                        "rows": records,
-                    }
-                )
-            requests = connection.execute(
-                select(rights_requests).where(
-                    rights_requests.c.workspace == workspace,
-                    rights_requests.c.subject_kind == "creator",
-                    rights_requests.c.subject_ref == creator_id,
-                )
-            ).all()
-            audit_records = connection.execute(
-                select(audit_log.c.seq).where(
-                    audit_log.c.workspace == workspace,
-                    audit_log.c.subject == f"creator:{creator_id}",
-                )
-            ).all()
-            objected = bool(objecting(connection, workspace, [creator_id]))
+            document = _collect(connection, workspace, creator_id)
             settle(
                 connection,
                 settings,
@@ -624,37 +660,13 @@ def creator_export(
                 action="creator_exported",
                 workspace=workspace,
                 subject=f"creator:{creator_id}",
-                details={"tables": [p["table"] for p in parts], "request_id": request_id},
+                details={
+                    "tables": [p["table"] for p in document["parts"]],
+                    "request_id": request_id,
+                },
             )
         confirm_anchor(settings, entry.head)
-    requests_declaration = _declaration(rights_requests)
-    return {
-        "format": EXPORT_FORMAT,
-        "creator_id": creator_id,
-        "workspace": workspace,
-        "generated_at": datetime.now(UTC).isoformat(),
-        "objected_to_profiling": objected,
-        "parts": [
-            *parts,
-            {
-                "table": "rights_requests",
-                "purpose": requests_declaration.purpose,
-                "legal_basis": requests_declaration.legal_basis,
-                "retention": _retention(requests_declaration),
-                "rows": [
-                    _plain({k: v for k, v in r._mapping.items() if k != "workspace"})
-                    for r in requests
-                ],
-            },
-        ],
-        "other_peoples_data_counted": counted,
-        "audit_log_records_naming_you": len(audit_records),
-        "notes": [
-            "Comments on your posts and your followers are other people's data: counted, "
-            "not shown. Followers and commenters are held only as keyed pseudonyms.",
-            "The audit log is append-only; it names you by id in the records counted above.",
-        ],
-    }
+    return document
 
 
 # ------------------------------------------------------------------ rectification
