@@ -60,9 +60,8 @@ from trustreach.services._rights import (
     creator_scope,
     fk_clause,
     link_clause,
-    pseudonym_of,
-    settle,
 )
+from trustreach.services._rights_log import pseudonym_of, settle
 from trustreach.store._rights_tables import erasure_retained, erasure_tombstones, rights_requests
 from trustreach.store._tables import (
     audit_log,
