@@ -478,6 +478,7 @@ ROUTE_ROLES = {
     "/api/v1/campaigns/{campaign_id}/report": READ_ROLES,
     "/api/v1/campaigns/{campaign_id}/alerts": READ_ROLES,
     "/api/v1/campaigns/{campaign_id}/forecast": READ_ROLES,
+    "/api/v1/alert-webhook": {Role.admin},
     "/api/v1/campaigns/{campaign_id}/compliance": READ_ROLES,
     "/api/v1/deals/{deal_id}/obligations": READ_ROLES,  # and the deal's creator
     "/api/v1/creators/{creator_id}/deals": READ_ROLES,  # and the creator
@@ -486,6 +487,7 @@ ROUTE_ROLES = {
     "/api/v1/rights/requests": {Role.admin, Role.auditor},  # and a creator: their own
     "/api/v1/rights/requests/{request_id}": {Role.admin, Role.auditor},  # a creator: own
     "/api/v1/creators/{creator_id}/data": {Role.admin},  # and the creator
+    "/api/v1/models": READ_ROLES,  # and creators
 }
 ROUTE_QUERY = {"/api/v1/conversation/summary": {"scope": "creator", "id": "c1"}}
 """Required query parameters of a route of ROUTE_ROLES."""

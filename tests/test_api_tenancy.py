@@ -187,6 +187,11 @@ WRITE_EXAMPLES: dict[str, list[Example]] = {
     ],
     "POST /api/v1/alerts/{alert_id}/acknowledge": [lambda b: {"json": {"note": "x"}}],
     "POST /api/v1/alerts/{alert_id}/snooze": [lambda b: {"json": {"hours": 1}}],
+    "PUT /api/v1/campaigns/{campaign_id}/targets": [
+        lambda b: {"json": {"metric": "reach", "target": 1000}},
+        lambda b: {"json": {"metric": "conversions", "target": None}},
+    ],
+    "PUT /api/v1/alert-webhook": [lambda b: {"json": {"url": "http://127.0.0.1:9/hook"}}],
     "POST /api/v1/rights/requests": [  # B's creator: not found; a handle: pseudonym of A
         lambda b: {"json": {"subject_kind": "creator", "subject": b.creator, "right": "export"}},
     ],

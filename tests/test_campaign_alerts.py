@@ -390,6 +390,41 @@ def test_api_lists_alerts_and_a_named_person_acts_once(hand: Settings) -> None:
     assert api.get("/api/v1/campaigns/hc/alerts?status=x", headers=auditor).status_code == 422
 
 
+def test_api_sets_targets_and_the_webhook_showing_its_secret_once(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    from tests._api import client
+
+    services.import_path(
+        write_hand_world(tmp_path / "hand", alert_world()), workspace=WS, settings=sqlite_settings
+    )
+    api = client(sqlite_settings)
+    analyst, admin = _key(sqlite_settings, "analyst"), _key(sqlite_settings, "admin")
+    put = api.put(
+        "/api/v1/campaigns/hc/targets", json={"metric": "reach", "target": 9000}, headers=analyst
+    )
+    assert put.status_code == 200 and put.json()["targets"] == {"reach": 9000.0}, put.text
+    forecast = api.get("/api/v1/campaigns/hc/forecast", headers=analyst).json()
+    assert forecast["projections"]["reach"]["target"] == 9000
+    removed = api.put(
+        "/api/v1/campaigns/hc/targets", json={"metric": "reach", "target": None}, headers=analyst
+    )
+    assert removed.json()["targets"] == {}
+    bad = api.put("/api/v1/campaigns/hc/targets", json={"metric": "likes", "target": 1},
+                  headers=analyst)  # fmt: skip
+    assert bad.status_code == 422 and "metric" in bad.text
+    assert api.get("/api/v1/alert-webhook", headers=admin).json() is None
+    hook = {"url": "https://ops.example.com/hook"}
+    assert api.put("/api/v1/alert-webhook", json=hook, headers=analyst).status_code == 403
+    made = api.put("/api/v1/alert-webhook", json=hook, headers=admin)
+    assert made.status_code == 200 and made.headers["Cache-Control"] == "no-store", made.text
+    secret = made.json()["secret"]
+    shown = api.get("/api/v1/alert-webhook", headers=admin)
+    assert secret not in shown.text and shown.json()["url"] == hook["url"]
+    assert shown.json()["secret_fingerprint"] == hashlib.sha256(secret.encode()).hexdigest()[:12]
+    assert shown.json()["secret_kept_here"] is True
+
+
 def test_cli_checks_lists_forecasts_and_sets_a_target(
     hand: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,9 +8,9 @@ campaign or alert answers 404 like one that does not exist.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from trustreach.api._auth import CurrentActor, settings_of
@@ -19,7 +19,7 @@ from trustreach.api._idempotency import Idempotency
 from trustreach.api._routes import READERS, _problems
 from trustreach.core import Role, require_role
 from trustreach.services import _alerts as alert_service
-from trustreach.services._pacing import campaign_forecast
+from trustreach.services._pacing import TARGET_METRICS, campaign_forecast, set_campaign_target
 
 router = APIRouter(prefix="/api/v1", responses=_problems(401, 403, 422, 500))
 
@@ -196,3 +196,101 @@ def snooze_alert(
         )  # fmt: skip
 
     return idem.run(actor, work, status_code=200)
+
+
+class TargetChange(BaseModel):
+    """Set (or, with `target` null, remove) one of the campaign's goals."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"metric": "reach", "target": 250000}]}
+    )
+    metric: Literal["reach", "conversions"] = Field(
+        description="The goal's figure: " + ", ".join(TARGET_METRICS) + "."
+    )
+    target: float | None = Field(gt=0, le=1e15, description="A positive number, or null.")
+
+
+class Targets(BaseModel):
+    """The campaign's goals after the change (the off-pace rule compares the forecast)."""
+
+    campaign_id: str
+    targets: dict[str, float]
+
+
+@router.put(
+    "/campaigns/{campaign_id}/targets",
+    response_model=Targets,
+    tags=["campaigns"],
+    responses=_problems(404),
+)
+def put_campaign_target(
+    request: Request, actor: CurrentActor, campaign_id: CampaignId, body: TargetChange
+) -> Targets:
+    """Set or remove a goal of the campaign (analyst, admin); audited, naming you.
+
+    Sending the same change again changes nothing more (PUT is idempotent).
+    """
+    require_role(actor, Role.analyst)
+    targets = set_campaign_target(
+        campaign_id, body.metric, body.target, actor=actor.audit_name,
+        workspace=actor.workspace, settings=settings_of(request),
+    )  # fmt: skip
+    return Targets(campaign_id=campaign_id, targets=targets)
+
+
+class WebhookChange(BaseModel):
+    """Where the workspace's alerts are POSTed (a new signing secret is made)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"url": "https://ops.example.com/trustreach-alerts"}]},
+    )
+    url: str = Field(min_length=8, max_length=2000, description="An http:// or https:// URL.")
+
+
+class Webhook(BaseModel):
+    """The workspace's alert webhook: never its secret, only the secret's fingerprint."""
+
+    url: str
+    secret_fingerprint: str | None = Field(description="SHA-256 of the secret, 12 hex digits.")
+    set_by: str
+    set_at: datetime
+    secret_kept_here: bool = Field(
+        description="Whether this server holds the secret (else it delivers nothing)."
+    )
+
+
+class WebhookSet(Webhook):
+    """The webhook just set, with its signing secret: shown this once, never again."""
+
+    secret: str = Field(
+        description="Verify `X-Trustreach-Signature: sha256=<hex HMAC-SHA256(secret, body)>`."
+    )
+
+
+@router.get("/alert-webhook", response_model=Webhook | None, tags=["campaigns"])
+def get_alert_webhook(request: Request, actor: CurrentActor) -> Webhook | None:
+    """The workspace's alert webhook (admin); null when none is set."""
+    require_role(actor, Role.admin)
+    info = alert_service.alert_webhook(workspace=actor.workspace, settings=settings_of(request))
+    return None if info is None else Webhook(**vars(info))
+
+
+@router.put("/alert-webhook", response_model=WebhookSet, tags=["campaigns"])
+def put_alert_webhook(
+    request: Request, response: Response, actor: CurrentActor, body: WebhookChange
+) -> WebhookSet:
+    """Set where new alerts are delivered (admin); answers the new signing secret once.
+
+    The secret is kept outside the database (its fingerprint is stored and audited);
+    the answer is not cached (`Cache-Control: no-store`).
+    """
+    require_role(actor, Role.admin)
+    settings = settings_of(request)
+    secret = alert_service.set_alert_webhook(
+        body.url, actor=actor.audit_name, workspace=actor.workspace, settings=settings
+    )
+    info = alert_service.alert_webhook(workspace=actor.workspace, settings=settings)
+    assert info is not None
+    response.headers["Cache-Control"] = "no-store"
+    return WebhookSet(**vars(info), secret=secret)

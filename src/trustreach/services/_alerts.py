@@ -522,6 +522,35 @@ def set_alert_webhook(
     return secret
 
 
+@dataclass(frozen=True)
+class WebhookInfo:
+    """The workspace's alert webhook as shown: never its secret, only its fingerprint."""
+
+    url: str
+    secret_fingerprint: str | None
+    set_by: str
+    set_at: datetime
+    secret_kept_here: bool
+
+
+def alert_webhook(
+    *, workspace: str = "default", settings: Settings | None = None
+) -> WebhookInfo | None:
+    """The workspace's alert webhook (None when none is set)."""
+    workspace = check_workspace(workspace)
+    settings = settings or get_settings()
+    with store(settings, create=False) as engine, engine.connect() as c:
+        require_workspace(c, workspace, settings)
+        row = c.execute(
+            select(alert_webhooks).where(alert_webhooks.c.workspace == workspace)
+        ).first()
+    if row is None:
+        return None
+    secret = read_secret(settings, workspace, "alerts")
+    kept = secret is not None and fingerprint(secret) == row.secret_fingerprint
+    return WebhookInfo(row.url, row.secret_fingerprint, row.set_by, _utc(row.set_at), kept)
+
+
 def _webhook(engine: Any, settings: Settings, workspace: str) -> Webhook | None:
     with engine.connect() as c:
         row = c.execute(
