@@ -34,8 +34,8 @@ from trustreach.services._context import check_workspace, ensure_workspace, stor
 from trustreach.services._live import invalidate as invalidate_campaigns
 from trustreach.services._live import touch as touch_campaigns
 from trustreach.services._prepare import PreparedSource
-from trustreach.services._retention import ImportGate
-from trustreach.services._rules import ConsentLedger, DealGate
+from trustreach.services._retention_gate import ImportGate
+from trustreach.services._rules import ConsentLedger, DealGate, SnapshotGate
 from trustreach.store import bulk_upsert, count_rows, metadata
 
 Progress = Callable[[str, int], None]
@@ -161,6 +161,7 @@ class _Importer:
         self.present: set[str] = set()
         self.consents: ConsentLedger | None = None
         self.deal_gate: DealGate | None = None
+        self.snapshot_gate: SnapshotGate | None = None
         self.retention = ImportGate.load(connection, ctx.workspace)
 
     @property
@@ -219,6 +220,10 @@ class _Importer:
         elif kind == "deals" and self.deal_gate is not None:
             errors = self.deal_gate.check(file, rows, data, ok)
             self.add_errors(errors)
+        elif kind == "post_metrics":
+            if self.snapshot_gate is None:
+                self.snapshot_gate = SnapshotGate.load(self.connection, self.ctx.workspace)
+            self.add_errors(self.snapshot_gate.check(file, rows, data, ok))
         return ok
 
     def run_file(

@@ -314,6 +314,7 @@ def _run_import(job: Job, progress: Progress, settings: Settings) -> dict[str, A
                 "new": k.new,
                 "changed": k.changed,
                 "unchanged": k.unchanged,
+                "skipped_expired": k.skipped_expired,
             }
             for k in report.kinds
         ],

@@ -11,7 +11,8 @@ personal-data table has no policy, so a new table cannot be forgotten.
 parents, and writes one audit record with the counts per table; ``dry_run`` counts
 the same rows and changes nothing. Rows deleted from a table whose clock is "last
 seen by an import" leave a tombstone (a digest of the key, never the key); comments
-and tracking events leave a cutoff. :class:`ImportGate` reads both at import, so a
+and tracking events leave a cutoff. The import's
+:class:`~trustreach.services._retention_gate.ImportGate` reads both, so a
 record that expired is skipped and reported as ``skipped_expired``. A genuinely new
 observation is still taken: a follower account whose values differ from the
 expired row's, or any record once the tombstone itself has expired (one retention
@@ -28,7 +29,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-import polars as pl
 from sqlalchemy import Column, Connection, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -190,6 +190,13 @@ POLICIES: dict[str, RetentionPolicy] = {
             "profiling_objections", "objected_at", "keep", "kept while the creator is held"
         ),
         RetentionPolicy("users", "created_at", "keep", "kept while the workspace exists"),
+        RetentionPolicy(
+            "retention_tombstones",
+            "expired_at",
+            "delete",
+            "deleted one retention period of their table after the row expired",
+            days=0,
+        ),
         RetentionPolicy("api_keys", "created_at", "keep", "kept so the audit log can name them"),
     )
 }
@@ -274,12 +281,12 @@ def row_digest(values: Sequence[Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _key_columns(table: Table) -> list[str]:
+def key_columns(table: Table) -> list[str]:
     return [c.name for c in table.primary_key.columns if c.name != "workspace"]
 
 
-def _value_columns(table: Table) -> list[str]:
-    keys = set(_key_columns(table)) | {"workspace", "last_seen"}
+def value_columns(table: Table) -> list[str]:
+    keys = set(key_columns(table)) | {"workspace", "last_seen"}
     return [c.name for c in table.columns if c.name not in keys]
 
 
@@ -325,8 +332,8 @@ def _delete(run: _Run, table: Table, where: ColumnElement[bool]) -> int:
 
 def _tombstone(run: _Run, table: Table, where: ColumnElement[bool], with_values: bool) -> None:
     """Record a digest of every row ``where`` selects before it is deleted."""
-    keys = _key_columns(table)
-    values = _value_columns(table) if with_values else []
+    keys = key_columns(table)
+    values = value_columns(table) if with_values else []
     rows = run.connection.execute(
         select(*(table.c[k] for k in keys), *(table.c[v] for v in values)).where(where)
     ).all()
@@ -566,8 +573,23 @@ def _erasure_retained(run: _Run, policy: RetentionPolicy, cutoff: datetime) -> t
     return _delete(run, kept, where), 0
 
 
-def _keep(run: _Run, policy: RetentionPolicy, cutoff: datetime) -> tuple[int, int]:
-    return 0, 0
+def _tombstones(run: _Run, policy: RetentionPolicy, cutoff: datetime) -> tuple[int, int]:
+    """A tombstone lasts one retention period of its table."""
+    removed = 0
+    for name, stood_for in POLICIES.items():
+        days = policy_days(stood_for, run.settings)
+        if stood_for.gate not in ("key", "row") or days is None:
+            continue
+        removed += _delete(
+            run,
+            retention_tombstones,
+            and_(
+                retention_tombstones.c.workspace == run.workspace,
+                retention_tombstones.c.table_name == name,
+                retention_tombstones.c.expired_at < run.as_of - timedelta(days=days),
+            ),
+        )
+    return removed, 0
 
 
 STEPS: dict[str, Step] = {
@@ -583,6 +605,7 @@ STEPS: dict[str, Step] = {
     "web_sessions": _web_sessions,
     "jobs": _jobs,
     "erasure_retained": _erasure_retained,
+    "retention_tombstones": _tombstones,
 }
 """Tables whose enforcement is more than "delete rows whose clock is past the cutoff"."""
 
@@ -607,6 +630,7 @@ ORDER = (
     "web_sessions",
     "jobs",
     "erasure_retained",
+    "retention_tombstones",
 )
 
 
@@ -614,23 +638,6 @@ def _retention_words(policy: RetentionPolicy, days: int | None) -> str:
     if policy.action == "keep" or days is None:
         return policy.rule
     return f"{days} days after {policy.clock}: {policy.rule}"
-
-
-def _prune_tombstones(run: _Run) -> None:
-    """A tombstone lasts one retention period of its table."""
-    for name, policy in POLICIES.items():
-        if policy.gate not in ("key", "row"):
-            continue
-        days = policy_days(policy, run.settings)
-        if days is None:
-            continue
-        run.connection.execute(
-            delete(retention_tombstones).where(
-                retention_tombstones.c.workspace == run.workspace,
-                retention_tombstones.c.table_name == name,
-                retention_tombstones.c.expired_at < run.as_of - timedelta(days=days),
-            )
-        )
 
 
 def _apply(run: _Run, only: frozenset[str] | None) -> list[TableRetention]:
@@ -660,7 +667,6 @@ def _apply(run: _Run, only: frozenset[str] | None) -> list[TableRetention]:
             replace(t, removed=t.removed + run.follows_cascaded) if t.table == "follows" else t
             for t in out
         ]
-    _prune_tombstones(run)
     return out
 
 
@@ -761,134 +767,3 @@ def enforce_retention(
 def uncovered_tables() -> list[str]:
     """Personal-data tables of the register that have no retention policy (should be none)."""
     return [e.table for e in processing_register() if e.table not in POLICIES]
-
-
-# --------------------------------------------------------------------------- the import's side
-
-
-@dataclass
-class ImportGate:
-    """What one import must not bring back, and the day it saw its records.
-
-    Load it (:meth:`load`) before the import's writer owns the connection; then
-    :meth:`admit` drops the records that expired and :meth:`stamp` adds the day
-    to the tables that keep a ``last_seen``.
-    """
-
-    workspace: str
-    day: date
-    cutoffs: dict[str, datetime] = field(default_factory=dict)
-    tombstones: dict[str, dict[str, str | None]] = field(default_factory=dict)
-    expired_followers: set[str] = field(default_factory=set)
-    renewed_followers: set[str] = field(default_factory=set)
-
-    @classmethod
-    def load(cls, connection: Connection, workspace: str, *, day: date | None = None) -> ImportGate:
-        """The workspace's cutoffs and tombstones (small: digests only)."""
-        gate = cls(workspace, day or datetime.now(UTC).date())
-        c = retention_cutoffs.c
-        for table, cutoff in connection.execute(
-            select(c.table_name, c.cutoff).where(c.workspace == workspace)
-        ):
-            gate.cutoffs[table] = cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=UTC)
-        t = retention_tombstones.c
-        for table, key, row in connection.execute(
-            select(t.table_name, t.key_digest, t.row_digest).where(t.workspace == workspace)
-        ):
-            gate.tombstones.setdefault(table, {})[key] = row
-        return gate
-
-    def admit(
-        self, kind: str, data: Any, columns: list[str] | None, rows: list[int]
-    ) -> tuple[Any, list[int], int]:
-        """``data`` without the records that expired, their row numbers, and how many went."""
-        policy = POLICIES.get(kind)
-        if policy is None or policy.gate is None:
-            return data, rows, 0
-        if policy.gate == "cutoff":
-            cutoff = self.cutoffs.get(kind)
-            if cutoff is None:
-                return data, rows, 0
-            times = [_at(v) for v in _column(data, columns, policy.clock)]
-            keep = [t is None or t >= cutoff for t in times]
-        else:
-            stones = self.tombstones.get(kind)
-            if not stones and not (kind == "follows" and self.expired_followers):
-                return data, rows, 0
-            keep = self._keep(kind, policy, data, columns, stones or {})
-        if all(keep):
-            return data, rows, 0
-        kept_rows = [r for r, k in zip(rows, keep, strict=True) if k]
-        if isinstance(data, pl.DataFrame):
-            return data.filter(pl.Series(keep, dtype=pl.Boolean)), kept_rows, keep.count(False)
-        return [d for d, k in zip(data, keep, strict=True) if k], kept_rows, keep.count(False)
-
-    def _keep(
-        self,
-        kind: str,
-        policy: RetentionPolicy,
-        data: Any,
-        columns: list[str] | None,
-        stones: dict[str, str | None],
-    ) -> list[bool]:
-        table = metadata.tables[kind]
-        keys = list(zip(*(_column(data, columns, k) for k in _key_columns(table)), strict=True))
-        values = (
-            list(zip(*(_column(data, columns, v) for v in _value_columns(table)), strict=True))
-            if policy.gate == "row"
-            else None
-        )
-        keep: list[bool] = []
-        for i, key in enumerate(keys):
-            digest = key_digest(key)
-            if kind == "follows" and key[-1] in self.renewed_followers:
-                keep.append(True)  # its follower came back as a new observation
-                continue
-            if kind == "follows" and key[-1] in self.expired_followers:
-                keep.append(False)  # its follower's record expired and was skipped
-                continue
-            if digest not in stones:
-                keep.append(True)
-                continue
-            if values is not None and stones[digest] != row_digest(values[i]):
-                keep.append(True)  # a new observation: its values differ from the expired row's
-                if kind == "follower_accounts":
-                    self.renewed_followers.add(str(key[0]))
-                continue
-            keep.append(False)
-            if kind == "follower_accounts":
-                self.expired_followers.add(str(key[0]))
-        return keep
-
-    def stamp(
-        self, kind: str, data: Any, columns: list[str] | None
-    ) -> tuple[Any, list[str] | None]:
-        """Add the import's day as ``last_seen`` to the records of tables that keep one."""
-        if kind not in LAST_SEEN_TABLES:
-            return data, columns
-        if isinstance(data, pl.DataFrame):
-            return data.with_columns(pl.lit(self.day, dtype=pl.Date).alias("last_seen")), columns
-        assert columns is not None
-        return [(*row, self.day) for row in data], [*columns, "last_seen"]
-
-
-def _column(data: Any, columns: list[str] | None, name: str) -> list[Any]:
-    if isinstance(data, pl.DataFrame):
-        return data[name].to_list() if name in data.columns else [None] * data.height
-    assert columns is not None
-    if name not in columns:
-        return [None] * len(data)
-    position = columns.index(name)
-    return [row[position] for row in data]
-
-
-def _at(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime.combine(value, datetime.min.time(), tzinfo=UTC)
-    if isinstance(value, str):
-        return _at(datetime.fromisoformat(value))
-    return None

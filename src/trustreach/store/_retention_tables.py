@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, String, Table
 
-from trustreach.store._tables import metadata
+from trustreach.store._tables import PersonalData, metadata
 
 retention_tombstones = Table(
     "retention_tombstones",
@@ -27,6 +27,19 @@ retention_tombstones = Table(
     Column("key_digest", String(64), primary_key=True),  # SHA-256 of the row's key, hex
     Column("row_digest", String(64)),  # SHA-256 of its values, where a new observation counts
     Column("expired_at", DateTime(timezone=True), nullable=False),
+    info={
+        "personal_data": PersonalData(
+            subject="follower",
+            purpose="keep a record whose retention ran out from being imported again "
+            "(storage limitation, Art. 5(1)(e)); a SHA-256 digest of the record's key "
+            "(for followers, of a keyed pseudonym) and values, never the key",
+            retention_days=None,
+            subject_columns=("key_digest",),
+            legal_basis="legal obligation (Art. 6(1)(c), Art. 5(1)(e))",
+            retention_rule="one retention period of the table it stands for after the row "
+            "expired; then `privacy enforce-retention` deletes it",
+        )
+    },
 )
 
 retention_cutoffs = Table(
