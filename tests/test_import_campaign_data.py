@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,23 @@ def test_public_snapshot_with_reach_and_empty_snapshot_are_refused(
     assert by_row[3] == ("source", by_row[3][1]) and "one of: insights, public" in by_row[3][1]
     assert by_row[4][0] == "views" and "an integer between 0 and" in by_row[4][1]
     assert _rows(seeded, "post_metrics") and len(_rows(seeded, "post_metrics")) == 3
+
+
+def test_a_snapshot_before_its_post_was_posted_is_refused(
+    tmp_path: Path, sqlite_settings: Settings
+) -> None:
+    import_path(write_world(tmp_path / "seed"), workspace="acme", settings=sqlite_settings)
+    post = next(p for p in TINY["posts"] if p["post_id"] == "p2")
+    posted = datetime.fromisoformat(post["posted_at"].replace("Z", "+00:00"))
+    rows = [
+        {"post_id": "p2", "observed_at": (posted - timedelta(minutes=1)).isoformat(), "likes": 1},
+        {"post_id": "p2", "observed_at": posted.isoformat(), "likes": 2},  # at the moment: fine
+    ]
+    before = len(_rows(sqlite_settings, "post_metrics"))
+    errors = _errors(write_records(tmp_path / "bad" / "post_metrics.jsonl", rows), sqlite_settings)
+    assert [(row, field) for row, field, _ in errors] == [(1, "observed_at")]
+    assert "before post 'p2' was posted" in errors[0][2] and "allowed:" in errors[0][2]
+    assert len(_rows(sqlite_settings, "post_metrics")) == before  # all or nothing
 
 
 @pytest.mark.parametrize("key", ["jane.doe@example.com", "203.0.113.7", "2001:db8::1"])

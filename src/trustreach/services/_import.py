@@ -220,9 +220,7 @@ class _Importer:
         elif kind == "deals" and self.deal_gate is not None:
             errors = self.deal_gate.check(file, rows, data, ok)
             self.add_errors(errors)
-        elif kind == "post_metrics":
-            if self.snapshot_gate is None:
-                self.snapshot_gate = SnapshotGate.load(self.connection, self.ctx.workspace)
+        elif kind == "post_metrics" and self.snapshot_gate is not None:
             self.add_errors(self.snapshot_gate.check(file, rows, data, ok))
         return ok
 
@@ -240,7 +238,10 @@ class _Importer:
             self.consents = self.consents or ConsentLedger.load(self.connection, self.ctx.workspace)
         if kind == "deals":
             self.deal_gate = DealGate.load(self.connection, self.ctx.workspace)
+        if kind == "post_metrics":
+            self.snapshot_gate = SnapshotGate.load(self.connection, self.ctx.workspace)
         key_column = table.primary_key.columns.values()[-1].name
+        self.retention.prepare(self.connection, kind)  # tombstones of this kind, if any
         writer = _Writer(self.connection, table)
         try:
             self._submit(kind, path, source, report, key_column, writer, progress)

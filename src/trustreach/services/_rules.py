@@ -5,14 +5,16 @@
 - A deal for a campaign that has a shortlist needs the creator approved on it
   by a named person: importing the deal must not be a side door around
   ``trustreach shortlist approve`` and ``trustreach deal create``.
+- A post's metric snapshot cannot be observed before the post was posted.
 
-Both read what they need before the import's writer owns the connection and
+Each reads what they need before the import's writer owns the connection and
 then check batches in memory, naming file, row, field and the rule.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -21,6 +23,7 @@ from trustreach.core import RecordError
 from trustreach.store._tables import (
     consent_records,
     deals,
+    posts,
     shortlist_decisions,
     shortlist_entries,
     shortlists,
@@ -162,3 +165,44 @@ class DealGate:
                 )
             )
         return errors
+
+
+@dataclass
+class SnapshotGate:
+    """When each post of the workspace was posted: a snapshot cannot be observed before."""
+
+    posted_at: dict[str, datetime]
+
+    @classmethod
+    def load(cls, connection: Connection, workspace: str) -> SnapshotGate:
+        """Every post's time (this import's posts are written before its snapshots)."""
+        rows = connection.execute(
+            select(posts.c.post_id, posts.c.posted_at).where(posts.c.workspace == workspace)
+        )
+        return cls({r.post_id: _utc(r.posted_at) for r in rows})
+
+    def check(self, file: str, rows: list[int], data: Any, ok: list[bool]) -> list[RecordError]:
+        """Errors for snapshots observed before their post was posted."""
+        errors = []
+        columns = zip(data["post_id"], data["observed_at"], strict=True)
+        for i, (post_id, observed_at) in enumerate(columns):
+            posted = self.posted_at.get(post_id)
+            if not ok[i] or posted is None or observed_at is None:
+                continue
+            if _utc(observed_at) < posted:
+                ok[i] = False
+                errors.append(
+                    RecordError(
+                        file,
+                        rows[i],
+                        "observed_at",
+                        _utc(observed_at).isoformat(),
+                        f"is before post {post_id!r} was posted ({posted.isoformat()}); "
+                        "allowed: a moment at or after the post's posted_at",
+                    )
+                )
+        return errors
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
