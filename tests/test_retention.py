@@ -42,6 +42,9 @@ def test_every_personal_data_table_has_a_clock_and_a_rule_the_enforcer_knows() -
             assert entry.declaration.retention_rule or entry.declaration.retention_days is None
     assert set(_retention.POLICIES) <= {e.table for e in processing_register()}
     assert set(_retention.ORDER) <= set(_retention.POLICIES)
+    page = (Path(__file__).resolve().parent.parent / "docs" / "retention.md").read_text()
+    undocumented = [t for t in _retention.POLICIES if f"`{t}`" not in page]
+    assert not undocumented, f"docs/retention.md does not list {undocumented}"
 
 
 def _counts(settings: Settings) -> dict[str, int]:

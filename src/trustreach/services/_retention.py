@@ -30,6 +30,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Column, Connection, Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from trustreach.core import ConfigurationError, Settings, get_settings
@@ -344,28 +346,28 @@ def _tombstone(run: _Run, table: Table, where: ColumnElement[bool], with_values:
         for row in rows
     }
     digests = list(stones)
-    for start in range(0, len(digests), 500):
-        chunk = digests[start : start + 500]
-        run.connection.execute(
-            delete(retention_tombstones).where(
-                retention_tombstones.c.workspace == run.workspace,
-                retention_tombstones.c.table_name == table.name,
-                retention_tombstones.c.key_digest.in_(chunk),
-            )
-        )
-    run.connection.execute(
-        insert(retention_tombstones),
-        [
-            {
-                "workspace": run.workspace,
-                "table_name": table.name,
-                "key_digest": digest,
-                "row_digest": stones[digest],
-                "expired_at": run.as_of,
-            }
-            for digest in digests
-        ],
+    # a key that expired, came back as a new observation and expired again: refreshed
+    upsert = (pg_insert if run.connection.dialect.name == "postgresql" else sqlite_insert)(
+        retention_tombstones
     )
+    statement = upsert.on_conflict_do_update(
+        index_elements=["workspace", "table_name", "key_digest"],
+        set_={"row_digest": upsert.excluded.row_digest, "expired_at": upsert.excluded.expired_at},
+    )
+    for start in range(0, len(digests), 5000):
+        run.connection.execute(
+            statement,
+            [
+                {
+                    "workspace": run.workspace,
+                    "table_name": table.name,
+                    "key_digest": digest,
+                    "row_digest": stones[digest],
+                    "expired_at": run.as_of,
+                }
+                for digest in digests[start : start + 5000]
+            ],
+        )
     run.tombstones += len(digests)
 
 

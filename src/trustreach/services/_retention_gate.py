@@ -34,33 +34,46 @@ from trustreach.store._tables import metadata
 class ImportGate:
     """What one import must not bring back, and the day it saw its records.
 
-    Load it (:meth:`load`) before the import's writer owns the connection; then
-    :meth:`admit` drops the records that expired and :meth:`stamp` adds the day
-    to the tables that keep a ``last_seen``.
+    Load it (:meth:`load`, then :meth:`prepare` for each kind) before the import's
+    writer owns the connection; then :meth:`admit` drops the records that expired
+    and :meth:`stamp` adds the day to the tables that keep a ``last_seen``.
+    Tombstones are held as one Arrow frame per kind (digests only), read only for
+    the kinds an import brings.
     """
 
     workspace: str
     day: date
     cutoffs: dict[str, datetime] = field(default_factory=dict)
-    tombstones: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    tombstones: dict[str, pl.DataFrame] = field(default_factory=dict)
     expired_followers: set[str] = field(default_factory=set)
     renewed_followers: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, connection: Connection, workspace: str, *, day: date | None = None) -> ImportGate:
-        """The workspace's cutoffs and tombstones (small: digests only)."""
+        """The workspace's cutoffs (one per table at most)."""
         gate = cls(workspace, day or datetime.now(UTC).date())
         c = retention_cutoffs.c
         for table, cutoff in connection.execute(
             select(c.table_name, c.cutoff).where(c.workspace == workspace)
         ):
             gate.cutoffs[table] = cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=UTC)
-        t = retention_tombstones.c
-        for table, key, row in connection.execute(
-            select(t.table_name, t.key_digest, t.row_digest).where(t.workspace == workspace)
-        ):
-            gate.tombstones.setdefault(table, {})[key] = row
         return gate
+
+    def prepare(self, connection: Connection, kind: str) -> None:
+        """Read the tombstones of ``kind`` (once), before the writer owns the connection."""
+        policy = POLICIES.get(kind)
+        if policy is None or policy.gate not in ("key", "row") or kind in self.tombstones:
+            return
+        t = retention_tombstones.c
+        rows = connection.execute(
+            select(t.key_digest, t.row_digest).where(
+                t.workspace == self.workspace, t.table_name == kind
+            )
+        ).all()
+        self.tombstones[kind] = pl.DataFrame(
+            {"key": [r[0] for r in rows], "row": [r[1] for r in rows]},
+            schema={"key": pl.Utf8, "row": pl.Utf8},
+        )
 
     def admit(
         self, kind: str, data: Any, columns: list[str] | None, rows: list[int]
@@ -77,9 +90,10 @@ class ImportGate:
             keep = [t is None or t >= cutoff for t in times]
         else:
             stones = self.tombstones.get(kind)
-            if not stones and not (kind == "follows" and self.expired_followers):
+            none = stones is None or stones.height == 0
+            if none and not (kind == "follows" and self.expired_followers):
                 return data, rows, 0
-            keep = self._keep(kind, policy, data, columns, stones or {})
+            keep = self._keep(kind, policy, data, columns, stones)
         if all(keep):
             return data, rows, 0
         kept_rows = [r for r, k in zip(rows, keep, strict=True) if k]
@@ -93,10 +107,18 @@ class ImportGate:
         policy: RetentionPolicy,
         data: Any,
         columns: list[str] | None,
-        stones: dict[str, str | None],
+        stones: pl.DataFrame | None,
     ) -> list[bool]:
         table = metadata.tables[kind]
         keys = list(zip(*(_column(data, columns, k) for k in key_columns(table)), strict=True))
+        hits: dict[int, str | None] = {}  # row -> the expired row's value digest
+        if stones is not None and stones.height:
+            found = (
+                pl.DataFrame({"key": [key_digest(k) for k in keys]}, schema={"key": pl.Utf8})
+                .with_row_index("i")
+                .join(stones, on="key", how="inner")
+            )
+            hits = dict(zip(found["i"].to_list(), found["row"].to_list(), strict=True))
         values = (
             list(zip(*(_column(data, columns, v) for v in value_columns(table)), strict=True))
             if policy.gate == "row"
@@ -104,17 +126,16 @@ class ImportGate:
         )
         keep: list[bool] = []
         for i, key in enumerate(keys):
-            digest = key_digest(key)
             if kind == "follows" and key[-1] in self.renewed_followers:
                 keep.append(True)  # its follower came back as a new observation
                 continue
             if kind == "follows" and key[-1] in self.expired_followers:
                 keep.append(False)  # its follower's record expired and was skipped
                 continue
-            if digest not in stones:
+            if i not in hits:
                 keep.append(True)
                 continue
-            if values is not None and stones[digest] != row_digest(values[i]):
+            if values is not None and hits[i] != row_digest(values[i]):
                 keep.append(True)  # a new observation: its values differ from the expired row's
                 if kind == "follower_accounts":
                     self.renewed_followers.add(str(key[0]))
