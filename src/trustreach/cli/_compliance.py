@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -23,7 +23,9 @@ from trustreach.cli._campaign import CampaignId, campaign_app
 from trustreach.cli._paths import Force, check_output, replaced_note
 from trustreach.cli._shortlist import deal_app
 from trustreach.core import replaced_atomically, write_text_atomically
-from trustreach.services import _compliance, _compliance_report
+
+if TYPE_CHECKING:  # the services load the store: imported when a command runs
+    from trustreach.services._compliance import DealObligations
 
 DealId = Annotated[str, typer.Argument(help="The deal's id (deal_id).")]
 Jurisdiction = Annotated[
@@ -47,7 +49,7 @@ class ReportFormat(StrEnum):
     json = "json"
 
 
-def _print_obligations(d: _compliance.DealObligations) -> None:
+def _print_obligations(d: DealObligations) -> None:
     console.print(
         f"[bold]{d.deal_id}[/bold]: {d.creator_id} for {d.brand}, campaign {d.campaign_id} "
         f"({d.campaign_name}), {d.compensation}; obligations: [bold]{d.status}[/bold]"
@@ -89,6 +91,8 @@ def obligations(
 ) -> None:
     """A deal's disclosure obligations and whether the creator accepted them; with
     --record, record them for a deal that has none (audited)."""
+    from trustreach.services import _compliance
+
     actor = services.cli_actor(workspace)
     if record:
         d = _compliance.record_deal_obligations(deal, actor=actor, jurisdictions=jurisdiction)
@@ -124,6 +128,8 @@ def compliance(
     the evidence in the caption and a suggested fix; each deal's obligations and whether
     the creator accepted them. Machine-generated evidence for a person to review, not
     legal advice."""
+    from trustreach.services import _compliance_report
+
     if output is None and fmt is not ReportFormat.json:
         raise typer.BadParameter(f"--output is required for --format {fmt.value}")
     replaced = check_output(output, "--output", force=force) if output is not None else False
