@@ -8,6 +8,7 @@ from datetime import date
 
 from trustreach.audience._types import CreatorAudit, Spike
 from trustreach.core import plural
+from trustreach.ethics.disclosure import machine_generated_html
 
 _CSS = """
 body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
@@ -20,13 +21,14 @@ padding:.35rem .5rem;border-bottom:1px solid #eceff4;vertical-align:top}
 th{background:#f5f7fa;font-weight:600}.num{text-align:right;font-variant-numeric:tabular-nums}
 .raised{color:#a33b00;font-weight:600}.quiet{color:#2f6b3a}
 .note{background:#f5f7fa;border-left:4px solid #8aa1c1;padding:.6rem .9rem;margin:1rem 0}
+.machine-generated{color:#5b6476;font-size:.85rem;border-left:3px solid #8aa1c1;padding-left:.6rem}
 svg{max-width:100%;height:auto}.chart text{font-size:11px;fill:#5b6476}
 """
 
 
 MACHINE_GENERATED = (
-    "Machine-generated: the evidence sentences in this report were written by trustreach from "
-    "the measured data, not by a person."
+    "the evidence sentences in this report were written by software from the measured data, "
+    "not by a person."
 )
 _PROBABILITIES_NOT_KEPT = (
     '<p class="muted">The per-account probabilities behind this estimate are not kept with the '
@@ -242,7 +244,7 @@ generated {_e(audit.generated_at)}{seq}</p>
 <div class="note">This report describes signals measured in the data, not judgements about
 anyone. Each signal can have innocent explanations (a viral post, a press mention, a giveaway).
 The creator can see this evidence and contest it; a person reviews every dispute.</div>
-<p class="muted">{_e(MACHINE_GENERATED)}</p>
+{machine_generated_html(MACHINE_GENERATED)}
 <h2>Audience Quality</h2>
 <p><span class="score">{audit.quality.score:.0f}</span> / 100</p>
 <table><tr><th>component</th><th class="num">value</th><th class="num">weight</th>

@@ -19,6 +19,12 @@ from trustreach.campaigns._kpi_model import (
     KpiReport,
     KpiRow,
 )
+from trustreach.ethics.disclosure import machine_generated_html
+
+_MACHINE = (
+    "the sentences and notes in this report (ROI, intervals, coverage) were written by software "
+    "from the campaign's records, not by a person."
+)
 
 RATES = frozenset(
     {
@@ -206,6 +212,7 @@ interval is a {level:.0%} percentile bootstrap over posts and orders. EMV, where
 a convention that prices attention: it is not revenue and not ROI. Coverage is the share of
 posts whose figures are first-party insights the creator authorised; the rest are public
 counts.</div>
+{machine_generated_html(_MACHINE)}
 <p><strong>ROI:</strong> {_e(roi_text(r.campaign))}</p>
 <p class="muted">Orders by attribution rule: {_e(rules)}. Exchange rates: {_e(r.fx)}.</p>
 {f"<ul>{notes}</ul>" if notes else ""}

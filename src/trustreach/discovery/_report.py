@@ -16,6 +16,7 @@ from trustreach.discovery._brief import AuthenticityPolicy
 from trustreach.discovery._ranking import COMPONENTS, LABELS, RankedCreator, Ranking
 from trustreach.discovery._rules import Finding
 from trustreach.discovery._summary import fair_effect
+from trustreach.ethics.disclosure import machine_generated_html
 from trustreach.ethics.fairness import FOUR_FIFTHS, ExposureAudit
 
 _COLOURS = {
@@ -358,8 +359,10 @@ def render_shortlist_html(ranking: Ranking, *, shortlist_id: str | None = None) 
         f'<p class="note">{status} Scores describe how well the evidence matches the brief; they '
         "are not a judgement of anyone. Components marked * were not measured and were counted at "
         "the candidates' median.</p>",
-        '<p class="muted">Machine-generated: the explanations ("why") and the findings\' reasons '
-        "in this report were written by trustreach from the measured data, not by a person.</p>",
+        machine_generated_html(
+            'the explanations ("why") and the findings\' reasons in this report were written by '
+            "software from the measured data, not by a person."
+        ),
         f'<p class="muted">{plural(ranking.eligible, "eligible creator")}; '
         f"{len(ranking.excluded)} excluded "
         f"by a rule; {len(ranking.review)} held for human review. Model versions: {versions}.</p>",

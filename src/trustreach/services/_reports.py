@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
+from trustreach.ethics.disclosure import machine_generated_html
 from trustreach.services._context import check_workspace, require_creator, require_workspace, store
 from trustreach.services._creator_audits import latest_audit, latest_creator_audits
 from trustreach.services._shortlist import Shortlist, load_shortlist
@@ -30,8 +31,8 @@ PANGO_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0"
 """The Debian packages of the Pango libraries WeasyPrint loads."""
 
 MACHINE_LABEL = (
-    "Machine-generated: the explanations and evidence sentences in this report were written "
-    "by trustreach from the measured data, not by a person."
+    "the explanations and evidence sentences in this report were written by software from the "
+    "measured data, not by a person."
 )
 
 PRINT_CSS = """
@@ -344,7 +345,7 @@ def _render_shortlist(shortlist: Shortlist, audits: dict[str, Any]) -> str:
 <div class="note">Scores describe how well the evidence matches the brief; they are not a judgement
 of anyone. Every creator needs a named person's approval before a deal can be created. Components
 marked * were not measured and were counted at the candidates' median.</div>
-<p class="machine">{_e(MACHINE_LABEL)}</p>
+{machine_generated_html(MACHINE_LABEL)}
 <h2>Creators on the shortlist ({len(shortlist.entries)})</h2>
 {entries}
 {"".join(held)}

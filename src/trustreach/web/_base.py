@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from trustreach import services
 from trustreach.core import Actor, AuthenticationError, PermissionDenied, Settings
+from trustreach.ethics.disclosure import generated_by
 from trustreach.web._guard import CSRF_FIELD, SESSION_COOKIE, same_token
 from trustreach.web._views import fake_share_sentence, percent, signal_name
 
@@ -63,6 +64,7 @@ def _templates() -> Jinja2Templates:
     env.filters["percent"] = percent
     env.filters["signal_name"] = signal_name
     env.globals["fake_share_sentence"] = fake_share_sentence
+    env.globals["generated_by"] = generated_by()  # the machine-generated marker's words
     return Jinja2Templates(env=env)
 
 
