@@ -24,6 +24,12 @@ from trustreach.ethics.disclosure._check import (
     check_post,
     worst,
 )
+from trustreach.ethics.disclosure._marker import (
+    MACHINE_GENERATED,
+    generated_by,
+    machine_generated_html,
+    machine_generated_note,
+)
 from trustreach.ethics.disclosure._rules import (
     JURISDICTIONS,
     Jurisdiction,
@@ -41,6 +47,7 @@ from trustreach.ethics.disclosure._types import Finding, PostVerdict, Status
 __all__ = [
     "AI_SOURCE_TYPES",
     "JURISDICTIONS",
+    "MACHINE_GENERATED",
     "VIDEO_MEDIA",
     "Connection",
     "Finding",
@@ -54,6 +61,9 @@ __all__ = [
     "RuleBook",
     "Status",
     "check_post",
+    "generated_by",
+    "machine_generated_html",
+    "machine_generated_note",
     "obligations",
     "parse_jurisdictions",
     "read_manifest",
