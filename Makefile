@@ -19,7 +19,7 @@ demo: $(STAMP)  ## the demo world (replacing demo-world/) imported, audited and 
 	$(BIN)/trustreach demo --force --port $(PORT) $(if $(filter 0,$(SERVE)),--no-serve,--serve)
 
 test: $(STAMP)  ## the whole test suite (PostgreSQL tests run when TRUSTREACH_TEST_POSTGRES_URL is set)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 format-check: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks scripts

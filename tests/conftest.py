@@ -17,7 +17,29 @@ from trustreach.store import create_store_engine
 if TYPE_CHECKING:
     from trustreach.nlp import TextEmbedder
 
-POSTGRES_URL = os.environ.get("TRUSTREACH_TEST_POSTGRES_URL")
+
+def _worker_database(url: str | None) -> str | None:
+    """Each pytest-xdist worker (``gw0``, ``gw1``, …) gets a database of its own on the
+    test server (``<name>_gw1``), made on first use: tests empty theirs whole."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_store_engine(base.set(database="postgres").render_as_string(False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        found = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first()
+        if found is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(False)
+
+
+POSTGRES_URL = _worker_database(os.environ.get("TRUSTREACH_TEST_POSTGRES_URL"))
 
 
 def _reset_postgres(url: str) -> None:
