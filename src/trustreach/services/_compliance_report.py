@@ -234,6 +234,7 @@ def campaign_compliance(
     counts = {s: sum(p.status == s for p in lines) for s in STATUS_ORDER}
     named = {f.rule_id for p in lines for f in p.findings}
     named |= {o.rule_id for d in deals for o in d.obligations}
+    order = {r.rule_id: i for i, r in enumerate(rules())}  # the rules' own order
     sources = {r.rule_id: r.source for r in rules(where.codes) if r.rule_id in named}
     for p in lines:
         for f in p.findings:
@@ -250,7 +251,7 @@ def campaign_compliance(
         posts=lines,
         deals=deals,
         counts=counts,
-        sources=dict(sorted(sources.items())),
+        sources=dict(sorted(sources.items(), key=lambda kv: order.get(kv[0], len(order)))),
     )
 
 
@@ -310,7 +311,7 @@ th{background:#f5f7fa;font-weight:600}.num{text-align:right;font-variant-numeric
 .post{border:1px solid #dde2ea;border-radius:4px;padding:.6rem .9rem;margin:.8rem 0;
 page-break-inside:avoid}
 .caption{white-space:pre-wrap;background:#f5f7fa;padding:.4rem .6rem;font-family:inherit}
-mark{background:#ffe08a;padding:0 .1rem}
+mark{background:#ffe08a;padding:0 .1rem}td code,th code{white-space:nowrap}
 .s-non_compliant{color:#a4161a;font-weight:600}.s-needs_review{color:#8a5a00;font-weight:600}
 .s-compliant{color:#1b6b3a}.s-not_applicable{color:#5b6476}
 """
