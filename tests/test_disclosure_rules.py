@@ -232,3 +232,13 @@ def test_status_is_the_worst_finding() -> None:
     v = check_post(facts, ["us"])
     assert v.status == "non_compliant"
     assert check_post(replace(facts, disclosure_in_video=True), ["us"]).status == "compliant"
+
+
+def test_docs_list_every_rule_with_its_source() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "disclosure.md").read_text("utf-8")
+    for r in rules():
+        row = next((line for line in docs.splitlines() if line.startswith(f"| {r.rule_id} |")), "")
+        assert row, f"{r.rule_id} is not in docs/disclosure.md's rules table"
+        assert r.source.replace("|", "/") in row, r.rule_id

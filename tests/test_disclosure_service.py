@@ -100,7 +100,8 @@ def test_ai_and_virtual_declarations_are_stored_and_checked(world: Settings) -> 
         "AI3-EU": "non_compliant",
         "AI1-EU": "needs_review",
     }
-    assert report_dict(report)["generated_by"].startswith("trustreach disclosure rules")
+    by = report_dict(report)["generated_by"]
+    assert by.startswith("trustreach ") and f"disclosure rules {report.rules_version}" in by
 
 
 def test_roles_and_tenancy(world: Settings) -> None:
@@ -155,6 +156,15 @@ def test_cli_check_and_rules(world: Settings, monkeypatch: pytest.MonkeyPatch) -
     missing = run(app, ["disclosure", "check", "--campaign", "zzz", "-w", WS])
     assert isinstance(missing.exception, NotFoundError)
     assert "campaign 'zzz' not found" in str(missing.exception)
+    media = run(
+        app,
+        ["disclosure", "check", "--post", "p6", "--media", "p6=gone.png", "-f", "json", "-w", WS],
+    )
+    (p6,) = json.loads(media.output)["verdicts"]
+    (ai2,) = [f for f in p6["findings"] if f["rule_id"] == "AI2-EU"]
+    assert ai2["status"] == "needs_review" and "unreadable" in ai2["message"]
+    odd = run(app, ["disclosure", "check", "--media", "p6", "-w", WS])
+    assert "--media 'p6' not allowed; allowed: POST_ID=FILE" in str(odd.exception)
     listed = run(app, ["disclosure", "rules", "-j", "uk", "-f", "json"])
     ids = [r["rule_id"] for r in json.loads(listed.output)["rules"]]
     assert ids == ["D1-UK", "D7-UK", "D3-UK", "D4-UK", "D10-UK"]
@@ -182,7 +192,10 @@ def test_api_rules_and_campaign_check(world: Settings) -> None:
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["counts"]["non_compliant"] == 2 and body["jurisdictions"] == ["us"]
-    assert body["generated_by"].startswith("trustreach disclosure rules")
+    assert (
+        body["generated_by"].startswith("trustreach ")
+        and "disclosure rules" in body["generated_by"]
+    )
     p4 = next(v for v in body["verdicts"] if v["post_id"] == "p4")
     assert any(f["rule_id"] == "D3-US" and f["evidence"] == "#ad" for f in p4["findings"])
     bad = api.get("/api/v1/campaigns/cmp1/disclosure", params={"jurisdiction": "fr"}, headers=auth)

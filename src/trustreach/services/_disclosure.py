@@ -38,6 +38,7 @@ from trustreach.ethics.disclosure import (
     PostVerdict,
     Status,
     check_post,
+    generated_by,
     parse_jurisdictions,
     rules_version,
 )
@@ -316,7 +317,7 @@ def report_dict(report: DisclosureReport) -> dict[str, Any]:
         "jurisdictions": list(report.jurisdictions),
         "counts": report.counts,
         "audit_seq": report.audit_seq,
-        "generated_by": f"trustreach disclosure rules {report.rules_version}",
+        "generated_by": generated_by(f"disclosure rules {report.rules_version}"),
         "note": "evidence for a person to review, not legal advice",
         "verdicts": [
             {
