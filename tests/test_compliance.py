@@ -340,6 +340,12 @@ def test_cli_campaign_compliance_and_deal_obligations(
     assert wrote.exit_code == 0 and "not legal advice" in " ".join(wrote.output.split())
     assert "<mark" in out.read_text()
     assert run(app, ["campaign", "compliance", "cmp1", "-w", A]).exit_code != 0  # html: a file
+    made = run(app, ["deal", "create", world.shortlist, "c2", "--deal-id", "cli-1",
+                     "--compensation", "gift", "--amount", "20", "--campaign", "cmp1",
+                     "--signed-on", "2026-10-06", "--jurisdiction", "uk", "-w", A])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    uk = ", ".join(o.rule_id for o in obligations(["uk"]))
+    assert f"Disclosure obligations recorded (uk): {uk}" in " ".join(made.output.split())
     gate = run(app, ["deal", "obligations", "d1", "-w", A])
     assert gate.exit_code == 0 and "deal obligations d1 --record" in " ".join(gate.output.split())
     recorded = run(app, ["deal", "obligations", "d1", "--record", "--jurisdiction", "eu",
