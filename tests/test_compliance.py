@@ -105,6 +105,9 @@ def test_deal_gate_records_obligations_only_the_creator_accepts_and_a_failing_po
     s = store_settings
     shortlist = build(tmp_path, s)
     deal = _deal(s, shortlist, "dx", "c1")
+    assert not _deal(s, shortlist, "dx", "c1", jurisdictions=["us"]).created  # a retry
+    with pytest.raises(ConfigurationError, match="jurisdictions"):
+        _deal(s, shortlist, "dx", "c1", jurisdictions=["uk"])
     expected = [o.rule_id for o in obligations(["us"])]  # brand b1 and brief br1: the US
     assert deal.jurisdictions == ("us",) and list(deal.obligations) == expected
     assert deal.obligations_status == "awaiting acceptance"

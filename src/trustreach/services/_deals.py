@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Row, func, insert, select
 
 from trustreach.core import ConfigurationError, NotFoundError, Settings, get_settings
+from trustreach.ethics.disclosure import parse_jurisdictions
 from trustreach.ingest import DealRecord
 from trustreach.services._audit_guard import (
     audited_transaction,
@@ -363,6 +364,16 @@ def create_deal(
                         f"{'; '.join(differ)}; use a new deal_id or the same values"
                     )
                 kept = read_deal_obligations(connection, workspace, deal_id)
+                if (
+                    jurisdictions is not None
+                    and kept.status != "none recorded"
+                    and set(parse_jurisdictions(jurisdictions)) != set(kept.jurisdictions)
+                ):
+                    raise ConfigurationError(
+                        f"deal {deal_id!r} already exists with disclosure obligations for "
+                        f"{', '.join(kept.jurisdictions)}, not {', '.join(jurisdictions)} "
+                        "(jurisdictions); use a new deal_id or the same values"
+                    )
                 return Deal(
                     deal_id,
                     workspace,
