@@ -55,13 +55,15 @@ APPROVER = Actor("user", "sam@acme.test", Role.approver, A)
 ANALYST = Actor("user", "al@acme.test", Role.analyst, A)
 
 
-def build(root: Path, settings: Settings) -> str:
-    """Import the worlds, add the creators' and staff logins; return an approved shortlist."""
+def build(root: Path, settings: Settings, *, globex: bool = False, logins: bool = True) -> str:
+    """Import the world (and ``globex``'s twin), add the creators' and staff logins; return a
+    shortlist with both creators approved."""
     services.import_path(write_world(root / "a"), workspace=A, settings=settings)
     write_records(root / "extra" / "posts.jsonl", EXTRA_POSTS)
     services.import_path(root / "extra", workspace=A, settings=settings)
-    services.import_path(write_globex(root / "b"), workspace="globex", settings=settings)
-    for actor in (ANA, MAX, APPROVER, ANALYST):
+    if globex:
+        services.import_path(write_globex(root / "b"), workspace="globex", settings=settings)
+    for actor in (ANA, MAX, APPROVER, ANALYST) if logins else ():
         services.create_user(
             actor.ident, workspace=A, role=actor.role, password=PASSWORD,
             creator_id=actor.creator_id, by=services.cli_actor(A), settings=settings,
@@ -103,7 +105,7 @@ def test_deal_gate_records_obligations_only_the_creator_accepts_and_a_failing_po
     tmp_path: Path, store_settings: Settings
 ) -> None:
     s = store_settings
-    shortlist = build(tmp_path, s)
+    shortlist = build(tmp_path, s, logins=False)  # the services take the actors as given
     deal = _deal(s, shortlist, "dx", "c1")
     assert not _deal(s, shortlist, "dx", "c1", jurisdictions=["us"]).created  # a retry
     with pytest.raises(ConfigurationError, match="jurisdictions"):
@@ -209,7 +211,7 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     root = tmp_path_factory.mktemp("compliance")
     settings = Settings(data_dir=root / "data")
-    return World(root, settings, build(root, settings))
+    return World(root, settings, build(root, settings, globex=True))
 
 
 @pytest.fixture
