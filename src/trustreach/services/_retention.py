@@ -22,16 +22,13 @@ period after the row did).
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Column, Connection, Table, and_, delete, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from trustreach.core import ConfigurationError, Settings, get_settings
@@ -39,6 +36,7 @@ from trustreach.services._audit_guard import audited_transaction, confirm_anchor
 from trustreach.services._context import check_workspace, store
 from trustreach.services._jobs import job_folder
 from trustreach.store import write_transaction
+from trustreach.store._bulk import bulk_upsert
 from trustreach.store._retention_tables import retention_cutoffs, retention_tombstones
 from trustreach.store._tables import PersonalData, metadata, processing_register
 
@@ -271,15 +269,16 @@ def key_digest(parts: Sequence[Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
 def row_digest(values: Sequence[Any]) -> str:
-    """SHA-256 of a row's values, to tell a new observation from the expired one."""
-    text = json.dumps([_canonical(v) for v in values], separators=(",", ":"), default=str)
+    """SHA-256 of a row's values, to tell a new observation from the expired one.
+
+    Values as the store and the importer both hold them (int, float, bool, str,
+    date, None), by their ``repr``.
+
+    >>> row_digest([1, None, True]) == row_digest((1, None, True)) != row_digest([1, None, 1])
+    True
+    """
+    text = "\x1f".join(map(repr, values))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -301,6 +300,7 @@ class _Run:
     workspace: str
     as_of: datetime
     settings: Settings
+    dry_run: bool = False
     tombstones: int = 0
     files: list[Any] = field(default_factory=list)
     labels_with_comments: int = 0  # comment_labels deleted with their comments
@@ -334,6 +334,9 @@ def _delete(run: _Run, table: Table, where: ColumnElement[bool]) -> int:
 
 def _tombstone(run: _Run, table: Table, where: ColumnElement[bool], with_values: bool) -> None:
     """Record a digest of every row ``where`` selects before it is deleted."""
+    if run.dry_run:  # only counted: what would be written
+        run.tombstones += _count(run, table, where)
+        return
     keys = key_columns(table)
     values = value_columns(table) if with_values else []
     rows = run.connection.execute(
@@ -345,29 +348,20 @@ def _tombstone(run: _Run, table: Table, where: ColumnElement[bool], with_values:
         key_digest(row[: len(keys)]): (row_digest(row[len(keys) :]) if with_values else None)
         for row in rows
     }
-    digests = list(stones)
-    # a key that expired, came back as a new observation and expired again: refreshed
-    upsert = (pg_insert if run.connection.dialect.name == "postgresql" else sqlite_insert)(
-        retention_tombstones
-    )
-    statement = upsert.on_conflict_do_update(
-        index_elements=["workspace", "table_name", "key_digest"],
-        set_={"row_digest": upsert.excluded.row_digest, "expired_at": upsert.excluded.expired_at},
-    )
-    for start in range(0, len(digests), 5000):
-        run.connection.execute(
-            statement,
-            [
-                {
-                    "workspace": run.workspace,
-                    "table_name": table.name,
-                    "key_digest": digest,
-                    "row_digest": stones[digest],
-                    "expired_at": run.as_of,
-                }
-                for digest in digests[start : start + 5000]
-            ],
+    digests = sorted(stones)  # in key order: appended to the B-tree, not scattered
+    # an upsert: a key that expired, came back as a new observation and expired again
+    columns = ["workspace", "table_name", "key_digest", "row_digest", "expired_at"]
+    if run.connection.dialect.name == "sqlite":  # one prepared statement, the time once
+        at = run.as_of.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        run.connection.exec_driver_sql(
+            f"INSERT INTO retention_tombstones ({', '.join(columns)}) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (workspace, table_name, key_digest) DO UPDATE SET "
+            "row_digest = excluded.row_digest, expired_at = excluded.expired_at",
+            [(run.workspace, table.name, d, stones[d], at) for d in digests],
         )
+    else:  # COPY and one INSERT … ON CONFLICT
+        written = [(run.workspace, table.name, d, stones[d], run.as_of) for d in digests]
+        bulk_upsert(run.connection, retention_tombstones, written, columns=columns)
     run.tombstones += len(digests)
 
 
@@ -722,7 +716,7 @@ def enforce_retention(
         if dry_run:
             try:
                 with write_transaction(engine) as connection:
-                    run = _Run(connection, workspace, now, settings)
+                    run = _Run(connection, workspace, now, settings, dry_run=True)
                     done = _apply(run, only)
                     raise _DryRun(done, run.tombstones, len(run.files))
             except _DryRun as signal:
