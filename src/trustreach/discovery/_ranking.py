@@ -20,6 +20,7 @@ from trustreach.discovery._brief import Brief, Objective
 from trustreach.discovery._fx import FxRates
 from trustreach.discovery._relevance import TopicGate
 from trustreach.discovery._rules import AppliedRule, Finding
+from trustreach.ethics.disclosure import generated_by
 from trustreach.ethics.fairness import FOUR_FIFTHS, ExposureAudit, FairRanking, fair_minimum_counts
 
 COMPONENTS = ("audience_fit", "topic_fit", "authentic_reach", "performance", "cost")
@@ -332,8 +333,9 @@ class Ranking:
         return f"{name} ({creator_id})" if name and name != creator_id else creator_id
 
     def to_dict(self) -> dict[str, Any]:
-        """Everything as JSON-ready data."""
+        """Everything as JSON-ready data (``generated_by``: the explanations are machine-made)."""
         return {
+            "generated_by": generated_by("discovery"),
             "query": self.query.describe(),
             "model_versions": self.model_versions,
             "weights": self.weights,
