@@ -70,6 +70,7 @@ def test_every_report_kind_is_marked(world: tuple[Settings, str], embedder: Text
         _index(embedder, rows), query_from_brief(make_brief(), embedder), top_n=3
     )
     reports["discovery"] = render_shortlist_html(ranking)
+    assert ranking.to_dict()["generated_by"] == generated_by("discovery")  # the JSON output
     for kind, page in reports.items():
         assert marked(page), kind
         assert page.count('class="machine-generated"') == 1, kind
