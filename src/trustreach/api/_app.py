@@ -16,6 +16,7 @@ from trustreach.api import (
     _disclosure_routes,
     _events_routes,
     _jobs_routes,
+    _model_routes,
     _report_routes,
     _rights_routes,
     _write_routes,
@@ -231,6 +232,7 @@ def create_app(settings: Settings | None = None, *, max_body_bytes: int | None =
     app.include_router(_disclosure_routes.router)
     app.include_router(_compliance_routes.router)
     app.include_router(_rights_routes.router)
+    app.include_router(_model_routes.router)
     app.include_router(fallback)
     _document_rate_limits(app)
     app.add_middleware(BodyLimit, limit=max_body_bytes, upload_limit=settings.api_max_upload_bytes)

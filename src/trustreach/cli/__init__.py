@@ -13,6 +13,7 @@ from trustreach.cli import (  # noqa: F401  (each registers commands)
     _discover,
     _events,
     _identity,
+    _models,
     _nlp,
     _retention,
     _rights,
