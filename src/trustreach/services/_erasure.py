@@ -42,7 +42,6 @@ from sqlalchemy import (
     Text,
     cast,
     delete,
-    exists,
     func,
     or_,
     select,
@@ -185,6 +184,16 @@ def _clauses(scope: CreatorScope, workspace: str) -> dict[str, Any]:
     return clauses
 
 
+KEY_TABLES = ("comments", "posts", "creator_accounts", "creators")
+"""Deleted last, in this order: the other tables' rows are found through them."""
+
+
+def _deletion_order() -> list[Table]:
+    """Children before parents (reverse dependency order), the key tables last."""
+    rest = [t for t in reversed(metadata.sorted_tables) if t.name not in KEY_TABLES]
+    return [*rest, *(metadata.tables[name] for name in KEY_TABLES)]
+
+
 def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
@@ -250,7 +259,7 @@ def erase_creator(
             ) | set(
                 connection.execute(
                     select(comments.c.author_key).where(
-                        comments.c.workspace == workspace, comments.c.post_id.in_(scope.post_ids)
+                        comments.c.workspace == workspace, comments.c.post_id.in_(scope.posts())
                     )
                 ).scalars()
             )
@@ -258,7 +267,7 @@ def erase_creator(
                 connection.execute(
                     select(posts.c.campaign_id).where(
                         posts.c.workspace == workspace,
-                        posts.c.post_id.in_(scope.post_ids),
+                        posts.c.account_id.in_(scope.account_ids),
                         posts.c.campaign_id.is_not(None),
                     )
                 ).scalars()
@@ -267,7 +276,7 @@ def erase_creator(
             unlinked = _unlink_events(connection, workspace, scope, link_ids, codes)
             clauses = _clauses(scope, workspace)
             removed: dict[str, int] = {}
-            for table in reversed(metadata.sorted_tables):
+            for table in _deletion_order():
                 if table.name in clauses:
                     count = connection.execute(delete(table).where(clauses[table.name])).rowcount
                     if count:
@@ -275,20 +284,27 @@ def erase_creator(
             # followers and commenters held only for this creator's audience
             orphans = 0
             for chunk in _chunks(sorted(third_parties)):
-                orphans += connection.execute(
-                    delete(follower_accounts).where(
-                        follower_accounts.c.workspace == workspace,
-                        follower_accounts.c.follower_key.in_(chunk),
-                        ~exists().where(
-                            follows.c.workspace == workspace,
-                            follows.c.follower_key == follower_accounts.c.follower_key,
-                        ),
-                        ~exists().where(
-                            comments.c.workspace == workspace,
-                            comments.c.author_key == follower_accounts.c.follower_key,
-                        ),
-                    )
-                ).rowcount
+                still = set(
+                    connection.execute(
+                        select(follows.c.follower_key).where(
+                            follows.c.workspace == workspace, follows.c.follower_key.in_(chunk)
+                        )
+                    ).scalars()
+                ) | set(
+                    connection.execute(
+                        select(comments.c.author_key).where(
+                            comments.c.workspace == workspace, comments.c.author_key.in_(chunk)
+                        )
+                    ).scalars()
+                )
+                gone = [k for k in chunk if k not in still]
+                if gone:
+                    orphans += connection.execute(
+                        delete(follower_accounts).where(
+                            follower_accounts.c.workspace == workspace,
+                            follower_accounts.c.follower_key.in_(gone),
+                        )
+                    ).rowcount
             if orphans:
                 removed["follower_accounts"] = removed.get("follower_accounts", 0) + orphans
             # cached answers and job records that named the creator
@@ -455,20 +471,20 @@ def _unlink_events(
 ) -> dict[str, int]:
     t = tracking_events
     changed: dict[str, int] = {}
-    for column, values in (
-        (t.c.creator_id, [scope.creator_id]),
-        (t.c.post_id, scope.post_ids),
-        (t.c.link_id, link_ids),
-        (t.c.promo_code, codes),
-    ):
-        for chunk in _chunks(values):
+    targets: list[tuple[Any, list[Any]]] = [
+        (t.c.creator_id, [[scope.creator_id]]),
+        (t.c.post_id, [scope.posts()]),
+        (t.c.link_id, _chunks(link_ids)),
+        (t.c.promo_code, _chunks(codes)),
+    ]
+    for column, selections in targets:
+        for chosen in selections:
             count = connection.execute(
                 sql_update(t)
-                .where(t.c.workspace == workspace, column.in_(chunk))
+                .where(t.c.workspace == workspace, column.in_(chosen))
                 .values({column.name: None})
             ).rowcount
             if count:
-                changed[f"tracking_events.{column.name}"] = (
-                    changed.get(f"tracking_events.{column.name}", 0) + count
-                )
+                key = f"tracking_events.{column.name}"
+                changed[key] = changed.get(key, 0) + count
     return changed

@@ -118,14 +118,30 @@ def _retention(declaration: PersonalData) -> str:
 
 @dataclass(frozen=True)
 class CreatorScope:
-    """The keys a creator's data is found by: the creator, their accounts, posts, comments."""
+    """The keys a creator's data is found by: the creator, their accounts, posts, comments.
 
+    Posts and comments are selected by subqueries (:meth:`posts`, :meth:`comments`)
+    rather than lists of ids, so a creator with many comments never exceeds a
+    database's limit on bound parameters.
+    """
+
+    workspace: str
     creator_id: str
     account_ids: list[str]
     handles: list[str]
-    post_ids: list[str]
-    comment_ids: list[str]
     display_name: str
+
+    def posts(self) -> Any:
+        """SELECT of the creator's post ids."""
+        return select(posts.c.post_id).where(
+            posts.c.workspace == self.workspace, posts.c.account_id.in_(self.account_ids)
+        )
+
+    def comments(self) -> Any:
+        """SELECT of the ids of comments on the creator's posts."""
+        return select(comments.c.comment_id).where(
+            comments.c.workspace == self.workspace, comments.c.post_id.in_(self.posts())
+        )
 
 
 def creator_scope(connection: Connection, workspace: str, creator_id: str) -> CreatorScope:
@@ -137,27 +153,11 @@ def creator_scope(connection: Connection, workspace: str, creator_id: str) -> Cr
             creator_accounts.c.creator_id == creator_id,
         )
     ).all()
-    account_ids = sorted(str(a.account_id) for a in accounts)
-    post_ids = sorted(
-        connection.execute(
-            select(posts.c.post_id).where(
-                posts.c.workspace == workspace, posts.c.account_id.in_(account_ids)
-            )
-        ).scalars()
-    )
-    comment_ids = sorted(
-        connection.execute(
-            select(comments.c.comment_id).where(
-                comments.c.workspace == workspace, comments.c.post_id.in_(post_ids)
-            )
-        ).scalars()
-    )
     return CreatorScope(
+        workspace,
         creator_id,
-        account_ids,
+        sorted(str(a.account_id) for a in accounts),
         sorted(str(a.handle) for a in accounts),
-        post_ids,
-        comment_ids,
         str(row.display_name),
     )
 
@@ -187,19 +187,19 @@ def link_clause(table: Table, scope: CreatorScope, workspace: str) -> Any | None
 
     if table.name in NEVER_LINKED or "workspace" not in table.c:
         return None
-    keys = {
+    if not any(n in table.c for n in LINK_COLUMNS):
+        return None
+    if not scope.account_ids and "creator_id" not in table.c:
+        return false()  # no account: no post, no comment either
+    keys: dict[str, Any] = {
         "creator": [scope.creator_id],
         "account": scope.account_ids,
-        "post": scope.post_ids,
-        "comment": scope.comment_ids,
+        "post": scope.posts(),
+        "comment": scope.comments(),
     }
     parts = [
-        table.c[name].in_(keys[kind])
-        for name, kind in LINK_COLUMNS.items()
-        if name in table.c and keys[kind]
+        table.c[name].in_(keys[kind]) for name, kind in LINK_COLUMNS.items() if name in table.c
     ]
-    if not parts:
-        return None if not any(n in table.c for n in LINK_COLUMNS) else false()
     return and_(table.c.workspace == workspace, or_(*parts))
 
 
