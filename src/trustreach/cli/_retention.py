@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from trustreach.cli._app import Workspace, console, privacy_app
-from trustreach.services import _retention
 
 
 class RetentionFormat(StrEnum):
@@ -48,6 +47,8 @@ def enforce_retention(
 ) -> None:
     """Apply every personal-data table's retention period: delete (or anonymise) rows
     past it, keep re-imports from bringing them back, and log one audit record."""
+    from trustreach.services import _retention  # at run time: start-up stays light
+
     run = _retention.enforce_retention(workspace=workspace, as_of=_as_of(as_of), dry_run=dry_run)
     if output is RetentionFormat.json:
         data = {
