@@ -8,6 +8,8 @@ from dataclasses import replace
 from importlib import resources
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trustreach.core import ConfigurationError
 from trustreach.ethics.disclosure import (
@@ -242,3 +244,22 @@ def test_docs_list_every_rule_with_its_source() -> None:
         row = next((line for line in docs.splitlines() if line.startswith(f"| {r.rule_id} |")), "")
         assert row, f"{r.rule_id} is not in docs/disclosure.md's rules table"
         assert r.source.replace("|", "/") in row, r.rule_id
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    body=st.lists(
+        st.sampled_from([*"abc #@.\n", "sp", "ad", "#ad", "collab", "🙂", "Paid partnership"])
+    ).map("".join),
+    platform=st.sampled_from(["instagram", "tiktok", "youtube", None]),
+    flag=st.booleans(),
+)
+def test_any_caption_spans_quote_it_and_a_leading_ad_discloses(
+    body: str, platform: str | None, flag: bool
+) -> None:
+    facts = post(body, platform=platform, paid_partnership=flag)
+    for f in check_post(facts).findings:
+        if f.span is not None:
+            assert body[f.span[0] : f.span[1]] == f.evidence
+        assert f.status == "compliant" or f.fix
+    assert check_post(replace(facts, caption="Ad " + body), ["us", "uk"]).status == "compliant"
