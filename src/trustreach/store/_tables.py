@@ -789,7 +789,7 @@ web_sessions = Table(
             subject_columns=("user_id",),
             legal_basis="contract (Art. 6(1)(b))",
             retention_rule="until the session ends or expires; ended and expired sessions "
-            "are deleted at the next sign-in",
+            "are deleted at the next sign-in and by `privacy enforce-retention`",
         )
     },
 )
@@ -824,7 +824,8 @@ jobs = Table(
             subject_columns=("created_by",),
             legal_basis="legitimate interests in accountability (Art. 5(2), Art. 6(1)(f))",
             retention_rule="while the workspace exists, like the audit log that names the "
-            "same person",
+            "same person; a finished job's results (result, results.ndjson) 30 days after "
+            "it finished (`privacy enforce-retention`)",
         )
     },
 )
