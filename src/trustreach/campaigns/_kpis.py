@@ -445,8 +445,8 @@ def _convert_orders(
 ) -> tuple[list[AttributedOrder], str | None]:
     out = []
     for o in orders:
-        if o.value is None:
-            out.append(o)
+        if o.value is None or o.currency == money.currency:
+            out.append(o)  # nothing to convert (most orders: a copy each was most of this)
             continue
         factor = money.factor(o.currency)
         if factor is None:

@@ -277,7 +277,7 @@ def read_campaign_kpis(
         DealCode(d["creator_id"], d["affiliate_code"]) for d in deal_rows if d["affiliate_code"]
     ]
     if aggregates and window_days == DEFAULT_WINDOW_DAYS:  # kept as events arrive: _live.py
-        orders, clicks = read_aggregates(c, workspace, campaign_id, codes, links)
+        orders, clicks = read_aggregates(c, workspace, campaign_id, codes, links, details=False)
     else:
         events = read_events(c, workspace, campaign_id)
         orders = attribute_orders(events, codes, links, window_days=window_days)
