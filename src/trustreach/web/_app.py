@@ -27,6 +27,7 @@ from trustreach.web import (
     _disputes,
     _pages,
     _people,
+    _post_disclosure,
     _reports,
     _rights,
 )
@@ -69,6 +70,7 @@ PAGE_ROUTERS = (
     _alerts.router,
     campaigns_router,
     _disclosure.router,
+    _post_disclosure.router,
     _rights.router,
 )
 """The routers of the dashboard's pages, in the order they are matched."""
