@@ -202,3 +202,35 @@ def test_api_rules_and_campaign_check(world: Settings) -> None:
     assert bad.status_code == 422 and "jurisdiction 'fr'" in bad.text
     assert api.get("/api/v1/campaigns/nope/disclosure", headers=auth).status_code == 404
     assert api.get("/api/v1/disclosure/rules").status_code == 401
+
+
+def test_dashboard_post_check(world: Settings) -> None:
+    if world.database_url:
+        pytest.skip("the page reads through check_posts, tested on both stores above")
+    from fastapi.testclient import TestClient
+    from tests._people import PASSWORD
+    from tests.test_web import HTTPS, Page
+
+    from trustreach.web import create_web_app
+
+    def signed_in(email: str, role: Role, creator_id: str | None = None) -> TestClient:
+        services.create_user(
+            email, workspace=WS, role=role, password=PASSWORD, creator_id=creator_id,
+            by=services.cli_actor(WS), settings=world,
+        )  # fmt: skip
+        c = TestClient(create_web_app(world), base_url=HTTPS)
+        form = Page(c.get("/login").text).hidden
+        data = {"email": email, "password": PASSWORD, "csrf_token": form["csrf_token"]}
+        assert c.post("/login", data=data, follow_redirects=False).status_code == 303
+        return c
+
+    creator = signed_in("c1@acme.test", Role.creator, "c1")
+    page = creator.get("/posts/p4/disclosure")
+    assert page.status_code == 200, page.text
+    assert '<mark title="D3-EU, D3-UK, D3-US">#ad</mark>' in page.text
+    assert "non-compliant" in page.text and 'class="machine-generated"' in page.text
+    assert creator.get("/posts/p6/disclosure").status_code == 404  # c2's post
+    auditor = signed_in("auditor@acme.test", Role.auditor)
+    seen = auditor.get("/posts/p6/disclosure", params={"jurisdiction": "eu"})
+    assert seen.status_code == 200 and "AI3-EU" in seen.text and "AI1-EU" in seen.text
+    assert auditor.get("/posts/nope/disclosure").status_code == 404

@@ -473,4 +473,5 @@ def check_post(
         findings=findings,
         creator_id=facts.creator_id,
         campaign_id=facts.campaign_id,
+        caption=facts.caption,
     )

@@ -38,3 +38,5 @@ class PostVerdict:
     findings: list[Finding] = field(default_factory=list)
     creator_id: str | None = None
     campaign_id: str | None = None
+    caption: str | None = None
+    """The caption the spans point into (for display; not in JSON outputs)."""
