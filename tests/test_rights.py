@@ -168,6 +168,21 @@ def test_objection_leaves_the_creator_out_of_the_index_and_new_audits(
     assert "c1" not in list(index.creator_id) and "c2" in list(index.creator_id)
     with pytest.raises(ProfilingObjected, match="objected to profiling"):
         services.audit_creator("c1", workspace=WS, settings=world)
+    shortlist = services.propose_shortlist(
+        brief_id="br1",
+        campaign_id=None,
+        brief_digest="a" * 64,
+        entries=[services.ProposedEntry("c2", 1, 0.5, {}, "fits")],
+        model_versions={},
+        parameters={},
+        created_by="test",
+        workspace=WS,
+        settings=world,
+    ).shortlist_id
+    with pytest.raises(ProfilingObjected, match="'c1' objected"):
+        services.add_override(
+            shortlist, "c1", added_by="ann", reason="liked them", workspace=WS, settings=world
+        )
     again = _rights.object_to_profiling("c1", workspace=WS, settings=world)
     assert again.already and again.objected_at == done.objected_at
     document = _rights.creator_export("c1", workspace=WS, settings=world)

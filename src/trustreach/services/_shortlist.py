@@ -42,6 +42,7 @@ from trustreach.services._context import (
     require_workspace,
     store,
 )
+from trustreach.services._objections import require_not_objecting
 from trustreach.services._privacy import declared_attributes
 from trustreach.store._tables import (
     campaigns,
@@ -545,6 +546,7 @@ def add_override(
         with audited_transaction(settings, engine) as connection:
             current = load_shortlist(connection, workspace, shortlist_id)
             require_creator(connection, workspace, creator_id)
+            require_not_objecting(connection, workspace, creator_id)  # GDPR Art. 21
             for e in current.entries:
                 if e.creator_id == creator_id:
                     where = f"rank {e.rank}" if e.rank is not None else "an override"
