@@ -277,6 +277,7 @@ def test_api_deal_obligations_acceptance_and_campaign_compliance(
     page = c.get("/api/v1/campaigns/cmp1/compliance", params={"format": "html"})
     assert page.headers["content-disposition"].startswith("attachment")
     assert '<mark title="D3-US">#ad</mark>' in page.text and "not legal advice" in page.text
+    assert page.text.count('class="machine-generated"') == 1  # the one shared marker
     pdf = c.get("/api/v1/campaigns/cmp1/compliance", params={"format": "pdf"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     gx = Actor("key", "gx", Role.admin, "globex")  # another workspace: not found
@@ -304,6 +305,7 @@ def test_dashboard_creator_accepts_on_my_deals_and_the_brand_sees_it(world: Worl
     before = brand.get("/campaigns/cmp1/compliance")
     assert before.status_code == 200 and "not legal advice" in before.text
     assert "<mark" in before.text and "not yet accepted by the creator" in before.text
+    assert before.text.count('class="machine-generated"') == 1
     assert brand.get("/my/deals").status_code == 403
     ana = _signed_in(world, ANA.ident)
     assert ana.get("/campaigns/cmp1/compliance").status_code == 403

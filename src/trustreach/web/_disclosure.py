@@ -57,6 +57,7 @@ def compliance(
             "title": f"Disclosure compliance: {report.campaign_name}",
             "report": report,
             "words": _compliance_report.STATUS_WORDS,
+            "note": _compliance_report.NOTE,
             "highlight": _compliance_report.highlight,
         },
         session=session,
