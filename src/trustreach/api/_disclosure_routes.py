@@ -9,10 +9,10 @@ that does not exist. Findings are evidence for a person to review, not legal adv
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from trustreach.api._auth import CurrentActor, settings_of
 from trustreach.api._campaign_routes import CampaignId
@@ -46,8 +46,23 @@ class RuleOut(BaseModel):
     fix: str
 
 
+_RULE: dict[str, Any] = {
+    "rule_id": "D3-US",
+    "jurisdiction": "us",
+    "check": "placement",
+    "title": "Where a reader sees it",
+    "text": "The disclosure is in the post itself, before the caption is cut off ('more'), …",
+    "source": "FTC Disclosures 101 (2019); 16 CFR 255.0(f) clear and conspicuous (2023)",
+    "fix": "Move the disclosure to the start of the caption, before the other text and hashtags.",
+}
+
+
 class RuleList(BaseModel):
     """The rules of the requested jurisdictions and the rules' version."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"rules_version": "2026-12-05.1", "items": [dict(_RULE)]}]}
+    )
 
     rules_version: str
     items: list[RuleOut]
@@ -78,6 +93,52 @@ class VerdictOut(BaseModel):
 
 class DisclosureReportOut(BaseModel):
     """One disclosure check of a campaign's posts (machine-generated evidence)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "workspace": "acme",
+                    "campaign_id": "cmp1",
+                    "checked_at": "2026-12-05T10:00:00+00:00",
+                    "rules_version": "2026-12-05.1",
+                    "jurisdictions": ["us"],
+                    "counts": {
+                        "non_compliant": 1,
+                        "needs_review": 0,
+                        "compliant": 0,
+                        "not_applicable": 0,
+                    },
+                    "audit_seq": 42,
+                    "generated_by": "trustreach 0.1.0 (disclosure rules 2026-12-05.1)",
+                    "note": "evidence for a person to review, not legal advice",
+                    "verdicts": [
+                        {
+                            "post_id": "p4",
+                            "creator_id": "c1",
+                            "campaign_id": "cmp1",
+                            "status": "non_compliant",
+                            "findings": [
+                                {
+                                    "rule_id": "D3-US",
+                                    "jurisdiction": "us",
+                                    "status": "non_compliant",
+                                    "message": "'#ad' is in the caption but a reader may not "
+                                    "see it: it is buried in the hashtag block at the end "
+                                    "of the caption.",
+                                    "source": _RULE["source"],
+                                    "evidence": "#ad",
+                                    "span": [88, 91],
+                                    "fix": "Move '#ad' to the start of the caption, before "
+                                    "the other text and hashtags.",
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
 
     workspace: str
     campaign_id: str | None
