@@ -164,6 +164,9 @@ def test_erasure_leaves_zero_residue(
     # the stored report of the shortlist: a tombstone where the entry was
     html = shortlist_report_html(shortlist, workspace=WS, settings=settings)
     assert not _mentions([html], needles)
+    assert "One entry (rank 1) was erased at the person&#x27;s request" in html or (
+        "One entry (rank 1) was erased at the person's request" in html
+    )
     engine = services.open_store(settings)
     with engine.connect() as connection:
         stones = connection.execute(select(erasure_tombstones)).all()

@@ -488,3 +488,40 @@ def _unlink_events(
                 key = f"tracking_events.{column.name}"
                 changed[key] = changed.get(key, 0) + count
     return changed
+
+
+def erased_entries(connection: Connection, workspace: str, shortlist_id: str) -> list[int | None]:
+    """The ranks of a shortlist's entries that were erased (its tombstones), in rank order."""
+    t = erasure_tombstones
+    ranks = connection.execute(
+        select(t.c.position).where(
+            t.c.workspace == workspace,
+            t.c.container == "shortlist",
+            t.c.container_id == shortlist_id,
+        )
+    ).scalars()
+    return sorted(ranks, key=lambda r: (r is None, r or 0))
+
+
+def erased_note(ranks: list[int | None]) -> str:
+    """One sentence for a reader of the shortlist, "" when nothing was erased.
+
+    >>> print(erased_note([2]))
+    One entry (rank 2) was erased at the person's request (GDPR Art. 17).
+    """
+    if not ranks:
+        return ""
+    shown = ", ".join(str(r) for r in ranks if r is not None)
+    where = f" (rank {shown})" if shown else ""
+    count = "One entry" if len(ranks) == 1 else f"{len(ranks)} entries"
+    verb = "was" if len(ranks) == 1 else "were"
+    return f"{count}{where} {verb} erased at the person's request (GDPR Art. 17)."
+
+
+def shortlist_erased_note(
+    shortlist_id: str, *, workspace: str = "default", settings: Settings | None = None
+) -> str:
+    """:func:`erased_note` for a stored shortlist of ``workspace`` ("" when none erased)."""
+    workspace = check_workspace(workspace)
+    with store(settings or get_settings()) as engine, engine.connect() as connection:
+        return erased_note(erased_entries(connection, workspace, shortlist_id))

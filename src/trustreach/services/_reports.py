@@ -24,6 +24,7 @@ from trustreach.core import ConfigurationError, NotFoundError, Settings, get_set
 from trustreach.ethics.disclosure import machine_generated_html
 from trustreach.services._context import check_workspace, require_creator, require_workspace, store
 from trustreach.services._creator_audits import latest_audit, latest_creator_audits
+from trustreach.services._erasure import erased_entries, erased_note
 from trustreach.services._shortlist import Shortlist, load_shortlist
 from trustreach.store._tables import disputes
 
@@ -250,7 +251,7 @@ def _fairness(parameters: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def _render_shortlist(shortlist: Shortlist, audits: dict[str, Any]) -> str:
+def _render_shortlist(shortlist: Shortlist, audits: dict[str, Any], *, erased: str = "") -> str:
     from trustreach.audience._report import _CSS
 
     p = shortlist.parameters
@@ -347,6 +348,7 @@ of anyone. Every creator needs a named person's approval before a deal can be cr
 marked * were not measured and were counted at the candidates' median.</div>
 {machine_generated_html(MACHINE_LABEL)}
 <h2>Creators on the shortlist ({len(shortlist.entries)})</h2>
+{f"<p class='note'>{_e(erased)}</p>" if erased else ""}
 {entries}
 {"".join(held)}
 <h2>Decisions, oldest first</h2>
@@ -367,8 +369,9 @@ def shortlist_report_html(
     with store(settings, create=False) as engine, engine.connect() as connection:
         require_workspace(connection, workspace, settings)
         shortlist = load_shortlist(connection, workspace, shortlist_id)
+        erased = erased_note(erased_entries(connection, workspace, shortlist_id))
     audits = latest_creator_audits(workspace, settings=settings)
-    return _render_shortlist(shortlist, audits)
+    return _render_shortlist(shortlist, audits, erased=erased)
 
 
 # ------------------------------------------------------------------------------------ PDF

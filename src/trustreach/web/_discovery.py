@@ -28,7 +28,7 @@ from trustreach import services
 from trustreach.core import ConfigurationError, NotFoundError, Role, require_role
 from trustreach.core._structured import MAX_BYTES
 from trustreach.discovery import Brief, BriefError
-from trustreach.services import _listing
+from trustreach.services import _erasure, _listing
 from trustreach.web._base import CheckedSession, CurrentSession, Session, redirect, render
 from trustreach.web._base import settings_of as _settings_of
 from trustreach.web._brief_form import (
@@ -171,6 +171,9 @@ def _shortlist_page(
         shortlist_id, workspace=actor.workspace, settings=_settings_of(request)
     )
     view = shortlist_view(found)
+    erased = _erasure.shortlist_erased_note(
+        found.shortlist_id, workspace=actor.workspace, settings=_settings_of(request)
+    )
     notice = ""
     decided = request.query_params.get("decided")
     if request.query_params.get("proposed"):
@@ -192,6 +195,7 @@ def _shortlist_page(
             "title": f"Shortlist {found.shortlist_id}",
             "shortlist": found,
             "view": view,
+            "erased": erased,
             "may_decide": actor.role in (Role.admin, *DECIDERS),
             "notice": notice,
             "error": error,
