@@ -6,6 +6,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import replace
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -16,6 +17,7 @@ from trustreach.ethics.disclosure import (
     Connection,
     PostFacts,
     check_post,
+    load_rulebook,
     obligations,
     parse_jurisdictions,
     rulebook,
@@ -217,7 +219,12 @@ def test_rulebook_refuses_bad_data() -> None:
         "text": "t",
         "source": "s",
     }
-    good: dict[str, object] = {"version": "t", "platforms": {"default": 100}, "rule": [rule]}
+    good: dict[str, object] = {
+        "version": "t",
+        "platforms": {"default": 100},
+        "wording": {"us": {}},
+        "rule": [rule],
+    }
     assert parse_rulebook(good).rules[0].rule_id == "X1-US"
     with pytest.raises(ConfigurationError, match="check 'vibes' not one of"):
         parse_rulebook({**good, "rule": [{**rule, "check": "vibes"}]})
@@ -237,8 +244,6 @@ def test_status_is_the_worst_finding() -> None:
 
 
 def test_docs_list_every_rule_with_its_source() -> None:
-    from pathlib import Path
-
     docs = (Path(__file__).resolve().parent.parent / "docs" / "disclosure.md").read_text("utf-8")
     for r in rules():
         row = next((line for line in docs.splitlines() if line.startswith(f"| {r.rule_id} |")), "")
@@ -263,3 +268,29 @@ def test_any_caption_spans_quote_it_and_a_leading_ad_discloses(
             assert body[f.span[0] : f.span[1]] == f.evidence
         assert f.status == "compliant" or f.fix
     assert check_post(replace(facts, caption="Ad " + body), ["us", "uk"]).status == "compliant"
+
+
+def test_a_reviewed_copy_of_the_rules_can_be_loaded(tmp_path: Path) -> None:
+    shipped = resources.files("trustreach.ethics.disclosure").joinpath("rules.toml").read_text()
+    custom = tmp_path / "rules.toml"
+    custom.write_text(
+        shipped.replace('version = "', 'version = "custom-').replace(
+            "instagram = 125", "instagram = 20"
+        )
+    )
+    book = load_rulebook(custom)
+    assert book.version.startswith("custom-") and book.truncation_point("instagram") == 20
+    late = post("x" * 30 + " #ad " + BODY)
+    assert check_post(late, ["us"]).status == "compliant"
+    assert check_post(late, ["us"], book=book).status == "non_compliant"
+    with pytest.raises(ConfigurationError, match=r"rules.*gone.toml: cannot be read"):
+        load_rulebook(tmp_path / "gone.toml")
+    (tmp_path / "bad.toml").write_text("version = ")
+    with pytest.raises(ConfigurationError, match=r"bad.toml: not valid TOML"):
+        load_rulebook(tmp_path / "bad.toml")
+    (tmp_path / "nodefault.toml").write_text(shipped.replace("default = 125", ""))
+    with pytest.raises(ConfigurationError, match="needs a 'default' truncation point"):
+        load_rulebook(tmp_path / "nodefault.toml")
+    (tmp_path / "nowords.toml").write_text(shipped.replace("[wording.uk]", "[wording.xx]"))
+    with pytest.raises(ConfigurationError, match=r"rule D1-UK: no \[wording.uk\] table"):
+        load_rulebook(tmp_path / "nowords.toml")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import json
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -163,6 +165,16 @@ def test_cli_check_and_rules(world: Settings, monkeypatch: pytest.MonkeyPatch) -
     (p6,) = json.loads(media.output)["verdicts"]
     (ai2,) = [f for f in p6["findings"] if f["rule_id"] == "AI2-EU"]
     assert ai2["status"] == "needs_review" and "unreadable" in ai2["message"]
+    shipped = resources.files("trustreach.ethics.disclosure").joinpath("rules.toml").read_text()
+    custom = Path(world.data_dir).parent / "reviewed-rules.toml"
+    custom.write_text(
+        shipped.replace('version = "', 'version = "reviewed-').replace("= 125", "= 0")
+    )
+    strict = run(app, ["disclosure", "check", "--post", "p1", "--rules", str(custom), "-f", "json",
+                       "-j", "us", "-w", WS])  # fmt: skip
+    checked = json.loads(strict.output)
+    assert checked["rules_version"].startswith("reviewed-")
+    assert checked["verdicts"][0]["status"] == "non_compliant"  # nothing shown before "more"
     odd = run(app, ["disclosure", "check", "--media", "p6", "-w", WS])
     assert "--media 'p6' not allowed; allowed: POST_ID=FILE" in str(odd.exception)
     listed = run(app, ["disclosure", "rules", "-j", "uk", "-f", "json"])

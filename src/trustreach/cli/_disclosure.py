@@ -62,6 +62,13 @@ def check(
             help="POST_ID=FILE: read FILE's C2PA manifest for that post (rule AI2-EU); repeat.",
         ),
     ] = None,
+    rules_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules",
+            help="A reviewed copy of the rules (TOML like ethics/disclosure/rules.toml) to use.",
+        ),
+    ] = None,
     fmt: FormatOpt = OutputFormat.table,
     workspace: Workspace = "default",
 ) -> None:
@@ -71,6 +78,7 @@ def check(
     from trustreach.ethics.disclosure import (
         Finding,
         ManifestFinding,
+        load_rulebook,
         machine_generated_note,
         read_manifest,
     )
@@ -89,6 +97,7 @@ def check(
         post_ids=post,
         jurisdictions=jurisdiction,
         media=manifests,
+        book=None if rules_file is None else load_rulebook(rules_file),
     )
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(report_dict(report), indent=2, ensure_ascii=False))

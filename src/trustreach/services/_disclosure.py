@@ -36,6 +36,7 @@ from trustreach.ethics.disclosure import (
     ManifestFinding,
     PostFacts,
     PostVerdict,
+    RuleBook,
     Status,
     check_post,
     generated_by,
@@ -178,9 +179,9 @@ def _facts(
     return out
 
 
-def _digest(facts: list[PostFacts], jurisdictions: tuple[str, ...]) -> str:
+def _digest(facts: list[PostFacts], jurisdictions: tuple[str, ...], version: str) -> str:
     h = hashlib.sha256()
-    h.update(json.dumps([rules_version(), list(jurisdictions)]).encode())
+    h.update(json.dumps([version, list(jurisdictions)]).encode())
     for f in facts:
         h.update(
             json.dumps(
@@ -211,6 +212,7 @@ def check_posts(
     post_ids: Sequence[str] | None = None,
     jurisdictions: Sequence[str] | None = None,
     media: Mapping[str, ManifestFinding] | None = None,
+    book: RuleBook | None = None,
     settings: Settings | None = None,
 ) -> DisclosureReport:
     """Check posts of a workspace against the disclosure rules and log the check.
@@ -230,6 +232,9 @@ def check_posts(
         rules it may reach).
     media
         ``post_id -> what its media file's C2PA manifest says`` (``check_media``).
+    book
+        Rules to use instead of the shipped ones (``load_rulebook(path)``: a reviewed
+        copy of ``rules.toml``, e.g. other truncation points); its version is logged.
 
     Raises
     ------
@@ -268,11 +273,11 @@ def check_posts(
                 raise NotFoundError(
                     f"post {', '.join(map(repr, missing[:5]))} not found{where} in workspace {ws!r}"
                 )
-        verdicts = [check_post(f, wanted) for f in facts]
+        verdicts = [check_post(f, wanted, book=book) for f in facts]
         counts = Counter(v.status for v in verdicts)
         by_status: dict[str, int] = {s: counts.get(s, 0) for s in STATUSES}
         checked_at = datetime.now(UTC)
-        version = rules_version()
+        version = book.version if book is not None else rules_version()
         with audited_transaction(settings, engine) as c:
             entry = record_audit(
                 settings,
@@ -281,7 +286,7 @@ def check_posts(
                 action=AUDIT_ACTION,
                 subject=f"campaign {campaign_id}" if campaign_id else "posts",
                 workspace=ws,
-                input_digest=_digest(facts, wanted),
+                input_digest=_digest(facts, wanted, version),
                 model_name="trustreach.disclosure_rules",
                 model_version=version,
                 details={

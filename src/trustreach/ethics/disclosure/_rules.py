@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
 from trustreach.core import ConfigurationError
@@ -96,6 +97,11 @@ def _strings(table: dict[str, Any], key: str) -> tuple[str, ...]:
 
 def parse_rulebook(data: dict[str, Any]) -> RuleBook:
     """Build a :class:`RuleBook` from the parsed TOML, checking every rule's fields."""
+    for key in ("version", "platforms"):
+        if key not in data:
+            raise ConfigurationError(f"disclosure rules lack {key!r}")
+    if "default" not in data["platforms"]:
+        raise ConfigurationError("disclosure rules: [platforms] needs a 'default' truncation point")
     rules = []
     seen: set[str] = set()
     for raw in data.get("rule", []):
@@ -112,6 +118,12 @@ def parse_rulebook(data: dict[str, Any]) -> RuleBook:
         if raw["check"] not in CHECKS:
             raise ConfigurationError(
                 f"rule {raw['id']}: check {raw['check']!r} not one of {', '.join(CHECKS)}"
+            )
+        if raw["check"] in ("wording", "trigger", "placement") and raw["jurisdiction"] not in (
+            data.get("wording") or {}
+        ):
+            raise ConfigurationError(
+                f"rule {raw['id']}: no [wording.{raw['jurisdiction']}] table for its jurisdiction"
             )
         if raw["id"] in seen:
             raise ConfigurationError(f"rule id {raw['id']} appears twice")
@@ -151,6 +163,24 @@ def rulebook() -> RuleBook:
     """The shipped rules (``rules.toml`` in this package), read once."""
     text = resources.files(__package__).joinpath("rules.toml").read_text(encoding="utf-8")
     return parse_rulebook(tomllib.loads(text))
+
+
+def load_rulebook(path: str | Path) -> RuleBook:
+    """Rules from a TOML file shaped like the shipped ``rules.toml`` (a reviewed copy).
+
+    Errors name the file and what is wrong with it.
+    """
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"disclosure rules {p}: cannot be read ({exc.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"disclosure rules {p}: not valid TOML ({exc})") from None
+    try:
+        return parse_rulebook(data)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ConfigurationError(f"disclosure rules {p}: {exc}") from None
 
 
 def rules_version() -> str:
