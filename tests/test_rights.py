@@ -94,6 +94,8 @@ def test_requests_are_logged_with_deadline_and_overdue_ones_show(world: Settings
         _rights.get_request(late.request_id, workspace="other", settings=world)
     with pytest.raises(ConfigurationError, match="right 'forget' not allowed; allowed: access"):
         _rights.log_request("creator", "c1", "forget", workspace=WS, settings=world)
+    with pytest.raises(ConfigurationError, match="status 'late' not allowed; allowed: open, re"):
+        _rights.list_requests(workspace=WS, status="late", settings=world)
     with pytest.raises(ConfigurationError, match="not offered to a follower"):
         _rights.log_request("follower", "f_1001", "export", workspace=WS, settings=world)
     actions = _audit_details(world)

@@ -307,8 +307,8 @@ def list_requests(
 ) -> list[RightsRequest]:
     """Requests by deadline (soonest first); ``status='open'`` for the open ones,
     ``overdue`` for open ones past their deadline, ``subject`` for one creator's."""
-    if status is not None and status != "open":
-        _choice(status, STATUSES, "status")
+    if status is not None:
+        _choice(status, ("open", *STATUSES), "status")
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     with store(settings) as engine, engine.connect() as connection:
