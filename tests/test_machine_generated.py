@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from tests._discovery import make_brief
-from tests._people import PASSWORD, seed_two_tenants
+from tests._people import PASSWORD
+from tests._world import write_world
 from tests.test_discovery_rank import SKIN, _index
 from tests.test_web import HTTPS, Page
 
 from trustreach import services
-from trustreach.core import Settings
+from trustreach.core import Role, Settings
 from trustreach.discovery import query_from_brief, rank_creators, render_shortlist_html
 from trustreach.ethics.disclosure import generated_by
 from trustreach.nlp import TextEmbedder
@@ -37,7 +38,16 @@ def marked(page: str) -> bool:
 def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, str]:
     tmp: Path = tmp_path_factory.mktemp("marker")
     settings = Settings(data_dir=tmp / "data")
-    seed_two_tenants(tmp, settings)
+    services.import_path(write_world(tmp / "acme"), workspace="acme", settings=settings)
+    services.audit_creator("c1", workspace="acme", settings=settings)
+    services.create_user(
+        "analyst@acme.test",
+        workspace="acme",
+        role=Role.analyst,
+        password=PASSWORD,
+        by=services.cli_actor("acme"),
+        settings=settings,
+    )
     services.analyze_comments(workspace="acme", tier="lexicon", safety="fast", settings=settings)
     shortlist = services.propose_shortlist(
         brief_id="br1",
