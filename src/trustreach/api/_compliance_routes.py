@@ -198,6 +198,54 @@ def get_creator_deals(
     return DealObligationsList(items=[DealObligations(**_model(d)) for d in found])
 
 
+class ComplianceFinding(BaseModel):
+    """One rule's result on one post."""
+
+    rule_id: str
+    jurisdiction: str
+    status: Literal["compliant", "non_compliant", "needs_review", "not_applicable"]
+    message: str
+    source: str
+    evidence: str | None = Field(description="The quoted evidence, or what is missing.")
+    span: list[int] | None = Field(
+        description="[start, end) of the evidence in the caption (null: the evidence is an "
+        "absence)."
+    )
+    fix: str | None = Field(description="A suggested correction in plain words.")
+
+
+class CompliancePost(BaseModel):
+    """A campaign post, its caption and its status (the worst of its findings)."""
+
+    post_id: str
+    creator_id: str
+    display_name: str
+    platform: str
+    posted_at: datetime
+    caption: str
+    status: Literal["compliant", "non_compliant", "needs_review", "not_applicable"]
+    findings: list[ComplianceFinding]
+
+
+class CampaignCompliance(BaseModel):
+    """A campaign's disclosure compliance: machine-generated evidence for a person to
+    review, not legal advice (`note`)."""
+
+    workspace: str
+    campaign_id: str
+    campaign_name: str
+    brand: str
+    jurisdictions: list[str]
+    derived_from: str = Field(description="Where the jurisdictions came from.")
+    rules_version: str
+    checked_at: datetime
+    counts: dict[str, int] = Field(description="Posts by status.")
+    posts: list[CompliancePost]
+    deals: list[DealObligations]
+    sources: dict[str, str] = Field(description="The source of every rule named.")
+    note: str
+
+
 class ComplianceFormat(StrEnum):
     """How the compliance answer is delivered."""
 
@@ -208,10 +256,10 @@ class ComplianceFormat(StrEnum):
 
 COMPLIANCE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
+        "model": CampaignCompliance,
         "description": "The campaign's compliance as JSON, or the report as a download "
         "(HTML or PDF) by `format`.",
         "content": {
-            "application/json": {"schema": {"type": "object"}},
             "text/html": {"schema": {"type": "string"}},
             PDF: {"schema": {"type": "string", "format": "binary"}},
         },
@@ -248,8 +296,6 @@ def get_campaign_compliance(
     suggested fix; each deal's obligations and whether the creator accepted them; counts,
     the rules' version and sources. Machine-generated evidence for a person to review,
     not legal advice."""
-    import json
-
     from trustreach.services import _compliance_report
 
     require_role(actor, *READERS)
@@ -257,6 +303,7 @@ def get_campaign_compliance(
         campaign_id, actor=actor, jurisdictions=jurisdiction, settings=settings_of(request)
     )
     if fmt is ComplianceFormat.json:
-        return Response(json.dumps(report.to_dict()).encode(), media_type="application/json")
+        body = CampaignCompliance(**report.to_dict())
+        return Response(body.model_dump_json().encode(), media_type="application/json")
     html = _compliance_report.render_compliance_html(report)
     return report_response(html, ReportFormat(fmt.value), f"compliance-{campaign_id}")
