@@ -47,6 +47,7 @@ from trustreach.campaigns import (
     CampaignFacts,
     DealCode,
     DealFacts,
+    OrderTotals,
     PostFacts,
     TrackedLink,
     TrackingEvent,
@@ -425,3 +426,86 @@ def test_the_bootstrap_of_many_orders_draws_sums_from_their_normal_limit() -> No
     exact = _kpis._resampled_sums(np.random.default_rng(4), small, 10)
     same = small[np.random.default_rng(4).integers(0, 50, (10, 50))].sum(1)
     assert np.array_equal(exact, same)  # small rows keep the drawn bootstrap, bit for bit
+
+
+def _summed(orders: list[AttributedOrder]) -> list[OrderTotals]:
+    groups: dict[tuple[str, str | None], list[AttributedOrder]] = {}
+    for o in orders:
+        groups.setdefault((o.rule, o.currency), []).append(o)
+    return [
+        OrderTotals(
+            rule,
+            currency,
+            len(found),
+            sum(o.value is not None for o in found),
+            sum(o.value or 0.0 for o in found),
+            sum((o.value or 0.0) ** 2 for o in found),
+            max(o.occurred_at for o in found),
+        )
+        for (rule, currency), found in groups.items()
+    ]
+
+
+def test_a_big_campaigns_orders_summed_give_the_same_campaign_row() -> None:
+    """The campaign row from orders summed per rule and currency (what a big campaign's
+    read hands in) equals the one from every order: same figures, same interval draws."""
+    from trustreach.campaigns import _kpis
+
+    rng = random.Random(5)
+    orders = [
+        AttributedOrder(
+            f"o{i}",
+            T0 + timedelta(minutes=i),
+            round(rng.uniform(5, 200), 2),
+            rng.choice(["USD", "USD", "EUR"]),
+            "c",
+            "p",
+            rng.choice(["code", "link", "none"]),
+            "",
+            (f"e{i}",),
+        )
+        for i in range(3 * _kpis.EXACT_RESAMPLE_LIMIT)
+    ]
+    deals = [DealFacts("d", "c", 50_000.0, "USD")]
+    posts = [PostFacts("p", "c", T0, 1000, likes=10)]
+    campaign = CampaignFacts("k", "K", "USD")
+    fx = {"EUR": 1.1}
+    one_by_one = campaign_kpis(campaign, deals, posts, orders, [], fx=fx).to_dict()
+    summed = campaign_kpis(campaign, deals, posts, [], [], fx=fx, totals=_summed(orders))
+    got = summed.to_dict()
+    assert got["attribution"] == one_by_one["attribution"]
+    for key, want in one_by_one["campaign"].items():
+        if isinstance(want, float):
+            assert got["campaign"][key] == pytest.approx(want, rel=1e-9), key
+        else:
+            assert got["campaign"][key] == want, key
+    with pytest.raises(ValueError, match="campaign row only"):
+        campaign_kpis(campaign, deals, posts, [], [], by="day", totals=_summed(orders))
+    refused = campaign_kpis(campaign, deals, posts, [], [], totals=_summed(orders)).campaign
+    assert refused.value("revenue") is None  # EUR without a rate: never added
+    assert "no exchange rate from EUR to USD" in (refused.kpis["revenue"].reason or "")
+
+
+def test_the_store_sums_a_big_campaigns_orders_as_the_events_say(
+    hand: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the threshold at 1 the hand campaign's row is read with its orders summed in
+    the store; it equals the row computed from every event (interval aside: the summed
+    read draws it from the normal limit)."""
+    from trustreach.services import _campaigns
+
+    summed = services.campaign_kpis("hc", workspace=WS, settings=hand).to_dict()["campaign"]
+    engine = services.open_store(hand, create=False)
+    with engine.connect() as c:
+        events = _campaigns.read_campaign_kpis(c, WS, "hc", aggregates=False).to_dict()
+    monkeypatch.setattr(_campaigns, "EXACT_RESAMPLE_LIMIT", 1)
+    with engine.connect() as c:
+        assert _campaigns.summed_orders(c, WS, "hc", [], [], above=1) is not None
+    low = services.campaign_kpis("hc", workspace=WS, settings=hand).to_dict()["campaign"]
+    engine.dispose()
+    for key, want in events["campaign"].items():
+        if key in ("roi_low", "roi_high"):
+            continue
+        assert low[key] == (pytest.approx(want) if isinstance(want, float) else want), key
+        assert summed[key] == low[key] or isinstance(want, float), key
+    assert low["roi_low"] <= low["roi"] <= low["roi_high"]

@@ -44,7 +44,7 @@ from trustreach.campaigns._kpi_model import (
     Snapshot,
     cents,
 )
-from trustreach.campaigns._kpis import campaign_kpis, paid_organic_ratio
+from trustreach.campaigns._kpis import OrderTotals, campaign_kpis, paid_organic_ratio
 from trustreach.campaigns._report import (
     LABELS,
     REACH_KEYS,
@@ -78,6 +78,7 @@ __all__ = [
     "Kpi",
     "KpiReport",
     "KpiRow",
+    "OrderTotals",
     "PostFacts",
     "Snapshot",
     "TrackedLink",

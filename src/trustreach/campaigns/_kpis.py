@@ -150,6 +150,79 @@ def daily_figures(p: PostFacts) -> dict[date, _Fig]:
     return out
 
 
+@dataclass(frozen=True)
+class OrderTotals:
+    """Orders of one attribution rule and currency, summed where they are stored.
+
+    For a big campaign's campaign row the service hands these instead of every order
+    (reading tens of thousands of orders one by one was most of the KPI read); the
+    figures are the same, and the ROI interval is drawn from the orders' normal limit
+    as it is above :data:`EXACT_RESAMPLE_LIMIT` orders anyway.
+    """
+
+    rule: str
+    """``code``, ``link`` or ``none`` (unattributed)."""
+    currency: str | None
+    count: int
+    """Orders."""
+    valued: int
+    """Orders with a value."""
+    total: float
+    """The sum of their values, in ``currency``."""
+    squares: float
+    """The sum of their values' squares."""
+    last_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OrderSums:
+    """Orders summed in the campaign currency: count, valued, total, squares, latest."""
+
+    count: int = 0
+    valued: int = 0
+    total: float = 0.0
+    squares: float = 0.0
+    last_at: datetime | None = None
+
+    def plus(self, t: OrderTotals, factor: float) -> OrderSums:
+        latest = max((m for m in (self.last_at, t.last_at) if m is not None), default=None)
+        return OrderSums(
+            self.count + t.count,
+            self.valued + t.valued,
+            self.total + t.total * factor,
+            self.squares + t.squares * factor * factor,
+            latest,
+        )
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.valued if self.valued else 0.0
+
+    @property
+    def std(self) -> float:
+        """The values' population standard deviation (as ``numpy.std``)."""
+        if not self.valued:
+            return 0.0
+        return float(np.sqrt(max(self.squares / self.valued - self.mean**2, 0.0)))
+
+
+def _convert_totals(
+    totals: Iterable[OrderTotals], money: _Money
+) -> tuple[OrderSums | None, OrderSums | None, str | None]:
+    """(attributed, unattributed) sums in the campaign currency, or the reason not."""
+    attributed: OrderSums | None = None
+    unattributed: OrderSums | None = None
+    for t in totals:
+        factor = money.factor(t.currency) if t.valued else 1.0
+        if factor is None:
+            return None, None, money.why_not(f"{t.count} order(s)", t.currency)
+        if t.rule == "none":
+            unattributed = (unattributed or OrderSums()).plus(t, factor)
+        else:
+            attributed = (attributed or OrderSums()).plus(t, factor)
+    return attributed, unattributed, None
+
+
 @dataclass
 class _Group:
     """What one row is computed from."""
@@ -165,6 +238,9 @@ class _Group:
     unattributed: list[AttributedOrder] = field(default_factory=list)
     clicks: list[Click] = field(default_factory=list)
     paid_organic: Kpi | None = None
+    sums: OrderSums | None = None
+    """The row's attributed orders as sums instead of one by one (``orders`` empty)."""
+    unattributed_sums: OrderSums | None = None
 
 
 class _Money:
@@ -230,6 +306,14 @@ EXACT_RESAMPLE_LIMIT = 2000
 """Above this many posts or orders, a resample's sum is drawn from its normal limit."""
 
 
+def _normal_limit(
+    rng: np.random.Generator, n: int, mean: float, std: float, resamples: int
+) -> np.ndarray:
+    """Resample sums of n values drawn from their normal limit (mean n·m, sd √n·s)."""
+    limit: np.ndarray = rng.normal(n * mean, np.sqrt(n) * std, resamples)
+    return limit
+
+
 def _resampled_sums(rng: np.random.Generator, values: np.ndarray, resamples: int) -> np.ndarray:
     """The sums of ``resamples`` bootstrap resamples of ``values`` (with replacement).
 
@@ -242,8 +326,7 @@ def _resampled_sums(rng: np.random.Generator, values: np.ndarray, resamples: int
     if n <= EXACT_RESAMPLE_LIMIT:
         sums: np.ndarray = values[rng.integers(0, n, (resamples, n))].sum(1)
         return sums
-    limit: np.ndarray = rng.normal(n * values.mean(), np.sqrt(n) * values.std(), resamples)
-    return limit
+    return _normal_limit(rng, n, float(values.mean()), float(values.std()), resamples)
 
 
 def _bootstrap(
@@ -258,6 +341,9 @@ def _bootstrap(
     rev_b = np.zeros(resamples)
     if values.size:
         rev_b = _resampled_sums(rng, values, resamples)
+    elif group.sums is not None and group.sums.valued:
+        s = group.sums  # only above EXACT_RESAMPLE_LIMIT orders: the same draws as the values'
+        rev_b = _normal_limit(rng, s.valued, s.mean, s.std, resamples)
     ok = cost_b > 0
     if not ok.any():
         return None
@@ -321,12 +407,13 @@ def _kpis(
         out[name] = _ratio(name, top, bottom, why, why)
     clicks = sum(c.quantity for c in group.clicks)
     out["link_clicks"] = Kpi("link_clicks", clicks, FORMULAS["link_clicks"])
-    conversions = len(group.orders)
+    conversions = len(group.orders) + (group.sums.count if group.sums else 0)
     out["conversions"] = Kpi("conversions", conversions, FORMULAS["conversions"])
     revenue = (
         None
         if revenue_reason
         else sum(v for o in group.orders if (v := _order_value(o)) is not None)
+        + (group.sums.total if group.sums else 0.0)
     )
     out["revenue"] = _money_kpi("revenue", revenue, currency, revenue_reason)
     no_cost = cost_reason if cost is None else "cost is zero"
@@ -367,6 +454,7 @@ def _kpis(
         out["coverage"] = _null("coverage", "no campaign post in this row")
     times = [f.observed_at for f in figs if f.observed_at is not None]
     times += [o.occurred_at for o in (*group.orders, *group.unattributed)]
+    times += [s.last_at for s in (group.sums, group.unattributed_sums) if s and s.last_at]
     times += [c.occurred_at for c in group.clicks]
     out["as_of"] = (
         Kpi("as_of", max(times).isoformat(), FORMULAS["as_of"])
@@ -375,6 +463,8 @@ def _kpis(
     )
     out["posts"] = Kpi("posts", len(posts), FORMULAS["posts"])
     unattributed = [o.value for o in group.unattributed if o.value is not None]
+    if group.unattributed_sums is not None:
+        unattributed.append(group.unattributed_sums.total)
     out["unattributed_revenue"] = _money_kpi(
         "unattributed_revenue",
         None if revenue_reason else sum(unattributed),
@@ -469,19 +559,27 @@ def campaign_kpis(
     names: Mapping[str, str] | None = None,
     seed: int = DEFAULT_SEED,
     resamples: int = RESAMPLES,
+    totals: Sequence[OrderTotals] = (),
 ) -> KpiReport:
     """The campaign's KPIs, and with ``by`` one row per creator, post or day.
 
     ``fx`` maps a currency to units of the campaign currency per unit of it;
     ``names`` maps creator ids to display names. The result depends only on the
-    inputs and ``seed`` (the bootstrap's).
+    inputs and ``seed`` (the bootstrap's). ``totals`` are more orders, summed (the
+    campaign row only: not with ``by``, and with more than
+    :data:`EXACT_RESAMPLE_LIMIT` valued orders, where the interval is drawn from their
+    normal limit either way).
     """
     if by is not None and by not in BREAKDOWNS:
         raise ValueError(f"by {by!r} not allowed; allowed: {', '.join(BREAKDOWNS)}")
+    if totals and by is not None:
+        raise ValueError("totals give the campaign row only: pass every order for a breakdown")
     currency = campaign.currency
     money = _Money(currency, fx or {})
     names = names or {}
     converted, revenue_reason = _convert_orders(orders, money)
+    sums, loose_sums, totals_reason = _convert_totals(totals, money)
+    revenue_reason = revenue_reason or totals_reason
     attributed = [o for o in converted if o.rule != "none"]
     unattributed = [o for o in converted if o.rule == "none"]
 
@@ -551,6 +649,7 @@ def campaign_kpis(
         unattributed,
         list(clicks),
     )
+    whole.sums, whole.unattributed_sums = sums, loose_sums
     per_creator_only = _null("paid_organic_ratio", "a ratio per creator: see the creator rows")
     top = row("campaign", campaign.campaign_id, campaign.name, whole, per_creator_only, 0)
     rows: list[KpiRow] = []
@@ -604,6 +703,8 @@ def campaign_kpis(
     counts = {rule: 0 for rule in ("code", "link", "none")}
     for o in converted:
         counts[o.rule] += 1
+    for summed in totals:
+        counts[summed.rule] += summed.count
     notes = []
     if revenue_reason:
         notes.append(revenue_reason)
@@ -633,4 +734,10 @@ def campaign_kpis(
     )
 
 
-__all__ = ["campaign_kpis", "daily_figures", "paid_organic_ratio", "post_figures"]
+__all__ = [
+    "OrderTotals",
+    "campaign_kpis",
+    "daily_figures",
+    "paid_organic_ratio",
+    "post_figures",
+]

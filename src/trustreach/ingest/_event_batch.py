@@ -27,7 +27,7 @@ import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal, NotRequired
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NotRequired
 
 from pydantic import ConfigDict, Field, Strict, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
@@ -48,8 +48,12 @@ _Id = Annotated[str, Strict(), Field(min_length=1, max_length=200, pattern=_ID)]
 _Code = Annotated[str, Strict(), Field(min_length=1, max_length=100, pattern=_ID)]
 _Money = Annotated[float, Strict(), Field(ge=0, le=MONEY_MAX, allow_inf_nan=False)]
 _Quantity = Annotated[int, Strict(), Field(ge=1, le=QUANTITY_MAX)]
-_Currency = Literal[tuple(sorted(CURRENCIES))]  # type: ignore[valid-type]
-_EventType = Literal[tuple(e.value for e in EventType)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # literals built from the vocabularies: plain text to the type checker
+    _Currency = str
+    _EventType = str
+else:
+    _Currency = Literal[tuple(sorted(CURRENCIES))]
+    _EventType = Literal[tuple(e.value for e in EventType)]
 
 
 class _Event(TypedDict):

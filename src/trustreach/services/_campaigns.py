@@ -26,6 +26,7 @@ from trustreach.campaigns import (
     DealCode,
     DealFacts,
     KpiReport,
+    OrderTotals,
     PostFacts,
     Snapshot,
     TrackedLink,
@@ -33,6 +34,7 @@ from trustreach.campaigns import (
     resolve_clicks,
 )
 from trustreach.campaigns import campaign_kpis as compute_kpis
+from trustreach.campaigns._kpis import EXACT_RESAMPLE_LIMIT
 from trustreach.core import ConfigurationError, NotFoundError, Settings, closest_id, get_settings
 from trustreach.services._context import (
     check_workspace,
@@ -41,7 +43,7 @@ from trustreach.services._context import (
     require_workspace,
     store,
 )
-from trustreach.services._live import read_aggregates, read_events
+from trustreach.services._live import read_aggregates, read_events, summed_orders
 from trustreach.services._live import version as live_version
 from trustreach.store._tables import (
     campaigns,
@@ -276,14 +278,21 @@ def read_campaign_kpis(
     codes = [
         DealCode(d["creator_id"], d["affiliate_code"]) for d in deal_rows if d["affiliate_code"]
     ]
+    totals: list[OrderTotals] | None = None
     if aggregates and window_days == DEFAULT_WINDOW_DAYS:  # kept as events arrive: _live.py
-        orders, clicks = read_aggregates(c, workspace, campaign_id, codes, links, details=False)
+        if by is None:  # a big campaign's row: its orders summed in the store
+            totals = summed_orders(
+                c, workspace, campaign_id, codes, links, above=EXACT_RESAMPLE_LIMIT
+            )
+        orders, clicks = read_aggregates(
+            c, workspace, campaign_id, codes, links, details=False, orders=totals is None
+        )
     else:
         events = read_events(c, workspace, campaign_id)
         orders = attribute_orders(events, codes, links, window_days=window_days)
         clicks = resolve_clicks(events, links)
     currencies = {str(d["currency"]) for d in deal_rows} | {
-        str(o.currency) for o in orders if o.currency
+        str(o.currency) for o in (*orders, *(totals or ())) if o.currency
     }
     if emv:
         currencies.add(EMV_CURRENCY)
@@ -306,6 +315,7 @@ def read_campaign_kpis(
         fx=fx,
         fx_note=fx_note,
         names=names,
+        totals=totals or (),
     )
 
 

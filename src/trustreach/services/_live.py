@@ -61,6 +61,7 @@ from trustreach.campaigns import (
     AttributedOrder,
     Click,
     DealCode,
+    OrderTotals,
     TrackedLink,
     TrackingEvent,
     attribute_orders,
@@ -508,6 +509,44 @@ def _ids(value: Any) -> tuple[str, ...]:
     return tuple(value) if isinstance(value, list) else tuple(json.loads(value))
 
 
+_TOTALS = text(
+    "SELECT rule, currency, count(*), count(value), coalesce(sum(value), 0), "
+    "coalesce(sum(value * value), 0), max(occurred_at) FROM campaign_orders "
+    "WHERE workspace = :workspace AND campaign_id = :campaign_id GROUP BY rule, currency"
+)
+
+
+def summed_orders(
+    c: Connection,
+    workspace: str,
+    campaign_id: str,
+    codes: list[DealCode],
+    links: list[TrackedLink],
+    *,
+    above: int,
+) -> list[OrderTotals] | None:
+    """The campaign's orders summed per rule and currency when more than ``above`` of
+    its attributed orders carry a value (a big campaign's campaign row); else None,
+    and the orders are read one by one (:func:`read_aggregates`)."""
+    _ensure_built(c, workspace, campaign_id, codes, links)
+    totals = [
+        OrderTotals(
+            rule,
+            currency,
+            int(n),
+            int(valued),
+            float(total),
+            float(squares),
+            None if last is None else _moment(last),
+        )
+        for rule, currency, n, valued, total, squares, last in c.execute(
+            _TOTALS, {"workspace": workspace, "campaign_id": campaign_id}
+        )
+    ]
+    attributed = sum(t.valued for t in totals if t.rule != "none")
+    return totals if attributed > above else None
+
+
 def read_aggregates(
     c: Connection,
     workspace: str,
@@ -516,6 +555,7 @@ def read_aggregates(
     links: list[TrackedLink],
     *,
     details: bool = True,
+    orders: bool = True,
 ) -> tuple[list[AttributedOrder], list[Click]]:
     """The campaign's attributed orders and clicks, from the aggregates (built first if stale).
 
@@ -523,11 +563,12 @@ def read_aggregates(
     creator, post and link, to :func:`~trustreach.campaigns.resolve_clicks` over all
     the campaign's events (tests/test_live.py checks it). Without ``details`` the
     orders come without their evidence and event ids (the KPIs use neither; reading
-    them was a third of a big campaign's KPI read).
+    them was a third of a big campaign's KPI read); without ``orders``, no orders
+    (:func:`summed_orders` gave them summed).
     """
     _ensure_built(c, workspace, campaign_id, codes, links)
     where = {"workspace": workspace, "campaign_id": campaign_id}
-    orders = [  # plain SQL: the typed columns' per-row processing was most of this read
+    found = [  # plain SQL: the typed columns' per-row processing was most of this read
         AttributedOrder(
             row[0],
             _moment(row[1]),
@@ -539,7 +580,9 @@ def read_aggregates(
             row[7] if details else "",
             (_ids(row[8]) if details else ()),
         )
-        for row in c.execute(_WITH_DETAILS if details else _WITHOUT_DETAILS, where)
+        for row in (
+            c.execute(_WITH_DETAILS if details else _WITHOUT_DETAILS, where) if orders else ()
+        )
     ]
     by_link = {link.link_id: link for link in links}
     k = campaign_clicks.c
@@ -560,7 +603,7 @@ def read_aggregates(
                 r.link_id or None,
             )
         )
-    return orders, clicks
+    return found, clicks
 
 
 __all__ = [
@@ -570,6 +613,7 @@ __all__ = [
     "read_aggregates",
     "rebuild",
     "signature",
+    "summed_orders",
     "touch",
     "version",
 ]
