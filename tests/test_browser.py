@@ -107,7 +107,12 @@ def test_a_creator_lands_on_their_own_page_and_no_other(
     log_in(tab, served.emails["acme/creator"])
     assert path(page) == "/creators/c1" and heading(page) == "Ana Glow"
     nav = page.get_by_role("navigation", name="Main")
-    assert nav.get_by_role("link").all_inner_texts() == ["My audit", "My disputes"]
+    assert nav.get_by_role("link").all_inner_texts() == [
+        "My audit",
+        "My disputes",
+        "My deals",
+        "My data",
+    ]
     response = page.goto("/creators/c2")
     assert response is not None and response.status == 404
     assert "Max Lifts" not in page.content()
