@@ -173,6 +173,40 @@ def test_enforce_retention_cli(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "as_of 'soon' not allowed" in bad.output
 
 
+def test_barred_keys_stay_out_whatever_their_values(
+    tmp_path: Path, sqlite_settings: Settings
+) -> None:
+    settings = sqlite_settings
+    world = write_world(tmp_path / "world")
+    services.import_path(world, workspace=WS, settings=settings)
+    engine = open_store(settings)
+    with engine.begin() as connection:  # as an erasure would: bar, then delete
+        key = connection.execute(select(func.min(follower_accounts.c.follower_key))).scalar_one()
+        barred = _retention.bar_keys(
+            connection, workspace=WS, table="follower_accounts", keys=[(key,)],
+            at=datetime.now(UTC), settings=settings,
+        )  # fmt: skip
+        connection.execute(follows.delete().where(follows.c.follower_key == key))
+        connection.execute(
+            follower_accounts.delete().where(follower_accounts.c.follower_key == key)
+        )
+    engine.dispose()
+    assert barred == 1
+    changed = [{**r, "posts_count": 999} for r in TINY["follower_accounts"]]
+    write_records(world / "follower_accounts.jsonl", changed)
+    again = services.import_path(world, workspace=WS, settings=settings)
+    skipped = {k.kind: k.skipped_expired for k in again.kinds}
+    assert skipped["follower_accounts"] == 1 and skipped["follows"] >= 1
+    with pytest.raises(ConfigurationError, match="table 'comments' takes no tombstones"):
+        _retention.bar_keys(
+            None,
+            workspace=WS,
+            table="comments",
+            keys=[],
+            at=datetime.now(UTC),  # type: ignore[arg-type]
+        )
+
+
 def test_an_unknown_table_is_refused_naming_the_allowed_ones(sqlite_settings: Settings) -> None:
     with pytest.raises(ConfigurationError, match="table 'nope' has no retention policy; allowed:"):
         _retention.enforce_retention(workspace=WS, tables=["nope"], settings=sqlite_settings)

@@ -365,6 +365,37 @@ def _tombstone(run: _Run, table: Table, where: ColumnElement[bool], with_values:
     run.tombstones += len(digests)
 
 
+def bar_keys(
+    connection: Connection,
+    *,
+    workspace: str,
+    table: str,
+    keys: Sequence[Sequence[Any]],
+    at: datetime,
+    settings: Settings | None = None,
+) -> int:
+    """Tombstone the rows of ``table`` with ``keys``, without values: an import skips
+    those keys whatever they hold.
+
+    For a use-case that removes rows and must not see them imported again (an
+    erasure, say): call it in that use-case's transaction, before the rows are
+    deleted. The tombstones last one retention period of the table, like those of
+    expired rows. Returns how many were written.
+    """
+    policy = POLICIES.get(table)
+    if policy is None or policy.gate not in ("key", "row"):
+        allowed = ", ".join(sorted(n for n, p in POLICIES.items() if p.gate in ("key", "row")))
+        raise ConfigurationError(f"table {table!r} takes no tombstones; allowed: {allowed}")
+    run = _Run(connection, workspace, at, settings or get_settings())
+    target = metadata.tables[table]
+    names = key_columns(target)
+    if not keys:
+        return 0
+    clause = or_(*(and_(*(target.c[n] == v for n, v in zip(names, k, strict=True))) for k in keys))
+    _tombstone(run, target, and_(target.c.workspace == workspace, clause), with_values=False)
+    return run.tombstones
+
+
 def _set_cutoff(run: _Run, table: str, cutoff: datetime) -> None:
     c = retention_cutoffs.c
     where = and_(c.workspace == run.workspace, c.table_name == table)

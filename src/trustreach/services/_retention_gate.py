@@ -135,7 +135,12 @@ class ImportGate:
             if i not in hits:
                 keep.append(True)
                 continue
-            if values is not None and hits[i] != row_digest(values[i]):
+            expired_values = hits[i]  # None: the key alone is barred (an erasure, say)
+            if (
+                values is not None
+                and expired_values is not None
+                and (expired_values != row_digest(values[i]))
+            ):
                 keep.append(True)  # a new observation: its values differ from the expired row's
                 if kind == "follower_accounts":
                     self.renewed_followers.add(str(key[0]))
