@@ -95,6 +95,10 @@ def test_admins_answer_requests_auditors_read_analysts_do_not(world: World) -> N
     page = admin.get("/rights")
     assert page.status_code == 200 and logged.request_id in page.text
     assert f'action="/rights/{logged.request_id}/status"' in page.text
+    markup = Page(page.text)
+    assert markup.th_without_scope == 0
+    assert all(ctrl.get("id") in markup.label_for for ctrl in markup.controls
+               if ctrl.get("type") not in ("hidden", "submit"))  # fmt: skip
     token = _csrf(page.text)
     refused = admin.post(
         f"/rights/{logged.request_id}/status", data={"csrf_token": token, "status": "refused"}
