@@ -224,6 +224,7 @@ ACTS_IN_A = {
     "POST /api/v1/nlp/analyze": {200},  # texts sent, nothing stored of B
     "POST /api/v1/rights/third-party-access": {200},  # nothing of A under B's follower id
     "POST /api/v1/webhooks/shop/{workspace}": {401},  # a shop's signature, not a key
+    "PUT /api/v1/alert-webhook": {200},  # A's own webhook (no id in it)
 }
 """Write routes that may succeed on A's own data; the answer must still hold nothing of B."""
 
