@@ -50,6 +50,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.sql.elements import False_
 
 from trustreach.core import Settings, get_settings
+from trustreach.ethics.privacy import Pseudonymizer, load_or_create_key
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
 from trustreach.services._context import check_workspace, store
 from trustreach.services._jobs import job_folder
@@ -60,7 +61,7 @@ from trustreach.services._rights import (
     fk_clause,
     link_clause,
 )
-from trustreach.services._rights_log import pseudonym_of, settle
+from trustreach.services._rights_log import settle
 from trustreach.store._rights_tables import erasure_retained, erasure_tombstones, rights_requests
 from trustreach.store._tables import (
     audit_log,
@@ -222,7 +223,8 @@ def erase_creator(
     """
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
-    subject_ref = "creator-erased:" + pseudonym_of(settings, workspace, f"creator\x1f{creator_id}")
+    key = load_or_create_key(settings.resolved_key_file())
+    subject_ref = "creator-erased:" + Pseudonymizer(key)(workspace, f"creator\x1f{creator_id}")
     folders: list[Path] = []
     with store(settings) as engine:
         with audited_transaction(settings, engine) as connection:
