@@ -169,6 +169,12 @@ def test_enforce_retention_cli(tmp_path: Path) -> None:
     done = runner.invoke(app, args, env=env)
     assert done.exit_code == 0, done.output
     assert "Deleted" in done.output and "audit record #" in done.output
+    everywhere = runner.invoke(
+        app, ["privacy", "enforce-retention", "--all-workspaces", "--dry-run", "--format", "json"],
+        env=env,
+    )  # fmt: skip
+    assert everywhere.exit_code == 0, everywhere.output
+    assert [r["workspace"] for r in json.loads(everywhere.output)] == [WS]
     bad = runner.invoke(app, [*args[:4], "--as-of", "soon"], env=env)
     assert bad.exit_code == 2 and "as_of 'soon' not allowed" in bad.output
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from trustreach.cli._app import Workspace, console, privacy_app
+
+if TYPE_CHECKING:
+    from trustreach.services._retention import RetentionRun
 
 
 class RetentionFormat(StrEnum):
@@ -43,38 +46,56 @@ def enforce_retention(
     output: Annotated[
         RetentionFormat, typer.Option("--format", help="table or json.")
     ] = RetentionFormat.table,
+    all_workspaces: Annotated[
+        bool,
+        typer.Option("--all-workspaces", help="Every workspace of the store, one after another."),
+    ] = False,
     workspace: Workspace = "default",
 ) -> None:
     """Apply every personal-data table's retention period: delete (or anonymise) rows
     past it, keep re-imports from bringing them back, and log one audit record."""
     from trustreach.services import _retention  # at run time: start-up stays light
 
-    run = _retention.enforce_retention(workspace=workspace, as_of=_as_of(as_of), dry_run=dry_run)
+    moment = _as_of(as_of)
+    if all_workspaces:
+        runs = _retention.enforce_retention_everywhere(as_of=moment, dry_run=dry_run)
+    else:
+        runs = [_retention.enforce_retention(workspace=workspace, as_of=moment, dry_run=dry_run)]
     if output is RetentionFormat.json:
-        data = {
-            "workspace": run.workspace,
-            "as_of": run.as_of.isoformat(),
-            "dry_run": run.dry_run,
-            "removed": run.removed,
-            "anonymised": run.anonymised,
-            "tombstones": run.tombstones,
-            "files_removed": run.files_removed,
-            "audit_seq": run.audit_seq,
-            "tables": [
-                {
-                    "table": t.table,
-                    "clock": t.clock,
-                    "action": t.action,
-                    "retention": t.retention,
-                    "cutoff": t.cutoff.isoformat() if t.cutoff else None,
-                    "removed": t.removed,
-                    "anonymised": t.anonymised,
-                }
-                for t in run.tables
-            ],
-        }
-        console.print_json(json.dumps(data))
+        console.print_json(
+            json.dumps([_as_data(run) for run in runs] if all_workspaces else _as_data(runs[0]))
+        )
         return
+    for run in runs:
+        _print(run)
+
+
+def _as_data(run: RetentionRun) -> dict[str, Any]:
+    return {
+        "workspace": run.workspace,
+        "as_of": run.as_of.isoformat(),
+        "dry_run": run.dry_run,
+        "removed": run.removed,
+        "anonymised": run.anonymised,
+        "tombstones": run.tombstones,
+        "files_removed": run.files_removed,
+        "audit_seq": run.audit_seq,
+        "tables": [
+            {
+                "table": t.table,
+                "clock": t.clock,
+                "action": t.action,
+                "retention": t.retention,
+                "cutoff": t.cutoff.isoformat() if t.cutoff else None,
+                "removed": t.removed,
+                "anonymised": t.anonymised,
+            }
+            for t in run.tables
+        ],
+    }
+
+
+def _print(run: RetentionRun) -> None:
     verb = "Would delete" if run.dry_run else "Deleted"
     table = Table(title=f"Retention in workspace {run.workspace} as of {run.as_of:%Y-%m-%d}")
     for column in ("table", "clock", "older than", "removed", "anonymised", "retention"):

@@ -791,6 +791,32 @@ def enforce_retention(
     )
 
 
+def enforce_retention_everywhere(
+    *,
+    as_of: datetime | None = None,
+    dry_run: bool = False,
+    actor: str = "cli",
+    settings: Settings | None = None,
+) -> list[RetentionRun]:
+    """:func:`enforce_retention` in every workspace of the store, one audit record each."""
+    from trustreach.store._tables import workspaces
+
+    settings = settings or get_settings()
+    with store(settings) as engine, engine.connect() as connection:
+        names = [
+            r[0]
+            for r in connection.execute(
+                select(workspaces.c.workspace).order_by(workspaces.c.workspace)
+            )
+        ]
+    return [
+        enforce_retention(
+            workspace=name, as_of=as_of, dry_run=dry_run, actor=actor, settings=settings
+        )
+        for name in names
+    ]
+
+
 def uncovered_tables() -> list[str]:
     """Personal-data tables of the register that have no retention policy (should be none)."""
     return [e.table for e in processing_register() if e.table not in POLICIES]
