@@ -97,3 +97,25 @@ def test_privacy_dpia_cli_writes_and_refuses_to_overwrite(
     assert isinstance(again.exception, ConfigurationError)
     assert "--force" in str(again.exception)
     assert CliRunner().invoke(app, [*args, "--force"]).exit_code == 0
+
+
+def test_models_route_lists_the_registry(world_settings: Settings) -> None:
+    from tests._api import client
+
+    from trustreach.core import Role
+
+    secret, _ = services.create_key(
+        workspace="acme",
+        role=Role.auditor,
+        label="registry reader",
+        by=services.cli_actor("acme"),
+        settings=world_settings,
+    )
+    api = client(world_settings)
+    assert api.get("/api/v1/models").status_code == 401
+    r = api.get("/api/v1/models", headers={"Authorization": f"Bearer {secret}"})
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [(m["name"], m["version"], m["card"]) for m in items] == [
+        (e.name, e.version, e.card) for e in model_registry()
+    ]
