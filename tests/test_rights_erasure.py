@@ -19,7 +19,7 @@ from tests._world import TINY, write_records
 from trustreach import services
 from trustreach.core import NotFoundError, Role, Settings
 from trustreach.discovery._index import CreatorIndex
-from trustreach.services import _erasure, _rights
+from trustreach.services import _erasure, _job_kinds, _jobs, _rights
 from trustreach.services._discovery import build_discovery_index, index_folder
 from trustreach.services._reports import shortlist_report_html
 from trustreach.store import metadata
@@ -46,7 +46,7 @@ def _world_records() -> dict[str, list[dict[str, Any]]]:
     return {kind: [rename(r) for r in rows] for kind, rows in copy.deepcopy(TINY).items()}
 
 
-def _seed(root: Path, settings: Settings, embedder: Any) -> str:
+def _seed(root: Path, settings: Settings, embedder: Any) -> tuple[str, str]:
     """Import, audit, label comments, shortlist, index, a login, a request; the shortlist id."""
     for kind, rows in _world_records().items():
         write_records(root / f"{kind}.jsonl", rows)
@@ -86,7 +86,8 @@ def _seed(root: Path, settings: Settings, embedder: Any) -> str:
         settings=settings,
     )
     build_discovery_index(workspace=WS, settings=settings, embedder=embedder)
-    return shortlist
+    job = _job_kinds.submit_audit([CREATOR, "c2"], workspace=WS, actor="test", settings=settings)
+    return shortlist, job.job_id
 
 
 def _store_values(settings: Settings) -> dict[str, list[str]]:
@@ -114,7 +115,7 @@ def test_erasure_leaves_zero_residue(
     tmp_path: Path, store_settings: Settings, embedder: Any
 ) -> None:
     settings = store_settings
-    shortlist = _seed(tmp_path / "world", settings, embedder)
+    shortlist, job_id = _seed(tmp_path / "world", settings, embedder)
     request = _rights.log_request("creator", CREATOR, "erasure", workspace=WS, settings=settings)
     export = _rights.creator_export(CREATOR, workspace=WS, settings=settings)
     export_file = settings.data_dir / "exports" / "ana.json"
@@ -133,6 +134,7 @@ def test_erasure_leaves_zero_residue(
         "tracking_events",
         "users",
         "rights_requests",
+        "jobs",
     ):
         assert _mentions(before.get(table, []), needles), table
     assert CREATOR in json.dumps(export) and NAME in json.dumps(export)
@@ -153,6 +155,9 @@ def test_erasure_leaves_zero_residue(
     assert receipt.residue == []
     assert receipt.removed["creators"] == 1 and receipt.removed["comment_labels"] >= 1
     assert receipt.index_rows_removed == 1
+    assert receipt.unlinked["jobs"] == 1  # the queued audit job stays, naming c2 only
+    job = _jobs.get_job(job_id, workspace=WS, settings=settings)
+    assert job.params["creator_ids"] == [receipt.subject_ref, "c2"]
     # the index files on disk: the creator's rows are gone, the others stay
     index = CreatorIndex.load(index_folder(settings, WS))
     assert CREATOR not in list(index.creator_id) and "c2" in list(index.creator_id)

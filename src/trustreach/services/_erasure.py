@@ -5,8 +5,9 @@ the export finds them (:func:`trustreach.services._rights.link_clause`: any colu
 named ``creator_id``, ``account_id``, ``creator_account_id``, ``post_id`` or
 ``comment_id``), and every row that references a removed row through a foreign key,
 so a table added later is covered without a change here. Then, outside the
-database: the creator's rows are cut out of the discovery index files, and job
-folders that named them are removed.
+database: the creator's rows are cut out of the discovery index files, and the
+folders of jobs that named them are removed where a file in them holds the creator's
+id, handle or name (the job records stay, the id in them replaced by a pseudonym).
 
 What is not deleted, and why, is stated in the :class:`ErasureReceipt`:
 
@@ -195,6 +196,16 @@ def _deletion_order() -> list[Table]:
     return [*rest, *(metadata.tables[name] for name in KEY_TABLES)]
 
 
+def _holds(folder: Path, needles: list[str]) -> bool:
+    """Whether a file under ``folder`` contains one of ``needles`` (UTF-8 bytes)."""
+    if not folder.is_dir():
+        return False
+    wanted = [n.encode() for n in needles]
+    return any(
+        any(n in path.read_bytes() for n in wanted) for path in folder.rglob("*") if path.is_file()
+    )
+
+
 def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
@@ -327,11 +338,19 @@ def erase_creator(
                     )
                 ).scalars()
             )
-            if job_ids:
-                removed["jobs"] = connection.execute(
-                    delete(jobs).where(jobs.c.job_id.in_(job_ids))
-                ).rowcount
-                folders = [job_folder(settings, j) for j in job_ids]
+            if job_ids:  # the job stays (who ran what); the creator's id in it does not
+                connection.execute(
+                    sql_update(jobs)
+                    .where(jobs.c.job_id.in_(job_ids))
+                    .values(
+                        params=func.replace(jobs.c.params, quoted[0], json.dumps(subject_ref)),
+                        result=func.replace(jobs.c.result, quoted[0], json.dumps(subject_ref)),
+                    )
+                )
+                unlinked["jobs"] = len(job_ids)
+                folders = [
+                    f for f in (job_folder(settings, j) for j in job_ids) if _holds(f, needles)
+                ]
             # aggregates of the touched campaigns are rebuilt from the kept events
             if campaigns:
                 connection.execute(
@@ -456,10 +475,16 @@ def _kept_statement(
         )
     if requests:
         kept.append(f"{requests} rights request record(s) under a pseudonym (proof of answer)")
-    if sum(unlinked.values()):
+    events = sum(v for k, v in unlinked.items() if k.startswith("tracking_events."))
+    if events:
         kept.append(
-            f"{sum(unlinked.values())} campaign event(s) as the brand's sales records, with "
-            "the creator, their posts, links and codes removed"
+            f"{events} campaign event change(s): the brand's sales records stay, with the "
+            "creator, their posts, links and codes removed"
+        )
+    if unlinked.get("jobs"):
+        kept.append(
+            f"{unlinked['jobs']} job record(s) (who ran what), the creator's id in them "
+            "replaced by the pseudonym"
         )
     return kept
 
