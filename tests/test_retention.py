@@ -165,7 +165,13 @@ def test_enforce_retention_cli(tmp_path: Path) -> None:
     assert data["dry_run"] is True and data["audit_seq"] is None
     by_table = {t["table"]: t for t in data["tables"]}
     assert by_table["follower_accounts"]["removed"] == len(TINY["follower_accounts"])
-    assert by_table["creators"]["action"] == "keep"
+    assert by_table["creators"]["action"] == "keep" and by_table["creators"]["stale"] == 0
+    much_later = (datetime.now(UTC) + timedelta(days=800)).date().isoformat()
+    stale = runner.invoke(
+        app, [*args[:4], "--as-of", much_later, "--dry-run"], env=env, terminal_width=200
+    )
+    assert stale.exit_code == 0, stale.output
+    assert f"{len(TINY['creators'])} creators" in stale.output  # kept, reported for review
     done = runner.invoke(app, args, env=env)
     assert done.exit_code == 0, done.output
     assert "Deleted" in done.output and "audit record #" in done.output

@@ -89,6 +89,7 @@ def _as_data(run: RetentionRun) -> dict[str, Any]:
                 "cutoff": t.cutoff.isoformat() if t.cutoff else None,
                 "removed": t.removed,
                 "anonymised": t.anonymised,
+                "stale": t.stale,
             }
             for t in run.tables
         ],
@@ -98,8 +99,9 @@ def _as_data(run: RetentionRun) -> dict[str, Any]:
 def _print(run: RetentionRun) -> None:
     verb = "Would delete" if run.dry_run else "Deleted"
     table = Table(title=f"Retention in workspace {run.workspace} as of {run.as_of:%Y-%m-%d}")
-    for column in ("table", "clock", "older than", "removed", "anonymised", "retention"):
-        table.add_column(column, justify="right" if column in ("removed", "anonymised") else "left")
+    numbers = ("removed", "anonymised", "stale")
+    for column in ("table", "clock", "older than", *numbers, "retention"):
+        table.add_column(column, justify="right" if column in numbers else "left")
     for t in run.tables:
         table.add_row(
             t.table,
@@ -107,6 +109,7 @@ def _print(run: RetentionRun) -> None:
             f"{t.cutoff:%Y-%m-%d}" if t.cutoff else "–",
             f"{t.removed:,}",
             f"{t.anonymised:,}",
+            f"{t.stale:,}",
             t.retention,
         )
     console.print(table)
@@ -115,3 +118,9 @@ def _print(run: RetentionRun) -> None:
         f"({run.tombstones:,} tombstone(s) keep re-imports from bringing them back)"
         + ("; dry run: nothing changed." if run.dry_run else f"; audit record #{run.audit_seq}.")
     )
+    stale = [t for t in run.tables if t.stale]
+    if stale:
+        listed = ", ".join(f"{t.stale:,} {t.table}" for t in stale)
+        console.print(
+            f"Kept but not seen by an import for a long time (review or erase): {listed}."
+        )

@@ -42,6 +42,9 @@ from trustreach.store._tables import PersonalData, metadata, processing_register
 
 Action = Literal["delete", "anonymise", "keep"]
 
+STALE_DAYS = 730
+"""Days after which a kept creator's record, not seen by any import, is reported as stale."""
+
 JOB_RESULT_DAYS = 30
 """Days a finished job's results (``jobs.result`` and its ``results.ndjson``) are kept."""
 
@@ -77,6 +80,9 @@ class RetentionPolicy:
         observation), or the cutoff of the record's own time.
     days : int or None
         The period when it is not the table's declared ``retention_days``.
+    review_days : int or None
+        For kept tables: rows whose clock is older than this are counted as
+        stale (for a person to review or erase), never removed by the enforcer.
     """
 
     table: str
@@ -85,6 +91,7 @@ class RetentionPolicy:
     rule: str
     gate: Literal["key", "row", "cutoff"] | None = None
     days: int | None = None
+    review_days: int | None = None
 
 
 POLICIES: dict[str, RetentionPolicy] = {
@@ -173,9 +180,21 @@ POLICIES: dict[str, RetentionPolicy] = {
         RetentionPolicy(
             "erasure_retained", "keep_until", "delete", "deleted once keep_until has passed", days=0
         ),
-        RetentionPolicy("creators", "last_seen", "keep", "kept until the creator is erased"),
         RetentionPolicy(
-            "creator_accounts", "last_seen", "keep", "kept until the creator is erased"
+            "creators",
+            "last_seen",
+            "keep",
+            f"kept until the creator is erased; not seen by an import for {STALE_DAYS} days: "
+            "counted as stale, for a person to review",
+            review_days=STALE_DAYS,
+        ),
+        RetentionPolicy(
+            "creator_accounts",
+            "last_seen",
+            "keep",
+            f"kept until the creator is erased; not seen by an import for {STALE_DAYS} days: "
+            "counted as stale",
+            review_days=STALE_DAYS,
         ),
         RetentionPolicy(
             "consent_records", "recorded_at", "keep", "kept as proof of consent (Art. 7(1))"
@@ -224,6 +243,7 @@ class TableRetention:
     cutoff: datetime | None
     removed: int = 0
     anonymised: int = 0
+    stale: int = 0  # kept rows not seen for the policy's review period
 
 
 @dataclass(frozen=True)
@@ -677,9 +697,13 @@ def _apply(run: _Run, only: frozenset[str] | None) -> list[TableRetention]:
         policy = POLICIES[name]
         days = policy_days(policy, run.settings)
         if policy.action == "keep" or days is None:
-            out.append(
-                TableRetention(name, policy.clock, "keep", _retention_words(policy, None), None)
-            )
+            stale = 0
+            if policy.review_days is not None:
+                table = metadata.tables[name]
+                old = _older(table.c[policy.clock], run.cutoff(policy.review_days))
+                stale = _count(run, table, and_(table.c.workspace == run.workspace, old))
+            words = _retention_words(policy, None)
+            out.append(TableRetention(name, policy.clock, "keep", words, None, stale=stale))
             continue
         cutoff = run.cutoff(days) if name != "web_sessions" else run.as_of
         removed, anonymised = STEPS.get(name, _generic)(run, policy, cutoff)
