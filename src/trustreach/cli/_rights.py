@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -21,7 +21,9 @@ from trustreach import services
 from trustreach.cli._app import CREATOR_HELP, Workspace, app, console
 from trustreach.cli._paths import check_output
 from trustreach.core import ConfigurationError, write_text_atomically
-from trustreach.services import _erasure, _rights
+
+if TYPE_CHECKING:  # the services load the store: imported when a command runs
+    from trustreach.services import _rights
 
 rights_app = typer.Typer(
     help="Data-subject rights: requests with their legal deadlines.", no_args_is_help=True
@@ -104,6 +106,8 @@ def rights_request(
     workspace: Workspace = "default",
 ) -> None:
     """Log a data-subject request with its legal deadline (GDPR Art. 12(3), CCPA 1798.130)."""
+    from trustreach.services import _rights
+
     if kind is SubjectKind.creator:
         subject = services.resolve_creator(subject, workspace=workspace)
     logged = _rights.log_request(
@@ -133,6 +137,8 @@ def rights_list(
     workspace: Workspace = "default",
 ) -> None:
     """List requests by deadline, soonest first; overdue ones are marked."""
+    from trustreach.services import _rights
+
     found = _rights.list_requests(workspace=workspace, status=status, overdue=overdue)
     if not found:
         console.print("No rights requests match.")
@@ -160,6 +166,8 @@ def rights_show(
     workspace: Workspace = "default",
 ) -> None:
     """Show one request: subject, right, deadline, status, outcome and who handled it."""
+    from trustreach.services import _rights
+
     r = _rights.get_request(request_id, workspace=workspace)
     console.print(_describe(r))
     console.print(f"Handled by {r.handled_by}; last change {r.updated_at:%Y-%m-%d %H:%M} UTC")
@@ -180,6 +188,8 @@ def rights_complete(
     workspace: Workspace = "default",
 ) -> None:
     """Record a request's progress or outcome: completed, refused, extended or in progress."""
+    from trustreach.services import _rights
+
     r = _rights.update_request(
         request_id, status.value, outcome=outcome, workspace=workspace, actor=_actor(workspace)
     )
@@ -195,6 +205,8 @@ def rights_export(
     workspace: Workspace = "default",
 ) -> None:
     """Write everything held about a creator as JSON, with each part's purpose and retention."""
+    from trustreach.services import _rights
+
     creator_id = services.resolve_creator(creator, workspace=workspace)
     check_output(output, "--output", force=force)
     document = _rights.creator_export(
@@ -226,6 +238,8 @@ def rights_erase_creator(
     workspace: Workspace = "default",
 ) -> None:
     """Erase a creator and everything derived from them; print what was removed and kept."""
+    from trustreach.services import _erasure
+
     creator_id = services.resolve_creator(creator, workspace=workspace)
     if receipt is not None:
         check_output(receipt, "--receipt", force=False)
@@ -257,6 +271,8 @@ def rights_erase_creator(
 
 
 def _field(value: str) -> tuple[str, str]:
+    from trustreach.services import _rights
+
     name, sep, new = value.partition("=")
     if not sep:
         raise ConfigurationError(
@@ -280,6 +296,8 @@ def rights_rectify(
     workspace: Workspace = "default",
 ) -> None:
     """Correct fields of a creator's own record (GDPR Art. 16); the audit log names the fields."""
+    from trustreach.services import _rights
+
     creator_id = services.resolve_creator(creator, workspace=workspace)
     changes = dict(_field(f) for f in field)
     done = _rights.rectify_creator(
@@ -300,6 +318,8 @@ def rights_object(
     workspace: Workspace = "default",
 ) -> None:
     """Record a creator's objection to profiling: no discovery ranking, no new audit (Art. 21)."""
+    from trustreach.services import _rights
+
     creator_id = services.resolve_creator(creator, workspace=workspace)
     done = _rights.object_to_profiling(
         creator_id, workspace=workspace, request_id=request, actor=_actor(workspace)
@@ -327,6 +347,8 @@ def rights_access_follower(
     workspace: Workspace = "default",
 ) -> None:
     """What is held about a follower or commenter, found by the pseudonym of their id."""
+    from trustreach.services import _rights
+
     if output is not None:
         check_output(output, "--output", force=force)
     answer = _rights.third_party_access(

@@ -971,7 +971,7 @@ from trustreach.store._compliance_tables import (  # noqa: E402
 )
 
 # data-subject rights: requests, objections, tombstones (their own module; on this metadata)
-from trustreach.store._rights_tables import (  # noqa: E402, I001
+from trustreach.store._rights_tables import (  # noqa: E402
     erasure_retained as erasure_retained,
     erasure_tombstones as erasure_tombstones,
     profiling_objections as profiling_objections,
