@@ -28,11 +28,12 @@ from trustreach.ethics.audit import (
     ChainScan,
     anchor_breaks,
     append_audit,
+    digest_file,
     dump_anchor,
     parse_anchor,
     scan_chain,
 )
-from trustreach.services._context import store_identity
+from trustreach.services._context import store, store_identity
 from trustreach.services._idempotency import claim_pending
 from trustreach.store import write_transaction
 from trustreach.store._tables import workspaces
@@ -162,6 +163,27 @@ def record_audit(settings: Settings, connection: Connection, **fields: Any) -> A
     entry = append_audit(connection, **fields)
     _write_state(settings, AnchorState(held[1], entry.head))
     return entry
+
+
+def audit_file_work(settings: Settings, *, source: Path, **fields: Any) -> int:
+    """Record work done on a file (scoring, analysis, classification); its sequence number.
+
+    One audited transaction of its own (the store is created if need be): the
+    record's subject is the file's path and its input digest the file's digest.
+    Takes :func:`record_audit`'s other keyword arguments (``actor``, ``action``,
+    ``model_name``, ``details``, ...).
+    """
+    with store(settings, create=True) as engine:
+        with audited_transaction(settings, engine) as connection:
+            entry = record_audit(
+                settings,
+                connection,
+                subject=str(source),
+                input_digest=digest_file(source),
+                **fields,
+            )
+        confirm_anchor(settings, entry.head)
+    return entry.seq
 
 
 def _write_state(settings: Settings, state: AnchorState) -> None:

@@ -22,14 +22,8 @@ from trustreach.core import (
     get_settings,
     replaced_atomically,
 )
-from trustreach.ethics.audit import digest_file
 from trustreach.nlp import ANALYSIS_COLUMNS
-from trustreach.services._audit_guard import (
-    audited_transaction,
-    confirm_anchor,
-    record_audit,
-)
-from trustreach.services._context import store
+from trustreach.services._audit_guard import audit_file_work
 
 __all__ = ["INPUT_FORMATS", "OUTPUT_COLUMNS", "AnalyzeReport", "analyze_file"]
 
@@ -373,19 +367,13 @@ def _audit_analysis(
     rows: int,
 ) -> int:
     details: dict[str, Any] = {"rows": rows, **tiers, "models": models, "output": str(output)}
-    with store(settings, create=True) as engine:  # records work on a file
-        with audited_transaction(settings, engine) as connection:
-            entry = record_audit(
-                settings,
-                connection,
-                actor=actor,
-                action="analyze_file",
-                workspace=workspace,
-                subject=str(source),
-                model_name="conversation-intelligence",
-                model_version=models.get("sentiment", ""),
-                input_digest=digest_file(source),
-                details=details,
-            )
-        confirm_anchor(settings, entry.head)
-    return entry.seq
+    return audit_file_work(
+        settings,
+        source=source,
+        actor=actor,
+        action="analyze_file",
+        workspace=workspace,
+        model_name="conversation-intelligence",
+        model_version=models.get("sentiment", ""),
+        details=details,
+    )

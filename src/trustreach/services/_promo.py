@@ -26,9 +26,7 @@ from trustreach.core import (
     get_settings,
     replaced_atomically,
 )
-from trustreach.ethics.audit import digest_file
-from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
-from trustreach.services._context import store
+from trustreach.services._audit_guard import audit_file_work
 
 __all__ = ["CAPTION_FORMATS", "OUTPUT_COLUMNS", "CaptionReport", "classify_captions_file"]
 
@@ -222,20 +220,13 @@ def _audit(
     rows: int,
     flagged: int,
 ) -> int:
-    details = {"rows": rows, "promotional": flagged, "output": str(output)}
-    with store(settings, create=True) as engine:  # records work on a file
-        with audited_transaction(settings, engine) as connection:
-            entry = record_audit(
-                settings,
-                connection,
-                actor=actor,
-                action="classify_captions",
-                workspace=workspace,
-                subject=str(source),
-                model_name="promo_caption",
-                model_version=version,
-                input_digest=digest_file(source),
-                details=details,
-            )
-        confirm_anchor(settings, entry.head)
-    return entry.seq
+    return audit_file_work(
+        settings,
+        source=source,
+        actor=actor,
+        action="classify_captions",
+        workspace=workspace,
+        model_name="promo_caption",
+        model_version=version,
+        details={"rows": rows, "promotional": flagged, "output": str(output)},
+    )

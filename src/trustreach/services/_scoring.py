@@ -22,14 +22,8 @@ from trustreach.core import (
     get_settings,
     replaced_atomically,
 )
-from trustreach.ethics.audit import digest_file
 from trustreach.ingest import FORMATS, check_regular, read_batches
-from trustreach.services._audit_guard import (
-    audited_transaction,
-    confirm_anchor,
-    record_audit,
-)
-from trustreach.services._context import store
+from trustreach.services._audit_guard import audit_file_work
 
 Progress = Callable[[int], None]
 OUTPUT_FORMATS = (".csv", ".parquet")
@@ -267,23 +261,17 @@ def _audit_scoring(
     flagged: int,
     insufficient: int = 0,
 ) -> int:
-    with store(settings, create=True) as engine:  # records work on a file
-        with audited_transaction(settings, engine) as connection:
-            entry = record_audit(
-                settings,
-                connection,
-                actor=actor,
-                action="score_accounts",
-                subject=str(source),
-                model_name=model.name,
-                model_version=model.version,
-                input_digest=digest_file(source),
-                details={
-                    "accounts": accounts,
-                    "flagged": flagged,
-                    "insufficient_data": insufficient,
-                    "output": str(output),
-                },
-            )
-        confirm_anchor(settings, entry.head)
-    return entry.seq
+    return audit_file_work(
+        settings,
+        source=source,
+        actor=actor,
+        action="score_accounts",
+        model_name=model.name,
+        model_version=model.version,
+        details={
+            "accounts": accounts,
+            "flagged": flagged,
+            "insufficient_data": insufficient,
+            "output": str(output),
+        },
+    )
