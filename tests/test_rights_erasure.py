@@ -19,10 +19,12 @@ from tests._world import TINY, write_records
 from trustreach import services
 from trustreach.core import NotFoundError, Role, Settings
 from trustreach.discovery._index import CreatorIndex
+from trustreach.ethics.audit import read_audit
 from trustreach.services import _erasure, _job_kinds, _jobs, _rights
 from trustreach.services._discovery import build_discovery_index, index_folder
 from trustreach.services._reports import shortlist_report_html
 from trustreach.store import metadata
+from trustreach.store._retention_tables import erasure_bars
 from trustreach.store._rights_tables import erasure_retained, erasure_tombstones
 
 WS = "acme"
@@ -186,3 +188,42 @@ def test_erasure_leaves_zero_residue(
     assert services.verify_audit_log(settings=settings) is not None
     with pytest.raises(NotFoundError, match=CREATOR):
         _rights.creator_export(CREATOR, workspace=WS, settings=settings)
+    # the same files imported again do not bring the creator back; the rest is imported
+    _assert_reimport_skips_the_erased(tmp_path / "world", settings, needles)
+
+
+def _assert_reimport_skips_the_erased(root: Path, settings: Settings, needles: list[str]) -> None:
+    report = services.import_path(root, workspace=WS, settings=settings)
+    skipped = {k.kind: k.skipped_erased for k in report.kinds if k.skipped_erased}
+    # every record of the creator (their record, account, snapshots, posts and metrics,
+    # comments on them, follows of the account, deal, links, events, consent) is skipped
+    assert skipped["creators"] == 1 and skipped["creator_accounts"] == 1
+    for kind in ("audience_snapshots", "posts", "post_metrics", "comments", "follows", "deals"):
+        assert skipped.get(kind, 0) >= 1, kind
+    assert not any(k.skipped_expired for k in report.kinds)
+    after = _store_values(settings)
+    residue = {
+        table: _mentions(values, needles if table != "audit_log" else [needles[1], needles[2]])
+        for table, values in after.items()
+    }
+    assert {t: v for t, v in residue.items() if v} == {}
+    with pytest.raises(NotFoundError, match=CREATOR):
+        _rights.creator_export(CREATOR, workspace=WS, settings=settings)
+    assert _rights.creator_export("c2", workspace=WS, settings=settings)["creator_id"] == "c2"
+    # the bars hold keyed digests only: no id, handle or name (checked above), one per key
+    engine = services.open_store(settings)
+    with engine.connect() as connection:
+        (entry,) = [e for e in read_audit(connection, workspace=WS) if e.seq == report.audit_seq]
+        assert entry.action == "import"
+        details = entry.details_dict()
+        assert details["skipped_erased"]["creators"] == 1
+        assert details["skipped_erased_reason"] == "erased at the subject's request"
+        kinds = sorted(
+            connection.execute(
+                select(erasure_bars.c.key_kind).where(erasure_bars.c.workspace == WS)
+            )
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+    assert {"creator", "account", "post", "comment"} <= set(kinds) and kinds.count("creator") == 1

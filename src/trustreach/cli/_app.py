@@ -210,6 +210,10 @@ def import_(
     if expired:  # retention ran out for them earlier: an import does not bring them back
         skipped = ", ".join(f"{k.kind} {k.skipped_expired:,}" for k in expired)
         console.print(f"Skipped as expired (retention, see docs/retention.md): {skipped}")
+    erased = [k for k in report.kinds if k.skipped_erased]
+    if erased:  # a person erased at their request: an import does not bring them back
+        skipped = ", ".join(f"{k.kind} {k.skipped_erased:,}" for k in erased)
+        console.print(f"Skipped as erased at the subject's request (docs/rights.md): {skipped}")
     rate = report.rows / report.seconds if report.seconds else 0.0
     console.print(
         f"{plural(report.rows, 'record')} in {report.seconds:.1f} s ({rate:,.0f}/s); "

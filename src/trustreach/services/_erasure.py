@@ -54,6 +54,7 @@ from trustreach.core import Settings, get_settings
 from trustreach.ethics.privacy import Pseudonymizer, load_or_create_key
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
 from trustreach.services._context import check_workspace, store
+from trustreach.services._erasure_bar import bar_subject_keys
 from trustreach.services._jobs import job_folder
 from trustreach.services._objections import drop_from_index
 from trustreach.services._rights import (
@@ -285,6 +286,19 @@ def erase_creator(
                     )
                 ).scalars()
             )
+            # a later import must not bring them back: their keys are barred for good
+            barred = bar_subject_keys(
+                connection,
+                Pseudonymizer(key),
+                workspace=workspace,
+                keys={
+                    "creator": [creator_id],
+                    "account": scope.account_ids,
+                    "post": connection.execute(scope.posts()).scalars().all(),
+                    "comment": connection.execute(scope.comments()).scalars().all(),
+                },
+                at=datetime.now(UTC),
+            )
             # events keep the sale, lose the creator
             unlinked = _unlink_events(connection, workspace, scope, link_ids, codes)
             clauses = _clauses(scope, workspace)
@@ -393,6 +407,7 @@ def erase_creator(
                     "removed": removed,
                     "unlinked": unlinked,
                     "tombstones": len(entries),
+                    "import_bars": barred,
                     "deals_kept": len(deal_rows) if keep_deals else 0,
                     "request_id": request_id,
                 },
@@ -464,7 +479,9 @@ def _kept_statement(
 ) -> list[str]:
     kept = [
         "the audit log's records of what was done, which name the creator by id only "
-        "(append-only, hash-chained: accountability, Art. 5(2))"
+        "(append-only, hash-chained: accountability, Art. 5(2))",
+        "keyed digests of the creator's ids (creator, accounts, posts, comments), never the "
+        "ids, so that a later import skips their records (erased at the subject's request)",
     ]
     if tombstones:
         kept.append(f"{tombstones} shortlist tombstone(s) saying an entry was erased")

@@ -31,6 +31,7 @@ from trustreach.services._audit_guard import (
     record_audit,
 )
 from trustreach.services._context import check_workspace, ensure_workspace, store
+from trustreach.services._erasure_bar import SKIP_REASON, ErasureBar
 from trustreach.services._live import invalidate as invalidate_campaigns
 from trustreach.services._live import touch as touch_campaigns
 from trustreach.services._prepare import PreparedSource
@@ -79,6 +80,7 @@ class KindReport:
     changed: int = 0
     unchanged: int = 0
     skipped_expired: int = 0  # records whose retention ran out before: not brought back
+    skipped_erased: int = 0  # records of a person erased at their request: not brought back
 
 
 @dataclass
@@ -163,6 +165,7 @@ class _Importer:
         self.deal_gate: DealGate | None = None
         self.snapshot_gate: SnapshotGate | None = None
         self.retention = ImportGate.load(connection, ctx.workspace)
+        self.erased = ErasureBar.load(connection, ctx.workspace, ctx.pseudonymizer)
 
     @property
     def failed(self) -> bool:
@@ -251,7 +254,9 @@ class _Importer:
             after = count_rows(self.connection, table, self.ctx.workspace)
             report.new = after - before
             report.changed = written - report.new
-            report.unchanged = report.rows - written - report.skipped_expired
+            report.unchanged = (
+                report.rows - written - report.skipped_expired - report.skipped_erased
+            )
         return report
 
     def _submit(
@@ -267,9 +272,13 @@ class _Importer:
         for item in source:
             report.rows += item.read
             self.add_errors(item.errors)
+            # records of a person erased at their request stay out (services._erasure_bar)
+            data, rows, erased = self.erased.admit(item.data, item.columns, item.rows)
+            report.skipped_erased += erased
             # records whose retention ran out are not brought back (services._retention)
-            data, rows, skipped = self.retention.admit(kind, item.data, item.columns, item.rows)
+            data, rows, skipped = self.retention.admit(kind, data, item.columns, rows)
             report.skipped_expired += skipped
+            skipped += erased
             data, columns = self.retention.stamp(kind, data, item.columns)
             view = _column_view(data, columns)
             refs = self.check_refs(kind, str(path), rows, view)
@@ -377,6 +386,14 @@ def import_path(
                     **(
                         {"skipped_expired": {k.kind: k.skipped_expired for k in report.kinds}}
                         if any(k.skipped_expired for k in report.kinds)
+                        else {}
+                    ),
+                    **(
+                        {
+                            "skipped_erased": {k.kind: k.skipped_erased for k in report.kinds},
+                            "skipped_erased_reason": SKIP_REASON,
+                        }
+                        if any(k.skipped_erased for k in report.kinds)
                         else {}
                     ),
                 },

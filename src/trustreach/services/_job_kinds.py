@@ -315,6 +315,7 @@ def _run_import(job: Job, progress: Progress, settings: Settings) -> dict[str, A
                 "changed": k.changed,
                 "unchanged": k.unchanged,
                 "skipped_expired": k.skipped_expired,
+                "skipped_erased": k.skipped_erased,
             }
             for k in report.kinds
         ],

@@ -30,6 +30,7 @@ from trustreach.services._context import (
     require_workspace,
     store,
 )
+from trustreach.services._erasure_bar import bar_subject_keys
 from trustreach.store import ProcessingEntry, processing_register
 from trustreach.store._tables import (
     comment_labels,
@@ -81,7 +82,8 @@ def erase_third_party(
     with store(settings) as engine:  # first: no store, no key is created either
         with engine.connect() as connection:
             require_workspace(connection, workspace, settings)
-        key = Pseudonymizer(load_or_create_key(settings.resolved_key_file()))(workspace, account_id)
+        pseudonymizer = Pseudonymizer(load_or_create_key(settings.resolved_key_file()))
+        key = pseudonymizer(workspace, account_id)
         with audited_transaction(settings, engine) as connection:
             removed = {}
             labels = delete(comment_labels).where(
@@ -105,6 +107,14 @@ def erase_third_party(
             if not any(removed.values()):
                 connection.rollback()
                 return ErasureReport(workspace, key, removed, None)
+            # a later import must not bring them back: their pseudonym is barred for good
+            bar_subject_keys(
+                connection,
+                pseudonymizer,
+                workspace=workspace,
+                keys={"person": [key]},
+                at=datetime.now(UTC),
+            )
             entry = record_audit(
                 settings,
                 connection,

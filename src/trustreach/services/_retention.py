@@ -217,6 +217,13 @@ POLICIES: dict[str, RetentionPolicy] = {
             days=0,
         ),
         RetentionPolicy("api_keys", "created_at", "keep", "kept so the audit log can name them"),
+        RetentionPolicy(
+            "erasure_bars",
+            "barred_at",
+            "keep",
+            "kept for good: the keyed digests that keep a person erased at their request "
+            "out of every later import",
+        ),
     )
 }
 """Every personal-data table's policy (a test checks it against the register)."""

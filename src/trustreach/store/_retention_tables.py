@@ -11,6 +11,9 @@ at the end of :mod:`trustreach.store._tables`); created by migration 0013.
 - ``retention_cutoffs``: per workspace and table whose clock is the record's own time
   (comments' ``posted_at``, tracking events' ``occurred_at``), the latest cutoff
   enforced: the importer skips records older than it.
+- ``erasure_bars``: the keys of a person erased at their request (a creator's id,
+  account, post and comment ids; a follower's pseudonym), as keyed digests, kept
+  for good: the importer skips every record holding one (services._erasure_bar).
 """
 
 from __future__ import annotations
@@ -51,4 +54,27 @@ retention_cutoffs = Table(
     Column("enforced_at", DateTime(timezone=True), nullable=False),
 )
 
-__all__ = ["retention_cutoffs", "retention_tombstones"]
+erasure_bars = Table(
+    "erasure_bars",
+    metadata,
+    Column("workspace", String(64), primary_key=True),
+    # which key: 'creator', 'account', 'post', 'comment' or 'person' (a follower's pseudonym)
+    Column("key_kind", String(16), primary_key=True),
+    Column("key_digest", String(64), primary_key=True),  # keyed digest of the key, never the key
+    Column("barred_at", DateTime(timezone=True), nullable=False),
+    info={
+        "personal_data": PersonalData(
+            subject="creator",
+            purpose="keep a person erased at their request (Art. 17) from being imported "
+            "again: a keyed digest of each key their records had (creator, account, post, "
+            "comment ids; a follower's pseudonym), never the key, name or handle",
+            retention_days=None,
+            subject_columns=("key_digest",),
+            legal_basis="legal obligation (Art. 6(1)(c), Art. 17(1))",
+            retention_rule="permanent while the workspace exists: the erasure must hold "
+            "against every later import",
+        )
+    },
+)
+
+__all__ = ["erasure_bars", "retention_cutoffs", "retention_tombstones"]

@@ -980,6 +980,7 @@ from trustreach.store._rights_tables import (  # noqa: E402
 
 # retention: tombstones and cutoffs of expired rows (their own module; on this metadata)
 from trustreach.store._retention_tables import (  # noqa: E402
+    erasure_bars as erasure_bars,
     retention_cutoffs as retention_cutoffs,
     retention_tombstones as retention_tombstones,
 )
