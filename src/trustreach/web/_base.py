@@ -17,7 +17,15 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from trustreach import services
-from trustreach.core import Actor, AuthenticationError, PermissionDenied, Settings
+from trustreach.core import (
+    Actor,
+    AuthenticationError,
+    ConfigurationError,
+    NotFoundError,
+    PermissionDenied,
+    Role,
+    Settings,
+)
 from trustreach.ethics.disclosure import generated_by
 from trustreach.web._guard import CSRF_FIELD, SESSION_COOKIE, same_token
 from trustreach.web._views import fake_share_sentence, percent, signal_name
@@ -160,3 +168,23 @@ def own_page(request: Request, actor: Actor) -> RedirectResponse:
     if actor.creator_id is None:
         raise PermissionDenied("a creator login without a creator")
     return redirect(request, f"/creators/{actor.creator_id}")
+
+
+def own_creator(actor: Actor, *, only: str) -> str:
+    """The creator a creator's login speaks for on its "My ..." pages.
+
+    Another role is refused (``only``: what only a creator does there, e.g.
+    ``"sees their own data here"``); a creator login without a creator finds nothing.
+    """
+    if actor.role is not Role.creator:
+        raise PermissionDenied(f"only a creator {only}")
+    if actor.creator_id is None:
+        raise NotFoundError("a creator login without a creator")
+    return actor.creator_id
+
+
+def checked_length(text: str, name: str, limit: int) -> str:
+    """``text`` if it is at most ``limit`` characters; else an error naming the form field."""
+    if len(text) > limit:
+        raise ConfigurationError(f"{name} is {len(text):,} characters; at most {limit:,} allowed")
+    return text

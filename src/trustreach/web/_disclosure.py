@@ -22,13 +22,18 @@ from fastapi.responses import HTMLResponse, Response
 
 from trustreach.core import (
     ConfigurationError,
-    NotFoundError,
-    PermissionDenied,
     Role,
     require_role,
 )
 from trustreach.services import _compliance, _compliance_report
-from trustreach.web._base import CheckedSession, CurrentSession, Session, redirect, render
+from trustreach.web._base import (
+    CheckedSession,
+    CurrentSession,
+    Session,
+    own_creator,
+    redirect,
+    render,
+)
 from trustreach.web._base import settings_of as _settings_of
 from trustreach.web._reports import _download as download
 
@@ -94,12 +99,7 @@ def compliance_pdf(
 
 
 def _own_creator(session: Session) -> str:
-    actor = session.actor
-    if actor.role is not Role.creator:
-        raise PermissionDenied("only a creator sees and accepts their own deals")
-    if actor.creator_id is None:
-        raise NotFoundError("a creator login without a creator")
-    return actor.creator_id
+    return own_creator(session.actor, only="sees and accepts their own deals")
 
 
 def _my_deals(

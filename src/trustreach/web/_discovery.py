@@ -29,7 +29,14 @@ from trustreach.core import ConfigurationError, NotFoundError, Role, require_rol
 from trustreach.core._structured import MAX_BYTES
 from trustreach.discovery import Brief, BriefError
 from trustreach.services import _erasure, _listing
-from trustreach.web._base import CheckedSession, CurrentSession, Session, redirect, render
+from trustreach.web._base import (
+    CheckedSession,
+    CurrentSession,
+    Session,
+    checked_length,
+    redirect,
+    render,
+)
 from trustreach.web._base import settings_of as _settings_of
 from trustreach.web._brief_form import (
     CHOICES,
@@ -225,10 +232,7 @@ def decide(
     decision = str(fields.get("decision", ""))[:20]
     reason = str(fields.get("reason", ""))
     try:
-        if len(reason) > MAX_REASON:
-            raise ConfigurationError(
-                f"reason is {len(reason):,} characters; at most {MAX_REASON:,} allowed"
-            )
+        checked_length(reason, "reason", MAX_REASON)
         services.decide(
             shortlist_id,
             creator_id,

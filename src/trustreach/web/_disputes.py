@@ -20,13 +20,19 @@ from trustreach import services
 from trustreach.core import (
     Actor,
     ConfigurationError,
-    NotFoundError,
-    PermissionDenied,
     Role,
     require_role,
 )
 from trustreach.services._disputes import STATUSES
-from trustreach.web._base import CheckedSession, CurrentSession, Session, redirect, render
+from trustreach.web._base import (
+    CheckedSession,
+    CurrentSession,
+    Session,
+    checked_length,
+    own_creator,
+    redirect,
+    render,
+)
 from trustreach.web._base import settings_of as _settings_of
 
 router = APIRouter()
@@ -41,20 +47,11 @@ SHOWN = ("open", "upheld", "rejected", "all")
 
 
 def _own_creator(actor: Actor) -> str:
-    """The creator a creator login speaks for (a creator login without one sees nothing)."""
-    if actor.role is not Role.creator:
-        raise PermissionDenied("only a creator files and follows their own disputes")
-    if actor.creator_id is None:
-        raise NotFoundError("a creator login without a creator")
-    return actor.creator_id
+    return own_creator(actor, only="files and follows their own disputes")
 
 
 def _checked(text: str, name: str) -> str:
-    if len(text) > MAX_REASON:
-        raise ConfigurationError(
-            f"{name} is {len(text):,} characters; at most {MAX_REASON:,} allowed"
-        )
-    return text
+    return checked_length(text, name, MAX_REASON)
 
 
 def _queue(

@@ -22,13 +22,19 @@ from fastapi.responses import HTMLResponse, Response
 from trustreach.core import (
     Actor,
     ConfigurationError,
-    NotFoundError,
-    PermissionDenied,
     Role,
     require_role,
 )
 from trustreach.services import _rights
-from trustreach.web._base import CheckedSession, CurrentSession, Session, redirect, render
+from trustreach.web._base import (
+    CheckedSession,
+    CurrentSession,
+    Session,
+    checked_length,
+    own_creator,
+    redirect,
+    render,
+)
 from trustreach.web._base import settings_of as _settings_of
 
 router = APIRouter()
@@ -41,11 +47,7 @@ UPDATES = ("in_progress", "extended", "completed", "refused")
 
 
 def _own_creator(actor: Actor) -> str:
-    if actor.role is not Role.creator:
-        raise PermissionDenied("only a creator sees their own data here")
-    if actor.creator_id is None:
-        raise NotFoundError("a creator login without a creator")
-    return actor.creator_id
+    return own_creator(actor, only="sees their own data here")
 
 
 def _requests_page(
@@ -112,8 +114,7 @@ def update_status(
     actor = session.actor
     require_role(actor)
     try:
-        if len(outcome) > MAX_NOTE:
-            raise ConfigurationError(f"outcome is {len(outcome):,} characters; at most 2,000")
+        checked_length(outcome, "outcome", MAX_NOTE)
         _rights.update_request(
             request_id[:40],
             status,
@@ -242,8 +243,7 @@ def my_request(
             )
         if not note.strip():
             raise ConfigurationError("note is required: say what should change, or why")
-        if len(note) > MAX_NOTE:
-            raise ConfigurationError(f"note is {len(note):,} characters; at most 2,000 allowed")
+        checked_length(note, "note", MAX_NOTE)
         _rights.log_request(
             "creator",
             creator_id,
