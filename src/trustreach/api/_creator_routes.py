@@ -423,7 +423,9 @@ def export_creator(request: Request, actor: CurrentActor, creator_id: CreatorId)
     """Everything your workspace holds about the creator, by table, as JSON (GDPR Art. 15
     and 20; the creator themselves, admin): the creator, accounts, audits with their
     evidence, shortlist entries and decisions, deals, disputes, declared attributes and
-    consent records. The tables are those the record of processing declares."""
+    consent records. The tables are those the record of processing declares, and the
+    audience snapshots of the creator's accounts with groups under the minimum size
+    hidden (``suppressed`` names each with the reason)."""
     _self_or_admin(actor, creator_id)
     tables = _api_reads.export_creator(
         creator_id, workspace=actor.workspace, settings=settings_of(request)

@@ -22,8 +22,17 @@ from trustreach.services._context import check_workspace, display_names, kept_en
 from trustreach.services._disputes import STATUSES, Dispute
 from trustreach.services._listing import MAX_PAGE, Page
 from trustreach.services._privacy import DECLARED_PURPOSE, declared_attributes
+from trustreach.services._shown_audience import has_breakdowns, shown_snapshot
 from trustreach.store import processing_register
-from trustreach.store._tables import consent_records, creators, deals, disputes, metadata
+from trustreach.store._tables import (
+    audience_snapshots,
+    consent_records,
+    creator_accounts,
+    creators,
+    deals,
+    disputes,
+    metadata,
+)
 
 
 @contextmanager
@@ -226,8 +235,13 @@ def export_creator(
 
     The tables are those the record of processing declares as a creator's data
     (:func:`~trustreach.store.processing_register`), so a table added there is
-    exported too. Audit results are parsed from their stored JSON.
+    exported too, and the audience snapshots of the creator's accounts. Audit
+    results are parsed from their stored JSON. Audience breakdowns show only buckets
+    of at least ``Settings.min_bucket_size`` people; ``suppressed`` names the hidden
+    ones with the reason (rule T5).
     """
+    settings = settings or get_settings()
+    minimum = settings.min_bucket_size
     workspace = check_workspace(workspace)
     out: dict[str, list[dict[str, Any]]] = {}
     with _reading(settings) as connection:
@@ -243,6 +257,26 @@ def export_creator(
                 record = {k: v for k, v in row._mapping.items() if k != "workspace"}
                 if table.name == "creator_audits" and isinstance(record.get("result"), str):
                     record["result"] = json.loads(record["result"])
+                if has_breakdowns(table.c):  # small buckets hidden, with the reason (rule T5)
+                    record = shown_snapshot(record, minimum)
                 records.append(_plain(record))
             out[table.name] = records
+        # the creator's audience breakdowns, as every view shows them (rule T5)
+        out["audience_snapshots"] = [
+            _plain(shown_snapshot(dict(row._mapping), minimum))
+            for row in connection.execute(
+                select(*(c for c in audience_snapshots.c if c.name != "workspace"))
+                .join_from(
+                    audience_snapshots,
+                    creator_accounts,
+                    (creator_accounts.c.workspace == audience_snapshots.c.workspace)
+                    & (creator_accounts.c.account_id == audience_snapshots.c.account_id),
+                )
+                .where(
+                    audience_snapshots.c.workspace == workspace,
+                    creator_accounts.c.creator_id == creator_id,
+                )
+                .order_by(audience_snapshots.c.account_id, audience_snapshots.c.captured_on)
+            )
+        ]
     return out

@@ -27,7 +27,7 @@ import polars as pl
 from sqlalchemy import Connection, insert, select
 
 from trustreach.ethics.privacy import Pseudonymizer
-from trustreach.store._retention_tables import erasure_bars
+from trustreach.store._tables import erasure_bars
 
 KeyKind = Literal["creator", "account", "post", "comment", "person"]
 

@@ -51,6 +51,7 @@ from trustreach.services._rights_log import (
     settle,
     update_request,
 )
+from trustreach.services._shown_audience import has_breakdowns, shown_snapshot
 from trustreach.store import processing_register
 from trustreach.store._rights_tables import profiling_objections, rights_requests
 from trustreach.store._tables import (
@@ -216,11 +217,17 @@ def fk_clause(table: Table, clauses: dict[str, Any]) -> list[Any]:
     return found
 
 
-def _collect(connection: Connection, workspace: str, creator_id: str) -> dict[str, Any]:
-    """The export document's content, read in one connection (see :func:`creator_export`)."""
+def _collect(
+    connection: Connection, workspace: str, creator_id: str, minimum: int
+) -> dict[str, Any]:
+    """The export document's content, read in one connection (see :func:`creator_export`).
+
+    Audience breakdowns show only buckets of at least ``minimum`` people (rule T5).
+    """
     scope = creator_scope(connection, workspace, creator_id)
     parts: list[dict[str, Any]] = []
     counted: dict[str, int] = {}
+    hidden = 0
     for table in metadata.sorted_tables:
         clause = link_clause(table, scope, workspace)
         if clause is None:
@@ -242,6 +249,9 @@ def _collect(connection: Connection, workspace: str, creator_id: str) -> dict[st
                 if isinstance(record.get(key), str):
                     with contextlib.suppress(ValueError):
                         record[key] = json.loads(record[key])
+            if has_breakdowns(table.c):
+                record = shown_snapshot(record, minimum)
+                hidden += sum(len(b) for b in record["suppressed"].values())
             records.append(_plain(record))
         parts.append(_part(table, records))
     requests = connection.execute(
@@ -275,6 +285,16 @@ def _collect(connection: Connection, workspace: str, creator_id: str) -> dict[st
             "Comments on your posts and your followers are other people's data: counted, "
             "not shown. Followers and commenters are held only as keyed pseudonyms.",
             "The audit log is append-only; it names you by id in the records counted above.",
+            *(
+                [
+                    f"Audience breakdowns show only groups of at least {minimum} people: "
+                    f"{hidden} smaller group(s), or groups that would reveal them, are "
+                    "hidden, each named under 'suppressed' with the reason, so that no "
+                    "follower can be singled out."
+                ]
+                if hidden
+                else []
+            ),
         ],
     }
 
@@ -295,9 +315,10 @@ def held_about_creator(
 ) -> dict[str, Any]:
     """What :func:`creator_export` hands over, read without handing it over (no audit
     record): for a creator looking at their own "My data" page."""
+    settings = settings or get_settings()
     workspace = check_workspace(workspace)
-    with store(settings or get_settings()) as engine, engine.connect() as connection:
-        return _collect(connection, workspace, creator_id)
+    with store(settings) as engine, engine.connect() as connection:
+        return _collect(connection, workspace, creator_id, settings.min_bucket_size)
 
 
 def creator_export(
@@ -321,7 +342,7 @@ def creator_export(
     workspace = check_workspace(workspace)
     with store(settings) as engine:
         with audited_transaction(settings, engine) as connection:
-            document = _collect(connection, workspace, creator_id)
+            document = _collect(connection, workspace, creator_id, settings.min_bucket_size)
             settle(
                 connection,
                 settings,
