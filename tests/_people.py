@@ -22,14 +22,22 @@ PEOPLE = [
 ]
 
 
-def seed_two_tenants(root: Path, settings: Settings) -> dict[str, str]:
-    """Workspace ``acme`` (the tiny world, creator c1 audited) and ``beta`` (creator b7),
-    with one person per entry of :data:`PEOPLE` (password :data:`PASSWORD`).
+def seed_two_tenants(
+    root: Path,
+    settings: Settings,
+    *,
+    people: list[tuple[str, Role, str | None]] = PEOPLE,
+    audited: bool = True,
+) -> dict[str, str]:
+    """Workspace ``acme`` (the tiny world, creator c1 audited unless ``audited`` is false)
+    and ``beta`` (creator b7), with one person per entry of ``people`` (by default
+    :data:`PEOPLE`; password :data:`PASSWORD`).
 
     Returns ``"workspace/role" -> e-mail``.
     """
     services.import_path(write_world(root / "acme"), workspace="acme", settings=settings)
-    services.audit_creator("c1", workspace="acme", settings=settings)
+    if audited:
+        services.audit_creator("c1", workspace="acme", settings=settings)
     beta = root / "beta"
     beta.mkdir()
     write_records(
@@ -38,7 +46,7 @@ def seed_two_tenants(root: Path, settings: Settings) -> dict[str, str]:
     )
     services.import_path(beta, workspace="beta", settings=settings)
     emails: dict[str, str] = {}
-    for workspace, role, creator_id in PEOPLE:
+    for workspace, role, creator_id in people:
         email = f"{role.value}@{workspace}.test"
         services.create_user(
             email,

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from tests._people import PASSWORD
-from tests._world import write_records, write_world
+from tests._people import seed_two_tenants
 from tests.test_web import HTTPS, Page, World, login
 
-from trustreach import services
 from trustreach.core import Role, Settings
 from trustreach.services import _rights
 from trustreach.web import create_web_app
@@ -20,31 +18,15 @@ from trustreach.web import create_web_app
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     tmp_path = tmp_path_factory.mktemp("web-rights")
     settings = Settings(data_dir=tmp_path / "data")
-    services.import_path(write_world(tmp_path / "acme"), workspace="acme", settings=settings)
-    write_records(
-        tmp_path / "beta" / "creators.jsonl",
-        [{"creator_id": "b7", "display_name": "Bea Travels", "niches": ["travel"]}],
-    )
-    services.import_path(tmp_path / "beta", workspace="beta", settings=settings)
     found = World(settings)
-    for workspace, role, creator in (
+    people = [
         ("acme", Role.admin, None),
         ("acme", Role.analyst, None),
         ("acme", Role.auditor, None),
         ("acme", Role.creator, "c1"),
         ("beta", Role.auditor, None),
-    ):
-        email = f"{role.value}@{workspace}.test"
-        services.create_user(
-            email,
-            workspace=workspace,
-            role=role,
-            password=PASSWORD,
-            creator_id=creator,
-            by=services.cli_actor(workspace),
-            settings=settings,
-        )
-        found.emails[f"{workspace}/{role.value}"] = email
+    ]
+    found.emails.update(seed_two_tenants(tmp_path, settings, people=people, audited=False))
     return found
 
 
