@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from trustreach import services
 from trustreach.api._limits import RateLimiter
-from trustreach.core import Actor, AuthenticationError, NotFoundError, Role, Settings
+from trustreach.core import Actor, AuthenticationError, NotFoundError, Role, Settings, require_role
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -59,3 +59,9 @@ def own_creator(actor: Actor, creator_id: str) -> None:
     """A creator's login sees only their own creator: any other id is not found (404)."""
     if actor.role is Role.creator and creator_id != actor.creator_id:
         raise NotFoundError(f"creator {creator_id!r} not found")
+
+
+def self_or_admin(actor: Actor, creator_id: str) -> None:
+    """The creator themselves or an admin; another creator's id is not found (404)."""
+    require_role(actor, Role.creator)
+    own_creator(actor, creator_id)

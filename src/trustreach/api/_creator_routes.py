@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 
 from trustreach import services
 from trustreach.api import _write_models as w
-from trustreach.api._auth import CurrentActor, own_creator, settings_of
+from trustreach.api._auth import CurrentActor, own_creator, self_or_admin, settings_of
 from trustreach.api._cursor import decode_cursor, encode_cursor
 from trustreach.api._idempotency import Idempotency
 from trustreach.api._routes import READERS, Cursor, Limit, _problems
@@ -27,12 +27,6 @@ router = APIRouter(responses=_problems(401, 403, 422, 500))
 _ID = {"min_length": 1, "max_length": 200}
 CreatorId = Annotated[str, Path(**_ID, description="The creator's id.")]
 DisputeId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The dispute's number.")]
-
-
-def _self_or_admin(actor: Actor, creator_id: str) -> None:
-    """The creator themselves or an admin; another creator's id is not found (404)."""
-    require_role(actor, Role.creator)
-    own_creator(actor, creator_id)
 
 
 # ------------------------------------------------------------------ disputes
@@ -243,6 +237,7 @@ def conversation_summary(
                 "themes": {k: [_jsonable(t) for t in v] for k, v in s.themes.items()},
                 "retained_comments": s.retained_comments,
                 "notes": list(s.notes),
+                "generated_by": s.generated_by,
             }
         )
     )
@@ -335,7 +330,7 @@ def declared_attributes(
 ) -> w.DeclaredAttributes:
     """What the creator declared (shown only while consent is in force) and the latest
     consent per purpose (the creator themselves, admin)."""
-    _self_or_admin(actor, creator_id)
+    self_or_admin(actor, creator_id)
     view = _api_reads.creator_declared(
         creator_id, workspace=actor.workspace, settings=settings_of(request)
     )
@@ -366,7 +361,7 @@ def withdraw_consent(
     For `declared_attributes` the declared attributes are deleted at once and no
     ranking or audit reads them again. Recorded in the consent ledger and audit-logged.
     """
-    _self_or_admin(actor, creator_id)
+    self_or_admin(actor, creator_id)
 
     def work() -> w.Withdrawal:
         done = services.withdraw_consent(
@@ -426,7 +421,7 @@ def export_creator(request: Request, actor: CurrentActor, creator_id: CreatorId)
     consent records. The tables are those the record of processing declares, and the
     audience snapshots of the creator's accounts with groups under the minimum size
     hidden (``suppressed`` names each with the reason)."""
-    _self_or_admin(actor, creator_id)
+    self_or_admin(actor, creator_id)
     tables = _api_reads.export_creator(
         creator_id, workspace=actor.workspace, settings=settings_of(request)
     )

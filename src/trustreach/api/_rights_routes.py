@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from trustreach.api._auth import CurrentActor, own_creator, settings_of
+from trustreach.api._auth import CurrentActor, own_creator, self_or_admin, settings_of
 from trustreach.api._idempotency import Idempotency
 from trustreach.api._routes import _problems
 from trustreach.core import Actor, NotFoundError, PermissionDenied, Role, require_role
@@ -155,11 +155,6 @@ def _out(r: _rights.RightsRequest) -> RightsRequestOut:
     )
 
 
-def _self_or_admin(actor: Actor, creator_id: str) -> None:
-    require_role(actor, Role.creator)
-    own_creator(actor, creator_id)
-
-
 def _own_request(actor: Actor, r: _rights.RightsRequest) -> None:
     """A creator's login sees only requests about themselves (others: not found)."""
     if actor.role is Role.creator and (
@@ -265,7 +260,7 @@ def update_request(
 def creator_data(request: Request, actor: CurrentActor, creator_id: CreatorId) -> dict[str, Any]:
     """Everything held about the creator, with each part's purpose, legal basis and
     retention (GDPR Art. 15 and 20; the creator themselves, admin). Audit-logged."""
-    _self_or_admin(actor, creator_id)
+    self_or_admin(actor, creator_id)
     return _rights.creator_export(
         creator_id, workspace=actor.workspace, actor=actor.audit_name, settings=settings_of(request)
     )
@@ -278,7 +273,7 @@ def object_to_profiling(
 ) -> Any:
     """Object to profiling (Art. 21; the creator themselves, admin): no discovery ranking
     and no new audit from then on."""
-    _self_or_admin(actor, creator_id)
+    self_or_admin(actor, creator_id)
 
     def work() -> ObjectionOut:
         done = _rights.object_to_profiling(
