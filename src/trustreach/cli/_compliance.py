@@ -20,6 +20,7 @@ from rich.table import Table
 from trustreach import services
 from trustreach.cli._app import Workspace, console
 from trustreach.cli._campaign import CampaignId, campaign_app
+from trustreach.cli._formats import FormatOpt, OutputFormat
 from trustreach.cli._paths import Force, check_output, replaced_note
 from trustreach.cli._shortlist import deal_app
 from trustreach.core import replaced_atomically, write_text_atomically
@@ -36,11 +37,6 @@ Jurisdiction = Annotated[
         "briefs' audience countries).",
     ),
 ]
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
 
 
 class ReportFormat(StrEnum):
@@ -86,7 +82,7 @@ def obligations(
         ),
     ] = False,
     jurisdiction: Jurisdiction = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: FormatOpt = OutputFormat.table,
     workspace: Workspace = "default",
 ) -> None:
     """A deal's disclosure obligations and whether the creator accepted them; with
@@ -100,7 +96,7 @@ def obligations(
         if jurisdiction:
             raise typer.BadParameter("--jurisdiction is used with --record only")
         d = _compliance.deal_obligations_of(deal, actor=actor)
-    if fmt is Format.json:
+    if fmt is OutputFormat.json:
         typer.echo(json.dumps(d.to_dict(), indent=2))
         return
     if record:

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +17,7 @@ import typer
 from rich.table import Table
 
 from trustreach.cli._app import Workspace, app, console
+from trustreach.cli._formats import FormatOpt, OutputFormat
 
 disclosure_app = typer.Typer(
     help="Disclosure of sponsorship and AI: check posts, classify captions.",
@@ -28,13 +28,6 @@ app.add_typer(disclosure_app, name="disclosure")
 NOTE = "evidence for a person to review, not legal advice."
 
 
-class OutputFormat(StrEnum):
-    """How a command prints its result."""
-
-    table = "table"
-    json = "json"
-
-
 JurisdictionOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -43,7 +36,6 @@ JurisdictionOpt = Annotated[
         help="us, uk or eu (repeat for several; default: all three).",
     ),
 ]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")]
 
 
 @disclosure_app.command("check")

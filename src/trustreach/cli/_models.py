@@ -9,7 +9,6 @@ Each command calls one library function
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +16,7 @@ import typer
 from rich.table import Table
 
 from trustreach.cli._app import Workspace, app, console, privacy_app
+from trustreach.cli._formats import FormatOpt, OutputFormat
 from trustreach.cli._paths import Force, check_output, replaced_note
 
 models_app = typer.Typer(
@@ -26,24 +26,15 @@ models_app = typer.Typer(
 app.add_typer(models_app, name="models")
 
 
-class RegistryFormat(StrEnum):
-    """How ``models list`` prints the registry."""
-
-    table = "table"
-    json = "json"
-
-
 @models_app.command("list")
 def models_list(
-    fmt: Annotated[
-        RegistryFormat, typer.Option("--format", "-f", help="table or json.")
-    ] = RegistryFormat.table,
+    fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """List every model in use: version, card, training command, data and its licence."""
     from trustreach.services._model_registry import registry_dicts
 
     entries = registry_dicts()
-    if fmt is RegistryFormat.json:
+    if fmt is OutputFormat.json:
         typer.echo(json.dumps({"models": entries}, indent=2, ensure_ascii=False))
         return
     table = Table(title="Models in use (licences marked non-commercial need sign-off)")

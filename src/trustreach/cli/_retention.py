@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from trustreach.cli._app import Workspace, console, privacy_app
+from trustreach.cli._formats import FormatOpt, OutputFormat
 
 if TYPE_CHECKING:
     from trustreach.services._retention import RetentionRun
-
-
-class RetentionFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def _as_of(text: str | None) -> datetime | None:
@@ -43,9 +38,7 @@ def enforce_retention(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Count what would go; change nothing.")
     ] = False,
-    output: Annotated[
-        RetentionFormat, typer.Option("--format", help="table or json.")
-    ] = RetentionFormat.table,
+    output: FormatOpt = OutputFormat.table,
     all_workspaces: Annotated[
         bool,
         typer.Option("--all-workspaces", help="Every workspace of the store, one after another."),
@@ -61,7 +54,7 @@ def enforce_retention(
         runs = _retention.enforce_retention_everywhere(as_of=moment, dry_run=dry_run)
     else:
         runs = [_retention.enforce_retention(workspace=workspace, as_of=moment, dry_run=dry_run)]
-    if output is RetentionFormat.json:
+    if output is OutputFormat.json:
         console.print_json(
             json.dumps([_as_data(run) for run in runs] if all_workspaces else _as_data(runs[0]))
         )

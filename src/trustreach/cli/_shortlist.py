@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -18,6 +17,7 @@ from rich.table import Table
 
 from trustreach import services
 from trustreach.cli._app import CREATOR_HELP, Workspace, _named, app, console
+from trustreach.cli._formats import FormatOpt, OutputFormat
 from trustreach.core import money, plural
 from trustreach.ingest import Compensation
 
@@ -35,11 +35,6 @@ ShortlistId = Annotated[str, typer.Argument(help="The shortlist id (sl-…).")]
 CreatorId = Annotated[str, typer.Argument(help=CREATOR_HELP)]
 By = Annotated[str, typer.Option("--by", help="Who decides: a named person.")]
 Reason = Annotated[str, typer.Option("--reason", help="Why, in words kept with the decision.")]
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def _jsonable(value: Any) -> Any:
@@ -74,12 +69,12 @@ def _print_shortlist(s: services.Shortlist) -> None:
 @shortlist_app.command("show")
 def shortlist_show(
     shortlist: ShortlistId,
-    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+    fmt: FormatOpt = OutputFormat.table,
     workspace: Workspace = "default",
 ) -> None:
     """Show a shortlist: ranked and added creators, each one's status, every decision."""
     s = services.get_shortlist(shortlist, workspace=workspace)
-    if fmt is Format.json:
+    if fmt is OutputFormat.json:
         console.print_json(json.dumps(_jsonable(asdict(s))))
     else:
         _print_shortlist(s)
