@@ -109,3 +109,68 @@ def test_every_page_with_generated_text_is_marked(world: tuple[Settings, str]) -
         assert marked(r.text), kind
     # a page without generated text carries no marker
     assert "machine-generated" not in c.get("/audit-log").text
+
+
+def test_every_json_output_with_generated_text_names_its_maker(
+    world: tuple[Settings, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The creator audit, the conversation summary and the campaign forecast as JSON (API and
+    CLI) carry ``generated_by``: trustreach's version and the models used, the same both ways."""
+    import json
+
+    from sqlalchemy import select
+    from tests._api import client
+    from typer.testing import CliRunner
+
+    from trustreach.cli import app
+    from trustreach.core import reset_settings
+    from trustreach.store._tables import comment_labels
+
+    settings, _ = world
+    secret, _ = services.create_key(
+        workspace="acme", role=Role.analyst, label="marker", by=services.cli_actor("acme"),
+        settings=settings,
+    )  # fmt: skip
+    api = client(settings)
+    headers = {"Authorization": f"Bearer {secret}"}
+    monkeypatch.setenv("TRUSTREACH_DATA_DIR", str(settings.data_dir))
+    reset_settings()
+    run = CliRunner().invoke
+
+    def cli_json(*args: str) -> dict[str, object]:
+        result = run(app, [*args, "-w", "acme"])
+        assert result.exit_code == 0, result.output
+        found: dict[str, object] = json.loads(result.output)
+        return found
+
+    def api_json(path: str) -> dict[str, object]:
+        r = api.get(path, headers=headers)
+        assert r.status_code == 200, r.text
+        found: dict[str, object] = r.json()
+        return found
+
+    # the creator audit: the CLI audits anew; both name the fake-account model's version
+    cli_audit = cli_json("audit-creator", "c1", "--format", "json")
+    api_audit = api_json("/api/v1/creators/c1/audit")
+    fake = api_audit["evidence"]["fake_share"]  # type: ignore[index]
+    assert api_audit["generated_by"] == generated_by(
+        f"audience audit, model {fake['model_name']} {fake['model_version']}"
+    )
+    assert cli_audit["generated_by"] == api_audit["generated_by"]
+    assert cli_audit["audit_seq"] == api_audit["audit_seq"]  # the same, latest audit
+    # the conversation summary: the models whose labels were summed
+    api_summary = api_json("/api/v1/conversation/summary?scope=creator&id=c1")
+    cli_summary = cli_json("conversation", "summary", "creator", "c1", "--json")
+    engine = services.open_store(settings)
+    with engine.connect() as connection:
+        models = sorted(set(connection.execute(select(comment_labels.c.model)).scalars()))
+    engine.dispose()
+    by = api_summary["generated_by"]
+    assert models and by == generated_by("conversation models: " + ", ".join(models))
+    assert cli_summary["generated_by"] == by
+    # the campaign forecast
+    api_forecast = api_json("/api/v1/campaigns/cmp1/forecast")
+    cli_forecast = cli_json("campaign", "forecast", "cmp1", "-f", "json")
+    by = api_forecast["generated_by"]
+    assert isinstance(by, str) and by.startswith(generated_by("campaign forecast: ")[:-1])
+    assert cli_forecast["generated_by"] == by

@@ -113,12 +113,16 @@ class AuditEvidence(BaseModel):
             "audit_seq": 42,
             "generated_at": "2026-11-02T10:00:00Z",
             "evidence": {"creator_id": "cr-0001", "quality_score": 87.0, "signals": []},
+            "generated_by": "trustreach 0.1.0 (audience audit, model fake_account 1.0.0)",
         }
     )
     creator_id: str
     audit_seq: int
     generated_at: datetime
     evidence: dict[str, Any]
+    generated_by: str = Field(
+        description="Machine-generated: trustreach's version and the model the audit used."
+    )
 
 
 class ShortlistSummary(BaseModel):

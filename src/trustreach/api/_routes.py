@@ -20,7 +20,7 @@ from trustreach.api._auth import CurrentActor, own_creator, settings_of
 from trustreach.api._cursor import decode_cursor, encode_cursor
 from trustreach.api._problems import PROBLEM_JSON
 from trustreach.core import ConfigurationError, Role, require_role
-from trustreach.services import Shortlist, _listing
+from trustreach.services import Shortlist, _authenticity, _listing
 
 READERS = (Role.analyst, Role.approver, Role.auditor)
 """Roles that read a workspace's creators and shortlists (admin always may)."""
@@ -130,7 +130,13 @@ def get_creator_audit(
     seq, at, evidence = _listing.creator_audit_evidence(
         creator_id, workspace=actor.workspace, settings=settings_of(request)
     )
-    return m.AuditEvidence(creator_id=creator_id, audit_seq=seq, generated_at=at, evidence=evidence)
+    return m.AuditEvidence(
+        creator_id=creator_id,
+        audit_seq=seq,
+        generated_at=at,
+        evidence=evidence,
+        generated_by=_authenticity.audit_generated_by(evidence),
+    )
 
 
 # ------------------------------------------------------------------ shortlists

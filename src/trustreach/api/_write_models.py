@@ -348,6 +348,7 @@ class ConversationSummary(BaseModel):
                     "themes": {},
                     "retained_comments": 2,
                     "notes": [],
+                    "generated_by": "trustreach 0.1.0 (conversation models: lexicon@1a2b3c4d5e6f)",
                 }
             ]
         }
@@ -370,6 +371,10 @@ class ConversationSummary(BaseModel):
     themes: dict[str, list[dict[str, Any]]]
     retained_comments: int
     notes: list[str]
+    generated_by: str = Field(
+        description="Machine-generated: trustreach's version and the models whose labels "
+        "were summed."
+    )
 
 
 class NewCorrection(BaseModel):

@@ -39,8 +39,12 @@ from typing import Any
 
 import numpy as np
 
+from trustreach.ethics.disclosure import generated_by
+
 #: The interval level of every projection (the 10th to the 90th percentile).
 FORECAST_LEVEL = 0.80
+#: What wrote a forecast, for its ``generated_by`` (the model is trustreach's own code).
+FORECAST_MODEL = "campaign forecast: reach curves per post, Poisson arrivals, contracted spend"
 #: Monte Carlo draws per projection.
 DRAWS = 2000
 #: Prior median of a post's growth time constant τ (hours) when the campaign has no
@@ -132,6 +136,7 @@ class Forecast:
             "level": self.level,
             "projections": {k: p.to_dict() for k, p in self.projections.items()},
             "notes": list(self.notes),
+            "generated_by": generated_by(FORECAST_MODEL),  # machine-generated (rule AI3)
         }
 
 

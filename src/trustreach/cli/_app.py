@@ -437,6 +437,13 @@ def audience_score_accounts(
     )
 
 
+class AuditFormat(StrEnum):
+    """How audit-creator prints the audit."""
+
+    table = "table"
+    json = "json"
+
+
 @app.command("audit-creator")
 def audit_creator(
     creator: Annotated[str, typer.Argument(help=CREATOR_HELP)],
@@ -445,11 +452,26 @@ def audit_creator(
         Path | None, typer.Option("--report", help="Also write a self-contained HTML report here.")
     ] = None,
     force: Force = False,
+    fmt: Annotated[
+        AuditFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, or json (the stored evidence with generated_by, as the API answers).",
+        ),
+    ] = AuditFormat.table,
 ) -> None:
     """Audit a creator's audience: fake-follower share, fraud signals, Audience Quality."""
     replaced = report is not None and check_output(report, "--report", force=force)
     creator = services.resolve_creator(creator, workspace=workspace)
     audit = services.audit_creator(creator, workspace=workspace, report_path=report)
+    if fmt is AuditFormat.json:
+        from trustreach.services._authenticity import audit_json
+
+        typer.echo(json.dumps(audit_json(audit), indent=2, default=str))
+        if report is not None:
+            typer.echo(f"Report written to {report}{replaced_note(replaced)}", err=True)
+        return
     _print_audit(audit)
     if report is not None:
         console.print(f"Report written to {report}{replaced_note(replaced)}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ from trustreach.core import (
     write_text_atomically,
 )
 from trustreach.ethics.audit import digest_json
+from trustreach.ethics.disclosure import generated_by
 from trustreach.ingest import TABLE_COLUMNS
 from trustreach.services._audit_guard import (
     audited_transaction,
@@ -304,6 +305,31 @@ def _evidence(audit: CreatorAudit) -> dict[str, Any]:
     record.pop("fake_probabilities")
     record["follower_history"] = [(str(d), c) for d, c in audit.follower_history]
     return json.loads(json.dumps(record, default=str))  # type: ignore[no-any-return]
+
+
+def audit_generated_by(evidence: Mapping[str, Any]) -> str:
+    """The machine-generated marker of an audit's evidence: trustreach and the model used.
+
+    >>> audit_generated_by({"fake_share": {"model_name": "fake_account", "model_version": "3"}})
+    'trustreach 0.1.0 (audience audit, model fake_account 3)'
+    >>> audit_generated_by({"fake_share": None})
+    'trustreach 0.1.0 (audience audit)'
+    """
+    fake = evidence.get("fake_share") or {}
+    name, version = fake.get("model_name"), fake.get("model_version")
+    return generated_by(f"audience audit, model {name} {version}" if name else "audience audit")
+
+
+def audit_json(audit: CreatorAudit) -> dict[str, Any]:
+    """An audit as JSON, shaped like the API's answer: the stored evidence and its marker."""
+    evidence = _evidence(audit)
+    return {
+        "creator_id": audit.creator_id,
+        "audit_seq": audit.audit_seq,
+        "generated_at": audit.generated_at,
+        "generated_by": audit_generated_by(evidence),
+        "evidence": evidence,
+    }
 
 
 class TooLittleToAudit(ConfigurationError):

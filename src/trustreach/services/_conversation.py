@@ -37,6 +37,7 @@ from trustreach.core import (
     get_settings,
     replaced_atomically,
 )
+from trustreach.ethics.disclosure import generated_by
 from trustreach.services._audit_guard import (
     audited_transaction,
     confirm_anchor,
@@ -351,6 +352,8 @@ class ConversationSummary:
     retained_comments: int = 0
     notes: tuple[str, ...] = ()
     language_uncertain: int = 0
+    #: the machine-generated marker: trustreach's version and the models that labelled
+    generated_by: str = ""
 
 
 def _post_ids(connection: Connection, workspace: str, scope: str, scope_id: str) -> list[str]:
@@ -546,7 +549,18 @@ def _summarise(
         retained_comments=retained.height,
         notes=tuple(notes),
         language_uncertain=language_uncertain,
+        generated_by=_generated_by(daily),
     )
+
+
+def _generated_by(daily: pl.DataFrame) -> str:
+    """``trustreach <version> (conversation models: …)``: the models whose labels were summed."""
+    models = (
+        sorted({str(m) for m in daily["model"].to_list() if m})
+        if daily.height and "model" in daily.columns
+        else []
+    )
+    return generated_by("conversation models: " + ", ".join(models) if models else "conversation")
 
 
 # --------------------------------------------------------------------------- corrections
