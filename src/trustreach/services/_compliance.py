@@ -50,6 +50,7 @@ from trustreach.services._context import (
     store,
 )
 from trustreach.store._tables import brands, briefs, campaigns, deal_obligations, deals
+from trustreach.store._times import as_utc
 
 EU_EEA = frozenset({
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
@@ -177,7 +178,7 @@ class DealObligations:
 def _utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return as_utc(moment)
 
 
 def record_obligations(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, select
@@ -36,6 +36,7 @@ from trustreach.services._compliance import (
 )
 from trustreach.services._context import check_workspace, require_workspace, store
 from trustreach.store._tables import brands, campaigns, creator_accounts, creators, posts
+from trustreach.store._times import as_utc
 
 NOTE = (
     "the statuses, findings and suggested fixes were produced by the disclosure rules from "
@@ -141,10 +142,6 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
     return out
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _campaign_posts(c: Connection, workspace: str, campaign_id: str) -> list[Any]:
     return list(
         c.execute(
@@ -193,7 +190,7 @@ def _check(
         jurisdictions=list(jurisdictions),
         settings=settings,
     )
-    return list(report.verdicts), str(report.rules_version), _utc(report.checked_at)
+    return list(report.verdicts), str(report.rules_version), as_utc(report.checked_at)
 
 
 def campaign_compliance(
@@ -240,7 +237,7 @@ def campaign_compliance(
                 creator_id=r.creator_id,
                 display_name=r.display_name,
                 platform=r.platform,
-                posted_at=_utc(r.posted_at),
+                posted_at=as_utc(r.posted_at),
                 caption=r.caption or "",
                 status=v.status if v is not None else "not_applicable",
                 findings=list(v.findings) if v is not None else [],

@@ -30,6 +30,7 @@ from trustreach.core import ConfigurationError, Settings
 from trustreach.services._context import open_store
 from trustreach.store import write_transaction
 from trustreach.store._tables import idempotency_keys
+from trustreach.store._times import as_utc
 
 KEEP_HOURS = 24
 """How long a key is remembered; a key older than this may be used again."""
@@ -89,7 +90,7 @@ def recall(claim: Claim, *, settings: Settings | None = None) -> Remembered | No
                 idempotency_keys.c.created_at,
             ).where(*_key_of(claim))
         ).first()
-    if row is None or _aware(row.created_at) < since:
+    if row is None or as_utc(row.created_at) < since:
         return None
     return Remembered(row.request_hash, row.status_code, row.response_body)
 
@@ -161,7 +162,3 @@ def _key_of(claim: Claim) -> tuple[ColumnElement[bool], ...]:
         idempotency_keys.c.owner == claim.owner,
         idempotency_keys.c.idem_key == claim.key,
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

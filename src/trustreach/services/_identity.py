@@ -56,6 +56,7 @@ from trustreach.services._context import (
 )
 from trustreach.store import write_transaction
 from trustreach.store._tables import api_keys, users, web_sessions
+from trustreach.store._times import as_utc
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # Argon2 takes any length; this bounds the work per attempt
@@ -121,7 +122,7 @@ class KeyInfo:
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return as_utc(value)
 
 
 def parse_role(value: str | Role, *, allowed: tuple[Role, ...] = tuple(Role)) -> Role:

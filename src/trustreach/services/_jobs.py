@@ -61,6 +61,7 @@ from trustreach.services._context import check_workspace, ensure_workspace, kept
 from trustreach.services._idempotency import claim_pending
 from trustreach.store import write_transaction
 from trustreach.store._tables import jobs
+from trustreach.store._times import as_utc
 from trustreach.store._writers import busy_timeout
 
 log = logging.getLogger("trustreach.jobs")
@@ -173,7 +174,7 @@ def private_folder(path: Path) -> Path:
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return as_utc(value)
 
 
 def _loads(raw: str | None) -> dict[str, Any] | None:

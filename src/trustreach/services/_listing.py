@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, func, select
@@ -32,6 +32,7 @@ from trustreach.store._tables import (
     creators,
     shortlists,
 )
+from trustreach.store._times import as_utc
 
 MAX_PAGE = 200
 T = TypeVar("T")
@@ -84,11 +85,6 @@ class WorkspaceChain:
     intact: bool
     records: int
     breaks: list[tuple[int, str]]
-
-
-def _utc(value: datetime) -> datetime:
-    """A stored time as an aware UTC datetime (SQLite gives them back without the zone)."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 @contextmanager
@@ -154,7 +150,7 @@ def _records(connection: Connection, workspace: str, rows: list[Any]) -> list[Cr
                 language=r.language,
                 accounts=accounts.get(r.creator_id, []),
                 audit_seq=audit.audit_seq if audit else None,
-                audited_at=_utc(audit.generated_at) if audit else None,
+                audited_at=as_utc(audit.generated_at) if audit else None,
                 audience_quality=audit.quality_score if audit else None,
             )
         )
@@ -264,7 +260,7 @@ def creator_audit_evidence(
     if row is None:
         raise NotFoundError(f"creator {creator_id!r} has no audit in workspace {workspace!r}")
     evidence: dict[str, Any] = json.loads(row.result)
-    return int(row.audit_seq), _utc(row.generated_at), evidence
+    return int(row.audit_seq), as_utc(row.generated_at), evidence
 
 
 def page_shortlists(
@@ -320,7 +316,7 @@ def page_audit_log(
         rows = list(
             connection.execute(query.order_by(audit_log.c.seq.desc()).limit(limit + 1)).mappings()
         )
-    items = [replace(AuditEntry(**r), recorded_at=_utc(r["recorded_at"])) for r in rows[:limit]]
+    items = [replace(AuditEntry(**r), recorded_at=as_utc(r["recorded_at"])) for r in rows[:limit]]
     more = len(rows) > limit
     return Page(items, str(items[-1].seq) if more else None)
 

@@ -25,6 +25,7 @@ from trustreach.ethics.privacy import Pseudonymizer, load_or_create_key
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
 from trustreach.services._context import check_workspace, require_creator, require_workspace, store
 from trustreach.store._rights_tables import rights_requests
+from trustreach.store._times import as_utc
 
 SUBJECT_KINDS = ("creator", "follower", "commenter")
 RIGHTS = ("access", "export", "rectification", "erasure", "objection")
@@ -92,14 +93,13 @@ class RightsRequest:
         return self.open and self.deadline < (now or datetime.now(UTC))
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+_aware = as_utc  # the name services._rights imports
 
 
 def _request(row: Any) -> RightsRequest:
     values = dict(row._mapping)
     for key in ("received_at", "deadline", "updated_at"):
-        values[key] = _aware(values[key])
+        values[key] = as_utc(values[key])
     return RightsRequest(**values)
 
 
@@ -163,7 +163,7 @@ def log_request(
     settings = settings or get_settings()
     workspace = check_workspace(workspace)
     now = datetime.now(UTC)
-    received = _aware(received_at) if received_at is not None else now
+    received = as_utc(received_at) if received_at is not None else now
     if received > now + timedelta(minutes=5):
         raise ConfigurationError("received_at is in the future; give when the request arrived")
     with store(settings) as engine:

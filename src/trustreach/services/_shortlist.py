@@ -51,6 +51,7 @@ from trustreach.store._tables import (
     shortlist_entries,
     shortlists,
 )
+from trustreach.store._times import as_utc
 
 DECISIONS = ("approved", "rejected")
 SOURCES = ("ranked", "override")
@@ -211,10 +212,6 @@ def _set_status(connection: Connection, workspace: str, shortlist_id: str) -> No
     )
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def load_shortlist(connection: Connection, workspace: str, shortlist_id: str) -> Shortlist:
     head = connection.execute(
         select(shortlists).where(
@@ -225,7 +222,7 @@ def load_shortlist(connection: Connection, workspace: str, shortlist_id: str) ->
         raise NotFoundError(f"shortlist {shortlist_id!r} not found in workspace {workspace!r}")
     decisions = tuple(
         Decision(
-            r.creator_id, r.decision, r.decided_by, r.reason, _aware(r.decided_at), r.audit_seq
+            r.creator_id, r.decision, r.decided_by, r.reason, as_utc(r.decided_at), r.audit_seq
         )
         for r in connection.execute(
             select(shortlist_decisions)
@@ -247,7 +244,7 @@ def load_shortlist(connection: Connection, workspace: str, shortlist_id: str) ->
     )
     names = display_names(connection, workspace, [r.creator_id for r in rows])
     # ranked entries by rank, then overrides in the order they were added
-    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, _aware(r.added_at), r.creator_id))
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, as_utc(r.added_at), r.creator_id))
     entries = []
     for r in rows:
         d = latest.get(r.creator_id)
@@ -273,7 +270,7 @@ def load_shortlist(connection: Connection, workspace: str, shortlist_id: str) ->
         brief_id=head.brief_id,
         campaign_id=head.campaign_id,
         brief_digest=head.brief_digest,
-        created_at=_aware(head.created_at),
+        created_at=as_utc(head.created_at),
         created_by=head.created_by,
         model_versions=dict(head.model_versions or {}),
         parameters=dict(head.parameters or {}),
