@@ -133,11 +133,13 @@ class ErasureBar:
                 if isinstance(data, pl.DataFrame)
                 else [row[names.index(name)] for row in data]
             )
-            digests = bar_digests(
-                self.pseudonymizer, self.workspace, kind, ("" if v is None else v for v in values)
-            )
-            barred = self.barred[kind]
-            hit = [v is not None and d in barred for v, d in zip(values, digests, strict=True)]
+            # each distinct value once (a follows file names few accounts many times)
+            distinct = list({v for v in values if v is not None})
+            digests = bar_digests(self.pseudonymizer, self.workspace, kind, distinct)
+            barred = {v for v, d in zip(distinct, digests, strict=True) if d in self.barred[kind]}
+            if not barred:
+                continue
+            hit = [v in barred for v in values]
             keep = (
                 [not h for h in hit]
                 if keep is None
