@@ -27,6 +27,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trustreach import __version__, services
+from trustreach.cli._formats import FormatOpt, OutputFormat
 from trustreach.cli._paths import Force, check_output, replaced_note
 from trustreach.core import (
     AuditChainError,
@@ -437,13 +438,6 @@ def audience_score_accounts(
     )
 
 
-class AuditFormat(StrEnum):
-    """How audit-creator prints the audit."""
-
-    table = "table"
-    json = "json"
-
-
 @app.command("audit-creator")
 def audit_creator(
     creator: Annotated[str, typer.Argument(help=CREATOR_HELP)],
@@ -452,20 +446,13 @@ def audit_creator(
         Path | None, typer.Option("--report", help="Also write a self-contained HTML report here.")
     ] = None,
     force: Force = False,
-    fmt: Annotated[
-        AuditFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            help="table, or json (the stored evidence with generated_by, as the API answers).",
-        ),
-    ] = AuditFormat.table,
+    fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Audit a creator's audience: fake-follower share, fraud signals, Audience Quality."""
     replaced = report is not None and check_output(report, "--report", force=force)
     creator = services.resolve_creator(creator, workspace=workspace)
     audit = services.audit_creator(creator, workspace=workspace, report_path=report)
-    if fmt is AuditFormat.json:
+    if fmt is OutputFormat.json:
         from trustreach.services._authenticity import audit_json
 
         typer.echo(json.dumps(audit_json(audit), indent=2, default=str))
