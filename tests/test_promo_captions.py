@@ -12,7 +12,15 @@ from typer.testing import CliRunner
 
 from trustreach.cli import app
 from trustreach.core import ConfigurationError
-from trustreach.nlp._promo import caption_cues, load_promo_model, promotional_probability
+from trustreach.nlp import _promo as promo_module
+from trustreach.nlp._promo import (
+    SENTENCE_VECTOR,
+    caption_cues,
+    load_promo_model,
+    promotional_probability,
+    sentence_vectors,
+    with_graph_output,
+)
 
 CAPTIONS = [
     "Use code ANNA20 for 20% off everything, link in bio! #ad @brandco",
@@ -44,6 +52,22 @@ def test_cues_explain_a_caption_and_the_model_names_its_version() -> None:
     assert 0.0 < model.threshold < 1.0
     with pytest.raises(TypeError, match="captions must be a sequence of str"):
         promotional_probability("one caption")
+
+
+def test_sentence_vectors_come_from_the_shipped_encoder_and_tie_the_model_to_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    vectors = sentence_vectors(CAPTIONS)
+    assert vectors.shape == (len(CAPTIONS), SENTENCE_VECTOR["dims"])
+    assert np.all(np.isfinite(vectors))
+    np.testing.assert_array_equal(vectors[::-1], sentence_vectors(CAPTIONS[::-1]))
+    assert not np.allclose(vectors[0], vectors[1])
+    with pytest.raises(ValueError, match="no graph"):
+        with_graph_output(b"\x08\x07", "x")  # a ModelProto with only an ir_version
+    # an artefact trained on another encoder graph is refused
+    monkeypatch.setattr(promo_module, "_encoder_sha256", lambda: "0" * 64)
+    with pytest.raises(RuntimeError, match="another sentence encoder"):
+        promo_module.load_promo_model.__wrapped__()
 
 
 def _read(path: Path) -> list[dict[str, str]]:

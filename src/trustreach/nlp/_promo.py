@@ -2,7 +2,9 @@
 
 The model is a logistic regression over the shipped linear-text features
 (:func:`~trustreach.nlp._linear.featurise`: hashed word and character
-n-grams, the static embedding, the share of capitals) and a short list of
+n-grams, the static embedding, the share of capitals), the pooled sentence
+vector of the shipped fine-tuned MiniLM safety encoder (:data:`SENTENCE_VECTOR`,
+read through a graph output added at load time) and a short list of
 named cues (:data:`PROMO_CUES`: a link, tagged accounts, a call to action such
 as "link in bio" or "use code", a campaign-style hashtag). The cues are data,
 each with plain words, so a reviewer sees *why* a caption scored high
@@ -14,8 +16,9 @@ is broader than paid sponsorship. Its output is evidence for a person to
 review ("possible undisclosed promotion"), never a verdict: the model card is
 ``docs/models/promo_caption.md``.
 
-Everything here is pure: captions in, arrays out; the only file read is the
-artefact shipped inside the package (``nlp/models/promo_caption.{npy,json}``).
+Everything here is pure: captions in, arrays out; the only files read are the
+artefacts shipped inside the package (``nlp/models/promo_caption.{npy,json}``
+and the ``safety_accurate`` encoder).
 
 Examples
 --------
@@ -42,6 +45,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from trustreach.nlp._accurate import AccurateSafety
 from trustreach.nlp._embedding import _as_texts
 from trustreach.nlp._linear import FeatureSpec, featurise
 from trustreach.nlp._versions import decision_version
@@ -49,6 +53,7 @@ from trustreach.nlp._versions import decision_version
 __all__ = [
     "ARTEFACT",
     "PROMO_CUES",
+    "SENTENCE_VECTOR",
     "PromoCue",
     "PromoModel",
     "caption_cues",
@@ -56,6 +61,8 @@ __all__ = [
     "load_promo_model",
     "prepare_caption",
     "promotional_probability",
+    "sentence_vectors",
+    "with_graph_output",
 ]
 
 ARTEFACT = "promo_caption"
@@ -225,12 +232,132 @@ def caption_cues(caption: str) -> list[PromoCue]:
     return [cue for cue in PROMO_CUES if cue.regex.search(cut)]
 
 
+#: The sentence vector read beside the n-grams: the mean-pooled last hidden
+#: state of the shipped fine-tuned MiniLM safety encoder (``safety_accurate``,
+#: 384 numbers; its graph node feeding the classifier head).
+SENTENCE_VECTOR: dict[str, str | int] = {
+    "graph": "safety_accurate",
+    "node": "/Div_output_0",
+    "dims": 384,
+}
+
+
+def _encoder_sha256() -> str:
+    """The SHA-256 the shipped sentence encoder's metadata records for its graph."""
+    models = resources.files("trustreach.nlp") / "models"
+    meta = json.loads((models / f"{SENTENCE_VECTOR['graph']}.json").read_text(encoding="utf-8"))
+    return str(meta["onnx_sha256"])
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _read_varint(raw: bytes, at: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = raw[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, at
+
+
+def with_graph_output(model: bytes, name: str) -> bytes:
+    """An ONNX model with one more float graph output, the existing node value ``name``.
+
+    Edits the protobuf directly (``ModelProto.graph`` is field 7,
+    ``GraphProto.output`` field 12), so no ``onnx`` package is needed at run time.
+    """
+    tensor_type = b"\x08\x01"  # TypeProto.Tensor.elem_type = FLOAT
+    type_proto = b"\x0a" + _varint(len(tensor_type)) + tensor_type
+    value_info = (
+        b"\x0a" + _varint(len(name.encode())) + name.encode() + b"\x12" + _varint(len(type_proto))
+    ) + type_proto
+    extra = b"\x62" + _varint(len(value_info)) + value_info
+    out, at = bytearray(), 0
+    found = False
+    while at < len(model):
+        start = at
+        key, at = _read_varint(model, at)
+        wire = key & 7
+        if wire == 0:
+            _, at = _read_varint(model, at)
+        elif wire == 1:
+            at += 8
+        elif wire == 5:
+            at += 4
+        elif wire == 2:
+            length, body = _read_varint(model, at)
+            at = body + length
+            if key >> 3 == 7:
+                graph = model[body:at] + extra
+                out += _varint(key) + _varint(len(graph)) + graph
+                found = True
+                continue
+        else:
+            raise ValueError(f"unexpected protobuf wire type {wire} in the ONNX model")
+        out += model[start:at]
+    if not found:
+        raise ValueError("the ONNX model has no graph")
+    return bytes(out)
+
+
+@functools.cache
+def _sentence_encoder(threads: int = 2) -> tuple[Any, AccurateSafety]:
+    """The safety encoder's graph with its pooled sentence vector as an output, and its model."""
+    import onnxruntime as ort
+
+    from trustreach.nlp._accurate import _read_artefact
+
+    raw, _meta, _digest, external = _read_artefact(str(SENTENCE_VECTOR["graph"]))
+    model = AccurateSafety.load(threads=threads)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    values = {k: ort.OrtValue.ortvalue_from_numpy(v) for k, v in external.items()}
+    options.add_external_initializers(list(values), list(values.values()))
+    session = ort.InferenceSession(
+        with_graph_output(raw, str(SENTENCE_VECTOR["node"])),
+        sess_options=options,
+        providers=["CPUExecutionProvider"],
+    )
+    return (session, values), model
+
+
+def sentence_vectors(captions: Sequence[str]) -> npt.NDArray[np.float32]:
+    """The fine-tuned MiniLM's pooled sentence vector of each caption, (n, 384), one at a time."""
+    (session, _values), model = _sentence_encoder()
+    dims = int(SENTENCE_VECTOR["dims"])
+    out = np.zeros((len(captions), dims), dtype=np.float32)
+    for i, caption in enumerate(captions):
+        ids = np.asarray([model.token_ids(caption[:MAX_CAPTION_CHARS])], dtype=np.int64)
+        (vector,) = session.run(
+            [str(SENTENCE_VECTOR["node"])], {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        )
+        out[i] = np.asarray(vector, dtype=np.float32)[0]
+    return out
+
+
 def promo_features(captions: Sequence[str], spec: FeatureSpec) -> sp.csr_matrix:
-    """The full feature rows: shipped text features of the prepared caption, then the cues."""
+    """Feature rows: text features of the prepared caption, the cues, the sentence vector."""
     prepared = [prepare_caption(c) for c in captions]
     cut = [c[:MAX_CAPTION_CHARS] for c in captions]
     return sp.hstack(
-        [featurise(prepared, spec), sp.csr_matrix(cue_matrix(cut))], format="csr", dtype=np.float32
+        [
+            featurise(prepared, spec),
+            sp.csr_matrix(cue_matrix(cut)),
+            sp.csr_matrix(sentence_vectors(cut)),
+        ],
+        format="csr",
+        dtype=np.float32,
     )
 
 
@@ -303,6 +430,7 @@ def save_promo_model(
         "temperature": temperature,
         "threshold": threshold,
         "weights_sha256": digest,
+        "sentence_vector": {**SENTENCE_VECTOR, "onnx_sha256": _encoder_sha256()},
         **meta,
     }
     (out / f"{ARTEFACT}.json").write_text(
@@ -338,6 +466,11 @@ def load_promo_model() -> PromoModel:
     expected = [cue.name for cue in PROMO_CUES] + list(COUNT_FEATURES)
     if meta["cues"] != expected:
         raise RuntimeError(f"{ARTEFACT}.json was trained with other cues; retrain it")
+    if meta.get("sentence_vector") != {**SENTENCE_VECTOR, "onnx_sha256": _encoder_sha256()}:
+        raise RuntimeError(
+            f"{ARTEFACT}.json was trained on another sentence encoder than the shipped "
+            f"{SENTENCE_VECTOR['graph']}.onnx; retrain it"
+        )
     packed = np.load(io.BytesIO(raw), allow_pickle=False).astype(np.float32)
     coef = np.ascontiguousarray(packed[:-1])
     coef.flags.writeable = False

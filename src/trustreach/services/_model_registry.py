@@ -248,14 +248,22 @@ MODELS: tuple[ModelEntry, ...] = (
         task="probability that a post's caption promotes a brand (possible undisclosed "
         "promotion, for review)",
         kind="classifier",
-        files=("nlp/models/promo_caption.npy", "nlp/models/promo_caption.json"),
+        files=(
+            "nlp/models/promo_caption.npy",
+            "nlp/models/promo_caption.json",
+            # its sentence vector comes from the safety encoder's graph
+            "nlp/models/safety_accurate.onnx",
+            "nlp/models/safety_accurate.json",
+            "nlp/models/minilm_word_embeddings.npy",
+        ),
         card="docs/models/promo_caption.md",
         training_command=(
             "python scripts/train_promo.py --data PATH/promo_instagram/train.csv --seed 0"
         ),
         training_data="promo_instagram (Leung & Yang 2019): 1,065 Instagram captions from "
-        "43 public accounts, 2018-2019",
-        licence="none stated: internal use only",
+        "43 public accounts, 2018-2019; frozen sentence vectors of the safety_accurate encoder "
+        "(TweetEval fine-tune of all-MiniLM-L6-v2)",
+        licence="none stated: internal use only (its encoder: " + _TWEETEVAL_LICENCE + ")",
         commercial_use="no licence stated: internal use only until one is obtained",
     ),
 )
