@@ -4,6 +4,10 @@
         --data ../shared/data/promo_instagram/train.csv \\
         --out src/trustreach/nlp/models/ --seed 0
 
+Features: :func:`trustreach.nlp._promo.promo_features` (hashed n-grams, static
+embedding, named cues, and the shipped MiniLM safety encoder's pooled sentence
+vector, standardised on the fitted rows inside :func:`_fit`).
+
 Protocol (nested, grouped by ``account_group`` so no account is ever on both
 sides of a split):
 
