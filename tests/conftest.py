@@ -40,6 +40,9 @@ def _worker_database(url: str | None) -> str | None:
 
 
 POSTGRES_URL = _worker_database(os.environ.get("TRUSTREACH_TEST_POSTGRES_URL"))
+# pytest-xdist gives its workers COLUMNS=80, and a rich console made at import would keep
+# that width for good; without it, consoles read each test's COLUMNS (set below)
+os.environ.pop("COLUMNS", None)
 
 
 def _reset_postgres(url: str) -> None:
@@ -71,6 +74,9 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     monkeypatch.setenv("TRUSTREACH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("TRUSTREACH_DATABASE_URL", raising=False)
     monkeypatch.delenv("TRUSTREACH_PSEUDONYM_KEY_FILE", raising=False)
+    # one terminal width whatever runs the tests (pytest-xdist workers say 80 columns, a
+    # plain run took the terminal's): CLI tables wrap and truncate alike everywhere
+    monkeypatch.setenv("COLUMNS", "160")
     # no background alert checks writing beside a test (tests/test_alert_watch.py turns them on)
     monkeypatch.setenv("TRUSTREACH_ALERT_CHECK_INTERVAL_S", "0")
     monkeypatch.setenv("TRUSTREACH_ALERT_SWEEP_S", "0")
