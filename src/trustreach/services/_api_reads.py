@@ -204,8 +204,9 @@ def creator_declared(
     return DeclaredView(creator_id, dict(attributes), in_force, consent)
 
 
-def _plain(value: Any) -> Any:
-    """JSON-ready: times as ISO 8601, JSON text columns parsed, NaN as None."""
+def json_ready(value: Any) -> Any:
+    """A stored value made JSON-ready: times as ISO 8601 (UTC), NaN as None, containers
+    converted throughout (the creator exports of this module and of ``_rights``)."""
     if isinstance(value, datetime):
         return _aware(value).isoformat()
     if isinstance(value, date):
@@ -213,9 +214,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [json_ready(v) for v in value]
     return value
 
 
@@ -259,11 +260,11 @@ def export_creator(
                     record["result"] = json.loads(record["result"])
                 if has_breakdowns(table.c):  # small buckets hidden, with the reason (rule T5)
                     record = shown_snapshot(record, minimum)
-                records.append(_plain(record))
+                records.append(json_ready(record))
             out[table.name] = records
         # the creator's audience breakdowns, as every view shows them (rule T5)
         out["audience_snapshots"] = [
-            _plain(shown_snapshot(dict(row._mapping), minimum))
+            json_ready(shown_snapshot(dict(row._mapping), minimum))
             for row in connection.execute(
                 select(*(c for c in audience_snapshots.c if c.name != "workspace"))
                 .join_from(

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select, tuple_, update
 
 from trustreach.core import ConfigurationError, Settings, get_settings
+from trustreach.services._api_reads import json_ready
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
 from trustreach.services._context import check_workspace, require_creator, require_workspace, store
 from trustreach.services._objections import drop_from_index, objecting
@@ -75,21 +75,6 @@ NOT_THEIRS = ("comments", "comment_labels", "follows", "label_corrections")
 
 
 # ------------------------------------------------------------------ what is held
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready: times as ISO 8601, JSON text parsed where it is JSON, NaN as None."""
-    if isinstance(value, datetime):
-        return _aware(value).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 _FALLBACK = PersonalData(
@@ -252,7 +237,7 @@ def _collect(
             if has_breakdowns(table.c):
                 record = shown_snapshot(record, minimum)
                 hidden += sum(len(b) for b in record["suppressed"].values())
-            records.append(_plain(record))
+            records.append(json_ready(record))
         parts.append(_part(table, records))
     requests = connection.execute(
         select(rights_requests).where(
@@ -264,7 +249,10 @@ def _collect(
     parts.append(
         _part(
             rights_requests,
-            [_plain({k: v for k, v in r._mapping.items() if k != "workspace"}) for r in requests],
+            [
+                json_ready({k: v for k, v in r._mapping.items() if k != "workspace"})
+                for r in requests
+            ],
         )
     )
     audit_records = connection.execute(
@@ -621,7 +609,7 @@ def third_party_access(
         confirm_anchor(settings, entry.head)
     record = None
     if account is not None:
-        record = _plain(
+        record = json_ready(
             {k: v for k, v in account._mapping.items() if k not in ("workspace", "follower_key")}
         )
     return {
@@ -632,8 +620,8 @@ def third_party_access(
         "generated_at": datetime.now(UTC).isoformat(),
         "held": held,
         "follower_record": record,
-        "follows": [_plain(dict(r._mapping)) for r in follow_rows],
-        "comments": [_plain(dict(r._mapping)) for r in comment_rows],
+        "follows": [json_ready(dict(r._mapping)) for r in follow_rows],
+        "comments": [json_ready(dict(r._mapping)) for r in comment_rows],
         "purposes": {
             t: _declaration(metadata.tables[t]).purpose
             for t in ("follower_accounts", "follows", "comments")
