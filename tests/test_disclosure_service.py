@@ -246,3 +246,50 @@ def test_dashboard_post_check(world: Settings) -> None:
     seen = auditor.get("/posts/p6/disclosure", params={"jurisdiction": "eu"})
     assert seen.status_code == 200 and "AI3-EU" in seen.text and "AI1-EU" in seen.text
     assert auditor.get("/posts/nope/disclosure").status_code == 404
+
+
+def test_possible_undisclosed_promotion_goes_to_review_only_when_asked(
+    tmp_path: Path, sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post with no deal, gift, code or label whose caption the caption model reads as
+    promotion goes to review as possible undisclosed promotion, with its probability and
+    cues; an everyday caption stays as it was; without the option nothing changes."""
+    from trustreach.services._disclosure import PROMOTION_RULE
+
+    world = disclosure_world()
+    base = {"account_id": "ig_c1", "media_type": "image", "likes": 10, "comments": 1}
+    world["posts"] += [
+        {**base, "post_id": "p7", "posted_at": "2026-10-07T10:00:00Z",
+         "caption": "Use code ANA20 for 20% off everything at glowshop.com, link in bio! "
+                    "Shop now before it sells out @glowshop #glowshop"},
+        {**base, "post_id": "p8", "posted_at": "2026-10-07T12:00:00Z",
+         "caption": "Rainy Sunday, tea and a good book with my cat"},
+    ]  # fmt: skip
+    for kind, records in world.items():
+        write_records(tmp_path / "w" / f"{kind}.jsonl", records)
+    services.import_path(tmp_path / "w", workspace=WS, settings=sqlite_settings)
+    asked = ["p7", "p8"]
+    plain = check_posts(actor=ANALYST, post_ids=asked, settings=sqlite_settings)
+    assert {v.post_id: v.status for v in plain.verdicts} == {
+        "p7": "not_applicable",
+        "p8": "not_applicable",
+    }
+    read = check_posts(
+        actor=ANALYST, post_ids=asked, possible_promotion=True, settings=sqlite_settings
+    )
+    status = {v.post_id: v for v in read.verdicts}
+    assert status["p8"].status == "not_applicable"
+    assert status["p7"].status == "needs_review"
+    (finding,) = [f for f in status["p7"].findings if f.rule_id == PROMOTION_RULE]
+    assert "possible undisclosed promotion" in finding.message and "probability" in finding.message
+    assert finding.evidence and finding.status == "needs_review"
+    assert read.counts["needs_review"] == 1
+    from trustreach.cli import app
+
+    monkeypatch.setenv("TRUSTREACH_DATA_DIR", str(sqlite_settings.data_dir))
+    args = ["disclosure", "check", "--post", "p7", "--possible-promotion", "-f", "json", "-w", WS]
+    shown = CliRunner().invoke(app, args)
+    assert shown.exit_code == 0, shown.output
+    (verdict,) = json.loads(shown.output)["verdicts"]
+    assert verdict["status"] == "needs_review"
+    assert PROMOTION_RULE in {f["rule_id"] for f in verdict["findings"]}

@@ -61,6 +61,14 @@ def check(
             help="A reviewed copy of the rules (TOML like ethics/disclosure/rules.toml) to use.",
         ),
     ] = None,
+    possible_promotion: Annotated[
+        bool,
+        typer.Option(
+            "--possible-promotion",
+            help="Also send to review posts with no deal, gift, code or label whose caption "
+            "the caption model reads as promotion ('possible undisclosed promotion').",
+        ),
+    ] = False,
     fmt: FormatOpt = OutputFormat.table,
     workspace: Workspace = "default",
 ) -> None:
@@ -90,6 +98,7 @@ def check(
         jurisdictions=jurisdiction,
         media=manifests,
         book=None if rules_file is None else load_rulebook(rules_file),
+        possible_promotion=possible_promotion,
     )
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(report_dict(report), indent=2, ensure_ascii=False))

@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +33,7 @@ from trustreach.ethics.disclosure import (
     Connection as MaterialConnection,
 )
 from trustreach.ethics.disclosure import (
+    Finding,
     ManifestFinding,
     PostFacts,
     PostVerdict,
@@ -213,6 +214,7 @@ def check_posts(
     jurisdictions: Sequence[str] | None = None,
     media: Mapping[str, ManifestFinding] | None = None,
     book: RuleBook | None = None,
+    possible_promotion: bool = False,
     settings: Settings | None = None,
 ) -> DisclosureReport:
     """Check posts of a workspace against the disclosure rules and log the check.
@@ -235,6 +237,11 @@ def check_posts(
     book
         Rules to use instead of the shipped ones (``load_rulebook(path)``: a reviewed
         copy of ``rules.toml``, e.g. other truncation points); its version is logged.
+    possible_promotion
+        Also read the captions of posts with no material connection in the ledger with
+        the caption model (``nlp._promo``): one the model finds promotional goes to
+        review as "possible undisclosed promotion" (:data:`PROMOTION_RULE`), with its
+        probability and the cues found. Evidence for a person, never a verdict.
 
     Raises
     ------
@@ -274,6 +281,8 @@ def check_posts(
                     f"post {', '.join(map(repr, missing[:5]))} not found{where} in workspace {ws!r}"
                 )
         verdicts = [check_post(f, wanted, book=book) for f in facts]
+        if possible_promotion:
+            verdicts = _possible_promotion(verdicts, facts)
         counts = Counter(v.status for v in verdicts)
         by_status: dict[str, int] = {s: counts.get(s, 0) for s in STATUSES}
         checked_at = datetime.now(UTC)
@@ -310,6 +319,49 @@ def check_posts(
         counts=by_status,
         audit_seq=entry.seq,
     )
+
+
+PROMOTION_RULE = "PROMO-CAPTION"
+"""The finding of a caption the caption model reads as promotion, with no connection."""
+
+
+def _possible_promotion(verdicts: list[PostVerdict], facts: Sequence[Any]) -> list[PostVerdict]:
+    """Posts no rule applies to (no deal, gift, code or label) whose caption reads as
+    promotion: to review, with the model's probability and the cues it found."""
+    from trustreach.nlp._promo import caption_cues, load_promo_model
+
+    captions = {f.post_id: f.caption for f in facts}
+    open_ = [v for v in verdicts if v.status == "not_applicable" and captions.get(v.post_id)]
+    if not open_:
+        return verdicts
+    model = load_promo_model()
+    texts = [str(captions[v.post_id]) for v in open_]
+    flagged = {
+        v.post_id: float(p)
+        for v, p in zip(open_, model.predict_proba(texts), strict=True)
+        if p >= model.threshold
+    }
+    out = []
+    for v in verdicts:
+        p = flagged.get(v.post_id)
+        if p is None:
+            out.append(v)
+            continue
+        cues = [c.words for c in caption_cues(str(captions[v.post_id]))]
+        finding = Finding(
+            rule_id=PROMOTION_RULE,
+            jurisdiction="all",
+            status="needs_review",
+            message=f"possible undisclosed promotion: the caption model reads this caption as "
+            f"promotional (probability {p:.2f}, threshold {model.threshold:.2f}) and the "
+            "ledger shows no deal, gift, code or paid-partnership label",
+            source=f"caption model {model.version} (docs/models/promo_caption.md)",
+            evidence="; ".join(cues) or None,
+            fix="if there is a material connection, record it and disclose it in the "
+            "caption; if there is none, note that the post was reviewed",
+        )
+        out.append(replace(v, status="needs_review", findings=[*v.findings, finding]))
+    return out
 
 
 def report_dict(report: DisclosureReport) -> dict[str, Any]:
