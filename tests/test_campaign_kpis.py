@@ -492,7 +492,7 @@ def test_the_store_sums_a_big_campaigns_orders_as_the_events_say(
     """With the threshold at 1 the hand campaign's row is read with its orders summed in
     the store; it equals the row computed from every event (interval aside: the summed
     read draws it from the normal limit)."""
-    from trustreach.services import _campaigns
+    from trustreach.services import _campaigns, _live
 
     summed = services.campaign_kpis("hc", workspace=WS, settings=hand).to_dict()["campaign"]
     engine = services.open_store(hand, create=False)
@@ -500,7 +500,7 @@ def test_the_store_sums_a_big_campaigns_orders_as_the_events_say(
         events = _campaigns.read_campaign_kpis(c, WS, "hc", aggregates=False).to_dict()
     monkeypatch.setattr(_campaigns, "EXACT_RESAMPLE_LIMIT", 1)
     with engine.connect() as c:
-        assert _campaigns.summed_orders(c, WS, "hc", [], [], above=1) is not None
+        assert _live.summed_orders(c, WS, "hc", [], [], above=1) is not None
     low = services.campaign_kpis("hc", workspace=WS, settings=hand).to_dict()["campaign"]
     engine.dispose()
     for key, want in events["campaign"].items():

@@ -43,7 +43,7 @@ from trustreach.services._context import (
     require_workspace,
     store,
 )
-from trustreach.services._live import read_aggregates, read_events, summed_orders
+from trustreach.services._live import read_aggregates, read_events
 from trustreach.services._live import version as live_version
 from trustreach.store._tables import (
     campaigns,
@@ -280,13 +280,10 @@ def read_campaign_kpis(
     ]
     totals: list[OrderTotals] | None = None
     if aggregates and window_days == DEFAULT_WINDOW_DAYS:  # kept as events arrive: _live.py
-        if by is None:  # a big campaign's row: its orders summed in the store
-            totals = summed_orders(
-                c, workspace, campaign_id, codes, links, above=EXACT_RESAMPLE_LIMIT
-            )
-        orders, clicks = read_aggregates(
-            c, workspace, campaign_id, codes, links, details=False, orders=totals is None
-        )
+        orders, clicks, totals = read_aggregates(
+            c, workspace, campaign_id, codes, links, details=False,
+            summed_above=EXACT_RESAMPLE_LIMIT if by is None else None,  # a big campaign's row
+        )  # fmt: skip
     else:
         events = read_events(c, workspace, campaign_id)
         orders = attribute_orders(events, codes, links, window_days=window_days)

@@ -529,6 +529,12 @@ def summed_orders(
     its attributed orders carry a value (a big campaign's campaign row); else None,
     and the orders are read one by one (:func:`read_aggregates`)."""
     _ensure_built(c, workspace, campaign_id, codes, links)
+    return _summed(c, workspace, campaign_id, above)
+
+
+def _summed(
+    c: Connection, workspace: str, campaign_id: str, above: int
+) -> list[OrderTotals] | None:
     totals = [
         OrderTotals(
             rule,
@@ -555,18 +561,20 @@ def read_aggregates(
     links: list[TrackedLink],
     *,
     details: bool = True,
-    orders: bool = True,
-) -> tuple[list[AttributedOrder], list[Click]]:
+    summed_above: int | None = None,
+) -> tuple[list[AttributedOrder], list[Click], list[OrderTotals] | None]:
     """The campaign's attributed orders and clicks, from the aggregates (built first if stale).
 
     Equal to :func:`~trustreach.campaigns.attribute_orders` and, summed per day,
     creator, post and link, to :func:`~trustreach.campaigns.resolve_clicks` over all
     the campaign's events (tests/test_live.py checks it). Without ``details`` the
     orders come without their evidence and event ids (the KPIs use neither; reading
-    them was a third of a big campaign's KPI read); without ``orders``, no orders
-    (:func:`summed_orders` gave them summed).
+    them was a third of a big campaign's KPI read). With ``summed_above``, the orders
+    come summed instead (the third item, as :func:`summed_orders` gives them, the
+    list of orders then empty) when more than that many attributed orders carry a value.
     """
     _ensure_built(c, workspace, campaign_id, codes, links)
+    totals = None if summed_above is None else _summed(c, workspace, campaign_id, summed_above)
     where = {"workspace": workspace, "campaign_id": campaign_id}
     found = [  # plain SQL: the typed columns' per-row processing was most of this read
         AttributedOrder(
@@ -581,7 +589,9 @@ def read_aggregates(
             (_ids(row[8]) if details else ()),
         )
         for row in (
-            c.execute(_WITH_DETAILS if details else _WITHOUT_DETAILS, where) if orders else ()
+            c.execute(_WITH_DETAILS if details else _WITHOUT_DETAILS, where)
+            if totals is None
+            else ()
         )
     ]
     by_link = {link.link_id: link for link in links}
@@ -603,7 +613,7 @@ def read_aggregates(
                 r.link_id or None,
             )
         )
-    return found, clicks
+    return found, clicks, totals
 
 
 __all__ = [
