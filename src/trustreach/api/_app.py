@@ -13,6 +13,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from trustreach import __version__
 from trustreach.api import (
     _compliance_routes,
+    _content_draft_routes,
+    _content_hashtags_routes,
+    _content_times_routes,
+    _content_trends_routes,
     _disclosure_routes,
     _events_routes,
     _jobs_routes,
@@ -233,6 +237,10 @@ def create_app(settings: Settings | None = None, *, max_body_bytes: int | None =
     app.include_router(_compliance_routes.router)
     app.include_router(_rights_routes.router)
     app.include_router(_model_routes.router)
+    app.include_router(_content_times_routes.router)
+    app.include_router(_content_hashtags_routes.router)
+    app.include_router(_content_trends_routes.router)
+    app.include_router(_content_draft_routes.router)
     app.include_router(fallback)
     _document_rate_limits(app)
     app.add_middleware(BodyLimit, limit=max_body_bytes, upload_limit=settings.api_max_upload_bytes)

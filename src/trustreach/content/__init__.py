@@ -1,0 +1,26 @@
+"""Content guidance: when to post, which hashtags, what is rising, and a draft's check.
+
+Every answer comes from the account's own posts, shrunk towards its peers
+(same platform and niche) when its history is thin, and carries its evidence
+(posts observed), an interval and plain words. Each method is back-tested on
+held-back posts of synthetic worlds whose hidden truth is known
+(``benchmarks/bench_content.py``); the method and its limits are in
+``docs/content.md``.
+
+- :mod:`._timing` — best time to post: expected engagement by weekday and
+  hour, controlling for media type, follower growth and the account's trend.
+- :mod:`._hashtags` — hashtag suggestions ranked by relevance to the content,
+  association with reach, and saturation; never banned, spam-listed or
+  ambiguous disclosure tags.
+- :mod:`._trends` — rising hashtags, keywords and comment themes against
+  their own baseline, with a false-discovery control.
+- :mod:`._draft` — format effects (media type, caption length) and the
+  manipulation check of a draft (engagement bait, false urgency, fake
+  scarcity).
+
+Pure: polars frames in, typed results out; no store, no sessions. The
+service layer (:mod:`trustreach.services`) reads the posts
+(:func:`trustreach.services._content_data.posts_frame` documents the columns).
+"""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Content guidance: hashtags (see the package docstring)."""
+
+from __future__ import annotations

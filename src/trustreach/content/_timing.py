@@ -1,0 +1,3 @@
+"""Content guidance: timing (see the package docstring)."""
+
+from __future__ import annotations

@@ -1,0 +1,346 @@
+"""The posts content guidance learns from, read once in one shape.
+
+:func:`resolve_account` finds the account a person named; :func:`posts_frame`
+reads posts (of some accounts, or of every account in a niche and platform)
+as a polars frame with these columns:
+
+==================  =====================================================
+``post_id``         str
+``account_id``      str
+``creator_id``      str
+``platform``        str (``instagram``, ``tiktok``, ``youtube``, …)
+``niches``          list[str], the creator's declared niches
+``posted_at``       datetime (UTC, microseconds)
+``media_type``      str
+``caption``         str ("" when none)
+``hashtags``        list[str], lower case, without ``#``
+``likes``           int
+``comments``        int
+``views``           int or null
+``shares``          int or null
+``saves``           int or null
+``paid_partnership`` bool
+``followers``       int: the account's followers on the day of the post (the
+                    latest audience snapshot on or before it, else the
+                    account's current count)
+``engagements``     int: ``likes + comments + shares`` (shares as 0 when
+                    not reported), the figure discovery's performance model
+                    predicts
+==================  =====================================================
+
+Creators who objected to profiling (GDPR Art. 21) are left out of peer pools
+(``exclude_objecting=True``, the default for every read that is not about the
+objecting creator's own account).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, and_, select
+
+from trustreach.core import ConfigurationError, NotFoundError, closest_id
+from trustreach.services._context import read_frame
+from trustreach.services._objections import objecting
+from trustreach.store._tables import audience_snapshots, creator_accounts, creators, posts
+
+POST_COLUMNS = (
+    "post_id",
+    "account_id",
+    "creator_id",
+    "platform",
+    "niches",
+    "posted_at",
+    "media_type",
+    "caption",
+    "hashtags",
+    "likes",
+    "comments",
+    "views",
+    "shares",
+    "saves",
+    "paid_partnership",
+    "followers",
+    "engagements",
+)
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """One creator account as content guidance needs it.
+
+    ``audience_countries`` holds the country shares of the latest audience
+    snapshot that reports them (empty when none does): the audience's time
+    zone is read from it.
+    """
+
+    account_id: str
+    creator_id: str
+    platform: str
+    handle: str
+    niches: tuple[str, ...]
+    followers_count: int
+    audience_countries: dict[str, float] = field(default_factory=dict)
+    creator_country: str | None = None
+
+
+def resolve_account(connection: Connection, workspace: str, reference: str) -> AccountRef:
+    """The account a person meant: an ``account_id``, ``@handle``, or ``handle@platform``.
+
+    A handle shared by several accounts (one creator on two platforms) is
+    refused with the candidates listed; an unknown reference names the closest
+    account ids.
+    """
+    wanted = reference.strip()
+    if not wanted:
+        raise ConfigurationError(
+            "account must not be empty: give an account_id, @handle or handle@platform"
+        )
+    rows = connection.execute(
+        select(
+            creator_accounts.c.account_id,
+            creator_accounts.c.creator_id,
+            creator_accounts.c.platform,
+            creator_accounts.c.handle,
+            creator_accounts.c.followers_count,
+            creators.c.niches,
+            creators.c.country,
+        )
+        .join(
+            creators,
+            and_(
+                creators.c.workspace == creator_accounts.c.workspace,
+                creators.c.creator_id == creator_accounts.c.creator_id,
+            ),
+        )
+        .where(creator_accounts.c.workspace == workspace)
+    ).all()
+    exact = [r for r in rows if r.account_id == wanted]
+    if not exact:
+        handle, _, platform = wanted.casefold().removeprefix("@").partition("@")
+        exact = [
+            r
+            for r in rows
+            if str(r.handle).casefold().removeprefix("@") == handle
+            and (not platform or str(r.platform).casefold() == platform)
+        ]
+    if len(exact) > 1:
+        names = ", ".join(f"{r.account_id} (@{r.handle} on {r.platform})" for r in exact)
+        raise ConfigurationError(
+            f"account {reference!r} matches several accounts: {names}; "
+            "give the account_id or handle@platform"
+        )
+    if not exact:
+        hint = closest_id(wanted, [str(r.account_id) for r in rows])
+        raise NotFoundError(
+            f"account {reference!r} not found in workspace {workspace!r}"
+            + (f"; did you mean {hint[0]!r}?" if hint else "")
+        )
+    row = exact[0]
+    countries = connection.execute(
+        select(audience_snapshots.c.countries)
+        .where(
+            audience_snapshots.c.workspace == workspace,
+            audience_snapshots.c.account_id == row.account_id,
+            audience_snapshots.c.countries.is_not(None),
+        )
+        .order_by(audience_snapshots.c.captured_on.desc())
+        .limit(1)
+    ).scalar()
+    return AccountRef(
+        account_id=str(row.account_id),
+        creator_id=str(row.creator_id),
+        platform=str(row.platform),
+        handle=str(row.handle),
+        niches=tuple(str(n) for n in (row.niches or [])),
+        followers_count=int(row.followers_count or 0),
+        audience_countries={str(k): float(v) for k, v in (countries or {}).items()},
+        creator_country=row.country,
+    )
+
+
+def posts_frame(
+    connection: Connection,
+    workspace: str,
+    *,
+    account_ids: Sequence[str] | None = None,
+    niche: str | None = None,
+    platform: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    exclude_objecting: bool = True,
+    keep_creator: str | None = None,
+) -> pl.DataFrame:
+    """Posts with their account's context, in the columns of :data:`POST_COLUMNS`.
+
+    Parameters
+    ----------
+    connection, workspace
+        Where to read.
+    account_ids
+        Only these accounts' posts (None: every account).
+    niche
+        Only creators who declared this niche (case-insensitive).
+    platform
+        Only accounts on this platform.
+    since, until
+        Only posts with ``since <= posted_at < until``.
+    exclude_objecting
+        Leave out creators who objected to profiling ...
+    keep_creator
+        ... except this one (the account being advised is the creator's own).
+    """
+    query = (
+        select(
+            posts.c.post_id,
+            posts.c.account_id,
+            creator_accounts.c.creator_id,
+            creator_accounts.c.platform,
+            creators.c.niches,
+            posts.c.posted_at,
+            posts.c.media_type,
+            posts.c.caption,
+            posts.c.hashtags,
+            posts.c.likes,
+            posts.c.comments,
+            posts.c.views,
+            posts.c.shares,
+            posts.c.saves,
+            posts.c.paid_partnership,
+            creator_accounts.c.followers_count,
+        )
+        .join(
+            creator_accounts,
+            and_(
+                creator_accounts.c.workspace == posts.c.workspace,
+                creator_accounts.c.account_id == posts.c.account_id,
+            ),
+        )
+        .join(
+            creators,
+            and_(
+                creators.c.workspace == creator_accounts.c.workspace,
+                creators.c.creator_id == creator_accounts.c.creator_id,
+            ),
+        )
+        .where(posts.c.workspace == workspace)
+    )
+    if account_ids is not None:
+        query = query.where(posts.c.account_id.in_(sorted(set(account_ids))))
+    if platform is not None:
+        query = query.where(creator_accounts.c.platform == platform)
+    if since is not None:
+        query = query.where(posts.c.posted_at >= since)
+    if until is not None:
+        query = query.where(posts.c.posted_at < until)
+    frame = read_frame(connection, query.order_by(posts.c.account_id, posts.c.posted_at))
+    if frame.is_empty():
+        return _empty()
+    frame = _normalised(frame)
+    if niche is not None:
+        wanted = niche.strip().casefold()
+        frame = frame.filter(
+            pl.col("niches").list.eval(pl.element().str.to_lowercase()).list.contains(wanted)
+        )
+    if exclude_objecting and not frame.is_empty():
+        barred = objecting(connection, workspace, frame["creator_id"].unique().to_list())
+        barred.discard(keep_creator or "")
+        if barred:
+            frame = frame.filter(~pl.col("creator_id").is_in(sorted(barred)))
+    return _with_followers(connection, workspace, frame)
+
+
+def _empty() -> pl.DataFrame:
+    schema: dict[str, Any] = {
+        "post_id": pl.String,
+        "account_id": pl.String,
+        "creator_id": pl.String,
+        "platform": pl.String,
+        "niches": pl.List(pl.String),
+        "posted_at": pl.Datetime("us", "UTC"),
+        "media_type": pl.String,
+        "caption": pl.String,
+        "hashtags": pl.List(pl.String),
+        "likes": pl.Int64,
+        "comments": pl.Int64,
+        "views": pl.Int64,
+        "shares": pl.Int64,
+        "saves": pl.Int64,
+        "paid_partnership": pl.Boolean,
+        "followers": pl.Int64,
+        "engagements": pl.Int64,
+    }
+    return pl.DataFrame(schema=schema)
+
+
+def _normalised(frame: pl.DataFrame) -> pl.DataFrame:
+    posted = frame["posted_at"]
+    if posted.dtype == pl.String:
+        posted = posted.str.to_datetime(time_zone="UTC")
+    elif isinstance(posted.dtype, pl.Datetime) and posted.dtype.time_zone is None:
+        posted = posted.dt.replace_time_zone("UTC")
+    else:
+        posted = posted.dt.convert_time_zone("UTC")
+
+    def _strings(column: str) -> pl.Series:
+        values = frame[column].to_list()
+        return pl.Series(
+            column,
+            [[str(v) for v in (x or [])] for x in values],
+            dtype=pl.List(pl.String),
+        )
+
+    return frame.with_columns(
+        posted.dt.cast_time_unit("us").alias("posted_at"),
+        _strings("niches"),
+        _strings("hashtags").list.eval(pl.element().str.strip_chars_start("#").str.to_lowercase()),
+        pl.col("caption").fill_null(""),
+        *(pl.col(c).cast(pl.Int64) for c in ("likes", "comments", "views", "shares", "saves")),
+        pl.col("paid_partnership").cast(pl.Boolean),
+        pl.col("followers_count").cast(pl.Int64),
+    )
+
+
+def _with_followers(connection: Connection, workspace: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """``followers`` on the day of each post, from the latest snapshot on or before it."""
+    snaps = read_frame(
+        connection,
+        select(
+            audience_snapshots.c.account_id,
+            audience_snapshots.c.captured_on,
+            audience_snapshots.c.followers_count,
+        ).where(
+            audience_snapshots.c.workspace == workspace,
+            audience_snapshots.c.account_id.in_(frame["account_id"].unique().to_list()),
+            audience_snapshots.c.followers_count.is_not(None),
+        ),
+    )
+    out = frame.with_columns(pl.col("posted_at").dt.date().alias("_day"))
+    if not snaps.is_empty():
+        snaps = (
+            snaps.with_columns(
+                pl.col("captured_on").cast(pl.Date).alias("_day"),
+                pl.col("followers_count").cast(pl.Int64).alias("_snap"),
+            )
+            .select("account_id", "_day", "_snap")
+            .sort("account_id", "_day")
+        )
+        out = out.sort("account_id", "_day").join_asof(
+            snaps, on="_day", by="account_id", strategy="backward", check_sortedness=False
+        )
+    else:
+        out = out.with_columns(pl.lit(None, dtype=pl.Int64).alias("_snap"))
+    return (
+        out.with_columns(
+            pl.coalesce("_snap", "followers_count").alias("followers"),
+            (pl.col("likes") + pl.col("comments") + pl.col("shares").fill_null(0)).alias(
+                "engagements"
+            ),
+        )
+        .sort("account_id", "posted_at", "post_id")
+        .select(POST_COLUMNS)
+    )
