@@ -11,6 +11,7 @@ from trustreach.synth._campaign_data import WINDOW_DAYS, CampaignData
 from trustreach.synth._commerce import Brand, Sponsored
 from trustreach.synth._content import HOUR_PEAK, SENTIMENT, WEEKDAY_BOOST, Post
 from trustreach.synth._fraud import FraudOutcome
+from trustreach.synth._hashtag_effects import hashtag_effects
 from trustreach.synth._lexicon import NICHES, RESTRICTED_BRAND_CATEGORIES, WEEKDAYS
 from trustreach.synth._params import BoolArray, load_params
 from trustreach.synth._population import FRAUD_TYPES, Creator
@@ -33,6 +34,8 @@ NOTES = (
     "same touch_key on a tracked link within window_days before the order; else nobody); "
     "engagement_anomalies are bought-engagement bursts the generator injected between two "
     "snapshots, evidence to find, not a judgement about the creator.",
+    "hashtag_effects: organic posts carrying one of these tags of their niche have likes, "
+    "comments, shares, saves and views scaled by the multiplier (the product for several).",
 )
 
 
@@ -148,6 +151,7 @@ def build_ground_truth(
             }
             for n in NICHES
         },
+        "hashtag_effects": hashtag_effects(seed),
         "disclosure": disclosure,
         "restricted_category_deals": restricted,
         "consent_withdrawals": withdrawn,

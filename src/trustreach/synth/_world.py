@@ -35,6 +35,7 @@ from trustreach.synth._declared import (
 from trustreach.synth._followers import FollowerWriter, check_format, follower_frame
 from trustreach.synth._followers import sample_feature_columns as _features
 from trustreach.synth._fraud import inject_engagement, make_pods
+from trustreach.synth._hashtag_effects import apply_hashtag_effects
 from trustreach.synth._io import write_records
 from trustreach.synth._population import (
     FollowerPool,
@@ -168,6 +169,7 @@ def generate_world(
     brands = make_brands(creators, rng)
     campaigns, briefs, deals, sponsored = make_campaigns(brands, crs, days, start, rng)
     posts = make_posts(crs, sponsored, days, start, rng)
+    apply_hashtag_effects(posts, seed)  # child generator: hidden hashtag reach effects
     report("posts", len(posts), len(posts))
     end_dt = datetime(END_DATE.year, END_DATE.month, END_DATE.day, 23, 59, 59, tzinfo=UTC)
     maker = CommentMaker(usernames, is_fake, fids, end_dt, rng)
