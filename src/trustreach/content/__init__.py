@@ -23,4 +23,18 @@ service layer (:mod:`trustreach.services`) reads the posts
 (:func:`trustreach.services._content_data.posts_frame` documents the columns).
 """
 
-__all__: list[str] = []
+from trustreach.content._timing import (
+    AudienceZone,
+    PostingWindow,
+    TimingAdvice,
+    audience_time_zone,
+    best_posting_windows,
+)
+
+__all__: list[str] = [
+    "AudienceZone",
+    "PostingWindow",
+    "TimingAdvice",
+    "audience_time_zone",
+    "best_posting_windows",
+]
