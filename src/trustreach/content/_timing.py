@@ -285,7 +285,9 @@ def best_posting_windows(
     n_draws, random_state
         Posterior draws for the intervals, and their seed.
     """
-    _check(top=(top, 1, 10), window_hours=(window_hours, 1, 6), hour_harmonics=(hour_harmonics, 1, 8))
+    _check(
+        top=(top, 1, 10), window_hours=(window_hours, 1, 6), hour_harmonics=(hour_harmonics, 1, 8)
+    )
     zone = zone or AudienceZone("UTC", None, "none", "UTC")
     as_of = as_of or datetime.now(UTC)
     frame = posts.filter(pl.col("engagements").is_not_null())
@@ -354,9 +356,7 @@ def best_posting_windows(
     mean_niche, cov_niche = _posterior(mean_plat, cov_plat + t_niche, info_peer, score_peer)
     # the account, drawn around its niche
     a_idx = np.flatnonzero(codes == account_id)
-    info_own, score_own = (
-        infos[int(a_idx[0])] if len(a_idx) else (np.zeros((p, p)), np.zeros(p))
-    )
+    info_own, score_own = infos[int(a_idx[0])] if len(a_idx) else (np.zeros((p, p)), np.zeros(p))
     prior_cov = cov_niche + t_acc
     mean_acc, cov_acc = _posterior(mean_niche, prior_cov, info_own, score_own)
 
@@ -412,9 +412,17 @@ def best_posting_windows(
                 platform_posts=int(counts["other"][i]),
                 account_share=share,
                 reason=_reason(
-                    local, utc, lift, float(low), float(high), int(counts["own"][i]),
-                    int(counts["peer"][i]), peer_accounts, niche, share,
-                ),  # fmt: skip
+                    local,
+                    utc,
+                    lift,
+                    float(low),
+                    float(high),
+                    int(counts["own"][i]),
+                    int(counts["peer"][i]),
+                    peer_accounts,
+                    niche,
+                    share,
+                ),
             )
         )
     return TimingAdvice(
@@ -464,7 +472,7 @@ def _window_members(window_hours: int) -> npt.NDArray[np.int64]:
 def _window_matrix(window_hours: int, harmonics: int) -> Matrix:
     """Each window's row: the mean of its hour cells' basis rows (cell centres)."""
     cell = np.arange(168)
-    rows = _time_basis(cell // 24, (cell % 24) + 0.5, harmonics)
+    rows = _time_basis(cell // 24, (cell % 24).astype(np.float64) + 0.5, harmonics)
     return np.asarray(rows[_window_members(window_hours)].mean(axis=1), dtype=np.float64)
 
 
@@ -481,10 +489,12 @@ def _adjusted(frame: pl.DataFrame, basis: Matrix) -> tuple[Vector, float, dict[s
     kinds, counts = np.unique(media, return_counts=True)
     common = kinds[int(np.argmax(counts))] if len(kinds) else ""
     others = [k for k in kinds if k != common]
-    media_cols = np.column_stack([(media == k).astype(np.float64) for k in others]) if others else np.zeros((len(y), 0))
-    days = (
-        frame["posted_at"].dt.epoch("s").to_numpy().astype(np.float64) / 86400.0 / 365.25
+    media_cols = (
+        np.column_stack([(media == k).astype(np.float64) for k in others])
+        if others
+        else np.zeros((len(y), 0))
     )
+    days = frame["posted_at"].dt.epoch("s").to_numpy().astype(np.float64) / 86400.0 / 365.25
     _, groups = np.unique(frame["account_id"].to_numpy(), return_inverse=True)
     # the weekday indicators sum to the intercept, which the accounts' levels hold: drop one
     x = np.column_stack([media_cols, followers, basis[:, 1:]])
@@ -560,8 +570,8 @@ def _discounted(info: Matrix, score: Vector, spread: Matrix) -> tuple[Matrix, Ve
 def _posterior(
     prior_mean: Vector, prior_cov: Matrix, info: Matrix, score: Vector
 ) -> tuple[Vector, Matrix]:
-    prior_prec = np.linalg.inv(_symmetric(prior_cov))
-    cov = np.linalg.inv(prior_prec + info)
+    prior_prec = np.asarray(np.linalg.inv(_symmetric(prior_cov)), dtype=np.float64)
+    cov = np.asarray(np.linalg.inv(prior_prec + info), dtype=np.float64)
     return cov @ (prior_prec @ prior_mean + score), _symmetric(cov)
 
 
@@ -573,7 +583,7 @@ def _ols(info: Matrix, score: Vector) -> tuple[Vector, Matrix] | None:
     """Least-squares coefficients and their covariance, or None when not identified."""
     if np.linalg.matrix_rank(info) < len(score):
         return None
-    cov = np.linalg.inv(info)
+    cov = np.asarray(np.linalg.inv(info), dtype=np.float64)
     return cov @ score, cov
 
 
@@ -605,7 +615,9 @@ def _account_spread(
         rows = np.flatnonzero(account_idx == a)
         label[a] = str(niche_of[rows[0]])
         prev = niche_sum.get(label[a])
-        niche_sum[label[a]] = infos[a] if prev is None else (prev[0] + infos[a][0], prev[1] + infos[a][1])
+        niche_sum[label[a]] = (
+            infos[a] if prev is None else (prev[0] + infos[a][0], prev[1] + infos[a][1])
+        )
     diffs = []
     for a, (info, score) in enumerate(infos):
         if np.trace(info) * sigma2 < _MIN_OWN_FOR_SPREAD:
@@ -643,7 +655,11 @@ def _labels(weekday: int, start: int, hours: int, zone: str, as_of: datetime) ->
 
     def fmt(a: datetime, b: datetime, name: str) -> str:
         day = WEEKDAYS[a.weekday()]
-        tail = "" if b.date() == a.date() or (b.hour, b.minute) == (0, 0) else f" {WEEKDAYS[b.weekday()]}"
+        tail = (
+            ""
+            if b.date() == a.date() or (b.hour, b.minute) == (0, 0)
+            else f" {WEEKDAYS[b.weekday()]}"
+        )
         return f"{day} {a:%H:%M}–{tail.strip() + ' ' if tail else ''}{b:%H:%M} {name}"
 
     utc = fmt(begin, end, "UTC")
