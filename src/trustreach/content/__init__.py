@@ -23,6 +23,16 @@ service layer (:mod:`trustreach.services`) reads the posts
 (:func:`trustreach.services._content_data.posts_frame` documents the columns).
 """
 
+from trustreach.content._hashtag_blocklist import BlockedTag, Blocklist, blocklist, load_blocklist
+from trustreach.content._hashtags import (
+    HashtagAdvice,
+    HashtagEvidence,
+    HashtagSuggestion,
+    TagEffect,
+    caption_niches,
+    hashtag_evidence,
+    rank_hashtags,
+)
 from trustreach.content._timing import (
     AudienceZone,
     PostingWindow,
@@ -33,8 +43,19 @@ from trustreach.content._timing import (
 
 __all__: list[str] = [
     "AudienceZone",
+    "BlockedTag",
+    "Blocklist",
+    "HashtagAdvice",
+    "HashtagEvidence",
+    "HashtagSuggestion",
     "PostingWindow",
+    "TagEffect",
     "TimingAdvice",
     "audience_time_zone",
     "best_posting_windows",
+    "blocklist",
+    "caption_niches",
+    "hashtag_evidence",
+    "load_blocklist",
+    "rank_hashtags",
 ]
