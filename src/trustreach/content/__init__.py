@@ -23,6 +23,14 @@ service layer (:mod:`trustreach.services`) reads the posts
 (:func:`trustreach.services._content_data.posts_frame` documents the columns).
 """
 
+from trustreach.content._draft import (
+    LENGTH_BUCKETS,
+    FormatEffect,
+    FormatEffects,
+    format_effects,
+    length_bucket,
+)
+from trustreach.content._draft import METHOD_VERSION as FORMAT_METHOD_VERSION
 from trustreach.content._hashtag_blocklist import BlockedTag, Blocklist, blocklist, load_blocklist
 from trustreach.content._hashtags import (
     HashtagAdvice,
@@ -33,6 +41,13 @@ from trustreach.content._hashtags import (
     hashtag_evidence,
     rank_hashtags,
 )
+from trustreach.content._manipulation import (
+    ManipulationFinding,
+    ManipulationRules,
+    check_manipulation,
+    load_manipulation_rules,
+    manipulation_rules,
+)
 from trustreach.content._timing import (
     AudienceZone,
     PostingWindow,
@@ -40,22 +55,51 @@ from trustreach.content._timing import (
     audience_time_zone,
     best_posting_windows,
 )
+from trustreach.content._trends import (
+    TOPIC_KINDS,
+    TREND_METHOD,
+    RisingTopic,
+    TopicMentions,
+    TrendScan,
+    detect_rising,
+    find_rising_topics,
+    topic_mentions,
+)
 
 __all__: list[str] = [
+    "FORMAT_METHOD_VERSION",
+    "LENGTH_BUCKETS",
+    "TOPIC_KINDS",
+    "TREND_METHOD",
     "AudienceZone",
     "BlockedTag",
     "Blocklist",
+    "FormatEffect",
+    "FormatEffects",
     "HashtagAdvice",
     "HashtagEvidence",
     "HashtagSuggestion",
+    "ManipulationFinding",
+    "ManipulationRules",
     "PostingWindow",
+    "RisingTopic",
     "TagEffect",
     "TimingAdvice",
+    "TopicMentions",
+    "TrendScan",
     "audience_time_zone",
     "best_posting_windows",
     "blocklist",
     "caption_niches",
+    "check_manipulation",
+    "detect_rising",
+    "find_rising_topics",
+    "format_effects",
     "hashtag_evidence",
+    "length_bucket",
     "load_blocklist",
+    "load_manipulation_rules",
+    "manipulation_rules",
     "rank_hashtags",
+    "topic_mentions",
 ]

@@ -45,6 +45,7 @@ from trustreach.synth._population import (
     make_creators,
     sample_followers,
 )
+from trustreach.synth._trends import inject_trends
 from trustreach.synth._truth import build_ground_truth, campaign_truth
 
 END_DATE = date(2025, 6, 30)  # fixed, so a seed always gives the same files
@@ -186,6 +187,7 @@ def generate_world(
             c["comment_id"] = f"cmt-{len(comments) + 1:07d}"
             comments.append(c)
     report("comments", len(comments), len(comments))
+    trends = inject_trends(posts, comments, days, start, seed)  # child generator; captions only
 
     post_rows = {p.row["post_id"]: p.row for p in posts}
     events, order_seeds = tracking_events(
@@ -295,6 +297,7 @@ def generate_world(
     truth["exposure_gap"] = exposure_gap_truth(crs)
     truth["declared_attributes"] = declared_truth
     truth["campaign_performance"] = campaign_truth(over_time, campaigns, deals)
+    truth.update(trends)
 
     # ---- write
     out_dir = Path(out_dir)
