@@ -56,6 +56,7 @@ RECENT_CAPTIONS = 30
 ACCOUNT_CAPTIONS = 20  # recent captions per account that describe its niche
 NICHE_MARGIN = 0.1  # niches this close to the caption's best one count too (vote share)
 NEAREST = 15  # similar captions that vote for a caption's niche
+_CONTROLS = ("_f", "_t")
 _Z = float(stats.norm.ppf(0.5 + INTERVAL / 2))
 FloatArray = npt.NDArray[np.float64]
 
@@ -236,7 +237,9 @@ class HashtagEvidence:
 def hashtag_evidence(posts: pl.DataFrame, *, blocked: Blocklist | None = None) -> HashtagEvidence:
     """Prepare a history of posts (``posts_frame`` columns) for :func:`rank_hashtags`.
 
-    Adds ``_y = log(1 + engagements)`` and ``_f = log(1 + followers)``.
+    Adds ``_y = log(1 + engagements)`` and the controls ``_f = log(1 + followers)``
+    (followers on the day; 0 without the column) and ``_t``, days since 2000-01-01
+    of ``posted_at`` (the account's trend; 0 without the column).
     """
     missing = {"account_id", "niches", "platform", "media_type", "hashtags", "engagements"} - set(
         posts.columns
@@ -248,6 +251,9 @@ def hashtag_evidence(posts: pl.DataFrame, *, blocked: Blocklist | None = None) -
         pl.col("followers").fill_null(0).clip(0).log1p().alias("_f")
         if "followers" in posts.columns
         else pl.lit(0.0).alias("_f"),
+        (pl.col("posted_at").dt.epoch("s") / 86400.0 - 10957.0).fill_null(0.0).alias("_t")
+        if "posted_at" in posts.columns
+        else pl.lit(0.0).alias("_t"),
         pl.col("hashtags").list.unique().alias("hashtags"),
         pl.col("media_type").fill_null("unknown"),
         pl.col("niches").list.first().str.to_lowercase().fill_null("").alias("_niche"),
@@ -269,7 +275,7 @@ def _demeaned(groups: npt.NDArray[np.int64], values: FloatArray) -> FloatArray:
 def _fit(
     frame: pl.DataFrame, tags: Sequence[str], group_by: Sequence[str]
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64]]:
-    """Joint within-group least squares of ``_y`` on tag indicators and ``_f``.
+    """Joint within-group least squares of ``_y`` on tag indicators, ``_f`` and ``_t``.
 
     Returns the tag coefficients, their standard errors and posts with each tag.
     """
@@ -277,22 +283,23 @@ def _fit(
     if frame.height == 0 or p == 0:
         return np.zeros(p), np.full(p, np.inf), np.zeros(p, dtype=np.int64)
     index = {t: j for j, t in enumerate(tags)}
-    x = np.zeros((frame.height, p + 1))
+    x = np.zeros((frame.height, p + len(_CONTROLS)))
     for i, row in enumerate(frame["hashtags"].to_list()):
         for t in row or ():
             j = index.get(t)
             if j is not None:
                 x[i, j] = 1.0
-    x[:, p] = frame["_f"].to_numpy()
+    for k, control in enumerate(_CONTROLS):
+        x[:, p + k] = frame[control].cast(pl.Float64).to_numpy()
     carried = x[:, :p].sum(axis=0).astype(np.int64)
     codes = frame.select(pl.concat_str(list(group_by), separator="\x1f").alias("g"))["g"]
-    groups = codes.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
+    groups = (codes.rank("dense") - 1).to_numpy().astype(np.int64)
     data = _demeaned(groups, np.column_stack([frame["_y"].to_numpy(), x]))
     y, xd = data[:, 0], data[:, 1:]
-    dof = frame.height - (int(groups.max()) + 1) - (p + 1)
+    dof = frame.height - (int(groups.max()) + 1) - x.shape[1]
     if dof < 3:
         return np.zeros(p), np.full(p, np.inf), carried
-    gram = xd.T @ xd + 1e-6 * np.eye(p + 1)
+    gram = xd.T @ xd + 1e-6 * np.eye(x.shape[1])
     inv = np.linalg.pinv(gram)
     beta = inv @ (xd.T @ y)
     resid = y - xd @ beta
