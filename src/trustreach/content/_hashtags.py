@@ -4,29 +4,32 @@
 ``services._content_data.posts_frame``) once; :func:`rank_hashtags` ranks the
 candidate tags for a caption, an account, or a caption on an account.
 
-- **Candidates** are the tags of the account's and its niche peers' posts (any
-  tag seen on at least :data:`MIN_TAG_POSTS` posts; with a caption and no account,
-  every niche's). Tags of the blocklist (:mod:`._hashtag_blocklist`: exchange
-  and bait tags, restricted tags, disclosure words) are never suggested; the
-  ones met are listed as excluded with their reason.
+- **Candidates** are the tags of the account's posts and its niche peers' (any
+  tag seen on at least :data:`MIN_TAG_POSTS` of the peers' posts). Tags of the
+  blocklist (:mod:`._hashtag_blocklist`: exchange and bait tags, restricted
+  tags, disclosure words) are never suggested; the ones met are listed as
+  excluded with their reason.
 - **Relevance**: cosine similarity of the tag (split into words) and the caption
   in the shipped text embedding (:class:`trustreach.nlp.TextEmbedder`); for an
   account without a caption, its recent captions stand in.
 - **Reach**: the effect of carrying the tag on ``log(1 + engagements)``, from a
   joint least-squares fit of every candidate tag at once within each account and
-  media type (account x media-type fixed effects, followers on the day as a
-  control), pooled over the niche's posts, shrunk towards 0 by empirical Bayes
-  (normal prior whose variance is estimated from the spread of the niche's
-  effects). For an account, its own within-account estimate is combined with
-  the niche's (the prior, widened by :data:`ACCOUNT_SPREAD`): thin history leans
-  on the niche. The lift is ``exp(effect) - 1`` with a 90% interval and the posts
-  observed with and without the tag.
+  media type (account x media-type fixed effects; the account's trend, days, and
+  followers on the day when the history has them, as controls), pooled over
+  the niche's posts (creators whose first declared niche it is), shrunk towards
+  0 by empirical Bayes (normal prior whose variance is estimated from the
+  spread of the niche's effects). For an account, its own within-account
+  estimate is combined with the niche's (the prior, widened by
+  :data:`ACCOUNT_SPREAD`): thin history leans on the niche. The lift is
+  ``exp(effect) - 1`` with a 90% interval and the posts observed with and
+  without the tag. With a caption and no account, the niche is the one the
+  caption reads as (:func:`caption_niches`).
 - **Saturation**: the share of the platform's posts carrying the tag; a tag used
   on at least :data:`SATURATED_SHARE` of them across :data:`SATURATED_NICHES`
   niches or more is too generic to be seen, demoted and marked.
 
 Associations, not experiments: a tag's lift is what posts carrying it drew,
-controlling for the account's level, media type and followers; a person decides.
+controlling for the account's level, media type and trend; a person decides.
 """
 
 from __future__ import annotations

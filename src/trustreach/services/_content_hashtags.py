@@ -49,7 +49,7 @@ MAX_CAPTION_CHARS = 2200  # Instagram's caption limit, the longest of the platfo
 MAX_TOP = 50
 NOTE = (
     "associations in past posts, not a promise: a tag's lift is what posts carrying it drew, "
-    "controlling for the account's level, media type and followers; a person decides"
+    "controlling for the account's level, media type and trend; a person decides"
 )
 
 
