@@ -199,6 +199,10 @@ WRITE_EXAMPLES: dict[str, list[Example]] = {
         lambda b: {"json": {"status": "completed", "outcome": "done"}},
     ],
     "POST /api/v1/creators/{creator_id}/objection": [lambda b: {"json": {}}],
+    "POST /api/v1/content/hashtags": [  # B's account: not found; a caption: A's posts only
+        lambda b: {"json": {"account": "gx-ig_c1", "caption": "morning routine"}},
+        lambda b: {"json": {"caption": "morning routine"}},
+    ],
     "POST /api/v1/creators/{creator_id}/rectification": [
         lambda b: {"json": {"fields": {"country": "GB"}}},
     ],
@@ -225,6 +229,7 @@ ACTS_IN_A = {
     "POST /api/v1/rights/third-party-access": {200},  # nothing of A under B's follower id
     "POST /api/v1/webhooks/shop/{workspace}": {401},  # a shop's signature, not a key
     "PUT /api/v1/alert-webhook": {200},  # A's own webhook (no id in it)
+    "POST /api/v1/content/hashtags": {200},  # a caption alone: tags of A's posts
 }
 """Write routes that may succeed on A's own data; the answer must still hold nothing of B."""
 
