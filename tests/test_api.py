@@ -488,6 +488,7 @@ ROUTE_ROLES = {
     "/api/v1/rights/requests/{request_id}": {Role.admin, Role.auditor},  # a creator: own
     "/api/v1/creators/{creator_id}/data": {Role.admin},  # and the creator
     "/api/v1/models": READ_ROLES,  # and creators
+    "/api/v1/content/best-times/{account_id}": READ_ROLES,  # and the account's creator
 }
 ROUTE_QUERY = {"/api/v1/conversation/summary": {"scope": "creator", "id": "c1"}}
 """Required query parameters of a route of ROUTE_ROLES."""
@@ -504,6 +505,7 @@ def test_permissions_matrix_every_key_role_by_every_get_route(tenants: Tenants) 
 
     ids["job_id"] = finished_text_job(tenants.settings, A)
     ids["deal_id"] = "d1"
+    ids["account_id"] = "ig_c1"
     ids["campaign_id"] = "cmp1"
     filed = services.file_dispute("c1", "contested", workspace=A, settings=tenants.settings)
     ids["dispute_id"] = str(filed.dispute_id)

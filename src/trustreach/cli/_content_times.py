@@ -22,7 +22,9 @@ def best_times(
     account: Annotated[
         str, typer.Argument(help="An account_id, @handle or handle@platform.", show_default=False)
     ],
-    top: Annotated[int, typer.Option("--top", help="How many windows (1 to 10).")] = 3,
+    top: Annotated[
+        int, typer.Option("--top", min=1, max=10, help="How many windows (1 to 10).")
+    ] = 3,
     fmt: FormatOpt = OutputFormat.table,
     workspace: Workspace = "default",
 ) -> None:

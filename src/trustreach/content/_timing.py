@@ -620,7 +620,7 @@ def _account_spread(
         )
     diffs = []
     for a, (info, score) in enumerate(infos):
-        if np.trace(info) * sigma2 < _MIN_OWN_FOR_SPREAD:
+        if np.trace(info[:7, :7]) * sigma2 < _MIN_OWN_FOR_SPREAD:  # its number of posts
             continue
         mine = _ols(info, score)
         rest = niche_sum[label[a]]
