@@ -10,10 +10,10 @@ import numpy as np
 import polars as pl
 import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
-
 from tests._api import A, Tenants, client, seed
 from tests._main import run_main
+from typer.testing import CliRunner
+
 from trustreach import services
 from trustreach.cli import app
 from trustreach.content import audience_time_zone, best_posting_windows
@@ -189,7 +189,7 @@ def test_timing_frame_reads_the_same_figures_as_posts_frame(
 
 
 def test_best_times_answers_with_evidence_and_one_audit_record(imported: Settings) -> None:
-    account, creator = _busiest(imported)
+    account, _ = _busiest(imported)
     result = best_times(account, actor=ANALYST, top=2, settings=imported)
     data = result.to_dict()
     assert data["generated_by"].startswith("trustreach ") and "timing-eb" in data["generated_by"]
