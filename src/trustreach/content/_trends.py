@@ -18,7 +18,7 @@ depend on the direction of change) gets a p-value, and the Benjamini-Hochberg
 procedure turns them into q-values across all kinds at once, so among the
 topics reported at ``q <= 0.05`` about 5% or fewer are expected to be
 noise. A topic is reported when its q-value is at most ``q``, it has
-``min_posts`` recent posts from ``min_accounts`` accounts (one creator's
+``min_posts`` recent posts from ``min_creators`` creators (one creator's
 habit is not a niche's trend) and its growth is at least ``min_growth``.
 
 Growth is the ratio of the two shares with a Haldane ``+0.5``; its 95%
@@ -112,8 +112,8 @@ class RisingTopic:
     growth, growth_low, growth_high
         Ratio of the shares and its 95% interval (``growth_high`` None: unbounded,
         the term was absent before).
-    accounts
-        Distinct accounts mentioning it in the recent window.
+    creators
+        Distinct creators (accounts when no ``creator_id``) mentioning it in the recent window.
     first_seen, onset
         First mention in the two windows; estimated day the level rose.
     p_value, q_value
@@ -133,7 +133,7 @@ class RisingTopic:
     growth: float
     growth_low: float
     growth_high: float | None
-    accounts: int
+    creators: int
     first_seen: date
     onset: date
     p_value: float
@@ -163,7 +163,7 @@ class RisingTopic:
                 "baseline_posts": self.baseline_posts,
                 "recent_share": round(self.recent_share, 4),
                 "baseline_share": round(self.baseline_share, 4),
-                "accounts": self.accounts,
+                "creators": self.creators,
             },
             "first_seen": self.first_seen.isoformat(),
             "onset": self.onset.isoformat(),
@@ -191,7 +191,7 @@ class TrendScan:
     candidates: int
     q: float
     min_posts: int
-    min_accounts: int
+    min_creators: int
     min_growth: float
     topics: tuple[RisingTopic, ...] = field(default_factory=tuple)
 
@@ -213,7 +213,7 @@ class TrendScan:
             "candidates_tested": self.candidates,
             "false_discovery_rate": self.q,
             "min_posts": self.min_posts,
-            "min_accounts": self.min_accounts,
+            "min_creators": self.min_creators,
             "min_growth": self.min_growth,
             "topics": [t.to_dict() for t in self.topics],
         }
@@ -308,7 +308,7 @@ def topic_mentions(
         ``post_id``, ``account_id``, ``posted_at`` (datetime), ``hashtags``
         (list of str, without ``#``) and ``caption``; ``engagements`` if present
         ranks the example posts; ``creator_id`` if present is who counts towards
-        ``min_accounts`` (one creator's two accounts are one voice).
+        ``min_creators`` (one creator's two accounts are one voice).
     comments
         ``post_id`` and ``text`` of comments on these posts (None: no comment
         themes), and optionally ``author`` (a pseudonym): comments of a creator's
@@ -393,7 +393,7 @@ def detect_rising(
     baseline_days: int = 56,
     q: float = 0.05,
     min_posts: int = 5,
-    min_accounts: int = 3,
+    min_creators: int = 3,
     min_growth: float = 1.5,
     kinds: tuple[str, ...] = TOPIC_KINDS,
 ) -> TrendScan:
@@ -412,8 +412,8 @@ def detect_rising(
     min_posts
         Mentions a term needs in the two windows together to be tested, and in the
         recent window to be reported.
-    min_accounts
-        Distinct accounts that must mention it in the recent window.
+    min_creators
+        Distinct creators that must mention it in the recent window.
     min_growth
         Smallest growth (ratio of shares) worth reporting.
     kinds
@@ -451,7 +451,7 @@ def detect_rising(
         "baseline_volume": {k: n_b.get(k, 0) for k in kinds},
         "q": q,
         "min_posts": min_posts,
-        "min_accounts": min_accounts,
+        "min_creators": min_creators,
         "min_growth": min_growth,
     }
     span = prepared.mentions.filter(in_span & pl.col("kind").is_in(list(kinds)))
@@ -460,7 +460,7 @@ def detect_rising(
         .agg(
             recent.sum().alias("r"),
             pl.len().alias("x"),
-            pl.col("account_id").filter(recent).n_unique().alias("accounts"),
+            pl.col("account_id").filter(recent).n_unique().alias("creators"),
         )
         .filter(pl.col("x") >= min_posts)
         .with_columns(
@@ -487,7 +487,7 @@ def detect_rising(
     hits = counts.filter(
         (pl.col("q") <= q)
         & (pl.col("r") >= min_posts)
-        & (pl.col("accounts") >= min_accounts)
+        & (pl.col("creators") >= min_creators)
         & (pl.col("growth") >= min_growth)
     ).sort(["q", "r", "kind", "term"], descending=[False, True, False, False])
     hits = _drop_contained(hits)
@@ -572,7 +572,7 @@ def _topics(
             growth=float(row["growth"]),
             growth_low=low,
             growth_high=high,
-            accounts=int(row["accounts"]),
+            creators=int(row["creators"]),
             first_seen=seen,
             onset=onset,
             p_value=float(row["p"]),
@@ -624,7 +624,7 @@ def _with_reason(topic: RisingTopic, scan: Mapping[str, Any]) -> RisingTopic:
     )
     reason = (
         f"{topic.label}{where}: {topic.recent_posts} of {nr} {unit} in the last "
-        f"{recent_days} days ({topic.recent_share:.1%}) from {topic.accounts} accounts, "
+        f"{recent_days} days ({topic.recent_share:.1%}) from {topic.creators} creators, "
         f"against {topic.baseline_posts} of {nb} ({topic.baseline_share:.1%}) in the "
         f"{baseline_days} days before: about {_fmt(topic.growth)}x (95% interval "
         f"{_fmt(topic.growth_low)}x to {high}); rising since about {topic.onset.isoformat()}; "
@@ -648,7 +648,7 @@ def find_rising_topics(
     baseline_days: int = 56,
     q: float = 0.05,
     min_posts: int = 5,
-    min_accounts: int = 3,
+    min_creators: int = 3,
     min_growth: float = 1.5,
 ) -> TrendScan:
     """:func:`topic_mentions` then :func:`detect_rising` (see the module docstring).
@@ -675,6 +675,6 @@ def find_rising_topics(
         baseline_days=baseline_days,
         q=q,
         min_posts=min_posts,
-        min_accounts=min_accounts,
+        min_creators=min_creators,
         min_growth=min_growth,
     )

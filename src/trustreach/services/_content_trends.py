@@ -1,0 +1,375 @@
+"""Rising topics in a niche, or in the niches of an account's audience (use-case).
+
+Reads the posts of the recent and baseline windows of every creator who
+declares the niche (for an account: each of its niches, on its platform;
+creators who objected to profiling are left out, except the account's own),
+their hashtags and captions, and the words of their comments (authors only
+counted, to leave out a creator's pod-like regulars), runs
+:func:`trustreach.content.detect_rising` and writes one audit record per call
+(counts and a digest of the posts read; no captions, no comment text, no
+personal data).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, and_, func, select
+
+from trustreach.content import TREND_METHOD, TrendScan, detect_rising, topic_mentions
+from trustreach.core import (
+    Actor,
+    ConfigurationError,
+    NotFoundError,
+    PermissionDenied,
+    Role,
+    Settings,
+    get_settings,
+    require_role,
+)
+from trustreach.ethics.disclosure import generated_by
+from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
+from trustreach.services._content_data import resolve_account
+from trustreach.services._context import check_workspace, read_frame, require_workspace, store
+from trustreach.services._objections import objecting
+from trustreach.store._tables import comments, creator_accounts, creators, posts
+
+AUDIT_ACTION = "content.rising_topics"
+RECENT_DAYS = 14
+BASELINE_DAYS = 56
+CHUNK = 900  # post ids per comments query
+LIMITS = (
+    "A topic is rising against its own baseline in these posts, not across the platform.",
+    "Posts of one creator are not independent; a topic needs posts from at least 3 creators.",
+    "A campaign can make its own words rise (brand names, 'sponsored' questions in comments).",
+    "Keywords are words as written: no stemming, no translation.",
+)
+
+
+@dataclass(frozen=True)
+class NicheTrends:
+    """The scan of one niche (on one platform, for an account)."""
+
+    niche: str
+    platform: str | None
+    creators: int
+    scan: TrendScan
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        body = self.scan.to_dict()
+        body.pop("method", None)
+        return {"niche": self.niche, "platform": self.platform, "creators": self.creators, **body}
+
+
+@dataclass(frozen=True)
+class RisingTopics:
+    """Rising hashtags, keywords and comment themes, per niche, with their evidence."""
+
+    workspace: str
+    scope: str  # "niche" or "account"
+    as_of: date
+    niches: tuple[NicheTrends, ...]
+    account_id: str | None = None
+    handle: str | None = None
+    platform: str | None = None
+    audit_seq: int | None = None
+    limits: tuple[str, ...] = field(default=LIMITS)
+
+    @property
+    def topics(self) -> list[tuple[str, Any]]:
+        """``(niche, RisingTopic)`` over every niche, in each niche's order."""
+        return [(n.niche, t) for n in self.niches for t in n.scan.topics]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, with the machine-generated marker (``generated_by``)."""
+        return {
+            "generated_by": generated_by(TREND_METHOD),
+            "method": TREND_METHOD,
+            "workspace": self.workspace,
+            "scope": self.scope,
+            "account_id": self.account_id,
+            "handle": self.handle,
+            "platform": self.platform,
+            "as_of": self.as_of.isoformat(),
+            "niches": [n.to_dict() for n in self.niches],
+            "limits": list(self.limits),
+            "audit_seq": self.audit_seq,
+        }
+
+
+def _readable(actor: Actor, workspace: str | None) -> str:
+    require_role(actor, Role.analyst, Role.approver, Role.auditor, Role.creator)
+    ws = check_workspace(workspace or actor.workspace)
+    if ws != actor.workspace:
+        raise NotFoundError(f"workspace {ws!r} not found")
+    if actor.role is Role.creator and not actor.creator_id:
+        raise ConfigurationError("a creator login must name its creator_id")
+    return ws
+
+
+def _as_day(as_of: date | datetime | str | None) -> date | None:
+    if as_of is None or (isinstance(as_of, date) and not isinstance(as_of, datetime)):
+        return as_of
+    if isinstance(as_of, str):
+        try:
+            return date.fromisoformat(as_of.strip()[:10])
+        except ValueError:
+            raise ConfigurationError(f"as_of must be a date (YYYY-MM-DD), got {as_of!r}") from None
+    return (as_of if as_of.tzinfo is None else as_of.astimezone(UTC)).date()
+
+
+def rising_topics(
+    *,
+    actor: Actor,
+    niche: str | None = None,
+    account: str | None = None,
+    workspace: str | None = None,
+    as_of: date | datetime | str | None = None,
+    settings: Settings | None = None,
+) -> RisingTopics:
+    """Hashtags, keywords and comment themes rising in a niche or in an account's niches.
+
+    Parameters
+    ----------
+    actor
+        Who asks: analyst, approver, auditor or admin; a creator's login only for
+        one of their own accounts (``account``; another's answers "not found").
+    niche, account
+        Exactly one: a niche some creator of the workspace declares, or an
+        ``account_id`` / ``@handle`` / ``handle@platform`` (its niches, on its platform).
+    workspace
+        The actor's workspace (default); another answers "not found".
+    as_of
+        Last day of the recent window (default: the day of the latest post read).
+    settings
+        Store settings (default: the environment's).
+
+    Raises
+    ------
+    ConfigurationError
+        Neither or both of niche and account; an unknown niche (the known ones are
+        listed); an account without niches; a malformed ``as_of``.
+    NotFoundError
+        The account is not in the workspace (or not the creator's own).
+    PermissionDenied
+        A creator asking about a whole niche.
+    """
+    if (niche is None) == (account is None):
+        raise ConfigurationError("give exactly one of niche or account")
+    settings = settings or get_settings()
+    ws = _readable(actor, workspace)
+    if niche is not None and actor.role is Role.creator:
+        raise PermissionDenied(
+            "role 'creator' may ask for rising topics of its own account only (account=...)"
+        )
+    day = _as_day(as_of)
+    with store(settings) as engine:
+        with engine.connect() as c:
+            require_workspace(c, ws, settings)
+            known = _known_niches(c, ws)
+            ref = None
+            keep = None
+            if account is not None:
+                ref = resolve_account(c, ws, account)
+                if actor.role is Role.creator and ref.creator_id != actor.creator_id:
+                    raise NotFoundError(f"account {account!r} not found in workspace {ws!r}")
+                wanted = [n.strip().casefold() for n in ref.niches if n.strip()]
+                if not wanted:
+                    raise ConfigurationError(
+                        f"account {ref.account_id!r}: its creator declares no niche; "
+                        f"ask for a niche instead (known: {', '.join(known) or 'none'})"
+                    )
+                keep = ref.creator_id
+            else:
+                assert niche is not None
+                name = niche.strip().casefold()
+                if name not in known:
+                    raise ConfigurationError(
+                        f"niche {niche!r} is not declared by any creator in workspace {ws!r}; "
+                        f"known niches: {', '.join(known) or 'none'}"
+                    )
+                wanted = [name]
+            platform = ref.platform if ref is not None else None
+            frames = {
+                n: _niche_frames(c, ws, n, platform, day, keep) for n in dict.fromkeys(wanted)
+            }
+        if day is None:
+            lasts = [f[0]["posted_at"].max() for f in frames.values() if not f[0].is_empty()]
+            seen = [x for x in lasts if isinstance(x, datetime)]
+            day = max(seen).date() if seen else datetime.now(UTC).date()
+        results = []
+        digest = hashlib.sha256(f"{TREND_METHOD}|{day.isoformat()}|{platform}".encode())
+        for n, (frame, said) in frames.items():
+            scan = detect_rising(topic_mentions(frame, said), as_of=day)
+            creators_n = int(frame["creator_id"].n_unique()) if not frame.is_empty() else 0
+            results.append(NicheTrends(n, platform, creators_n, scan))
+            digest.update(n.encode())
+            digest.update(frame.select("post_id").write_csv().encode())
+            digest.update(str(said.height).encode())
+        subject = f"account {ref.account_id}" if ref is not None else f"niche {wanted[0]}"
+        with audited_transaction(settings, engine) as c:
+            entry = record_audit(
+                settings,
+                c,
+                actor=actor.audit_name,
+                action=AUDIT_ACTION,
+                subject=subject,
+                workspace=ws,
+                input_digest=digest.hexdigest(),
+                model_name="trustreach.content.trends",
+                model_version=TREND_METHOD.rsplit("/", 1)[-1],
+                details={
+                    "as_of": day.isoformat(),
+                    "niches": [
+                        {
+                            "niche": r.niche,
+                            "posts": sum(r.scan.recent_volume.values())
+                            + sum(r.scan.baseline_volume.values()),
+                            "candidates": r.scan.candidates,
+                            "topics": len(r.scan.topics),
+                        }
+                        for r in results
+                    ],
+                },
+            )
+        confirm_anchor(settings, entry.head)
+    return RisingTopics(
+        workspace=ws,
+        scope="account" if ref is not None else "niche",
+        as_of=day,
+        niches=tuple(results),
+        account_id=ref.account_id if ref is not None else None,
+        handle=ref.handle if ref is not None else None,
+        platform=platform,
+        audit_seq=entry.seq,
+    )
+
+
+def _known_niches(c: Connection, workspace: str) -> list[str]:
+    rows = c.execute(select(creators.c.niches).where(creators.c.workspace == workspace)).all()
+    return sorted({str(n).strip().casefold() for (ns,) in rows for n in (ns or []) if n})
+
+
+def _niche_frames(
+    c: Connection,
+    workspace: str,
+    niche: str,
+    platform: str | None,
+    as_of: date | None,
+    keep: str | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Posts (of the two windows) and their comments' words, of the niche's creators."""
+    query = (
+        select(creator_accounts.c.account_id, creators.c.creator_id, creators.c.niches)
+        .join(
+            creators,
+            and_(
+                creators.c.workspace == creator_accounts.c.workspace,
+                creators.c.creator_id == creator_accounts.c.creator_id,
+            ),
+        )
+        .where(creator_accounts.c.workspace == workspace)
+    )
+    if platform is not None:
+        query = query.where(creator_accounts.c.platform == platform)
+    accounts = [
+        (str(a), str(cr))
+        for a, cr, ns in c.execute(query).all()
+        if niche in {str(n).strip().casefold() for n in (ns or [])}
+    ]
+    barred = objecting(c, workspace, sorted({cr for _, cr in accounts}))
+    barred.discard(keep or "")
+    owner = {a: cr for a, cr in accounts if cr not in barred}
+    ids = sorted(owner)
+    if as_of is None and ids:
+        last = c.execute(
+            select(func.max(posts.c.posted_at)).where(
+                posts.c.workspace == workspace, posts.c.account_id.in_(ids)
+            )
+        ).scalar()
+        if isinstance(last, str):
+            last = datetime.fromisoformat(last)
+        as_of = last.date() if isinstance(last, datetime) else None
+    conds = [posts.c.workspace == workspace, posts.c.account_id.in_(ids)]
+    if as_of is not None:
+        since = as_of - timedelta(days=RECENT_DAYS + BASELINE_DAYS - 1)
+        start = datetime(since.year, since.month, since.day, tzinfo=UTC)
+        end = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC) + timedelta(days=1)
+        conds += [posts.c.posted_at >= start, posts.c.posted_at < end]
+    post_query = select(
+        posts.c.post_id,
+        posts.c.account_id,
+        posts.c.posted_at,
+        posts.c.caption,
+        posts.c.hashtags,
+        posts.c.likes,
+        posts.c.comments,
+        posts.c.shares,
+    ).where(*conds)
+    frame = read_frame(c, post_query) if ids else pl.DataFrame()
+    if frame.is_empty():
+        empty = pl.DataFrame(
+            schema={
+                "post_id": pl.String,
+                "account_id": pl.String,
+                "creator_id": pl.String,
+                "posted_at": pl.Datetime("us", "UTC"),
+                "caption": pl.String,
+                "hashtags": pl.List(pl.String),
+                "engagements": pl.Int64,
+            }
+        )
+        return empty, pl.DataFrame(schema={"post_id": pl.String, "text": pl.String})
+    posted = frame["posted_at"]
+    if posted.dtype == pl.String:
+        posted = posted.str.to_datetime(time_zone="UTC")
+    elif isinstance(posted.dtype, pl.Datetime) and posted.dtype.time_zone is None:
+        posted = posted.dt.replace_time_zone("UTC")
+    else:
+        posted = posted.dt.convert_time_zone("UTC")
+    tags = pl.Series(
+        "hashtags",
+        [[str(t) for t in (x or [])] for x in frame["hashtags"].to_list()],
+        dtype=pl.List(pl.String),
+    )
+    frame = frame.with_columns(
+        posted.dt.cast_time_unit("us").alias("posted_at"),
+        tags,
+        pl.col("caption").fill_null(""),
+        pl.col("account_id").replace_strict(owner, return_dtype=pl.String).alias("creator_id"),
+        (
+            pl.col("likes").cast(pl.Int64)
+            + pl.col("comments").cast(pl.Int64)
+            + pl.col("shares").cast(pl.Int64).fill_null(0)
+        ).alias("engagements"),
+    ).select(
+        "post_id", "account_id", "creator_id", "posted_at", "caption", "hashtags", "engagements"
+    )
+    post_ids = frame["post_id"].to_list()
+    rows: list[Any] = []
+    for i in range(0, len(post_ids), CHUNK):  # by post: the index on (workspace, post_id)
+        rows += c.execute(
+            select(comments.c.post_id, comments.c.text, comments.c.author_key).where(
+                comments.c.workspace == workspace,
+                comments.c.post_id.in_(post_ids[i : i + CHUNK]),
+            )
+        ).all()
+    cols = list(zip(*rows, strict=True)) if rows else [(), (), ()]
+    said = pl.DataFrame(
+        {
+            "post_id": pl.Series(cols[0], dtype=pl.String),
+            "text": pl.Series(cols[1], dtype=pl.String),
+            "author": pl.Series(cols[2], dtype=pl.String),
+        }
+    )
+    if said.is_empty():
+        said = pl.DataFrame(schema={"post_id": pl.String, "text": pl.String, "author": pl.String})
+    return frame, said
+
+
+__all__ = ["AUDIT_ACTION", "NicheTrends", "RisingTopics", "rising_topics"]
