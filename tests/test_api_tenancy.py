@@ -185,6 +185,9 @@ WRITE_EXAMPLES: dict[str, list[Example]] = {
             }
         },
     ],
+    "POST /api/v1/content/check-draft": [  # B's account: not found
+        lambda b: {"json": {"account": "gx-ig_c1", "caption": "Hi", "media_type": "reel"}},
+    ],
     "POST /api/v1/alerts/{alert_id}/acknowledge": [lambda b: {"json": {"note": "x"}}],
     "POST /api/v1/alerts/{alert_id}/snooze": [lambda b: {"json": {"hours": 1}}],
     "PUT /api/v1/campaigns/{campaign_id}/targets": [
