@@ -30,10 +30,8 @@ may set its own.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -61,10 +59,9 @@ from trustreach.discovery._ranking import (
     Query,
     RankedCreator,
     Ranking,
-    _Parts,
     four_fifths_p,
 )
-from trustreach.discovery._relevance import creators_off_topic, topic_gate
+from trustreach.discovery._relevance import topic_gate
 from trustreach.discovery._rules import (
     BRIEF_EXCLUSION_RULE_ID,
     DEFAULT_RULES,
@@ -77,8 +74,9 @@ from trustreach.discovery._rules import (
     rules_for,
     screen_creators,
 )
+from trustreach.discovery._scores import _shown_only, exact_median, explain_parts, score_components
 from trustreach.ethics.fairness import ExposureAudit, exposure_audit_arrays, fair_rerank
-from trustreach.ingest._schema import AGE_BANDS, GENDERS
+from trustreach.ingest._schema import AGE_BANDS
 
 DEFAULT_WEIGHTS: dict[Objective, dict[str, float]] = {
     Objective.awareness: {
@@ -105,17 +103,8 @@ DEFAULT_WEIGHTS: dict[Objective, dict[str, float]] = {
 }
 """Weights of the components for each objective (each set sums to 1)."""
 
-TOPIC_SCALE = (0.15, 0.65)
-"""Cosine similarities mapped to topic fit 0 and 1 (see docs/discovery.md)."""
 EXCLUSION_TOPIC_SIMILARITY = 0.60
 """A creator whose content is at least this similar to an excluded topic is excluded."""
-REACH_SCALE = (3.0, 7.0)  # log10 authentic followers: 1,000 → 0, 10 million → 1
-VIEWS_SCALE = (2.0, 6.0)  # log10 expected reach per post: 100 → 0, 1 million → 1
-ENGAGEMENTS_SCALE = (1.0, 5.0)  # log10 expected engagements per post: 10 → 0, 100,000 → 1
-CPE_SCALE = (-2.0, 1.0)  # log10 cost per engagement: 0.01 → 1, 10 → 0
-CPM_SCALE = (0.0, 2.0)  # log10 cost per 1,000 reach: 1 → 1, 100 → 0
-QUALITY_SHARE = 0.25  # share of authentic reach taken from Audience Quality
-_CHUNK = 131_072
 
 RANKING_VERSION = "1.1"
 """Version of the ranking method (components, scales, default weights, the topic gate,
@@ -255,220 +244,12 @@ def query_like(
     )
 
 
-def _shown_only(matrix: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """Buckets hidden as small groups (NaN in a row that has shown buckets) count as 0.
-
-    A row with no shown bucket stays all-NaN: the audience is unreported.
-
-    >>> _shown_only(np.array([[0.6, np.nan], [np.nan, np.nan]])).tolist()
-    [[0.6, 0.0], [nan, nan]]
-    """
-    missing = np.isnan(matrix)
-    if not missing.any():
-        return matrix
-    unreported = missing.all(axis=-1, keepdims=True)
-    return np.where(missing & ~unreported, 0.0, matrix)
-
-
 def _normalised(row: npt.NDArray[np.float32]) -> FloatArray | None:
     values = np.asarray(row, dtype=np.float64)
     total = float(np.sum(values))
     if not math.isfinite(total) or total <= 0:
         return None
     return values / total
-
-
-# --------------------------------------------------------------------------- components
-
-
-def _scale(values: FloatArray, lo: float, hi: float) -> FloatArray:
-    return np.clip((values - lo) / (hi - lo), 0.0, 1.0)
-
-
-def _log10(values: FloatArray) -> FloatArray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log10(np.where(values > 0, values, np.nan))
-
-
-def _share_in(matrix: FloatArray, columns: Sequence[int], *, normalise: bool) -> FloatArray:
-    """Share of each row in ``columns`` (NaN for unreported rows, which are all-NaN)."""
-    if not matrix.shape[1]:
-        return np.full(len(matrix), np.nan)
-    chosen: FloatArray
-    if columns:
-        chosen = matrix[:, list(columns)].sum(axis=1, dtype=np.float64)
-    else:
-        chosen = np.where(np.isnan(matrix[:, 0]), np.nan, 0.0)
-    if not normalise:
-        return chosen
-    total = matrix.sum(axis=1, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(total > 0, chosen / total, np.nan)
-
-
-def _tvd_similarity(
-    matrix: FloatArray, reference: FloatArray | None, *, normalise: bool
-) -> FloatArray:
-    n = matrix.shape[0]
-    if reference is None:
-        return np.full(n, np.nan)
-    rows = matrix
-    if normalise:
-        total = rows.sum(axis=1, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rows = np.where(total > 0, rows / total, np.nan)
-    rest = np.clip(1.0 - rows.sum(axis=1), 0.0, 1.0)
-    ref_rest = max(0.0, 1.0 - float(reference.sum()))
-    distance = 0.5 * (np.abs(rows - reference).sum(axis=1) + np.abs(rest - ref_rest))
-    similarity: FloatArray = 1.0 - np.clip(distance, 0.0, 1.0)
-    return similarity
-
-
-def _topic_similarity(
-    index: CreatorIndex, vectors: npt.NDArray[np.float32]
-) -> npt.NDArray[np.float32]:
-    """Cosine similarity of every row's topic vector with each query vector, (n, t).
-
-    Computed over contiguous blocks of the (memory-mapped) matrix: gathering
-    rows first would copy the whole matrix.
-    """
-    n = len(index)
-    out = np.empty((n, vectors.shape[0]), dtype=np.float32)
-    queries = np.ascontiguousarray(vectors.T, dtype=np.float32)
-    for start in range(0, n, _CHUNK):
-        stop = min(start + _CHUNK, n)
-        out[start:stop] = np.asarray(index.topics[start:stop], dtype=np.float32) @ queries
-    return out
-
-
-def _all_similarities(index: CreatorIndex, query: Query) -> npt.NDArray[np.float32]:
-    """Similarities with the topics, then the excluded topics: one pass over the matrix."""
-    vectors = query.topic_vectors
-    if query.exclusion_vectors is not None and query.exclusion_vectors.size:
-        vectors = np.vstack([vectors, query.exclusion_vectors])
-    return _topic_similarity(index, vectors)
-
-
-def _components(
-    index: CreatorIndex,
-    rows: IntArray,
-    query: Query,
-    similarities: npt.NDArray[np.float32],
-    fx: FxRates | None = None,
-) -> _Parts:
-    n = rows.size
-    values: dict[str, FloatArray] = {}
-    applicable = dict.fromkeys(COMPONENTS, True)
-
-    # audience fit
-    everyone = rows.size == len(index)
-
-    def take(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        return values if everyone else values[rows]  # a view when nothing is filtered
-
-    age = _shown_only(take(index.age))  # small groups are NaN in the index (rule T5)
-    gender = _shown_only(take(index.gender))
-    country = _shown_only(take(index.country))
-    dims: dict[str, FloatArray] = {}
-    if query.kind == "like":
-        dims["age"] = _tvd_similarity(age, query.reference_age, normalise=True)
-        dims["gender"] = _tvd_similarity(gender, query.reference_gender, normalise=True)
-        ref_country = query.reference_country
-        dims["country"] = _tvd_similarity(
-            country,
-            None if ref_country is None or not np.isfinite(ref_country).all() else ref_country,
-            normalise=False,
-        )
-        dims = {k: v for k, v in dims.items() if not np.isnan(v).all()}
-    else:
-        if query.age_target:
-            dims["age"] = _share_in(
-                age, [AGE_BANDS.index(b) for b in query.age_target], normalise=True
-            )
-        if query.gender_target:
-            dims["gender"] = _share_in(
-                gender, [GENDERS.index(g) for g in query.gender_target], normalise=True
-            )
-        if query.country_target:
-            cols = [index.countries.index(c) for c in query.country_target if c in index.countries]
-            dims["country"] = _share_in(country, cols, normalise=False)
-    if dims:
-        stack = np.vstack(list(dims.values()))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: no data
-            values["audience_fit"] = np.nanmean(stack, axis=0)
-    else:
-        applicable["audience_fit"] = False
-        values["audience_fit"] = np.full(n, np.nan)
-
-    # topic fit
-    sims = take(similarities)[:, : query.topic_vectors.shape[0]].astype(np.float64)
-    has_text = np.any(sims != 0.0, axis=1)
-    fit = _scale(sims, *TOPIC_SCALE).mean(axis=1)
-    values["topic_fit"] = np.where(has_text, fit, np.nan)
-    topic_best = np.argmax(sims, axis=1) if sims.shape[1] else np.zeros(n, dtype=np.intp)
-    topic_cosine = np.where(has_text, sims.max(axis=1) if sims.shape[1] else np.nan, np.nan)
-
-    # authentic reach
-    followers = take(index.followers)
-    fake = take(index.fake_share)
-    audited = np.isfinite(fake)
-    fake_used = fake.copy()
-    if audited.any():
-        fake_used[~audited] = float(np.median(fake[audited]))
-    else:
-        fake_used[:] = 0.0
-    authentic = followers * (1.0 - fake_used)
-    reach_part = _scale(_log10(authentic), *REACH_SCALE)
-    quality = take(index.quality) / 100.0
-    has_quality = np.isfinite(quality)
-    quality_used = quality.copy()
-    if has_quality.any():
-        quality_used[~has_quality] = float(np.median(quality[has_quality]))
-        values["authentic_reach"] = (1 - QUALITY_SHARE) * reach_part + QUALITY_SHARE * quality_used
-    else:
-        values["authentic_reach"] = reach_part
-
-    # predicted performance and cost
-    awareness = query.objective is Objective.awareness
-    if awareness:
-        perf_metric, perf = "reach", take(index.reach)
-        values["performance"] = _scale(_log10(perf), *VIEWS_SCALE)
-    else:
-        perf_metric, perf = "engagements", take(index.engagements)
-        values["performance"] = _scale(_log10(perf), *ENGAGEMENTS_SCALE)
-    # declared fees in the budget's currency: converted with the dated table (see _fx)
-    fx = fx or reference_fx_rates()
-    codes, currencies = index.codes("rate_currency")
-    factor = np.append(fx.factors(currencies, query.currency), np.nan)[codes]
-    rate = take(index.rate) * take(factor)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if awareness:
-            cost_metric = "CPM"
-            cost_value = rate / (perf / 1000.0)
-            values["cost"] = 1.0 - _scale(_log10(cost_value), *CPM_SCALE)
-        else:
-            cost_metric = "CPE"
-            cost_value = rate / perf
-            values["cost"] = 1.0 - _scale(_log10(cost_value), *CPE_SCALE)
-    cost_value = np.where(np.isfinite(cost_value), cost_value, np.nan)
-    values["cost"] = np.where(np.isfinite(cost_value), values["cost"], np.nan)
-    if query.currency is None:
-        applicable["cost"] = False
-    return _Parts(
-        values=values,
-        topic_best=topic_best.astype(np.intp),
-        topic_cosine=topic_cosine,
-        dims=dims,
-        authentic=authentic,
-        fake_used=fake_used,
-        perf_metric=perf_metric,
-        perf=perf,
-        cost_metric=cost_metric,
-        cost_value=cost_value,
-        applicable=applicable,
-        fx=fx,
-    )
 
 
 # --------------------------------------------------------------------------- ranking
@@ -547,17 +328,16 @@ def rank_creators(
         in_scope &= language_ok
 
     rows = np.flatnonzero(in_scope).astype(np.intp)
-    similarities = _all_similarities(index, query)
     fx = fx_rates or reference_fx_rates()
-    parts = _components(index, rows, query, similarities, fx)
+    scored = score_components(index, rows, query, fx)
+    similarities = scored.similarities
     weights = dict(query.weights)
     medians: dict[str, float | None] = {}
-    used: dict[str, FloatArray] = {}
     for name in COMPONENTS:
-        raw = parts.values[name]
+        raw = scored.values[name]
         measured = np.isfinite(raw)
-        if not parts.applicable[name] or not measured.any():
-            if parts.applicable[name] and rows.size:
+        if not scored.applicable[name] or not measured.any():
+            if scored.applicable[name] and rows.size:
                 notes.append(
                     f"No candidate has data for {LABELS[name]}: it is left out and the other "
                     "weights scaled up."
@@ -566,35 +346,30 @@ def rank_creators(
                 notes.append("The brief sets no audience target: audience fit is left out.")
             weights[name] = 0.0
             medians[name] = None
-            used[name] = np.zeros(rows.size)
             continue
-        median = float(np.median(raw[measured]))
-        medians[name] = median
-        used[name] = np.where(measured, raw, median)
+        medians[name] = exact_median(raw[measured])
     total_weight = sum(weights.values())
     if total_weight <= 0:
         raise ConfigurationError(
             "no component with a weight above 0 can be measured for this query"
         )
     weights = {k: v / total_weight for k, v in weights.items()}
-    score_rows = np.zeros(rows.size)
-    for name in COMPONENTS:
-        score_rows += weights[name] * used[name]
-    gate = topic_gate(parts.values["topic_fit"], query.weights["topic_fit"])
-    if gate is not None:  # off-topic accounts are out of scope (see _relevance)
-        off_topic = np.zeros(len(index), dtype=bool)
-        off_topic[rows] = gate.off_topic(parts.values["topic_fit"])
+    topic_fit = scored.values["topic_fit"]
+    gate = topic_gate(topic_fit, query.weights["topic_fit"])
+    # only accounts on topic get a score (the others are out of scope, see _relevance)
+    on_topic = np.arange(rows.size) if gate is None else np.flatnonzero(~gate.off_topic(topic_fit))
+    if gate is not None:
         topics = "the reference creator's content" if query.kind == "like" else "the brief's topics"
-        out_of_scope[gate.reason(topics)] = creators_off_topic(in_scope, off_topic, starts)
-        score_rows = np.where(off_topic[rows], -np.inf, score_rows)
+        out_of_scope[gate.reason(topics)] = _distinct(seg[rows]) - _distinct(seg[rows[on_topic]])
+    scores = np.zeros(on_topic.size)
+    for name in COMPONENTS:
+        scores += weights[name] * _used(scored.values[name], on_topic, medians[name])
 
     # best account per creator
-    full = np.full(len(index), -np.inf)
-    full[rows] = score_rows
-    position = np.full(len(index), -1, dtype=np.intp)
-    position[rows] = np.arange(rows.size)
-    best_rows = _best_per_segment(full, seg, starts)
-    best_rows = best_rows[np.isfinite(full[best_rows])]
+    best = _best_per_segment(scores, seg[rows[on_topic]])
+    best = best[np.isfinite(scores[best])]
+    best_rows = rows[on_topic[best]]
+    best_scores = scores[best]
     creator_ids = index.creator_id[best_rows]
 
     # exclusions by the brief: ids, topics, budget
@@ -708,7 +483,7 @@ def rank_creators(
 
     eligible_rows = best_rows[keep]
     eligible_ids = index.creator_id[eligible_rows]
-    eligible_scores = full[eligible_rows]
+    eligible_scores = best_scores[keep]
     eligible_count = int(eligible_rows.size)
     k = min(top_n, eligible_count)
     by_score = _top(eligible_scores, np.arange(eligible_count), k)
@@ -759,13 +534,18 @@ def rank_creators(
             "no exposure audit by group is possible."
         )
 
+    shown = eligible_rows[chosen]
+    parts = explain_parts(index, shown, scored, query)
+    used = {
+        name: _used(parts.values[name], np.arange(shown.size), medians[name]) for name in COMPONENTS
+    }
     shortlist: list[RankedCreator] = []
     for position_in_list, e in enumerate(chosen, start=1):
         row = int(eligible_rows[e])
         explained = _explain(
             index,
             row,
-            int(position[row]),
+            position_in_list - 1,
             parts,
             used,
             weights,
@@ -885,15 +665,41 @@ def _score_rank(scores: FloatArray, i: int) -> int:
     return int(np.count_nonzero(scores > s) + np.count_nonzero(scores[:i] == s)) + 1
 
 
-def _best_per_segment(score: FloatArray, seg: IntArray, starts: IntArray) -> IntArray:
-    """Row of the highest score in each segment (the first one on ties)."""
+def _used(raw: FloatArray, at: IntArray, median: float | None) -> FloatArray:
+    """The values that enter the score at positions ``at``: measured, else the median
+    (zeros for a component left out)."""
+    if median is None:
+        return np.zeros(at.size)
+    values = raw[at]
+    used: FloatArray = np.where(np.isfinite(values), values, median)
+    return used
+
+
+def _distinct(sorted_values: IntArray) -> int:
+    """How many different values a sorted array holds."""
+    if not sorted_values.size:
+        return 0
+    return int(np.count_nonzero(sorted_values[1:] != sorted_values[:-1])) + 1
+
+
+def _best_per_segment(score: FloatArray, seg: IntArray) -> IntArray:
+    """Position of the highest score of each creator (the first one on ties).
+
+    ``seg`` is each position's creator number, in ascending order.
+    """
     if score.size == 0:
         return np.zeros(0, dtype=np.intp)
-    seg_max = np.maximum.reduceat(score, starts)
-    is_best = score == seg_max[seg]
-    candidates = np.flatnonzero(is_best)
+    change = np.flatnonzero(seg[1:] != seg[:-1]) + 1
+    if change.size == score.size - 1:  # one account each: every position is its creator's best
+        return np.arange(score.size, dtype=np.intp)
+    starts = np.concatenate([[0], change])
+    group = np.zeros(score.size, dtype=np.intp)
+    group[change] = 1
+    group = np.cumsum(group)
+    best = score == np.maximum.reduceat(score, starts)[group]
+    candidates = np.flatnonzero(best)
     first = np.ones(candidates.size, dtype=bool)
-    first[1:] = seg[candidates[1:]] != seg[candidates[:-1]]
+    first[1:] = group[candidates[1:]] != group[candidates[:-1]]
     return candidates[first].astype(np.intp)
 
 
