@@ -489,8 +489,12 @@ ROUTE_ROLES = {
     "/api/v1/creators/{creator_id}/data": {Role.admin},  # and the creator
     "/api/v1/models": READ_ROLES,  # and creators
     "/api/v1/content/best-times/{account_id}": READ_ROLES,  # and the account's creator
+    "/api/v1/content/trends": READ_ROLES,  # and a creator: own account only
 }
-ROUTE_QUERY = {"/api/v1/conversation/summary": {"scope": "creator", "id": "c1"}}
+ROUTE_QUERY = {
+    "/api/v1/conversation/summary": {"scope": "creator", "id": "c1"},
+    "/api/v1/content/trends": {"niche": "beauty"},
+}
 """Required query parameters of a route of ROUTE_ROLES."""
 
 
