@@ -660,12 +660,12 @@ def find_rising_topics(
     >>> rows = [
     ...     {"post_id": f"p{i}", "account_id": f"a{i % 4}",
     ...      "posted_at": start + timedelta(days=i // 4), "caption": "Morning run",
-    ...      "hashtags": ["running"] + (["zone2"] if i // 4 >= 56 and i % 2 else [])}
+    ...      "hashtags": ["running"] + (["zone2"] if i // 4 >= 56 and i % 4 else [])}
     ...     for i in range(4 * 70)
     ... ]
     >>> scan = find_rising_topics(pl.DataFrame(rows))
     >>> [(t.label, t.recent_posts, t.baseline_posts) for t in scan.topics]
-    [('#zone2', 28, 0)]
+    [('#zone2', 42, 0)]
     """
     prepared = topic_mentions(posts, comments)
     return detect_rising(
