@@ -169,9 +169,9 @@ def test_audit_and_fair_mode_rank_exactly_as_before(
     groups = _groups(index, 1)
     query = query_from_brief(make_brief(**BRIEFS["awareness"]), EMBEDDER)
     _same(index, query, top_n=30, groups=groups)
-    for p in (None, 0.6):
+    for value, p in (("woman", None), ("woman", 0.6), ("non-binary", None), ("agender", 0.5)):
         ranking = _same(
-            index, query, top_n=30, groups=groups, fair=FairSpec("gender", "woman", p, 0.1)
+            index, query, top_n=30, groups=groups, fair=FairSpec("gender", value, p, 0.1)
         )
         assert ranking.fair is not None
 

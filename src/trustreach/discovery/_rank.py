@@ -607,32 +607,23 @@ def _group_codes(
 ) -> dict[str, tuple[npt.NDArray[np.intp], list[str]]]:
     """Per attribute: the group of each creator at ``rows``, as an index into the names.
 
-    -1 means the creator declared nothing. Vectorised (sorted fixed-width ids and
-    ``searchsorted``) because pools reach millions.
+    -1 means the creator declared nothing. The names are the groups declared in
+    the pool (the exposure audit reports only those). One dictionary look-up
+    per creator of the pool: the declarations may cover millions of creators,
+    the pool after the topic gate is usually far smaller.
     """
     if not groups:
         return {}
-    keys = index.creator_keys()
-    _, seg = index.segment_ids()
-    row_creators = seg[rows]
+    ids = index.creator_id[rows].tolist()
     out: dict[str, tuple[npt.NDArray[np.intp], list[str]]] = {}
     for attribute, members in groups.items():
-        codes = np.full(keys.size, -1, dtype=np.intp)
-        names: list[str] = []
-        if members:
-            ids = np.array(list(members.keys()), dtype=str)
-            names_array, value_codes = np.unique(
-                np.array(list(members.values()), dtype=str), return_inverse=True
-            )
-            at = np.minimum(np.searchsorted(keys, ids), keys.size - 1)
-            found = keys[at] == ids
-            codes[at[found]] = value_codes[found]
-            present = np.unique(value_codes[found])  # only groups someone in the index declared
-            renumber = np.full(names_array.size, -1, dtype=np.intp)
-            renumber[present] = np.arange(present.size)
-            codes = np.where(codes >= 0, renumber[np.maximum(codes, 0)], -1)
-            names = [str(v) for v in names_array[present]]
-        out[attribute] = (codes[row_creators], names)
+        declared = [members.get(c) for c in ids]
+        names = sorted({str(v) for v in declared if v is not None})
+        number = {name: i for i, name in enumerate(names)}
+        codes = np.fromiter(
+            (-1 if v is None else number[str(v)] for v in declared), dtype=np.intp, count=len(ids)
+        )
+        out[attribute] = (codes, names)
     return out
 
 
