@@ -313,15 +313,15 @@ def rank_creators(
     if query.platforms:
         platform_ok = index.where_in("platform", query.platforms)
         if len(index):
-            missing = ~np.logical_or.reduceat(platform_ok, starts)
+            missing = ~_any_per_creator(platform_ok, starts)
             source = "the brief's" if query.brief is not None else "the reference creator's"
             out_of_scope[f"no account on {source} platforms"] = int(missing.sum())
         in_scope &= platform_ok
     if query.language:
         language_ok = index.where_in("language", (query.language, ""))
         if len(index):
-            creator_ok = np.logical_or.reduceat(in_scope & language_ok, starts)
-            had_scope = np.logical_or.reduceat(in_scope, starts)
+            creator_ok = _any_per_creator(in_scope & language_ok, starts)
+            had_scope = _any_per_creator(in_scope, starts)
             out_of_scope[f"content language is not {query.language}"] = int(
                 (had_scope & ~creator_ok).sum()
             )
@@ -360,7 +360,8 @@ def rank_creators(
     on_topic = np.arange(rows.size) if gate is None else np.flatnonzero(~gate.off_topic(topic_fit))
     if gate is not None:
         topics = "the reference creator's content" if query.kind == "like" else "the brief's topics"
-        out_of_scope[gate.reason(topics)] = _distinct(seg[rows]) - _distinct(seg[rows[on_topic]])
+        had = starts.size if rows.size == len(index) else _distinct(seg[rows])
+        out_of_scope[gate.reason(topics)] = had - _distinct(seg[rows[on_topic]])
     scores = np.zeros(on_topic.size)
     for name in COMPONENTS:
         scores += weights[name] * _used(scored.values[name], on_topic, medians[name])
@@ -664,6 +665,14 @@ def _used(raw: FloatArray, at: IntArray, median: float | None) -> FloatArray:
     values = raw[at]
     used: FloatArray = np.where(np.isfinite(values), values, median)
     return used
+
+
+def _any_per_creator(mask: npt.NDArray[np.bool_], starts: IntArray) -> npt.NDArray[np.bool_]:
+    """Whether any row of each creator is set (rows grouped by creator from ``starts``)."""
+    if starts.size == mask.size:  # one account each
+        return mask
+    found: npt.NDArray[np.bool_] = np.logical_or.reduceat(mask, starts)
+    return found
 
 
 def _distinct(sorted_values: IntArray) -> int:

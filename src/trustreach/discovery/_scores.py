@@ -331,11 +331,13 @@ def _similarities_and_fit(
         for start in range(chunk, stop, _BLOCK):
             end = min(start + _BLOCK, stop)
             sims = similarities[start:end, :topics].astype(np.float64)
+            scaled = _scale(sims, lo, hi)
+            text = sims != 0.0
             has_text = np.zeros(end - start, dtype=bool)
             total = np.zeros(end - start)
             for j in range(topics):
-                has_text |= sims[:, j] != 0.0
-                total += _scale(sims[:, j], lo, hi)
+                has_text |= text[:, j]
+                total += scaled[:, j]
             with np.errstate(divide="ignore", invalid="ignore"):
                 fit[start:end] = np.where(has_text, total / topics, np.nan)
     return similarities, fit
