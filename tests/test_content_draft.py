@@ -24,9 +24,11 @@ from trustreach.content import (
     manipulation_rules,
 )
 from trustreach.core import Actor, ConfigurationError, NotFoundError, Role, Settings
-from trustreach.services._content_data import AccountRef, posts_frame
+from trustreach.services._content_data import AccountRef, posts_frame, resolve_account
 from trustreach.services._content_draft import (
+    DRAFT_COLUMNS,
     check_draft,
+    draft_frame,
     minors_findings,
     parse_draft,
     read_draft,
@@ -276,6 +278,21 @@ def _busiest(settings: Settings) -> tuple[str, str]:
         frame = posts_frame(c, WS, platform="instagram")
     top = frame.group_by("account_id", "creator_id").len().sort("len", descending=True).row(0)
     return str(top[0]), str(top[1])
+
+
+def test_draft_frame_reads_the_same_figures_as_posts_frame(
+    store_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    world = tmp_path_factory.mktemp("small")
+    generate_world(world, seed=5, creators=4, followers_per_creator=10, days=40)
+    services.import_path(world, workspace=WS, settings=store_settings)
+    with services.open_store(store_settings).connect() as c:
+        every = posts_frame(c, WS, platform="instagram")
+        account = resolve_account(c, WS, str(every["account_id"][0]))
+        lean = draft_frame(c, WS, account)
+    niches = set(account.niches)
+    peers = every.filter(pl.col("niches").list.eval(pl.element().is_in(sorted(niches))).list.any())
+    assert lean.height > 0 and lean.select(DRAFT_COLUMNS).equals(peers.select(DRAFT_COLUMNS))
 
 
 CAPTION = "New night serum ✨ Comment GLOW and I'll send the link! Only 5 left, hurry."

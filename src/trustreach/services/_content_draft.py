@@ -77,8 +77,14 @@ from trustreach.ethics.disclosure import (
 )
 from trustreach.ingest._vocab import MediaType
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
-from trustreach.services._content_data import AccountRef, posts_frame, resolve_account
-from trustreach.services._context import check_workspace, require_workspace, store, store_identity
+from trustreach.services._content_data import AccountRef, resolve_account
+from trustreach.services._context import (
+    check_workspace,
+    read_frame,
+    require_workspace,
+    store,
+    store_identity,
+)
 from trustreach.services._objections import objecting, require_not_objecting
 from trustreach.store._tables import audience_snapshots, creator_accounts, creators, posts
 
@@ -388,11 +394,39 @@ def _readable(actor: Actor, workspace: str | None) -> str:
     return ws
 
 
-def _peer_frame(c: Connection, ws: str, account: AccountRef) -> pl.DataFrame:
-    """Posts of the account and of its peers: same platform, a niche in common."""
+DRAFT_COLUMNS = (
+    "post_id",
+    "account_id",
+    "platform",
+    "posted_at",
+    "media_type",
+    "caption",
+    "likes",
+    "comments",
+    "views",
+    "shares",
+    "engagements",
+)
+"""The columns :func:`draft_frame` reads (as :func:`posts_frame` names them)."""
+
+
+def draft_frame(connection: Connection, workspace: str, account: AccountRef) -> pl.DataFrame:
+    """Posts of the account and of its peers (same platform, a niche in common).
+
+    The same figures as :func:`~trustreach.services._content_data.posts_frame`
+    (:data:`DRAFT_COLUMNS`, objecting creators left out except the account's own),
+    read without hashtags and niches, which the draft check does not need, so one
+    check stays within its latency budget; plus ``followers_count``, the account's
+    current followers (what the performance model takes).
+    """
     niches = {n.casefold() for n in account.niches}
-    rows = c.execute(
-        select(creator_accounts.c.account_id, creators.c.niches)
+    rows = connection.execute(
+        select(
+            creator_accounts.c.account_id,
+            creator_accounts.c.creator_id,
+            creator_accounts.c.followers_count,
+            creators.c.niches,
+        )
         .join(
             creators,
             and_(
@@ -401,18 +435,77 @@ def _peer_frame(c: Connection, ws: str, account: AccountRef) -> pl.DataFrame:
             ),
         )
         .where(
-            creator_accounts.c.workspace == ws,
+            creator_accounts.c.workspace == workspace,
             creator_accounts.c.platform == account.platform,
         )
     ).all()
-    ids = [
-        str(r.account_id)
+    barred = objecting(connection, workspace, [str(r.creator_id) for r in rows])
+    barred.discard(account.creator_id)
+    followers = {
+        str(r.account_id): r.followers_count
         for r in rows
-        if r.account_id == account.account_id
-        or not niches
-        or niches & {str(n).casefold() for n in (r.niches or [])}
-    ]
-    return posts_frame(c, ws, account_ids=ids, keep_creator=account.creator_id)
+        if str(r.creator_id) not in barred
+        and (
+            r.account_id == account.account_id
+            or not niches
+            or niches & {str(n).casefold() for n in (r.niches or [])}
+        )
+    }
+    frame = read_frame(
+        connection,
+        select(
+            posts.c.post_id,
+            posts.c.account_id,
+            posts.c.posted_at,
+            posts.c.media_type,
+            posts.c.caption,
+            posts.c.likes,
+            posts.c.comments,
+            posts.c.views,
+            posts.c.shares,
+        )
+        .where(posts.c.workspace == workspace, posts.c.account_id.in_(sorted(followers)))
+        .order_by(posts.c.account_id, posts.c.posted_at, posts.c.post_id),
+    )
+    schema: dict[str, Any] = {
+        "post_id": pl.String,
+        "account_id": pl.String,
+        "posted_at": pl.Datetime("us", "UTC"),
+        "media_type": pl.String,
+        "caption": pl.String,
+        "likes": pl.Int64,
+        "comments": pl.Int64,
+        "views": pl.Int64,
+        "shares": pl.Int64,
+    }
+    if frame.is_empty():
+        frame = pl.DataFrame(schema=schema)
+    posted = frame["posted_at"]
+    if posted.dtype == pl.String:
+        posted = posted.str.to_datetime(time_zone="UTC")
+    elif isinstance(posted.dtype, pl.Datetime) and posted.dtype.time_zone is None:
+        posted = posted.dt.replace_time_zone("UTC")
+    else:
+        posted = posted.dt.convert_time_zone("UTC")
+    counts = ("likes", "comments", "views", "shares")
+    return (
+        frame.with_columns(
+            posted.dt.cast_time_unit("us").alias("posted_at"),
+            pl.col("caption").cast(pl.String).fill_null(""),
+            *(pl.col(c).cast(pl.Int64) for c in counts),
+        )
+        .with_columns(
+            pl.lit(account.platform, dtype=pl.String).alias("platform"),
+            (pl.col("likes") + pl.col("comments") + pl.col("shares").fill_null(0)).alias(
+                "engagements"
+            ),
+            pl.col("account_id")
+            .replace_strict(followers, default=None, return_dtype=pl.Int64)
+            .alias("followers_count"),
+        )
+        .sort("account_id", "posted_at", "post_id")
+        .select(*DRAFT_COLUMNS, "followers_count")
+    )
 
 
 def _age_bands(c: Connection, ws: str, account_id: str) -> dict[str, float] | None:
@@ -455,10 +548,10 @@ def _fitted(settings: Settings, c: Connection, ws: str, account: AccountRef) -> 
         hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    frame = _peer_frame(c, ws, account)
+    frame = draft_frame(c, ws, account)
     accounts = (
         frame.group_by("account_id")
-        .agg(pl.col("platform").first(), pl.col("followers").last().alias("followers_count"))
+        .agg(pl.col("platform").first(), pl.col("followers_count").first())
         .sort("account_id")
     )
     model = None
