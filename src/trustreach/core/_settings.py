@@ -9,6 +9,10 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+ONNX_THREADS_MAX = 64
+"""Most ONNX Runtime threads one process may ask for (``TRUSTREACH_ONNX_THREADS``)."""
+
+
 class Settings(BaseSettings):
     """Settings from ``TRUSTREACH_*`` environment variables.
 
@@ -109,6 +113,15 @@ class Settings(BaseSettings):
         ),
     )
 
+    onnx_threads: int = Field(
+        default=1,
+        description=(
+            "ONNX Runtime threads per process for the accurate text tier (sentiment, brand "
+            "safety, the caption encoder): 1 to 64. One thread per process holds its speed "
+            "when other work shares the cores; scale with more processes."
+        ),
+    )
+
     alert_check_interval_s: float = Field(
         default=10.0,
         ge=0,
@@ -145,6 +158,17 @@ class Settings(BaseSettings):
         if scheme in ("postgresql", "postgres"):
             value = "postgresql+psycopg:" + value.split(":", 1)[1]
         return value
+
+    @field_validator("onnx_threads", mode="before")
+    @classmethod
+    def _thread_count(cls, value: object) -> int:
+        text = str(value).strip()
+        if not text.isdigit() or not 1 <= int(text) <= ONNX_THREADS_MAX:
+            raise ValueError(
+                f"TRUSTREACH_ONNX_THREADS {value!r} is not allowed; allowed: a whole number "
+                f"from 1 to {ONNX_THREADS_MAX} (ONNX Runtime threads per process)"
+            )
+        return int(text)
 
     def resolved_database_url(self) -> str:
         """The database URL in force: the configured one or SQLite under ``data_dir``."""

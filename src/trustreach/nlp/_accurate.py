@@ -43,6 +43,7 @@ __all__ = [
     "AccurateSafety",
     "AccurateSentiment",
     "encode",
+    "onnx_threads",
     "prepare_text",
 ]
 
@@ -269,8 +270,9 @@ class AccurateSentiment(_OnnxTextModel):
         probabilities depend on the texts it is batched with (on the validation
         tweets: up to 0.14, 2 % of labels flip at 64). One text per call is
         about 30 % slower and gives every text the same answer in any company.
-    threads : int, default 2
-        ONNX Runtime intra-op threads.
+    threads : int, default 1
+        ONNX Runtime intra-op threads (the shipped models: ``TRUSTREACH_ONNX_THREADS``,
+        see :func:`onnx_threads`).
 
     Examples
     --------
@@ -292,7 +294,7 @@ class AccurateSentiment(_OnnxTextModel):
         max_len: int = 64,
         temperature: float = 1.0,
         batch_size: int = 1,
-        threads: int = 2,
+        threads: int = 1,
         external: Mapping[str, npt.NDArray[Any]] | None = None,
     ) -> None:
         if not temperature > 0:
@@ -310,12 +312,14 @@ class AccurateSentiment(_OnnxTextModel):
         self.temperature = temperature
 
     @classmethod
-    def load(cls, *, threads: int = 2) -> AccurateSentiment:
+    def load(cls, *, threads: int | None = None) -> AccurateSentiment:
         """The shipped model, read once from the package and cached (per ``threads``).
+
+        ``threads`` defaults to :func:`onnx_threads` (``TRUSTREACH_ONNX_THREADS``).
 
         The graph's integrity is checked against the SHA-256 recorded beside it.
         """
-        return _load_shipped(threads)
+        return _load_shipped(onnx_threads() if threads is None else threads)
 
     @property
     def labels(self) -> tuple[str, str, str]:
@@ -379,7 +383,7 @@ class AccurateSafety(_OnnxTextModel):
         version: str,
         max_len: int = 96,
         batch_size: int = 1,
-        threads: int = 2,
+        threads: int = 1,
         external: Mapping[str, npt.NDArray[Any]] | None = None,
     ) -> None:
         self.tasks = tuple(tasks)
@@ -402,9 +406,10 @@ class AccurateSafety(_OnnxTextModel):
         self.thresholds = {task: float(thresholds[task]) for task in self.tasks}
 
     @classmethod
-    def load(cls, *, threads: int = 2) -> AccurateSafety:
-        """The shipped model, read once from the package and cached (per ``threads``)."""
-        return _load_shipped_safety(threads)
+    def load(cls, *, threads: int | None = None) -> AccurateSafety:
+        """The shipped model, read once from the package and cached (per ``threads``;
+        default :func:`onnx_threads`)."""
+        return _load_shipped_safety(onnx_threads() if threads is None else threads)
 
     def predict_proba(self, texts: Sequence[str]) -> dict[str, FloatVector]:
         """Per task, the probability that each text is positive for it.
@@ -425,6 +430,20 @@ class AccurateSafety(_OnnxTextModel):
             task: _softmax(logits[:, 2 * k : 2 * k + 2] / self.temperatures[task])[:, 1]
             for k, task in enumerate(self.tasks)
         }
+
+
+def onnx_threads() -> int:
+    """ONNX Runtime threads per process for the shipped accurate models (default 1).
+
+    ``TRUSTREACH_ONNX_THREADS`` (1 to 64). One thread per process is the
+    default because the machines this runs on are shared: with another busy
+    process on the second of 2 cores, one thread held about 1,400 texts/s where
+    two fell to about 800 (docs/benchmarks.md). More throughput comes from more
+    processes (or Dask workers), one thread each.
+    """
+    from trustreach.core import get_settings
+
+    return get_settings().onnx_threads
 
 
 def read_metadata() -> dict[str, Any]:

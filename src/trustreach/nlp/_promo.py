@@ -310,9 +310,18 @@ def with_graph_output(model: bytes, name: str) -> bytes:
     return bytes(out)
 
 
+def _sentence_encoder(threads: int | None = None) -> tuple[Any, AccurateSafety]:
+    """The safety encoder's graph with its pooled sentence vector as an output, and its model.
+
+    ``threads``: ONNX Runtime threads (default ``TRUSTREACH_ONNX_THREADS``).
+    """
+    from trustreach.nlp._accurate import onnx_threads
+
+    return _sentence_encoder_with(onnx_threads() if threads is None else threads)
+
+
 @functools.cache
-def _sentence_encoder(threads: int = 2) -> tuple[Any, AccurateSafety]:
-    """The safety encoder's graph with its pooled sentence vector as an output, and its model."""
+def _sentence_encoder_with(threads: int) -> tuple[Any, AccurateSafety]:
     import onnxruntime as ort
 
     from trustreach.nlp._accurate import _read_artefact
