@@ -112,6 +112,7 @@ def test_a_creator_lands_on_their_own_page_and_no_other(
         "My disputes",
         "My deals",
         "My data",
+        "Content",
     ]
     response = page.goto("/creators/c2")
     assert response is not None and response.status == 404

@@ -21,6 +21,7 @@ from trustreach.core import (
 )
 from trustreach.web import (
     _alerts,
+    _content,
     _conversation,
     _disclosure,
     _discovery,
@@ -65,6 +66,7 @@ PAGE_ROUTERS = (
     _discovery.router,
     _disputes.router,
     _conversation.router,
+    _content.router,
     _people.router,
     _reports.router,
     _alerts.router,
