@@ -68,7 +68,6 @@ _STOP = sorted(
     | {"today", "just", "really", "new", "time", "day", "week", "got", "make", "like"}
 )
 _BREAK = r"[#@][\w.]+|https?://\S+|[.!?:;|,()\[\]{}\"“”…\n\r\t–—·/+&=]+|\s-\s"
-_WORD = r"[^\W\d_]+"
 _NULL = "\x00"
 REGULAR_SHARE = 0.3
 """Share of a creator's posts an author comments on to count as a regular (pod-like)."""
@@ -223,42 +222,53 @@ def _round(x: float) -> float:
     return round(x, 2) if x < 100 else round(x)
 
 
-def _grams(frame: pl.DataFrame, text: str, max_words: int) -> pl.DataFrame:
-    """``post_id``, ``term``: word 1..max_words-grams of ``text``, unique per post."""
-    segs = (
-        frame.select(
-            "post_id",
-            pl.col(text)
-            .str.to_lowercase()
-            .str.replace_all(_BREAK, _NULL)
-            .str.split(_NULL)
-            .alias("seg"),
-        )
-        .explode("seg")
-        .select("post_id", pl.col("seg").str.extract_all(_WORD).alias("w"))
-        .filter(pl.col("w").list.len() > 0)
+def _grams(rows: pl.Series, texts: pl.Series, max_words: int) -> pl.DataFrame:
+    """``row``, ``term``: word 1..max_words-grams of each text, unique per row.
+
+    One flat pass: words in order with a break token at punctuation, hashtags and
+    @mentions; a phrase is a run of words of one text with no break inside and no
+    stop word (or word under 3 letters) at either end.
+    """
+    words = (
+        texts.fill_null("")
+        .str.to_lowercase()
+        .str.replace_all(r"['’]", "")
+        .str.replace_all(_BREAK, f" {_NULL} ")
+        .str.replace_all(rf"[^\p{{L}}{_NULL}]+", " ")
+        .str.strip_chars()
+        .str.split(" ")
     )
-    length = pl.col("w").list.len()
-    parts = []
-    for n in range(1, max_words + 1):
-        cols = [f"w{i}" for i in range(n)]
-        g = (
-            segs.filter(length >= n)
-            .select(
-                "post_id",
-                *(pl.col("w").list.slice(i, length - n + 1).alias(c) for i, c in enumerate(cols)),
+    seq = pl.int_range(0, len(rows), dtype=pl.UInt32, eager=True).alias("seq")  # one text
+    flat = pl.DataFrame({"row": rows, "seq": seq, "w": words}).explode("w")
+    ok = (~pl.col("w").is_in(_STOP)) & (pl.col("w").str.len_chars() >= 3)
+    flat = flat.with_columns(ok.fill_null(False).alias("ok"))
+    parts = [flat.filter(pl.col("ok")).select("row", pl.col("w").alias("term"))]
+    for n in range(2, max_words + 1):
+        last = n - 1
+        same = pl.col("seq").shift(-last) == pl.col("seq")
+        inner = [
+            (pl.col("w").shift(-i) != _NULL) & (pl.col("w").shift(-i) != "") for i in range(1, last)
+        ]
+        cond = pl.col("ok") & pl.col("ok").shift(-last).fill_null(False) & same.fill_null(False)
+        for c in inner:
+            cond = cond & c.fill_null(False)
+        parts.append(
+            flat.with_columns(
+                pl.concat_str([pl.col("w").shift(-i) for i in range(n)], separator=" ").alias(
+                    "term"
+                ),
+                cond.alias("keep"),
             )
-            .explode(cols)
-            .filter(
-                ~pl.col(cols[0]).is_in(_STOP)
-                & ~pl.col(cols[-1]).is_in(_STOP)
-                & (pl.col(cols[0]).str.len_chars() >= 3)
-                & (pl.col(cols[-1]).str.len_chars() >= 3)
-            )
-            .select("post_id", pl.concat_str(cols, separator=" ").alias("term"))
+            .filter(pl.col("keep"))
+            .select("row", "term")
         )
-        parts.append(g)
-    return pl.concat(parts).unique()
+    return _distinct(pl.concat(parts))
+
+
+def _distinct(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per (row, term): a post mentions a term once, however often it says it."""
+    key = pl.col("term").hash(7) ^ (pl.col("row").cast(pl.UInt64) * 0x9E3779B97F4A7C15)
+    return frame.filter(key.is_first_distinct())
 
 
 def _without_regulars(comments: pl.DataFrame, owners: pl.DataFrame) -> pl.DataFrame:
@@ -332,27 +342,23 @@ def topic_mentions(
             else pl.lit(0, dtype=pl.Int64).alias("engagements")
         ),
     )
-    tags = (
-        posts.select(pl.col("post_id").cast(pl.String), pl.col("hashtags"))
-        .explode("hashtags")
+    base = base.with_row_index("row")
+    tags = _distinct(
+        pl.DataFrame({"row": base["row"], "term": posts["hashtags"]})
+        .explode("term")
         .select(
-            "post_id",
-            pl.col("hashtags")
+            "row",
+            pl.col("term")
             .cast(pl.String)
             .str.strip_chars()
             .str.strip_chars_start("#")
-            .str.to_lowercase()
-            .alias("term"),
+            .str.to_lowercase(),
         )
         .filter(pl.col("term").is_not_null() & (pl.col("term") != ""))
-        .unique()
-        .with_columns(pl.lit("hashtag").alias("kind"))
+    ).with_columns(pl.lit("hashtag").alias("kind"))
+    words = _grams(base["row"], posts["caption"].cast(pl.String), keyword_words).with_columns(
+        pl.lit("keyword").alias("kind")
     )
-    words = _grams(
-        posts.select(pl.col("post_id").cast(pl.String), pl.col("caption").fill_null("")),
-        "caption",
-        keyword_words,
-    ).with_columns(pl.lit("keyword").alias("kind"))
     parts = [tags, words]
     volume_parts = [
         base.group_by("day").agg(pl.len().alias("posts")).with_columns(pl.lit(k).alias("kind"))
@@ -362,9 +368,11 @@ def topic_mentions(
         said = _without_regulars(
             comments.join(base.select("post_id"), on="post_id", how="semi"),
             base.select("post_id", "account_id"),
-        )
+        ).join(base.select("post_id", "row"), on="post_id")
         parts.append(
-            _grams(said, "text", theme_words).with_columns(pl.lit("comment_theme").alias("kind"))
+            _grams(said["row"], said["text"], theme_words).with_columns(
+                pl.lit("comment_theme").alias("kind")
+            )
         )
         volume_parts.append(
             base.join(said.select("post_id").unique(), on="post_id", how="semi")
@@ -373,9 +381,16 @@ def topic_mentions(
             .with_columns(pl.lit("comment_theme").alias("kind"))
         )
     mentions = (
-        pl.concat([p.select("post_id", "kind", "term") for p in parts])
-        .join(base.select("post_id", "account_id", "day"), on="post_id", how="inner")
-        .select("post_id", "account_id", "day", "kind", "term")
+        pl.concat([p.select("row", "kind", "term") for p in parts])
+        .join(base.select("row", "post_id", "account_id", "day"), on="row", how="inner")
+        .select(
+            "post_id",
+            "account_id",
+            "day",
+            "kind",
+            "term",
+            pl.concat_str("kind", "term", separator="\x01").hash(11).alias("h"),
+        )
     )
     volume = pl.concat(
         [v.select("day", "kind", pl.col("posts").cast(pl.Int64)) for v in volume_parts]
@@ -455,14 +470,20 @@ def detect_rising(
         "min_growth": min_growth,
     }
     span = prepared.mentions.filter(in_span & pl.col("kind").is_in(list(kinds)))
+    totals = (
+        span.group_by("h")
+        .agg(recent.sum().alias("r"), pl.len().alias("x"))
+        .filter(pl.col("x") >= min_posts)
+    )
+    span = span.filter(pl.col("h").is_in(totals["h"].implode()))  # the candidates' mentions
     counts = (
-        span.group_by("kind", "term")
+        span.group_by("h")
         .agg(
-            recent.sum().alias("r"),
-            pl.len().alias("x"),
+            pl.col("kind").first(),
+            pl.col("term").first(),
             pl.col("account_id").filter(recent).n_unique().alias("creators"),
         )
-        .filter(pl.col("x") >= min_posts)
+        .join(totals, on="h")
         .with_columns(
             pl.col("kind").replace_strict(n_r, default=0, return_dtype=pl.Int64).alias("n_r"),
             pl.col("kind").replace_strict(n_b, default=0, return_dtype=pl.Int64).alias("n_b"),
