@@ -56,10 +56,11 @@ ACCOUNT_SPREAD = 0.05  # sd of an account's tag effect around its niche's (log s
 INTERVAL = 0.90
 LIFT_SCALE = 0.2  # a log effect of this size gives the full reach part
 RECENT_CAPTIONS = 30
-ACCOUNT_CAPTIONS = 20  # recent captions per account that describe its niche
+ACCOUNT_CAPTIONS = 12  # recent captions per account that describe its niche
 NICHE_MARGIN = 0.1  # niches this close to the caption's best one count too (vote share)
 NEAREST = 15  # similar captions that vote for a caption's niche
 _CONTROLS = ("_f", "_t")
+CLIP_SD = 2.5  # residuals beyond this many account standard deviations are clipped
 _Z = float(stats.norm.ppf(0.5 + INTERVAL / 2))
 FloatArray = npt.NDArray[np.float64]
 
@@ -200,7 +201,7 @@ class HashtagEvidence:
                 .group_by("account_id", maintain_order=True)
                 .tail(ACCOUNT_CAPTIONS)
             )
-            texts = [_strip_tags(c) for c in recent["caption"].to_list()]
+            texts = recent["caption"].str.replace_all(r"#\S+", " ").to_list()
             vectors = model.embed(texts).astype(np.float64) if texts else np.zeros((0, model.dim))
             self._captions[key] = (recent["_niche"].to_list(), vectors)
         return self._captions[key]
@@ -257,6 +258,14 @@ def hashtag_evidence(posts: pl.DataFrame, *, blocked: Blocklist | None = None) -
         (pl.col("posted_at").dt.epoch("s") / 86400.0 - 10957.0).fill_null(0.0).alias("_t")
         if "posted_at" in posts.columns
         else pl.lit(0.0).alias("_t"),
+        *(
+            (
+                pl.col("posted_at").dt.hour().fill_null(0).alias("_hour"),
+                pl.col("posted_at").dt.weekday().fill_null(1).alias("_day"),
+            )
+            if "posted_at" in posts.columns
+            else ()
+        ),
         pl.col("hashtags").list.unique().alias("hashtags"),
         pl.col("media_type").fill_null("unknown"),
         pl.col("niches").list.first().str.to_lowercase().fill_null("").alias("_niche"),
@@ -275,41 +284,71 @@ def _demeaned(groups: npt.NDArray[np.int64], values: FloatArray) -> FloatArray:
     return out
 
 
-def _fit(
-    frame: pl.DataFrame, tags: Sequence[str], group_by: Sequence[str]
-) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64]]:
-    """Joint within-group least squares of ``_y`` on tag indicators, ``_f`` and ``_t``.
+def _controls(frame: pl.DataFrame, time_of_week: bool) -> FloatArray:
+    """``_f``, ``_t`` and (``time_of_week``) the hour of day and weekday (UTC) as indicators."""
+    cols = [frame[c].cast(pl.Float64).to_numpy() for c in _CONTROLS]
+    if time_of_week and "_hour" in frame.columns:
+        hour = frame["_hour"].to_numpy()
+        day = frame["_day"].to_numpy()
+        cols += [(hour == h).astype(np.float64) for h in range(1, 24)]
+        cols += [(day == d).astype(np.float64) for d in range(2, 8)]
+    return np.column_stack(cols)
 
-    Returns the tag coefficients, their standard errors and posts with each tag.
+
+def _fit(
+    frame: pl.DataFrame, tags: Sequence[str], group_by: Sequence[str], *, time_of_week: bool
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64]]:
+    """Joint within-group least squares of ``_y`` on tag indicators and the controls.
+
+    Two passes: ordinary least squares, then each post weighted by its
+    account's residual variance (accounts with bought or viral engagement are
+    noisy) and residuals beyond :data:`CLIP_SD` account standard deviations
+    clipped (one Huber-like step). Returns the tag coefficients, their standard
+    errors and posts with each tag.
     """
     p = len(tags)
     if frame.height == 0 or p == 0:
         return np.zeros(p), np.full(p, np.inf), np.zeros(p, dtype=np.int64)
     index = {t: j for j, t in enumerate(tags)}
-    x = np.zeros((frame.height, p + len(_CONTROLS)))
+    marks = np.zeros((frame.height, p))
     for i, row in enumerate(frame["hashtags"].to_list()):
         for t in row or ():
             j = index.get(t)
             if j is not None:
-                x[i, j] = 1.0
-    for k, control in enumerate(_CONTROLS):
-        x[:, p + k] = frame[control].cast(pl.Float64).to_numpy()
-    carried = x[:, :p].sum(axis=0).astype(np.int64)
+                marks[i, j] = 1.0
+    x = np.column_stack([marks, _controls(frame, time_of_week)])
+    carried = marks.sum(axis=0).astype(np.int64)
     codes = frame.select(pl.concat_str(list(group_by), separator="\x1f").alias("g"))["g"]
     groups = (codes.rank("dense") - 1).to_numpy().astype(np.int64)
+    accounts = (frame["account_id"].rank("dense") - 1).to_numpy().astype(np.int64)
     data = _demeaned(groups, np.column_stack([frame["_y"].to_numpy(), x]))
     y, xd = data[:, 0], data[:, 1:]
-    dof = frame.height - (int(groups.max()) + 1) - x.shape[1]
+    keep = np.flatnonzero(np.abs(xd).sum(axis=0) > 0)
+    xd = xd[:, keep]
+    dof = frame.height - (int(groups.max()) + 1) - xd.shape[1]
     if dof < 3:
         return np.zeros(p), np.full(p, np.inf), carried
-    gram = xd.T @ xd + 1e-6 * np.eye(x.shape[1])
-    inv = np.linalg.pinv(gram)
-    beta = inv @ (xd.T @ y)
-    resid = y - xd @ beta
-    sigma2 = float(resid @ resid) / dof
-    var = np.clip(np.diag(inv)[:p] * sigma2, 0.0, None)
-    se = np.where((carried > 0) & (carried < frame.height), np.sqrt(var), np.inf)
-    return beta[:p], se, carried
+    # small products by einsum: no multi-threaded BLAS call on a busy machine
+    ridge = 1e-6 * np.eye(xd.shape[1])
+    beta = np.linalg.solve(np.einsum("ij,ik->jk", xd, xd) + ridge, np.einsum("ij,i->j", xd, y))
+    resid = y - np.einsum("ij,j->i", xd, beta)
+    n_acc = int(accounts.max()) + 1
+    per = np.bincount(accounts, weights=resid**2, minlength=n_acc)
+    var = per / np.maximum(np.bincount(accounts, minlength=n_acc), 1)
+    var = np.maximum(var, max(float(np.median(var[var > 0])) if (var > 0).any() else 1.0, 1e-6) / 4)
+    sd = np.sqrt(var[accounts])
+    y = (y - resid) + np.clip(resid, -CLIP_SD * sd, CLIP_SD * sd)
+    w = 1.0 / var[accounts]
+    inv = np.linalg.inv(np.einsum("ij,ik->jk", xd, xd * w[:, None]) + ridge)
+    beta = inv @ np.einsum("ij,i->j", xd, w * y)
+    resid = y - np.einsum("ij,j->i", xd, beta)
+    sigma2 = float(w @ resid**2) / dof
+    variances = np.zeros(x.shape[1])
+    coef = np.zeros(x.shape[1])
+    variances[keep] = np.clip(np.diag(inv) * sigma2, 0.0, None)
+    coef[keep] = beta
+    se = np.where((carried > 0) & (carried < frame.height), np.sqrt(variances[:p]), np.inf)
+    return coef[:p], se, carried
 
 
 def _candidate_tags(frame: pl.DataFrame, blocked: Blocklist, minimum: int) -> list[str]:
@@ -327,7 +366,7 @@ def pooled_effects(frame: pl.DataFrame, blocked: Blocklist | None = None) -> dic
     ``0.02**2``), so a niche where tags make little difference shrinks hard.
     """
     tags = _candidate_tags(frame, blocked or blocklist(), MIN_TAG_POSTS)
-    beta, se, carried = _fit(frame, tags, ("account_id", "media_type"))
+    beta, se, carried = _fit(frame, tags, ("account_id", "media_type"), time_of_week=True)
     finite = np.isfinite(se)
     tau2 = 0.02**2
     if finite.sum() >= 3:
@@ -360,7 +399,7 @@ def account_effects(
     ACCOUNT_SPREAD**2``; a tag the niche has no estimate for has prior 0 with
     the niche's largest spread.
     """
-    beta, se, carried = _fit(frame, tags, ("media_type",))
+    beta, se, carried = _fit(frame, tags, ("media_type",), time_of_week=False)
     default_sd = max((e.sd for e in prior.values()), default=0.1)
     out = {}
     for j, t in enumerate(tags):
