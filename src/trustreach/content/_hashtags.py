@@ -14,8 +14,10 @@ candidate tags for a caption, an account, or a caption on an account.
   account without a caption, its recent captions stand in.
 - **Reach**: the effect of carrying the tag on ``log(1 + engagements)``, from a
   joint least-squares fit of every candidate tag at once within each account and
-  media type (account x media-type fixed effects; the account's trend, days, and
-  followers on the day when the history has them, as controls), pooled over
+  media type (account x media-type fixed effects; the account's trend, days,
+  followers on the day when the history has them, hour of day and weekday as
+  controls; a second pass weighted by each account's residual variance with
+  outlying residuals clipped), pooled over
   the niche's posts (creators whose first declared niche it is), shrunk towards
   0 by empirical Bayes (normal prior whose variance is estimated from the
   spread of the niche's effects). For an account, its own within-account
