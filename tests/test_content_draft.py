@@ -290,9 +290,10 @@ def test_draft_frame_reads_the_same_figures_as_posts_frame(
         every = posts_frame(c, WS, platform="instagram")
         account = resolve_account(c, WS, str(every["account_id"][0]))
         lean = draft_frame(c, WS, account)
+    assert lean.height > 0 and lean.select(DRAFT_COLUMNS).equals(every.select(DRAFT_COLUMNS))
     niches = set(account.niches)
-    peers = every.filter(pl.col("niches").list.eval(pl.element().is_in(sorted(niches))).list.any())
-    assert lean.height > 0 and lean.select(DRAFT_COLUMNS).equals(peers.select(DRAFT_COLUMNS))
+    near = every.filter(pl.col("niches").list.eval(pl.element().is_in(sorted(niches))).list.any())
+    assert set(lean.filter(pl.col("niche_peer"))["post_id"]) == set(near["post_id"])
 
 
 CAPTION = "New night serum ✨ Comment GLOW and I'll send the link! Only 5 left, hurry."
@@ -315,7 +316,7 @@ def test_check_draft_predicts_with_evidence_and_writes_one_audit_record(
     json.dumps(data)
     p = data["prediction"]
     assert p["engagements_low"] <= p["expected_engagements"] <= p["engagements_high"]
-    assert p["coverage"] == 0.8 and p["account_posts"] > 0 and "peer accounts" in p["reason"]
+    assert p["coverage"] == 0.8 and p["account_posts"] > 0 and "other accounts" in p["reason"]
     assert p["expected_views"] is not None  # instagram reports views for reels
     assert (
         data["generated_by"].startswith("trustreach ")

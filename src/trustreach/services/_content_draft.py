@@ -4,10 +4,12 @@
 
 - **predicted engagement** (and views where the platform reports them) with an 80%
   interval, from discovery's :class:`~trustreach.discovery.PerformanceModel` fitted
-  on the account's and its peers' posts (same platform, a shared niche), for the
-  draft's media type and planned time;
+  on the posts of the account's platform (its prior is by platform and followers; a
+  niche's few accounts give too few posts to calibrate the interval: it came out
+  too wide), for the draft's media type and planned time;
 - **format effects** (:func:`trustreach.content.format_effects`): media type and
-  caption length against the account's usual ones, within account, shrunk to peers;
+  caption length against the account's usual ones, within account, shrunk to its
+  niche peers (same platform, a niche in common);
 - the **manipulation check** of the caption (engagement bait, false urgency, fake
   scarcity: :func:`trustreach.content.check_manipulation`);
 - the **disclosure check** when the draft is sponsored (the disclosure rules'
@@ -80,7 +82,6 @@ from trustreach.services._audit_guard import audited_transaction, confirm_anchor
 from trustreach.services._content_data import AccountRef, resolve_account
 from trustreach.services._context import (
     check_workspace,
-    read_frame,
     require_workspace,
     store,
     store_identity,
@@ -411,48 +412,49 @@ DRAFT_COLUMNS = (
 
 
 def draft_frame(connection: Connection, workspace: str, account: AccountRef) -> pl.DataFrame:
-    """Posts of the account and of its peers (same platform, a niche in common).
+    """Posts of the account's platform, each marked ``niche_peer`` when its account is
+    the advised one or shares a niche with it.
 
     The same figures as :func:`~trustreach.services._content_data.posts_frame`
     (:data:`DRAFT_COLUMNS`, objecting creators left out except the account's own),
     read without hashtags and niches, which the draft check does not need, so one
-    check stays within its latency budget; plus ``followers_count``, the account's
+    check stays within its latency budget; plus ``followers_count``, each account's
     current followers (what the performance model takes).
     """
     niches = {n.casefold() for n in account.niches}
-    rows = connection.execute(
+    accounts = connection.execute(
         select(
             creator_accounts.c.account_id,
             creator_accounts.c.creator_id,
             creator_accounts.c.followers_count,
             creators.c.niches,
         )
-        .join(
-            creators,
-            and_(
-                creators.c.workspace == creator_accounts.c.workspace,
-                creators.c.creator_id == creator_accounts.c.creator_id,
-            ),
+        .select_from(
+            creator_accounts.join(
+                creators,
+                and_(
+                    creators.c.workspace == creator_accounts.c.workspace,
+                    creators.c.creator_id == creator_accounts.c.creator_id,
+                ),
+            )
         )
         .where(
             creator_accounts.c.workspace == workspace,
             creator_accounts.c.platform == account.platform,
         )
     ).all()
-    barred = objecting(connection, workspace, [str(r.creator_id) for r in rows])
+    barred = objecting(connection, workspace, [str(r.creator_id) for r in accounts])
     barred.discard(account.creator_id)
-    followers = {
-        str(r.account_id): r.followers_count
-        for r in rows
-        if str(r.creator_id) not in barred
-        and (
-            r.account_id == account.account_id
-            or not niches
-            or niches & {str(n).casefold() for n in (r.niches or [])}
-        )
-    }
-    frame = read_frame(
-        connection,
+    kept = [r for r in accounts if str(r.creator_id) not in barred]
+    followers = {str(r.account_id): r.followers_count for r in kept}
+    near = [
+        str(r.account_id)
+        for r in kept
+        if r.account_id == account.account_id
+        or not niches
+        or niches & {str(n).casefold() for n in (r.niches or [])}
+    ]
+    rows = connection.execute(
         select(
             posts.c.post_id,
             posts.c.account_id,
@@ -463,10 +465,8 @@ def draft_frame(connection: Connection, workspace: str, account: AccountRef) -> 
             posts.c.comments,
             posts.c.views,
             posts.c.shares,
-        )
-        .where(posts.c.workspace == workspace, posts.c.account_id.in_(sorted(followers)))
-        .order_by(posts.c.account_id, posts.c.posted_at, posts.c.post_id),
-    )
+        ).where(posts.c.workspace == workspace, posts.c.account_id.in_(sorted(followers)))
+    ).all()
     schema: dict[str, Any] = {
         "post_id": pl.String,
         "account_id": pl.String,
@@ -478,7 +478,15 @@ def draft_frame(connection: Connection, workspace: str, account: AccountRef) -> 
         "views": pl.Int64,
         "shares": pl.Int64,
     }
-    if frame.is_empty():
+    if rows:  # column by column: much faster than rows with schema inference
+        columns = list(zip(*rows, strict=True))
+        frame = pl.DataFrame(
+            {
+                name: pl.Series(name, values, dtype=None if name == "posted_at" else dtype)
+                for (name, dtype), values in zip(schema.items(), columns, strict=True)
+            }
+        )
+    else:
         frame = pl.DataFrame(schema=schema)
     posted = frame["posted_at"]
     if posted.dtype == pl.String:
@@ -502,9 +510,10 @@ def draft_frame(connection: Connection, workspace: str, account: AccountRef) -> 
             pl.col("account_id")
             .replace_strict(followers, default=None, return_dtype=pl.Int64)
             .alias("followers_count"),
+            pl.col("account_id").is_in(near).alias("niche_peer"),
         )
         .sort("account_id", "posted_at", "post_id")
-        .select(*DRAFT_COLUMNS, "followers_count")
+        .select(*DRAFT_COLUMNS, "followers_count", "niche_peer")
     )
 
 
@@ -525,7 +534,6 @@ def _age_bands(c: Connection, ws: str, account_id: str) -> dict[str, float] | No
 @dataclass(frozen=True)
 class _Fitted:
     model: PerformanceModel | None
-    accounts: pl.DataFrame
     posts: pl.DataFrame
     effects: FormatEffects
 
@@ -536,9 +544,10 @@ _CACHE_SIZE = 32
 
 
 def _fitted(settings: Settings, c: Connection, ws: str, account: AccountRef) -> _Fitted:
-    """The peers' posts, the performance model fitted on them and the account's format
-    effects, kept while the workspace's posts are unchanged (their count and latest
-    time key the cache; 32 accounts are kept per process)."""
+    """The performance model fitted on the platform's posts, the account's format effects
+    from its niche peers' posts, kept while the workspace's posts and objections are
+    unchanged (the posts' count and latest time key the cache; 32 accounts are kept per
+    process)."""
     stamp = c.execute(
         select(func.count(), func.max(posts.c.posted_at)).where(posts.c.workspace == ws)
     ).one()
@@ -557,8 +566,9 @@ def _fitted(settings: Settings, c: Connection, ws: str, account: AccountRef) -> 
     model = None
     if not frame.is_empty():
         model = PerformanceModel(coverage=COVERAGE).fit(frame, accounts)
-    effects = format_effects(frame, account.account_id, coverage=COVERAGE)
-    fitted = _Fitted(model, accounts, frame, effects)
+    near = frame.filter(pl.col("niche_peer"))
+    effects = format_effects(near, account.account_id, coverage=COVERAGE)
+    fitted = _Fitted(model, frame, effects)
     with _CACHE_LOCK:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
@@ -587,9 +597,9 @@ def _prediction(fitted: _Fitted, account: AccountRef, draft: Draft) -> Predictio
         f"A {draft.media_type} {when}: about {out['expected_engagements']:,.0f} engagements "
         f"(likes + comments + shares), {COVERAGE:.0%} interval {out['engagements_low']:,.0f} "
         f"to {out['engagements_high']:,.0f}, from {used} of the account's recent posts and "
-        f"{peers.height} posts of {peers['account_id'].n_unique()} peer accounts on "
+        f"{peers.height} posts of {peers['account_id'].n_unique()} other accounts on "
         f"{account.platform}; {float(out['prior_weight']):.0%} of the account's level comes "
-        "from the peers."
+        "from its peers (same platform, similar follower count)."
     )
     if out["expected_reach"] is not None:
         reason += (
