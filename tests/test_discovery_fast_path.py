@@ -132,6 +132,11 @@ BRIEFS: dict[str, dict[str, Any]] = {
         "audience": {"countries": ["DE"]},
     },
     "no-audience-target": {"topics": ["gaming"], "platforms": ["youtube", "instagram"]},
+    "every-country": {  # eight chosen columns: NumPy may sum them pairwise
+        "topics": ["travel"],
+        "platforms": ["instagram", "tiktok", "youtube"],
+        "audience": {"countries": ["US", "GB", "DE", "FR", "BR", "IN", "ES", "IT"]},
+    },
 }
 
 

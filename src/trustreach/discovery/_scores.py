@@ -260,37 +260,41 @@ def _shares(matrix: FloatArray, columns: Sequence[int], *, normalise: bool) -> F
     """``_share_in(_shown_only(matrix), columns, normalise=…)``, column by column.
 
     NumPy sums fewer than :data:`_PAIRWISE` numbers of a row from 0 in column
-    order, so adding the columns (hidden buckets as 0) in that order gives the
-    same sums. An unreported row (all NaN) sums to 0 here: NaN again after the
-    division when normalised, set to NaN when not. Longer sums (pairwise in
-    NumPy) take the whole-matrix form.
+    order, so adding the float32 columns into float64 sums in that order gives
+    the same sums. Rows whose sum meets a NaN (hidden buckets, or an
+    unreported audience) are summed again the whole-matrix way, with hidden
+    buckets as 0; they are few. Longer sums (pairwise in NumPy) and no
+    chosen column take the whole-matrix form throughout.
     """
     n, width = matrix.shape
-    if len(columns) >= _PAIRWISE or (normalise and width >= _PAIRWISE):
+    if not columns or len(columns) >= _PAIRWISE or (normalise and width >= _PAIRWISE):
         return _share_in(_shown_only(matrix), columns, normalise=normalise)
     out = np.empty(n)
-    if not width:
-        out[:] = np.nan
-        return out
+    every = range(width)
     for start in range(0, n, _BLOCK):
         block = matrix[start : start + _BLOCK]
-        missing = np.isnan(block)
-        shown = np.where(missing, 0.0, block.astype(np.float64))
-        chosen = np.zeros(block.shape[0])
-        for j in columns:
-            chosen += shown[:, j]
+        chosen = _row_sums(block, columns)
+        total = _row_sums(block, every) if normalise else chosen
+        gaps = np.flatnonzero(np.isnan(total))
+        if gaps.size:  # hidden buckets count as 0; an unreported row stays all-NaN
+            shown = _shown_only(block[gaps])
+            chosen[gaps] = _row_sums(shown, columns)
+            if normalise:
+                total[gaps] = _row_sums(shown, every)
         if normalise:
-            total = np.zeros(block.shape[0])
-            for j in range(width):
-                total += shown[:, j]
             with np.errstate(divide="ignore", invalid="ignore"):
                 out[start : start + _BLOCK] = np.where(total > 0, chosen / total, np.nan)
         else:
-            unreported = missing[:, 0].copy()
-            for j in range(1, width):
-                unreported &= missing[:, j]
-            out[start : start + _BLOCK] = np.where(unreported, np.nan, chosen)
+            out[start : start + _BLOCK] = chosen
     return out
+
+
+def _row_sums(block: npt.NDArray[Any], columns: Sequence[int] | range) -> FloatArray:
+    """Each row's sum over ``columns`` in float64, from 0 in the order given."""
+    total = np.zeros(block.shape[0])
+    for j in columns:
+        total += block[:, j]
+    return total
 
 
 def _nanmean(dims: list[FloatArray]) -> FloatArray:
