@@ -84,7 +84,7 @@ def test_only_a_served_demo_holds_events_back(
     monkeypatch.setattr(_demo, "synth", lambda out, **_: write_hand_world(out))
     monkeypatch.setattr(_demo, "import_", lambda path, workspace: calls.setdefault("import", 1))
     stubbed = ("summary", "_print_audit_table", "_demo_discovery", "_demo_conversation",
-               "demo_alerts")  # fmt: skip
+               "demo_content", "demo_alerts")  # fmt: skip
     for name in stubbed:
         monkeypatch.setattr(_demo, name, lambda *a, **k: None)
     monkeypatch.setattr(_demo.services, "audit_workspace", lambda **_: [])

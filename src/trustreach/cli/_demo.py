@@ -23,6 +23,7 @@ from trustreach.cli._app import (
     synth,
 )
 from trustreach.cli._campaign_alerts import demo_alerts
+from trustreach.cli._demo_content import demo_content
 from trustreach.cli._demo_replay import REPLAY_SECONDS, ReplayPlan, hold_back, start_replay
 from trustreach.cli._paths import Force, check_output
 from trustreach.core import ConfigurationError, plural, write_text_atomically
@@ -40,6 +41,9 @@ def demo(
     briefs: Annotated[
         Path, typer.Option(help="Folder of example briefs to run against the demo world.")
     ] = Path("examples/briefs"),
+    drafts: Annotated[
+        Path, typer.Option(help="Folder of example draft posts (JSON) to check.")
+    ] = Path("examples/drafts"),
     workspace: Workspace = "demo",
     force: Force = False,
     serve_after: Annotated[
@@ -53,7 +57,8 @@ def demo(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port for --serve.")] = 8000,
 ) -> None:
     """Generate the demo world, import it, summarise it, audit every creator's audience,
-    and run the example briefs (shortlist reports, a restricted category, a refusal);
+    run the example briefs (shortlist reports, a restricted category, a refusal), summarise
+    the conversation and show content guidance for two creators with the example draft's check;
     with --serve, then serve the dashboard with demo logins while the later events of
     one campaign are replayed into it (its page updates live)."""
     check_output(out, "--out", force=force, folder=True)
@@ -85,6 +90,7 @@ def demo(
     console.print(f"HTML audit reports: {reports}/<creator_id>.html")
     _demo_discovery(briefs, reports, workspace)
     _demo_conversation(workspace)
+    demo_content(drafts, workspace)
     demo_alerts(workspace, skip=plan.campaign_id if plan else None)
     head = services.verify_audit_log()
     console.print(f"Audit log verified: {plural(head.seq if head else 0, 'record')}, chain intact.")
