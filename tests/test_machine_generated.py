@@ -102,6 +102,7 @@ def test_every_page_with_generated_text_is_marked(world: tuple[Settings, str]) -
         "campaign": "/campaigns/cmp1",
         "alerts": "/campaigns/cmp1/alerts",
         "conversation": "/conversation?scope=creator&id=c1",
+        "content": "/content?account=ig_c1",
     }
     for kind, path in pages.items():
         r = c.get(path)
