@@ -367,6 +367,14 @@ def test_a_sponsored_draft_gets_the_disclosure_check(imported: Settings) -> None
         parse_draft({**base, "caption": "#ad Loving this serum"}), actor=ANALYST, settings=imported
     )
     assert shown.disclosure is not None and shown.disclosure.status != "non_compliant"
+    tagged = check_draft(
+        parse_draft({**base, "caption": "Loving this serum", "hashtags": [*"abcd", "ad"]}),
+        actor=ANALYST,
+        settings=imported,
+    )  # "#ad" only late in the hashtag block after the caption: found, not where it counts
+    assert tagged.disclosure is not None
+    rules = {f.rule_id: f.status for f in tagged.disclosure.findings}
+    assert rules.get("D3-US") == "non_compliant" and rules.get("D1-US") == "compliant"
     beer = check_draft(
         parse_draft({**base, "caption": "#ad Cheers", "category": "beer"}),
         actor=ANALYST,

@@ -14,9 +14,12 @@ held-back posts of synthetic worlds whose hidden truth is known
   ambiguous disclosure tags.
 - :mod:`._trends` — rising hashtags, keywords and comment themes against
   their own baseline, with a false-discovery control.
-- :mod:`._draft` — format effects (media type, caption length) and the
-  manipulation check of a draft (engagement bait, false urgency, fake
-  scarcity).
+- :mod:`._draft` — format effects (media type, caption length) within
+  account, shrunk towards niche peers.
+- :mod:`._manipulation` — the manipulation check of a draft caption
+  (engagement bait, false urgency, fake scarcity): detectors whose patterns
+  are data (``manipulation.toml``), each hit with its rule, evidence span,
+  the policies it risks and a fix.
 
 Pure: polars frames in, typed results out; no store, no sessions. The
 service layer (:mod:`trustreach.services`) reads the posts

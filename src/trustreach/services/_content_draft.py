@@ -111,7 +111,9 @@ MAX_CAPTION = 10_000
 class Draft:
     """A post not yet published: what :func:`check_draft` reads.
 
-    ``planned_at`` is UTC (None: the account's usual times); ``category`` a
+    ``hashtags`` (lower case, without ``#``) are read as a block after the caption
+    by the disclosure check, where a reader sees them; ``planned_at`` is UTC (None:
+    the account's usual times); ``category`` a
     :class:`~trustreach.discovery.ProductCategory` value (what the post promotes);
     ``jurisdictions`` the disclosure jurisdictions (None: us, uk and eu).
     """
@@ -545,14 +547,21 @@ _CACHE_SIZE = 32
 
 def _fitted(settings: Settings, c: Connection, ws: str, account: AccountRef) -> _Fitted:
     """The performance model fitted on the platform's posts, the account's format effects
-    from its niche peers' posts, kept while the workspace's posts and objections are
-    unchanged (the posts' count and latest time key the cache; 32 accounts are kept per
-    process)."""
-    stamp = c.execute(
-        select(func.count(), func.max(posts.c.posted_at)).where(posts.c.workspace == ws)
-    ).one()
+    from its niche peers' posts, kept while the workspace's posts, accounts and objections
+    are unchanged (the posts' count and latest time, the accounts' count and followers,
+    the objecting creators key the cache; 32 accounts are kept per process)."""
+    stamp = (
+        *c.execute(
+            select(func.count(), func.max(posts.c.posted_at)).where(posts.c.workspace == ws)
+        ).one(),
+        *c.execute(
+            select(func.count(), func.sum(creator_accounts.c.followers_count)).where(
+                creator_accounts.c.workspace == ws
+            )
+        ).one(),
+    )
     barred = tuple(sorted(objecting(c, ws)))
-    key = (store_identity(settings), ws, account.account_id, tuple(stamp), barred)
+    key = (store_identity(settings), ws, account.account_id, stamp, barred)
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
     if hit is not None:
@@ -695,9 +704,12 @@ def _disclosure(draft: Draft, account: AccountRef) -> PostVerdict | None:
     if not draft.sponsored:
         return None
     detail = f"sponsored draft for {draft.brand}" if draft.brand else "sponsored draft"
+    caption = draft.caption
+    if draft.hashtags:  # as a reader sees them: after the caption
+        caption += "\n\n" + " ".join(f"#{t}" for t in draft.hashtags)
     facts = PostFacts(
         post_id="draft",
-        caption=draft.caption,
+        caption=caption,
         platform=account.platform,
         media_type=draft.media_type,
         connections=(MaterialConnection("deal", detail),),
