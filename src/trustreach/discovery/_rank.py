@@ -347,7 +347,7 @@ def rank_creators(
             weights[name] = 0.0
             medians[name] = None
             continue
-        medians[name] = exact_median(raw[measured])
+        medians[name] = exact_median(raw if measured.all() else raw[measured])
     total_weight = sum(weights.values())
     if total_weight <= 0:
         raise ConfigurationError(
