@@ -212,9 +212,10 @@ class ManipulationRules:
         """Every hit of every rule in ``caption``, in caption order.
 
         >>> found = manipulation_rules().check("Comment YES to win! Only 3 left.")
-        >>> [(f.rule_id, f.evidence) for f in found]
-        [('BAIT-PRIZE', 'Comment YES to win'), ('BAIT-COMMENT', 'Comment YES to'), \
-('SCARCITY-STOCK', 'Only 3 left')]
+        >>> [f.rule_id for f in found]
+        ['BAIT-COMMENT', 'BAIT-PRIZE', 'SCARCITY-STOCK']
+        >>> found[-1].evidence, found[-1].span
+        ('Only 3 left', (20, 31))
         """
         found = [f for d in self.detectors for f in d.analyze(caption, self.dates)]
         return tuple(sorted(found, key=lambda f: (f.span[0], f.rule_id)))
