@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -124,8 +125,8 @@ def evaluate(settings: Settings, truth: dict[str, Any]) -> tuple[int, int, list[
     return hits, n, stats
 
 
-def latency(data: Path | None, calls: int, root: Path) -> list[float]:
-    """Milliseconds per best_times call on the demo world (built here when not given)."""
+def latency(data: Path | None, calls: int, root: Path) -> list[tuple[float, float]]:
+    """Wall and CPU milliseconds per best_times call on the demo world (built when not given)."""
     if data is None:
         settings, _ = build(7, 80, 200, root)
     else:
@@ -138,15 +139,39 @@ def latency(data: Path | None, calls: int, root: Path) -> list[float]:
     best_times(chosen[0], actor=actor, settings=settings)  # warm: imports, first connection
     out = []
     for account in chosen:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         best_times(account, actor=actor, settings=settings)
-        out.append((time.perf_counter() - t0) * 1000)
+        out.append(((time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000))
     return out
+
+
+def report(hits: int, n: int, stats: list[Any]) -> None:
+    """Print the back-test figures."""
+    low, high = wilson(hits, n)
+    print(f"accounts_ge_{MIN_POSTS}_posts={n}")
+    print(f"contains_best_share={hits / max(n, 1):.3f}")
+    print(f"contains_best_share_low={low:.3f}")
+    print(f"contains_best_share_high={high:.3f}")
+    sxy = np.array([s[0] for s in stats])
+    sxx = np.array([s[1] for s in stats])
+    inside = sum(s[2] for s in stats)
+    lift = math.expm1(sxy.sum() / sxx.sum()) if sxx.sum() > 0 else float("nan")
+    rng = np.random.default_rng(0)
+    boot = []
+    for _ in range(2000):
+        pick = rng.integers(0, len(stats), len(stats))
+        if sxx[pick].sum() > 0:
+            boot.append(math.expm1(sxy[pick].sum() / sxx[pick].sum()))
+    b_low, b_high = np.quantile(boot, [0.025, 0.975])
+    print(f"heldback_posts_in_windows={inside}")
+    print(f"heldback_lift={lift:.3f}")
+    print(f"heldback_lift_low={b_low:.3f}")
+    print(f"heldback_lift_high={b_high:.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[401, 402, 403, 404, 405])
+    parser.add_argument("--seeds", type=int, nargs="*", default=[401, 402, 403, 404, 405])
     parser.add_argument("--creators", type=int, default=80)
     parser.add_argument("--followers", type=int, default=50)
     parser.add_argument("--demo-data", type=Path, default=None, help="A demo store's data dir.")
@@ -162,32 +187,18 @@ def main(argv: list[str] | None = None) -> int:
             h, k, s = evaluate(settings, truth)
             print(f"seed_{seed}_contains_best={h}/{k}", flush=True)
             hits, n, stats = hits + h, n + k, stats + s
-        low, high = wilson(hits, n)
-        print(f"seeds={','.join(map(str, args.seeds))}")
-        print(f"accounts_ge_{MIN_POSTS}_posts={n}")
-        print(f"contains_best_share={hits / max(n, 1):.3f}")
-        print(f"contains_best_share_low={low:.3f}")
-        print(f"contains_best_share_high={high:.3f}")
-        sxy = np.array([s[0] for s in stats])
-        sxx = np.array([s[1] for s in stats])
-        inside = sum(s[2] for s in stats)
-        lift = math.expm1(sxy.sum() / sxx.sum()) if sxx.sum() > 0 else float("nan")
-        rng = np.random.default_rng(0)
-        boot = []
-        for _ in range(2000):
-            pick = rng.integers(0, len(stats), len(stats))
-            if sxx[pick].sum() > 0:
-                boot.append(math.expm1(sxy[pick].sum() / sxx[pick].sum()))
-        b_low, b_high = np.quantile(boot, [0.025, 0.975])
-        print(f"heldback_posts_in_windows={inside}")
-        print(f"heldback_lift={lift:.3f}")
-        print(f"heldback_lift_low={b_low:.3f}")
-        print(f"heldback_lift_high={b_high:.3f}")
+        if args.seeds:
+            print(f"seeds={','.join(map(str, args.seeds))}")
+            report(hits, n, stats)
         if not args.skip_latency:
             ms = latency(args.demo_data, args.calls, root)
+            wall, cpu = [m[0] for m in ms], [m[1] for m in ms]
             print(f"latency_calls={len(ms)}")
-            print(f"latency_ms_p50={float(np.percentile(ms, 50)):.1f}")
-            print(f"latency_ms_p95={float(np.percentile(ms, 95)):.1f}")
+            print(f"latency_ms_p50={float(np.percentile(wall, 50)):.1f}")
+            print(f"latency_ms_p95={float(np.percentile(wall, 95)):.1f}")
+            print(f"latency_cpu_ms_p50={float(np.percentile(cpu, 50)):.1f}")
+            print(f"latency_cpu_ms_p95={float(np.percentile(cpu, 95)):.1f}")
+            print(f"load_average_1min={os.getloadavg()[0]:.1f}")
     return 0
 
 

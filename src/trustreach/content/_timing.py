@@ -73,6 +73,7 @@ _LEVEL = 1e4  # a free level (the account's own intercept)
 
 Vector = npt.NDArray[np.float64]
 Matrix = npt.NDArray[np.float64]
+Tensor = npt.NDArray[np.float64]  # a stack of matrices
 
 # A representative IANA zone per country (its most populous zone): countries
 # that span several zones get one of them. Countries not listed fall back to UTC.
@@ -319,44 +320,37 @@ def best_posting_windows(
     niche_of = first.to_numpy()
     p = basis.shape[1]
     free = _free_level(p)
-    infos = _account_infos(basis, z, account_idx, len(codes), sigma2)
-    spread_acc = _account_spread(infos, account_idx, niche_of, codes, sigma2, p)
+    mats, scores = _account_infos(basis, z, account_idx, len(codes), sigma2)
+    _, first_row = np.unique(account_idx, return_index=True)
+    niche_names, niche_idx = np.unique(niche_of[first_row].astype(str), return_inverse=True)
+    n_posts = np.bincount(account_idx, minlength=len(codes))
+    spread_acc = _account_spread(mats, scores, niche_idx, len(niche_names), n_posts, p)
     t_acc = _spread_matrix(p, spread_acc) + free
+    is_self = codes == account_id
+    in_niche = np.array([bool(niche_key) and n == niche_key for n in niche_names], dtype=bool)
+    peer_acc = ~is_self & in_niche[niche_idx]
+    rest_acc = ~is_self & ~in_niche[niche_idx]
     # the platform: every other niche, each niche drawn around the platform
-    niche_infos: dict[str, tuple[Matrix, Vector]] = {}
-    for a, code in enumerate(codes):
-        rows = account_idx == a
-        if code == account_id or (niche_key and niche_of[rows][0] == niche_key):
-            continue
-        a_mat, score = _discounted(*infos[a], t_acc)
-        prev = niche_infos.get(niche_of[rows][0])
-        niche_infos[niche_of[rows][0]] = (
-            (a_mat, score) if prev is None else (prev[0] + a_mat, prev[1] + score)
-        )
-    spread_niche = _niche_spread(niche_infos, p)
+    d_mats, d_scores = _discounted(mats[rest_acc], scores[rest_acc], t_acc)
+    niche_mats = np.zeros((len(niche_names), p, p))
+    niche_scores = np.zeros((len(niche_names), p))
+    np.add.at(niche_mats, niche_idx[rest_acc], d_mats)
+    np.add.at(niche_scores, niche_idx[rest_acc], d_scores)
+    present = np.isin(np.arange(len(niche_names)), niche_idx[rest_acc])
+    niche_mats, niche_scores = niche_mats[present], niche_scores[present]
+    spread_niche = _niche_spread(niche_mats, niche_scores, p)
     t_niche = _spread_matrix(p, spread_niche) + free
     prec = np.diag(np.r_[np.full(7, 1 / _LEVEL), np.full(p - 7, 1 / _PLATFORM_PRIOR)])
-    info_plat = np.zeros((p, p))
-    score_plat = np.zeros(p)
-    for a_mat, score in niche_infos.values():
-        d_mat, d_score = _discounted(a_mat, score, t_niche)
-        info_plat += d_mat
-        score_plat += d_score
-    cov_plat = np.linalg.inv(prec + info_plat)
-    mean_plat = cov_plat @ score_plat
+    n_mats, n_scores = _discounted(niche_mats, niche_scores, t_niche)
+    cov_plat = np.asarray(np.linalg.inv(prec + n_mats.sum(axis=0)), dtype=np.float64)
+    mean_plat = cov_plat @ n_scores.sum(axis=0)
     # the niche: its peers, drawn around the platform
-    info_peer = np.zeros((p, p))
-    score_peer = np.zeros(p)
-    for a, code in enumerate(codes):
-        rows = account_idx == a
-        if code != account_id and niche_key and niche_of[rows][0] == niche_key:
-            a_mat, score = _discounted(*infos[a], t_acc)
-            info_peer += a_mat
-            score_peer += score
-    mean_niche, cov_niche = _posterior(mean_plat, cov_plat + t_niche, info_peer, score_peer)
+    p_mats, p_scores = _discounted(mats[peer_acc], scores[peer_acc], t_acc)
+    mean_niche, cov_niche = _posterior(
+        mean_plat, cov_plat + t_niche, p_mats.sum(axis=0), p_scores.sum(axis=0)
+    )
     # the account, drawn around its niche
-    a_idx = np.flatnonzero(codes == account_id)
-    info_own, score_own = infos[int(a_idx[0])] if len(a_idx) else (np.zeros((p, p)), np.zeros(p))
+    info_own, score_own = mats[is_self].sum(axis=0), scores[is_self].sum(axis=0)
     prior_cov = cov_niche + t_acc
     mean_acc, cov_acc = _posterior(mean_niche, prior_cov, info_own, score_own)
 
@@ -533,16 +527,18 @@ def _within(x: Matrix, groups: npt.NDArray[np.int64], t: Vector) -> Matrix:
 
 def _account_infos(
     basis: Matrix, z: Vector, account_idx: npt.NDArray[np.int64], n: int, sigma2: float
-) -> list[tuple[Matrix, Vector]]:
-    """Each account's data precision ``X'X / sigma2`` and score ``X'z / sigma2``."""
-    out = []
+) -> tuple[Tensor, Matrix]:
+    """Each account's data precision ``X'X / sigma2`` and score ``X'z / sigma2``, stacked."""
+    p = basis.shape[1]
+    if n == 0:
+        return np.zeros((0, p, p)), np.zeros((0, p))
     order = np.argsort(account_idx, kind="stable")
-    bounds = np.searchsorted(account_idx[order], np.arange(n + 1))
-    for a in range(n):
-        rows = order[bounds[a] : bounds[a + 1]]
-        xa = basis[rows]
-        out.append((xa.T @ xa / sigma2, xa.T @ z[rows] / sigma2))
-    return out
+    starts = np.searchsorted(account_idx[order], np.arange(n))
+    x = basis[order]
+    outer = x[:, :, None] * x[:, None, :]
+    mats = np.add.reduceat(outer, starts, axis=0) / sigma2
+    scores = np.add.reduceat(x * z[order][:, None], starts, axis=0) / sigma2
+    return np.asarray(mats, dtype=np.float64), np.asarray(scores, dtype=np.float64)
 
 
 def _free_level(p: int) -> Matrix:
@@ -556,15 +552,19 @@ def _spread_matrix(p: int, spread: tuple[float, float]) -> Matrix:
     return np.diag(np.r_[np.full(7, spread[0]), np.full(p - 7, spread[1])])
 
 
-def _discounted(info: Matrix, score: Vector, spread: Matrix) -> tuple[Matrix, Vector]:
-    """What a member says about its group's mean when members stray by ``spread``.
+def _discounted(mats: Tensor, scores: Matrix, spread: Matrix) -> tuple[Tensor, Matrix]:
+    """What members say about their group's mean when members stray by ``spread``.
 
-    ``(V + T)^-1`` and ``(V + T)^-1 b`` with ``V = info^-1``, written so that
-    ``info`` may be singular: ``info (I + T info)^-1``.
+    ``(V + T)^-1`` and ``(V + T)^-1 b`` with ``V = info^-1``, for a stack of
+    members, written so that ``info`` may be singular: ``info (I + T info)^-1``.
     """
-    p = len(score)
-    solve = np.linalg.solve(np.eye(p) + spread @ info, np.eye(p))
-    return _symmetric(info @ solve), solve.T @ score
+    p = scores.shape[1]
+    if len(mats) == 0:
+        return np.zeros((0, p, p)), np.zeros((0, p))
+    inv = np.linalg.inv(np.eye(p) + spread @ mats)
+    info = mats @ inv
+    info = (info + info.transpose(0, 2, 1)) / 2.0
+    return np.asarray(info, dtype=np.float64), np.einsum("kji,kj->ki", inv, scores)
 
 
 def _posterior(
@@ -579,72 +579,58 @@ def _symmetric(m: Matrix) -> Matrix:
     return np.asarray((m + m.T) / 2.0, dtype=np.float64)
 
 
-def _ols(info: Matrix, score: Vector) -> tuple[Vector, Matrix] | None:
-    """Least-squares coefficients and their covariance, or None when not identified."""
-    if np.linalg.matrix_rank(info) < len(score):
-        return None
-    cov = np.asarray(np.linalg.inv(info), dtype=np.float64)
-    return cov @ score, cov
+def _ols(mats: Tensor, scores: Matrix) -> tuple[npt.NDArray[np.bool_], Matrix, Tensor]:
+    """Least-squares coefficients and covariances of a stack; which are identified."""
+    if len(mats) == 0:
+        return np.zeros(0, dtype=bool), np.zeros_like(scores), np.zeros_like(mats)
+    eig = np.linalg.eigvalsh(mats)
+    ok = eig[:, 0] > 1e-10 * np.maximum(eig[:, -1], 1e-300)
+    covs = np.zeros_like(mats)
+    if ok.any():
+        covs[ok] = np.linalg.inv(mats[ok])
+    return ok, np.einsum("kij,kj->ki", covs, scores), covs
 
 
-def _centred_spread(diffs: list[tuple[Vector, Matrix]], p: int) -> tuple[float, float]:
+def _centred_spread(diffs: Matrix, covs: Tensor, p: int) -> tuple[float, float]:
     """Method of moments: the spread of true effects from differences and their noise."""
-    if not diffs:
+    if len(diffs) == 0:
         return (_TAU_FLOOR, _TAU_FLOOR)
     centre = np.eye(7) - 1 / 7
-    week, hour = [], []
-    for d, v in diffs:
-        dw = centre @ d[:7]
-        week.append((dw @ dw - np.trace(centre @ v[:7, :7] @ centre)) / 6)
-        hour.append((d[7:] @ d[7:] - np.trace(v[7:, 7:])) / (p - 7))
-    return (max(float(np.mean(week)), _TAU_FLOOR), max(float(np.mean(hour)), _TAU_FLOOR))
+    dw = diffs[:, :7] @ centre
+    week = ((dw * dw).sum(axis=1) - np.einsum("kij,ji->k", covs[:, :7, :7], centre)) / 6
+    dh = diffs[:, 7:]
+    hour = ((dh * dh).sum(axis=1) - np.einsum("kii->k", covs[:, 7:, 7:])) / (p - 7)
+    return (max(float(week.mean()), _TAU_FLOOR), max(float(hour.mean()), _TAU_FLOOR))
 
 
 def _account_spread(
-    infos: list[tuple[Matrix, Vector]],
-    account_idx: npt.NDArray[np.int64],
-    niche_of: npt.NDArray[Any],
-    codes: npt.NDArray[Any],
-    sigma2: float,
+    mats: Tensor,
+    scores: Matrix,
+    niche_idx: npt.NDArray[np.int64],
+    n_niches: int,
+    n_posts: npt.NDArray[np.int64],
     p: int,
 ) -> tuple[float, float]:
-    """How far accounts' effects stray from their niche's (accounts with enough posts)."""
-    niche_sum: dict[str, tuple[Matrix, Vector]] = {}
-    label = {}
-    for a in range(len(codes)):
-        rows = np.flatnonzero(account_idx == a)
-        label[a] = str(niche_of[rows[0]])
-        prev = niche_sum.get(label[a])
-        niche_sum[label[a]] = (
-            infos[a] if prev is None else (prev[0] + infos[a][0], prev[1] + infos[a][1])
-        )
-    diffs = []
-    for a, (info, score) in enumerate(infos):
-        if np.trace(info[:7, :7]) * sigma2 < _MIN_OWN_FOR_SPREAD:  # its number of posts
-            continue
-        mine = _ols(info, score)
-        rest = niche_sum[label[a]]
-        others = _ols(rest[0] - info, rest[1] - score)
-        if mine is None or others is None:
-            continue
-        diffs.append((mine[0] - others[0], mine[1] + others[1]))
-    return _centred_spread(diffs, p)
+    """How far accounts' effects stray from the rest of their niche (accounts with enough posts)."""
+    tot_mats = np.zeros((n_niches, p, p))
+    tot_scores = np.zeros((n_niches, p))
+    np.add.at(tot_mats, niche_idx, mats)
+    np.add.at(tot_scores, niche_idx, scores)
+    q = n_posts >= _MIN_OWN_FOR_SPREAD
+    ok_a, mine, cov_a = _ols(mats[q], scores[q])
+    ok_b, rest, cov_b = _ols(tot_mats[niche_idx[q]] - mats[q], tot_scores[niche_idx[q]] - scores[q])
+    ok = ok_a & ok_b
+    return _centred_spread(mine[ok] - rest[ok], cov_a[ok] + cov_b[ok], p)
 
 
-def _niche_spread(niche_infos: Mapping[str, tuple[Matrix, Vector]], p: int) -> tuple[float, float]:
+def _niche_spread(mats: Tensor, scores: Matrix, p: int) -> tuple[float, float]:
     """How far niches' effects stray from the rest of the platform."""
-    fits = {k: _ols(*v) for k, v in niche_infos.items()}
-    good = {k: f for k, f in fits.items() if f is not None}
-    if len(good) < 2:
+    ok, mine, cov = _ols(mats, scores)
+    if ok.sum() < 2:
         return (_TAU_FLOOR, _TAU_FLOOR)
-    diffs = []
-    for k, (mean, cov) in good.items():
-        info = sum((niche_infos[j][0] for j in good if j != k), np.zeros((p, p)))
-        score = sum((niche_infos[j][1] for j in good if j != k), np.zeros(p))
-        rest = _ols(info, score)
-        if rest is not None:
-            diffs.append((mean - rest[0], cov + rest[1]))
-    return _centred_spread(diffs, p)
+    mats, scores, mine, cov = mats[ok], scores[ok], mine[ok], cov[ok]
+    ok_r, rest, cov_r = _ols(mats.sum(axis=0) - mats, scores.sum(axis=0) - scores)
+    return _centred_spread(mine[ok_r] - rest[ok_r], cov[ok_r] + cov_r[ok_r], p)
 
 
 def _labels(weekday: int, start: int, hours: int, zone: str, as_of: datetime) -> tuple[str, str]:

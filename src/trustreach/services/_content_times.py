@@ -177,9 +177,10 @@ def _digest(ref: AccountRef, frame: pl.DataFrame, top: int, when: datetime) -> s
     """A digest of what the answer was computed from (post ids and their figures)."""
     h = hashlib.sha256(f"{ref.account_id}|{top}|{when.isoformat()}|{METHOD_VERSION}".encode())
     if not frame.is_empty():
-        h.update(
-            frame.select("post_id", "engagements", "followers", "media_type").write_csv().encode()
-        )
+        h.update("\n".join(frame["post_id"].to_list()).encode())
+        h.update("\n".join(frame["media_type"].fill_null("").to_list()).encode())
+        for column in ("engagements", "followers"):
+            h.update(frame[column].fill_null(-1).to_numpy().astype("<i8").tobytes())
     return h.hexdigest()
 
 
