@@ -41,10 +41,9 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, String, and_, cast, select
 
 from trustreach.core import ConfigurationError, NotFoundError, closest_id
-from trustreach.services._context import read_frame
 from trustreach.services._objections import objecting
 from trustreach.store._tables import audience_snapshots, creator_accounts, creators, posts
 
@@ -167,6 +166,7 @@ def posts_frame(
     connection: Connection,
     workspace: str,
     *,
+    columns: Sequence[str] = POST_COLUMNS,
     account_ids: Sequence[str] | None = None,
     niche: str | None = None,
     platform: str | None = None,
@@ -181,6 +181,11 @@ def posts_frame(
     ----------
     connection, workspace
         Where to read.
+    columns
+        Which of :data:`POST_COLUMNS` to return, in this order (default: all).
+        Only what they need is read: a caller without ``caption`` or
+        ``hashtags`` never loads the texts, one without ``followers`` never
+        reads the audience snapshots.
     account_ids
         Only these accounts' posts (None: every account).
     niche
@@ -193,38 +198,37 @@ def posts_frame(
         Leave out creators who objected to profiling ...
     keep_creator
         ... except this one (the account being advised is the creator's own).
+
+    Rows are ordered by ``account_id``, ``posted_at`` and ``post_id``.
     """
+    unknown = [c for c in columns if c not in POST_COLUMNS]
+    if unknown:
+        raise ConfigurationError(f"columns {unknown} not known; allowed: {', '.join(POST_COLUMNS)}")
+    accounts = _accounts(
+        connection,
+        workspace,
+        account_ids=account_ids,
+        niche=niche,
+        platform=platform,
+        exclude_objecting=exclude_objecting,
+        keep_creator=keep_creator,
+    )
+    wanted = set(columns)
+    if "engagements" in wanted:
+        wanted |= {"likes", "comments", "shares"}
+    read = [c for c in _POST_READS if c in wanted]
     query = (
         select(
             posts.c.post_id,
             posts.c.account_id,
-            creator_accounts.c.creator_id,
-            creator_accounts.c.platform,
-            creators.c.niches,
             posts.c.posted_at,
-            posts.c.media_type,
-            posts.c.caption,
-            posts.c.hashtags,
-            posts.c.likes,
-            posts.c.comments,
-            posts.c.views,
-            posts.c.shares,
-            posts.c.saves,
-            posts.c.paid_partnership,
-            creator_accounts.c.followers_count,
+            *(_POST_READS[c] for c in read),
         )
         .join(
             creator_accounts,
             and_(
                 creator_accounts.c.workspace == posts.c.workspace,
                 creator_accounts.c.account_id == posts.c.account_id,
-            ),
-        )
-        .join(
-            creators,
-            and_(
-                creators.c.workspace == creator_accounts.c.workspace,
-                creators.c.creator_id == creator_accounts.c.creator_id,
             ),
         )
         .where(posts.c.workspace == workspace)
@@ -237,110 +241,187 @@ def posts_frame(
         query = query.where(posts.c.posted_at >= since)
     if until is not None:
         query = query.where(posts.c.posted_at < until)
-    frame = read_frame(connection, query.order_by(posts.c.account_id, posts.c.posted_at))
-    if frame.is_empty():
-        return _empty()
-    frame = _normalised(frame)
-    if niche is not None:
-        wanted = niche.strip().casefold()
-        frame = frame.filter(
-            pl.col("niches").list.eval(pl.element().str.to_lowercase()).list.contains(wanted)
+    rows = connection.execute(query).all() if not accounts.is_empty() else []
+    if not rows:
+        return _empty().select(columns)
+    names = ["post_id", "account_id", "posted_at", *read]
+    values = list(zip(*rows, strict=True))
+    frame = pl.DataFrame(
+        [
+            pl.Series(name, column, dtype=_SCHEMA[name] if name in _TEXT_OR_COUNT else None)
+            for name, column in zip(names, values, strict=True)
+        ]
+    )
+    frame = frame.with_columns(_utc(frame["posted_at"]).alias("posted_at"), *_decoded(read))
+    frame = frame.join(accounts, on="account_id", how="inner")
+    if "engagements" in columns:
+        frame = frame.with_columns(
+            (pl.col("likes") + pl.col("comments") + pl.col("shares").fill_null(0)).alias(
+                "engagements"
+            )
         )
-    if exclude_objecting and not frame.is_empty():
-        barred = objecting(connection, workspace, frame["creator_id"].unique().to_list())
+    if "followers" in columns:
+        frame = _with_followers(connection, workspace, frame)
+    return frame.sort("account_id", "posted_at", "post_id").select(columns)
+
+
+_POST_READS: dict[str, Any] = {
+    "media_type": posts.c.media_type,
+    "caption": posts.c.caption,
+    "hashtags": cast(posts.c.hashtags, String).label("hashtags"),
+    "likes": posts.c.likes,
+    "comments": posts.c.comments,
+    "views": posts.c.views,
+    "shares": posts.c.shares,
+    "saves": posts.c.saves,
+    "paid_partnership": posts.c.paid_partnership,
+}
+"""The posts' own columns a caller may ask for, as read (JSON lists as text)."""
+
+_SCHEMA: dict[str, Any] = {
+    "post_id": pl.String,
+    "account_id": pl.String,
+    "creator_id": pl.String,
+    "platform": pl.String,
+    "niches": pl.List(pl.String),
+    "posted_at": pl.Datetime("us", "UTC"),
+    "media_type": pl.String,
+    "caption": pl.String,
+    "hashtags": pl.List(pl.String),
+    "likes": pl.Int64,
+    "comments": pl.Int64,
+    "views": pl.Int64,
+    "shares": pl.Int64,
+    "saves": pl.Int64,
+    "paid_partnership": pl.Boolean,
+    "followers": pl.Int64,
+    "engagements": pl.Int64,
+}
+_TEXT_OR_COUNT = {"post_id", "account_id", "media_type", "caption", "likes", "comments", "views"}
+_TEXT_OR_COUNT |= {"shares", "saves"}
+
+
+def _accounts(
+    connection: Connection,
+    workspace: str,
+    *,
+    account_ids: Sequence[str] | None,
+    niche: str | None,
+    platform: str | None,
+    exclude_objecting: bool,
+    keep_creator: str | None,
+) -> pl.DataFrame:
+    """The accounts whose posts are read, with their creator, platform, niches and count."""
+    query = select(
+        creator_accounts.c.account_id,
+        creator_accounts.c.creator_id,
+        creator_accounts.c.platform,
+        creators.c.niches,
+        creator_accounts.c.followers_count,
+    ).join(
+        creators,
+        and_(
+            creators.c.workspace == creator_accounts.c.workspace,
+            creators.c.creator_id == creator_accounts.c.creator_id,
+        ),
+    )
+    query = query.where(creator_accounts.c.workspace == workspace)
+    if platform is not None:
+        query = query.where(creator_accounts.c.platform == platform)
+    rows = connection.execute(query).all()
+    if account_ids is not None:
+        chosen = set(account_ids)
+        rows = [r for r in rows if r.account_id in chosen]
+    if niche is not None:
+        folded = niche.strip().casefold()
+        rows = [r for r in rows if folded in {str(n).casefold() for n in (r.niches or [])}]
+    if exclude_objecting and rows:
+        barred = objecting(connection, workspace, [str(r.creator_id) for r in rows])
         barred.discard(keep_creator or "")
-        if barred:
-            frame = frame.filter(~pl.col("creator_id").is_in(sorted(barred)))
-    return _with_followers(connection, workspace, frame)
+        rows = [r for r in rows if r.creator_id not in barred]
+    return pl.DataFrame(
+        {
+            "account_id": [str(r.account_id) for r in rows],
+            "creator_id": [str(r.creator_id) for r in rows],
+            "platform": [str(r.platform) for r in rows],
+            "niches": [[str(n) for n in (r.niches or [])] for r in rows],
+            "followers_count": [r.followers_count for r in rows],
+        },
+        schema={
+            "account_id": pl.String,
+            "creator_id": pl.String,
+            "platform": pl.String,
+            "niches": pl.List(pl.String),
+            "followers_count": pl.Int64,
+        },
+    )
 
 
-def _empty() -> pl.DataFrame:
-    schema: dict[str, Any] = {
-        "post_id": pl.String,
-        "account_id": pl.String,
-        "creator_id": pl.String,
-        "platform": pl.String,
-        "niches": pl.List(pl.String),
-        "posted_at": pl.Datetime("us", "UTC"),
-        "media_type": pl.String,
-        "caption": pl.String,
-        "hashtags": pl.List(pl.String),
-        "likes": pl.Int64,
-        "comments": pl.Int64,
-        "views": pl.Int64,
-        "shares": pl.Int64,
-        "saves": pl.Int64,
-        "paid_partnership": pl.Boolean,
-        "followers": pl.Int64,
-        "engagements": pl.Int64,
-    }
-    return pl.DataFrame(schema=schema)
-
-
-def _normalised(frame: pl.DataFrame) -> pl.DataFrame:
-    posted = frame["posted_at"]
+def _utc(posted: pl.Series) -> pl.Series:
+    """Timestamps as UTC microseconds, whichever way the store's driver returned them."""
     if posted.dtype == pl.String:
         posted = posted.str.to_datetime(time_zone="UTC")
     elif isinstance(posted.dtype, pl.Datetime) and posted.dtype.time_zone is None:
         posted = posted.dt.replace_time_zone("UTC")
     else:
         posted = posted.dt.convert_time_zone("UTC")
+    return posted.dt.cast_time_unit("us")
 
-    def _strings(column: str) -> pl.Series:
-        values = frame[column].to_list()
-        return pl.Series(
-            column,
-            [[str(v) for v in (x or [])] for x in values],
-            dtype=pl.List(pl.String),
-        )
 
-    return frame.with_columns(
-        posted.dt.cast_time_unit("us").alias("posted_at"),
-        _strings("niches"),
-        _strings("hashtags").list.eval(pl.element().str.strip_chars_start("#").str.to_lowercase()),
-        pl.col("caption").fill_null(""),
-        *(pl.col(c).cast(pl.Int64) for c in ("likes", "comments", "views", "shares", "saves")),
-        pl.col("paid_partnership").cast(pl.Boolean),
-        pl.col("followers_count").cast(pl.Int64),
-    )
+def _decoded(read: Sequence[str]) -> list[pl.Expr]:
+    """Casts of the read columns to :data:`_SCHEMA` (hashtags: JSON text to a lower-case list)."""
+    out: list[pl.Expr] = []
+    for name in read:
+        if name == "hashtags":
+            out.append(
+                pl.col("hashtags")
+                .fill_null("[]")
+                .str.json_decode(pl.List(pl.String))
+                .list.eval(pl.element().str.strip_chars_start("#").str.to_lowercase())
+            )
+        elif name == "caption":
+            out.append(pl.col("caption").fill_null(""))
+        else:
+            out.append(pl.col(name).cast(_SCHEMA[name]))
+    return out
+
+
+def _empty() -> pl.DataFrame:
+    return pl.DataFrame(schema=_SCHEMA).select(POST_COLUMNS)
 
 
 def _with_followers(connection: Connection, workspace: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """``followers`` on the day of each post, from the latest snapshot on or before it."""
-    snaps = read_frame(
-        connection,
+    """``followers`` on the day of each post, from the latest snapshot on or before it
+    (the account's current count when no snapshot is that old)."""
+    snaps = connection.execute(
         select(
             audience_snapshots.c.account_id,
             audience_snapshots.c.captured_on,
             audience_snapshots.c.followers_count,
         ).where(
             audience_snapshots.c.workspace == workspace,
-            audience_snapshots.c.account_id.in_(frame["account_id"].unique().to_list()),
+            audience_snapshots.c.account_id.in_(frame["account_id"].unique().sort().to_list()),
             audience_snapshots.c.followers_count.is_not(None),
-        ),
-    )
-    out = frame.with_columns(pl.col("posted_at").dt.date().alias("_day"))
-    if not snaps.is_empty():
-        snaps = (
-            snaps.with_columns(
-                pl.col("captured_on").cast(pl.Date).alias("_day"),
-                pl.col("followers_count").cast(pl.Int64).alias("_snap"),
-            )
-            .select("account_id", "_day", "_snap")
-            .sort("account_id", "_day")
         )
+    ).all()
+    out = frame.with_columns(pl.col("posted_at").dt.date().alias("_day"))
+    if snaps:
+        account, day, count = zip(*snaps, strict=True)
+        days = pl.Series("_day", day)
+        if days.dtype == pl.String:
+            days = days.str.to_date()
+        table = pl.DataFrame(
+            [
+                pl.Series("account_id", account, dtype=pl.String),
+                days.cast(pl.Date),
+                pl.Series("_snap", count, dtype=pl.Int64),
+            ]
+        ).sort("account_id", "_day")
         out = out.sort("account_id", "_day").join_asof(
-            snaps, on="_day", by="account_id", strategy="backward", check_sortedness=False
+            table, on="_day", by="account_id", strategy="backward", check_sortedness=False
         )
     else:
         out = out.with_columns(pl.lit(None, dtype=pl.Int64).alias("_snap"))
-    return (
-        out.with_columns(
-            pl.coalesce("_snap", "followers_count").alias("followers"),
-            (pl.col("likes") + pl.col("comments") + pl.col("shares").fill_null(0)).alias(
-                "engagements"
-            ),
-        )
-        .sort("account_id", "posted_at", "post_id")
-        .select(POST_COLUMNS)
+    return out.with_columns(pl.coalesce("_snap", "followers_count").alias("followers")).drop(
+        "_day", "_snap"
     )
