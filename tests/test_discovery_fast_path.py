@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -226,3 +227,16 @@ def test_exact_median_is_np_median(values: list[float], sample: int) -> None:
     expected = float(np.median(array))
     assert fast == expected or (np.isnan(fast) and np.isnan(expected))
     assert np.signbit(fast) == np.signbit(expected)
+
+
+def test_the_index_reads_repeated_text_once_with_the_same_values(tmp_path: Path) -> None:
+    index = _index(3_000, seed=9, accounts=2)
+    index.save(tmp_path / "index")
+    back = CreatorIndex.load(tmp_path / "index")
+    for column in ("creator_id", "platform", "language", "top_terms", "rate_currency"):
+        assert getattr(back, column).tolist() == getattr(index, column).tolist(), column
+    for column in ("platform", "language", "top_terms", "rate_currency"):
+        values = getattr(back, column)
+        assert len({id(v) for v in values}) == len(set(values.tolist())), column
+    query = query_from_brief(make_brief(**BRIEFS["awareness"]), EMBEDDER)
+    _same(back, query, top_n=25)

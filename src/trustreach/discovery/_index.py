@@ -60,6 +60,8 @@ _STRING_COLUMNS = (
     "top_terms",
     "rate_currency",
 )
+_FEW_DISTINCT = ("platform", "language", "top_terms", "rate_currency")
+"""Text columns whose values repeat: read as one string object per distinct value."""
 _FLOAT_COLUMNS = (
     "followers",
     "fake_share",
@@ -325,7 +327,7 @@ class CreatorIndex:
         if frame.height != meta["rows"]:
             raise CreatorIndexError(f"creator index in {folder} is incomplete: rebuild it")
         values: dict[str, Any] = {
-            c: frame[c].fill_null("").to_numpy().astype(object) for c in _STRING_COLUMNS
+            c: _strings(frame[c].fill_null(""), shared=c in _FEW_DISTINCT) for c in _STRING_COLUMNS
         }
         values.update(
             {c: frame[c].fill_null(np.nan).to_numpy().astype(np.float64) for c in _FLOAT_COLUMNS}
@@ -338,6 +340,21 @@ class CreatorIndex:
         for key in ("format", "rows"):
             meta.pop(key, None)
         return cls(countries=countries, meta=meta, **values)
+
+
+def _strings(column: pl.Series, *, shared: bool) -> ObjectArray:
+    """A text column as an object array; ``shared``: one str object per distinct value.
+
+    A million rows of "instagram" are then a million pointers to one string, not a
+    million strings (about 50 bytes each): the index of 1M creators is ~200 MiB
+    smaller in memory, with the same values.
+    """
+    if not shared:
+        return np.asarray(column.to_numpy().astype(object))
+    distinct = column.unique().sort()
+    labels = np.array(distinct.to_list(), dtype=object)
+    out: ObjectArray = labels[distinct.search_sorted(column).to_numpy()]
+    return out
 
 
 # ---------------------------------------------------------------- generations
