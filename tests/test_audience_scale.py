@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from trustreach.audience import account_features, load_authenticity_model, score_partition
+from trustreach.audience import score_partition
 from trustreach.audience._features import _numeric_column
 from trustreach.core import reset_settings
 from trustreach.services import score_accounts_dask
@@ -54,44 +54,6 @@ def test_dask_partitions_match_in_process_scoring(
     bad.write_parquet(parts[1])
     with pytest.raises(ValueError, match=r"part-00001\.parquet: row 7.*followers_count"):
         score_accounts_dask(tmp_path / "dump", tmp_path / "scored-again", workers=2)
-
-
-def test_margins_of_distinct_paths_equal_lightgbm_on_every_row() -> None:
-    """Predicting one row per decision path and scattering back changes no bit."""
-    classifier = load_authenticity_model().classifier
-    plan = classifier._split_plan()
-    assert plan is not None
-    rng = np.random.default_rng(3)
-    frame = pl.DataFrame(
-        {
-            "posts_count": rng.integers(0, 3000, 20_000),
-            "followers_count": rng.integers(0, 100_000, 20_000),
-            "following_count": rng.integers(0, 8000, 20_000),
-            "has_profile_pic": rng.random(20_000) < 0.7,
-            "is_private": rng.random(20_000) < 0.4,
-            "biography_length": rng.integers(0, 150, 20_000),
-            "username_length": rng.integers(5, 30, 20_000),
-            "username_digit_count": rng.integers(0, 5, 20_000),
-        }
-    )
-    matrix = account_features(frame)
-    # values exactly at, just under and just over split thresholds, and NaN
-    for column, (thresholds, _) in enumerate(plan):
-        if thresholds.size == 0:
-            continue
-        at = thresholds[rng.integers(0, thresholds.size, matrix.shape[0])]
-        edge = np.select(
-            [rng.random(matrix.shape[0]) < p for p in (0.15, 0.3, 0.45, 0.6)],
-            [at, np.nextafter(at, -np.inf), np.nextafter(at, np.inf), np.nan],
-            matrix[:, column],
-        )
-        matrix[:, column] = edge
-    direct = classifier._booster_margins(matrix, 1)
-    np.testing.assert_array_equal(classifier._margins(matrix, 1), direct)
-    valid = account_features(frame)
-    np.testing.assert_array_equal(
-        classifier.decision_function(valid, num_threads=2), classifier._booster_margins(valid, 2)
-    )
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ from sklearn.isotonic import IsotonicRegression  # type: ignore[import-untyped, 
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped, unused-ignore]
 from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped, unused-ignore]
 
+from trustreach.audience._compiled import LIGHTGBM_ZERO, CompiledForest, compiled_forest
 from trustreach.audience._features import (
     BASE_FIELDS,
     FEATURE_INPUTS,
@@ -48,10 +49,9 @@ ARTEFACT_FORMAT: Final = "trustreach.audience.fake_account/1"
 
 _NUM_THREADS: Final = 2
 _LAMBDA_L2: Final = 1.0
-#: Batches at least this large are deduplicated by decision path before prediction ...
-_DEDUP_MIN_ROWS: Final = 4096
-#: ... unless more than this share of their rows are distinct paths.
-_DEDUP_MAX_SHARE: Final = 0.9
+#: Batches at least this large are scored by the compiled trees where they can be built
+#: (smaller ones never load LLVM: LightGBM scores them in a few milliseconds).
+COMPILED_MIN_ROWS: Final = 10_000
 # dependency matrix: _DEPENDS[i, j] is True when feature j needs base field i
 _DEPENDS: Final = np.array(
     [[field in FEATURE_INPUTS[feature] for feature in FEATURES] for field in BASE_FIELDS]
@@ -91,6 +91,9 @@ def _as_matrix(X: Any) -> np.ndarray:
                 raise ValueError(f"column {field!r} must be 0 or 1 (NaN for missing)")
         elif (present < 0).any():
             raise ValueError(f"column {field!r} must be a non-negative count")
+    tiny = np.abs(matrix) <= LIGHTGBM_ZERO
+    if (tiny & (matrix != 0)).any():  # LightGBM reads these as 0: so does every engine
+        matrix = np.where(tiny, 0.0, matrix)
     return matrix
 
 
@@ -380,26 +383,18 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         return self._margins(_as_matrix(X), _threads(num_threads))
 
     def _margins(self, matrix: np.ndarray, num_threads: int) -> np.ndarray:
-        """Margins of a validated feature matrix, each distinct decision path predicted once.
+        """Margins of a validated feature matrix.
 
-        Rows whose features fall into the same interval between the model's split
-        thresholds (NaN apart) take the same path through every tree, so their
-        margins are bit-identical; large batches are predicted on one
-        representative row per such class and scattered back.
+        A batch of at least :data:`COMPILED_MIN_ROWS` rows of a loaded artefact is
+        scored by its compiled form (see :mod:`trustreach.audience._compiled`;
+        the same raw scores within 1e-9) where one can be built, otherwise, and
+        for smaller batches, by LightGBM.
         """
-        plan = self._split_plan()
-        if plan is None or matrix.shape[0] < _DEDUP_MIN_ROWS:
-            return self._booster_margins(matrix, num_threads)
-        key = np.zeros(matrix.shape[0], dtype=np.int64)
-        for column, (thresholds, shift) in enumerate(plan):
-            values = matrix[:, column]
-            code = np.searchsorted(thresholds, values, side="left")
-            code[np.isnan(values)] = thresholds.size + 1
-            key |= code.astype(np.int64) << shift
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        if first.size > matrix.shape[0] * _DEDUP_MAX_SHARE:
-            return self._booster_margins(matrix, num_threads)
-        return self._booster_margins(matrix[first], num_threads)[inverse.reshape(-1)]
+        if matrix.shape[0] >= COMPILED_MIN_ROWS:
+            forest = self._compiled_forest()
+            if forest is not None:
+                return forest.margins(matrix, num_threads)
+        return self._booster_margins(matrix, num_threads)
 
     def _booster_margins(self, matrix: np.ndarray, num_threads: int) -> np.ndarray:
         return np.asarray(
@@ -407,40 +402,12 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
             dtype=np.float64,
         )
 
-    def _split_plan(self) -> list[tuple[np.ndarray, int]] | None:
-        """Per feature: sorted split thresholds and the bit offset of its code in a row key.
-
-        ``None`` when the booster has splits whose decision is not "NaN apart,
-        then value <= threshold" (categorical or zero-as-missing splits) or the
-        codes do not fit in 63 bits; then every row goes to LightGBM.
-        """
-        cached = getattr(self, "_plan_cache", None)
-        if cached is not None and cached[0] is self.booster_:
-            plan: list[tuple[np.ndarray, int]] | None = cached[1]
-            return plan
-        thresholds: list[set[float]] = [set() for _ in FEATURES]
-        usable = True
-        stack = [tree["tree_structure"] for tree in self.booster_.dump_model()["tree_info"]]
-        while stack and usable:
-            node = stack.pop()
-            if "split_index" not in node:
-                continue
-            usable = node.get("decision_type") == "<=" and node.get("missing_type") in (
-                "None",
-                "NaN",
-            )
-            thresholds[int(node["split_feature"])].add(float(node["threshold"]))
-            stack += [node["left_child"], node["right_child"]]
-        plan = []
-        shift = 0
-        for found in thresholds:
-            ordered = np.array(sorted(found), dtype=np.float64)
-            plan.append((ordered, shift))
-            shift += int(ordered.size + 1).bit_length()  # codes 0..size, NaN size + 1
-        if not usable or shift > 63:
-            plan = None
-        self._plan_cache = (self.booster_, plan)
-        return plan
+    def _compiled_forest(self) -> CompiledForest | None:
+        """The compiled form of the artefact's model text (None for a model fitted here)."""
+        source = getattr(self, "_artefact_text", None)  # set by from_artefact
+        if source is None or source[0] is not self.booster_:
+            return None
+        return compiled_forest(source[1], self.sha256_, self.booster_)
 
     def _calibrate(self, margins: np.ndarray) -> np.ndarray:
         if self.calibration == "sigmoid":
@@ -605,7 +572,9 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         params["threshold"] = float(meta["threshold"])
         params["ignored_features"] = tuple(params.get("ignored_features", ()))
         model = cls(**params)
-        model.booster_ = lgb.Booster(model_str=model_bytes.decode("utf-8"))
+        text = model_bytes.decode("utf-8")
+        model.booster_ = lgb.Booster(model_str=text)
+        model._artefact_text = (model.booster_, text)
         model.calibrator_ = np.asarray(meta["calibrator"], dtype=np.float64)
         model.classes_ = np.array(meta["classes"])
         model.n_features_in_ = len(FEATURES)

@@ -41,9 +41,10 @@ def score_frame(
         raise ValueError(f"explain={explain!r} not allowed; allowed: {', '.join(EXPLAIN_CHOICES)}")
     probabilities = model.score(frame, num_threads=num_threads) if frame.height else np.zeros(0)
     flagged = model.flag(probabilities) if frame.height else np.zeros(0, dtype=bool)
-    signals = [""] * frame.height
+    signals: dict[int, str] = {}  # row -> words; every other row gets ""
     scored = ~np.isnan(probabilities)
-    if not scored.all():  # null masks once: an export without a column leaves every row here
+    everyone = bool(scored.all())
+    if not everyone:  # null masks once: an export without a column leaves every row here
         absent = {
             name: frame[name].is_null().to_numpy()
             if name in frame.columns
@@ -59,17 +60,21 @@ def score_frame(
             explained = model.top_signals(frame[index.tolist()], num_threads=num_threads)
             for i, words in zip(index.tolist(), explained, strict=True):
                 signals[i] = "; ".join(words)
+    flags = pl.Series("flagged", flagged, dtype=pl.Boolean)
+    if not everyone:
+        flags = flags.set(pl.Series(~scored, dtype=pl.Boolean), None)
+    top = pl.select(pl.repeat("", frame.height, dtype=pl.String)).to_series()
+    if signals:
+        top = top.scatter(list(signals), list(signals.values()))
     return pl.DataFrame(
         {
             "account_id": frame["account_id"] if "account_id" in frame.columns else None,
             "fake_probability": pl.Series(
                 np.round(probabilities, 4), dtype=pl.Float64, nan_to_null=True
             ),
-            "flagged": pl.Series(flagged, dtype=pl.Boolean).set(
-                pl.Series(~scored, dtype=pl.Boolean), None
-            ),
+            "flagged": flags,
             "insufficient_data": pl.Series(~scored, dtype=pl.Boolean),
-            "top_signals": pl.Series(signals, dtype=pl.String),
+            "top_signals": top,
         }
     )
 

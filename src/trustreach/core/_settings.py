@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
 
 ONNX_THREADS_MAX = 64
 """Most ONNX Runtime threads one process may ask for (``TRUSTREACH_ONNX_THREADS``)."""
@@ -60,6 +60,22 @@ class Settings(BaseSettings):
         description=(
             "Seconds a command that writes waits for another writer to finish before it "
             "gives up with 'the store is busy'."
+        ),
+    )
+    cache_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Directory for files derived from the shipped models that may be deleted at any "
+            "time (the follower-authenticity trees compiled to native code); unset means "
+            "$XDG_CACHE_HOME/trustreach, else ~/.cache/trustreach."
+        ),
+    )
+    compiled_trees: bool = Field(
+        default=True,
+        description=(
+            "Score large batches of follower accounts with the shipped tree model compiled "
+            "to native code (lleaves); false, or where it cannot be compiled, LightGBM "
+            "scores them (raw scores agree within 1e-9)."
         ),
     )
     import_batch_rows: int = Field(default=50_000, ge=1, le=1_000_000)
@@ -175,6 +191,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'trustreach.db'}"
+
+    def resolved_cache_dir(self) -> Path:
+        """Where derived, rebuildable files live: ``cache_dir`` or the user cache dir."""
+        if self.cache_dir is not None:
+            return self.cache_dir
+        xdg = os.environ.get("XDG_CACHE_HOME", "")
+        base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
+        return base / "trustreach"
 
     def resolved_key_file(self) -> Path:
         """Where the pseudonym key lives (outside the database)."""

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 from pydantic import BaseModel, ValidationError
 
 from trustreach.core import RecordError
@@ -246,14 +247,20 @@ def _frame(batch: RawBatch, specs: dict[str, FieldSpec]) -> pl.DataFrame | None:
 
 
 class _Collector:
-    def __init__(self, file: str, rows: np.ndarray, cap: int) -> None:
+    def __init__(self, file: str, rows: list[int], cap: int) -> None:
         self.file, self.rows, self.cap = file, rows, cap
         self.errors: list[RecordError] = []
         self.bad = np.zeros(len(rows), dtype=bool)
+        #: text columns kept as given, by name, with their bytes (see _Ascii)
+        self.ascii: dict[str, _Ascii] = {}
+        #: the batch as Arrow read it, when the frame was made from it unchanged
+        self.table: pa.Table | None = None
 
     def add(
         self, mask: pl.Series, name: str | None, values: pl.Series | None, message: str
     ) -> None:
+        if mask.dtype == pl.Boolean and not mask.any():  # nulls are not failures
+            return
         idx = np.flatnonzero(mask.fill_null(False).to_numpy())
         if idx.size == 0:
             return
@@ -265,6 +272,73 @@ class _Collector:
 
 _KEY_CONTROL = r"[\x00-\x1f\x7f-\x9f]"
 _TEXT_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+
+
+@dataclass(frozen=True)
+class _Ascii:
+    """A text column whose every byte is ASCII: offsets, bytes, lowest and highest byte.
+
+    In ASCII one byte is one character, so byte checks can stand in for the
+    regular expressions of :func:`_coerce`: a column with no byte below 0x20 and
+    none at 0x7F has no control character, one with no space at either end of a
+    value needs no strip, and its digits (``\\d`` matches only 0-9 there) can be
+    counted per value at once. Null values are read as whatever bytes Arrow keeps
+    for them: their rows are masked by the caller, and extra bytes only send a
+    column down the exact path.
+    """
+
+    offsets: np.ndarray
+    data: np.ndarray
+    low: int
+    high: int
+
+    @property
+    def control(self) -> bool:
+        """A control byte somewhere (tab and line breaks included)."""
+        return self.low < 0x20 or self.high == 0x7F
+
+    def edge_space(self) -> bool:
+        """Some value starts or ends with whitespace."""
+        filled = self.offsets[1:] > self.offsets[:-1]
+        ends = np.concatenate(
+            [self.data[self.offsets[:-1][filled]], self.data[self.offsets[1:][filled] - 1]]
+        )
+        return bool((((ends >= 0x09) & (ends <= 0x0D)) | (ends == 0x20)).any())
+
+    def digit_counts(self) -> np.ndarray:
+        """Digits (0-9) per value."""
+        width = np.int32 if self.data.size < 2**31 else np.int64
+        seen = np.zeros(self.data.size + 1, dtype=width)
+        np.cumsum((self.data - np.uint8(0x30)) < 10, out=seen[1:], dtype=width)
+        return np.asarray(seen[self.offsets[1:]] - seen[self.offsets[:-1]], dtype=np.int64)
+
+
+def _ascii_text(series: pl.Series, given: pa.ChunkedArray | None = None) -> _Ascii | None:
+    """The column's bytes when it is text and every byte is ASCII, else None.
+
+    ``given`` is the same column as Arrow read it (a Parquet batch): its buffers
+    are read in place, where converting ``series`` back to Arrow would copy them.
+    """
+    if series.dtype != pl.String:
+        return None
+    array: pa.Array | pa.ChunkedArray = series.to_arrow() if given is None else given
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if array.type == pa.large_string():
+        width: type[np.int64] | type[np.int32] = np.int64
+    elif array.type == pa.string():
+        width = np.int32
+    else:
+        return None
+    _, offset_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=width)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    start, stop = int(offsets[0]), int(offsets[-1])
+    data = np.frombuffer(data_buffer or b"", dtype=np.uint8)[start:stop]
+    offsets = offsets.astype(np.int64) - start
+    low, high = (int(data.min()), int(data.max())) if data.size else (0x20, 0x20)
+    return _Ascii(offsets, data, low, high) if high < 0x80 else None
 
 
 def _coerce(series: pl.Series, spec: FieldSpec, out: _Collector) -> pl.Series:
@@ -312,9 +386,16 @@ def _coerce(series: pl.Series, spec: FieldSpec, out: _Collector) -> pl.Series:
     if dtype != pl.String:
         out.add(present, spec.name, series, message)
         return pl.Series(spec.name, [None] * len(series), dtype=pl.String)
-    control = series.str.contains(_KEY_CONTROL if spec.pattern else _TEXT_CONTROL)
-    out.add(control, spec.name, series, "contains a control character; " + message)
-    result = series.str.strip_chars()
+    given = out.table.column(spec.name) if out.table is not None else None
+    ascii_text = _ascii_text(series, given)
+    if ascii_text is None or ascii_text.control:
+        control = series.str.contains(_KEY_CONTROL if spec.pattern else _TEXT_CONTROL)
+        out.add(control, spec.name, series, "contains a control character; " + message)
+    if ascii_text is None or ascii_text.edge_space():
+        result = series.str.strip_chars()
+    else:
+        result = series  # nothing to strip
+        out.ascii[spec.name] = ascii_text
     lengths = result.str.len_chars()
     if spec.min_length:
         out.add(lengths < spec.min_length, spec.name, series, message)
@@ -354,8 +435,9 @@ def validate_columns(
     frame = _frame(batch, specs)
     if frame is None:
         return validate_records(batch, kind)
-    rows = np.asarray(batch.rows)
-    out = _Collector(batch.file, rows, cap)
+    out = _Collector(batch.file, batch.rows, cap)
+    if batch.table is not None:
+        out.table = batch.table
     for name in frame.columns:
         if name not in specs:
             out.add(
@@ -379,9 +461,11 @@ def validate_columns(
     typed = pl.DataFrame(columns)
     if kind == "follower_accounts":
         typed = _follower_checks(typed, out)
+    if not out.bad.any():
+        return ValidBatch(batch.rows, frame=typed), out.errors
     keep = ~out.bad
     valid = typed.filter(pl.Series(keep))
-    return ValidBatch([int(r) for r in rows[keep]], frame=valid), out.errors
+    return ValidBatch(np.asarray(batch.rows)[keep].tolist(), frame=valid), out.errors
 
 
 def _polars_type(spec: FieldSpec) -> type[pl.DataType]:
@@ -392,7 +476,12 @@ def _follower_checks(frame: pl.DataFrame, out: _Collector) -> pl.DataFrame:
     """Derive counts from ``username`` (then drop it) and check they agree."""
     username = frame["username"]
     derived_len = username.str.len_chars().cast(pl.Int64)
-    derived_digits = username.str.count_matches(r"\d").cast(pl.Int64)
+    ascii_text = out.ascii.get("username")
+    if ascii_text is None:
+        derived_digits = username.str.count_matches(r"\d").cast(pl.Int64)
+    else:
+        counts = pl.Series("username", ascii_text.digit_counts())
+        derived_digits = pl.select(pl.when(username.is_not_null()).then(counts)).to_series()
     for name, derived in (
         ("username_length", derived_len),
         ("username_digit_count", derived_digits),
