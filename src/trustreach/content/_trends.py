@@ -69,6 +69,11 @@ _STOP = sorted(
 )
 _BREAK = r"[#@][\w.]+|https?://\S+|[.!?:;|,()\[\]{}\"“”…\n\r\t–—·/+&=]+|\s-\s"
 _NULL = "\x00"
+_SALT = {
+    "hashtag": 0x243F6A8885A308D3,
+    "keyword": 0x13198A2E03707344,
+    "comment_theme": 0xA4093822299F31D0,
+}
 REGULAR_SHARE = 0.3
 """Share of a creator's posts an author comments on to count as a regular (pod-like)."""
 REGULAR_MIN_POSTS = 10
@@ -81,18 +86,22 @@ class TopicMentions:
     Attributes
     ----------
     mentions
-        One row per (post, kind, term): ``post_id``, ``account_id``, ``day`` (date),
-        ``kind``, ``term``.
+        One row per (post, kind, term): ``row`` (the post's row in ``posts``), ``h``
+        (a 64-bit hash of kind and term), ``k`` (the kind's index in
+        :data:`TOPIC_KINDS`), ``day`` (date), ``who`` (the creator, a number).
     volume
         Posts per ``day`` and ``kind``: all posts for hashtags and keywords, posts
         with at least one comment read for comment themes.
     posts
-        ``post_id``, ``day``, ``posted_at`` and ``engagements`` (to pick examples).
+        ``row``, ``post_id``, ``day``, ``posted_at`` and ``engagements`` (to pick examples).
+    terms
+        ``h``, ``kind`` and ``term``: the words behind each hash.
     """
 
     mentions: pl.DataFrame
     volume: pl.DataFrame
     posts: pl.DataFrame
+    terms: pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -262,13 +271,18 @@ def _grams(rows: pl.Series, texts: pl.Series, max_words: int) -> pl.DataFrame:
             .filter(pl.col("keep"))
             .select("row", "term")
         )
-    return _distinct(pl.concat(parts))
+    return pl.concat(parts)
 
 
-def _distinct(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per (row, term): a post mentions a term once, however often it says it."""
-    key = pl.col("term").hash(7) ^ (pl.col("row").cast(pl.UInt64) * 0x9E3779B97F4A7C15)
-    return frame.filter(key.is_first_distinct())
+def _distinct(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """``row``, ``h``, ``term``, one row per (row, term): a post mentions a term once.
+
+    ``h`` is a 64-bit hash of the kind and the term: the big frames are counted by it,
+    and the words are looked up only for the candidates.
+    """
+    h = pl.col("term").hash(7) ^ _SALT[kind]
+    key = h ^ (pl.col("row").cast(pl.UInt64) * 0x9E3779B97F4A7C15)
+    return frame.filter(key.is_first_distinct()).select("row", h.alias("h"), "term")
 
 
 def _without_regulars(comments: pl.DataFrame, owners: pl.DataFrame) -> pl.DataFrame:
@@ -354,12 +368,13 @@ def topic_mentions(
             .str.strip_chars_start("#")
             .str.to_lowercase(),
         )
-        .filter(pl.col("term").is_not_null() & (pl.col("term") != ""))
-    ).with_columns(pl.lit("hashtag").alias("kind"))
-    words = _grams(base["row"], posts["caption"].cast(pl.String), keyword_words).with_columns(
-        pl.lit("keyword").alias("kind")
+        .filter(pl.col("term").is_not_null() & (pl.col("term") != "")),
+        "hashtag",
     )
-    parts = [tags, words]
+    words = _distinct(
+        _grams(base["row"], posts["caption"].cast(pl.String), keyword_words), "keyword"
+    )
+    parts = {"hashtag": tags, "keyword": words}
     volume_parts = [
         base.group_by("day").agg(pl.len().alias("posts")).with_columns(pl.lit(k).alias("kind"))
         for k in ("hashtag", "keyword")
@@ -369,10 +384,8 @@ def topic_mentions(
             comments.join(base.select("post_id"), on="post_id", how="semi"),
             base.select("post_id", "account_id"),
         ).join(base.select("post_id", "row"), on="post_id")
-        parts.append(
-            _grams(said["row"], said["text"], theme_words).with_columns(
-                pl.lit("comment_theme").alias("kind")
-            )
+        parts["comment_theme"] = _distinct(
+            _grams(said["row"], said["text"], theme_words), "comment_theme"
         )
         volume_parts.append(
             base.join(said.select("post_id").unique(), on="post_id", how="semi")
@@ -380,23 +393,24 @@ def topic_mentions(
             .agg(pl.len().alias("posts"))
             .with_columns(pl.lit("comment_theme").alias("kind"))
         )
-    mentions = (
-        pl.concat([p.select("row", "kind", "term") for p in parts])
-        .join(base.select("row", "post_id", "account_id", "day"), on="row", how="inner")
-        .select(
-            "post_id",
-            "account_id",
-            "day",
-            "kind",
-            "term",
-            pl.concat_str("kind", "term", separator="\x01").hash(11).alias("h"),
-        )
+    rows = pl.concat(
+        [
+            p.select("row", "h", pl.lit(TOPIC_KINDS.index(k), dtype=pl.UInt8).alias("k"))
+            for k, p in parts.items()
+        ]
     )
+    voice = base["account_id"].rank("dense").cast(pl.UInt32)
+    mentions = rows.with_columns(
+        base["day"].gather(rows["row"]).alias("day"), voice.gather(rows["row"]).alias("who")
+    )
+    terms = pl.concat(
+        [p.select("h", pl.lit(k).alias("kind"), "term") for k, p in parts.items()]
+    ).unique("h", keep="any")
     volume = pl.concat(
         [v.select("day", "kind", pl.col("posts").cast(pl.Int64)) for v in volume_parts]
     )
     return TopicMentions(
-        mentions, volume, base.select("post_id", "day", "posted_at", "engagements")
+        mentions, volume, base.select("row", "post_id", "day", "posted_at", "engagements"), terms
     )
 
 
@@ -469,7 +483,8 @@ def detect_rising(
         "min_creators": min_creators,
         "min_growth": min_growth,
     }
-    span = prepared.mentions.filter(in_span & pl.col("kind").is_in(list(kinds)))
+    codes = [TOPIC_KINDS.index(k) for k in kinds]
+    span = prepared.mentions.filter(in_span & pl.col("k").is_in(codes))
     totals = (
         span.group_by("h")
         .agg(recent.sum().alias("r"), pl.len().alias("x"))
@@ -478,12 +493,9 @@ def detect_rising(
     span = span.filter(pl.col("h").is_in(totals["h"].implode()))  # the candidates' mentions
     counts = (
         span.group_by("h")
-        .agg(
-            pl.col("kind").first(),
-            pl.col("term").first(),
-            pl.col("account_id").filter(recent).n_unique().alias("creators"),
-        )
+        .agg(pl.col("who").filter(recent).n_unique().alias("creators"))
         .join(totals, on="h")
+        .join(prepared.terms, on="h")
         .with_columns(
             pl.col("kind").replace_strict(n_r, default=0, return_dtype=pl.Int64).alias("n_r"),
             pl.col("kind").replace_strict(n_b, default=0, return_dtype=pl.Int64).alias("n_b"),
@@ -545,6 +557,11 @@ def _topics(
 ) -> list[RisingTopic]:
     if hits.is_empty():
         return []
+    span = (  # the reported topics' mentions, with their words and posts
+        span.filter(pl.col("h").is_in(hits["h"].implode()))
+        .join(prepared.terms, on="h")
+        .join(prepared.posts.select("row", "post_id"), on="row")
+    )
     days = (as_of - baseline_start).days + 1
     keys = hits.select("kind", "term")
     daily = (
