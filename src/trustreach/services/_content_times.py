@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, String, and_, cast, select
 
 from trustreach.content import (
     TimingAdvice,
@@ -290,7 +290,8 @@ def timing_frame(
     snaps = connection.execute(
         select(
             audience_snapshots.c.account_id,
-            audience_snapshots.c.captured_on,
+            # as ISO text: parsed in one go below, not row by row (the bulk of the rows)
+            cast(audience_snapshots.c.captured_on, String),
             audience_snapshots.c.followers_count,
         ).where(
             audience_snapshots.c.workspace == workspace,
@@ -301,9 +302,7 @@ def timing_frame(
     frame = frame.with_columns(pl.col("posted_at").dt.date().alias("_day"))
     if snaps:
         s_cols = list(zip(*snaps, strict=True))
-        days = pl.Series(s_cols[1])
-        if days.dtype == pl.String:
-            days = days.str.to_date()
+        days = pl.Series(s_cols[1], dtype=pl.String).str.slice(0, 10).str.to_date("%Y-%m-%d")
         snap = pl.DataFrame(
             {
                 "account_id": pl.Series(s_cols[0], dtype=pl.String),
