@@ -64,12 +64,19 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 def _scale(values: FloatArray, lo: float, hi: float) -> FloatArray:
-    return np.clip((values - lo) / (hi - lo), 0.0, 1.0)
+    """``clip((values - lo) / (hi - lo), 0, 1)``, in one new array."""
+    out = values - lo
+    out /= hi - lo
+    scaled: FloatArray = np.clip(out, 0.0, 1.0, out=out)
+    return scaled
 
 
 def _log10(values: FloatArray) -> FloatArray:
+    """log10 of the positive values, NaN elsewhere, in one new array."""
+    out = np.where(values > 0, values, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log10(np.where(values > 0, values, np.nan))
+        logs: FloatArray = np.log10(out, out=out)
+    return logs
 
 
 def _shown_only(matrix: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -224,18 +231,26 @@ def score_components(index: CreatorIndex, rows: IntArray, query: Query, fx: FxRa
     fake = take(index.fake_share)
     audited = np.isfinite(fake)
     fake_median = exact_median(fake[audited]) if audited.any() else 0.0
-    fake_used = np.where(audited, fake, fake_median)
-    reach_part = _scale(_log10(followers * (1.0 - fake_used)), *REACH_SCALE)
+    # followers × (1 − share used), in place (IEEE products and sums commute)
+    authentic = np.subtract(1.0, np.where(audited, fake, fake_median))
+    authentic *= followers
+    reach_part = _scale(_log10(authentic), *REACH_SCALE)
+    del authentic
     quality = take(index.quality) / 100.0
     has_quality = np.isfinite(quality)
     if has_quality.any():
         quality_used = np.where(has_quality, quality, exact_median(quality[has_quality]))
-        values["authentic_reach"] = (1 - QUALITY_SHARE) * reach_part + QUALITY_SHARE * quality_used
-    else:
-        values["authentic_reach"] = reach_part
+        del quality
+        reach_part *= 1 - QUALITY_SHARE
+        quality_used *= QUALITY_SHARE
+        reach_part += quality_used
+        del quality_used
+    values["authentic_reach"] = reach_part
 
     # predicted performance and cost
-    values["performance"], values["cost"], _ = _performance_and_cost(index, take, query, fx)
+    values["performance"], values["cost"], _ = _performance_and_cost(
+        index, take, query, fx, with_value=False
+    )
     if query.currency is None:
         applicable["cost"] = False
     return Scored(rows, values, applicable, dims, similarities, fake_median, fx)
@@ -348,25 +363,35 @@ def _similarities_and_fit(
 
 
 def _performance_and_cost(
-    index: CreatorIndex, take: Callable[[Any], Any], query: Query, fx: FxRates
-) -> tuple[FloatArray, FloatArray, FloatArray]:
+    index: CreatorIndex,
+    take: Callable[[Any], Any],
+    query: Query,
+    fx: FxRates,
+    *,
+    with_value: bool = True,
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
     """Predicted performance, the cost component (fees converted to the budget's
-    currency) and the cost per engagement or per 1,000 reach behind it."""
+    currency) and (``with_value``) the cost per engagement or per 1,000 reach behind it.
+
+    Products and quotients are taken in place where an operand is no longer
+    needed (IEEE products commute, so the values are those of the plain form).
+    """
     awareness = query.objective is Objective.awareness
     perf = take(index.reach if awareness else index.engagements)
     performance = _scale(_log10(perf), *(VIEWS_SCALE if awareness else ENGAGEMENTS_SCALE))
     codes, currencies = index.codes("rate_currency")
-    factor = np.append(fx.factors(currencies, query.currency), np.nan)[codes]
-    rate = take(index.rate) * take(factor)
+    rate = np.append(fx.factors(currencies, query.currency), np.nan)[take(codes)]
+    rate *= take(index.rate)  # the declared fee in the budget's currency
     with np.errstate(divide="ignore", invalid="ignore"):
-        if awareness:
-            cost_value = rate / (perf / 1000.0)
-            cost = 1.0 - _scale(_log10(cost_value), *CPM_SCALE)
-        else:
-            cost_value = rate / perf
-            cost = 1.0 - _scale(_log10(cost_value), *CPE_SCALE)
+        cost_value = np.divide(rate, perf / 1000.0 if awareness else perf, out=rate)
+        cost = _scale(_log10(cost_value), *(CPM_SCALE if awareness else CPE_SCALE))
+        np.subtract(1.0, cost, out=cost)
     finite = np.isfinite(cost_value)
-    return performance, np.where(finite, cost, np.nan), np.where(finite, cost_value, np.nan)
+    cost[~finite] = np.nan
+    if not with_value:
+        return performance, cost, None
+    cost_value[~finite] = np.nan
+    return performance, cost, cost_value
 
 
 # --------------------------------------------------------------------------- shown rows
@@ -393,6 +418,7 @@ def explain_parts(index: CreatorIndex, rows: IntArray, scored: Scored, query: Qu
         return column[rows]
 
     _, _, cost_value = _performance_and_cost(index, take, query, scored.fx)
+    assert cost_value is not None
     return _Parts(
         values={name: v[at] for name, v in scored.values.items()},
         topic_best=topic_best.astype(np.intp),
