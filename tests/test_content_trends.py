@@ -300,6 +300,8 @@ def test_rising_topics_refuses_bad_input_naming_the_field(imported: Settings) ->
         rising_topics(actor=ANALYST, niche="knitting", settings=imported)
     with pytest.raises(ConfigurationError, match="as_of must be a date"):
         rising_topics(actor=ANALYST, niche="food", as_of="soon", settings=imported)
+    with pytest.raises(ConfigurationError, match="as_of must be a date from 1990-01-01"):
+        rising_topics(actor=ANALYST, niche="food", as_of=date(1, 1, 1), settings=imported)
     with pytest.raises(NotFoundError, match="workspace"):
         rising_topics(actor=ANALYST, niche="food", workspace="elsewhere", settings=imported)
 

@@ -41,6 +41,7 @@ from trustreach.store._tables import comments, creator_accounts, creators, posts
 AUDIT_ACTION = "content.rising_topics"
 RECENT_DAYS = 14
 BASELINE_DAYS = 56
+FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2999, 12, 31)  # as_of's allowed range
 CHUNK = 900  # post ids per comments query
 LIMITS = (
     "A topic is rising against its own baseline in these posts, not across the platform.",
@@ -113,14 +114,22 @@ def _readable(actor: Actor, workspace: str | None) -> str:
 
 
 def _as_day(as_of: date | datetime | str | None) -> date | None:
-    if as_of is None or (isinstance(as_of, date) and not isinstance(as_of, datetime)):
-        return as_of
+    if as_of is None:
+        return None
     if isinstance(as_of, str):
         try:
-            return date.fromisoformat(as_of.strip()[:10])
+            day = date.fromisoformat(as_of.strip()[:10])
         except ValueError:
             raise ConfigurationError(f"as_of must be a date (YYYY-MM-DD), got {as_of!r}") from None
-    return (as_of if as_of.tzinfo is None else as_of.astimezone(UTC)).date()
+    elif isinstance(as_of, datetime):
+        day = (as_of if as_of.tzinfo is None else as_of.astimezone(UTC)).date()
+    else:
+        day = as_of
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ConfigurationError(
+            f"as_of must be a date from {FIRST_DAY} to {LAST_DAY}, got {day.isoformat()}"
+        )
+    return day
 
 
 def rising_topics(
