@@ -46,7 +46,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from trustreach import services
+# the store package first: importing services._content_data before it trips a circular import
+# (services._objections -> store._rights_tables -> store._tables -> store._rights_tables)
+from trustreach import services, store  # noqa: F401
 from trustreach.content._timing import WEEKDAY_NAMES, _window_members
 from trustreach.core import Settings
 from trustreach.services._content_data import posts_frame
