@@ -46,9 +46,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-# the store package first: importing services._content_data before it trips a circular import
-# (services._objections -> store._rights_tables -> store._tables -> store._rights_tables)
-from trustreach import services, store  # noqa: F401
+# store._tables first: services._objections imports store._rights_tables, which imports
+# store._tables, which imports it back (a circular import when nothing loaded _tables yet)
+import trustreach.store._tables  # noqa: F401
+from trustreach import services
 from trustreach.content._timing import WEEKDAY_NAMES, _window_members
 from trustreach.core import Settings
 from trustreach.services._content_data import posts_frame

@@ -673,16 +673,18 @@ def _reason(
 ) -> str:
     where = local if local == utc else f"{local} ({utc})"
     peers = f"{peer} by {peer_accounts} peer account(s) in {niche or 'its niche'}"
-    sure = (
-        "the interval is wide: treat it as a lead to test"
-        if high - low > 0.6 or low < 0
-        else "the interval is narrow enough to plan on"
-    )
+    if low <= 0:
+        sure = "the interval reaches below the median window: a lead to test, not a plan"
+    elif high - low > 0.6:
+        sure = "the whole interval is above the median window, but it is wide"
+    else:
+        sure = "the whole interval is above the median window"
     return (
         f"{where}: expected engagement {_percent(lift)} against this account's median window "
-        f"(90% interval {_percent(low)} to {_percent(high)}), from {own} of its own posts in "
-        f"this window and {peers}; {share:.0%} of the estimate comes from the account's own "
-        f"posts, the rest from its peers; {sure}."
+        f"(90% interval {_percent(low)} to {_percent(high)}); posts in this window itself: "
+        f"{own} of its own and {peers} (the weekday and the hours are each learnt from every "
+        f"post on that day or at those hours); {share:.0%} of the estimate comes from the "
+        f"account's own posts, the rest from its peers; {sure}."
     )
 
 
