@@ -1,17 +1,27 @@
 """Scoring throughput over a partitioned Parquet follower dump, and peak memory.
 
 Prints ``name=value`` lines. End to end = read -> validate -> features -> model ->
-write, per partition, with the shipped fake-account model.
+calibration -> write, per partition, with the shipped fake-account model.
 
     python benchmarks/bench_scoring.py [--accounts 10000000] [--partition-rows 500000]
                                        [--small-accounts 2000000] [--workers 2]
+
+Every product figure is printed beside its peer measured in the same run, with
+the ratio: the compiled trees beside LightGBM's own ``predict`` on the same rows
+(and their largest raw-score difference), and end-to-end scoring with the
+compiled trees beside the same pipeline with ``TRUSTREACH_COMPILED_TREES=false``
+(LightGBM). The load average is printed before and after: on a shared machine
+the figures are only as good as it is quiet.
 
 Two dump sizes are scored (``--small-accounts`` and ``--accounts``) so that peak
 memory can be compared: it should follow the partition size, not the dump size.
 Each measured step runs in its own process (``--child STEP``), so peak RSS
 (``ru_maxrss``) belongs to that step; for Dask the worker peak is the largest
 ``RUSAGE_CHILDREN`` of the client process (worker processes are its descendants).
-Target: >= 1M accounts/s end to end on 2 cores.
+Model loading (and building or reading the compiled trees) is done before the
+clock starts in the single-process step; the Dask step includes starting the
+cluster and each worker's model load. Target: >= 1.5M accounts/s end to end on
+2 cores, Dask on 2 workers within 20% of it at 10M accounts.
 """
 
 from __future__ import annotations
@@ -65,10 +75,40 @@ def _step_dump(folder: Path, accounts: int, partition_rows: int) -> dict[str, fl
     return {"rows": accounts, "partitions": parts, "mib": size / 2**20}
 
 
+def _step_model(part: Path) -> dict[str, float]:
+    """The tree model alone on one partition's rows: compiled beside LightGBM."""
+    import numpy as np
+    import polars as pl
+
+    from trustreach.audience import account_features, load_authenticity_model
+
+    classifier = load_authenticity_model().classifier
+    matrix = account_features(pl.read_parquet(part).drop("username"))
+    forest = classifier._compiled_forest()  # built or read from the cache, before the clock
+    got: dict[str, float] = {"rows": matrix.shape[0], "compiled": float(forest is not None)}
+    for threads in (1, 2):
+        runs = {}
+        for name, predict in (
+            ("lightgbm", lambda t=threads: classifier._booster_margins(matrix, t)),
+            ("compiled", lambda t=threads: forest.margins(matrix, t) if forest else None),
+        ):
+            best = float("inf")
+            for _ in range(3):
+                started = time.perf_counter()
+                runs[name] = predict()
+                best = min(best, time.perf_counter() - started)
+            got[f"{name}_seconds_{threads}"] = best
+        if forest is not None:
+            diff = np.abs(np.asarray(runs["compiled"]) - np.asarray(runs["lightgbm"]))
+            got["max_abs_diff"] = float(diff.max())
+    return got
+
+
 def _step_single(dump: Path, out: Path) -> dict[str, float]:
     from trustreach.audience import load_authenticity_model, score_partition
 
-    load_authenticity_model()  # loading the model is not per-account work
+    # loading the model and building (or reading) its compiled form is not per-account work
+    load_authenticity_model().classifier._compiled_forest()
     started = time.perf_counter()
     rows = 0
     for part in sorted(dump.glob("*.parquet")):
@@ -114,12 +154,14 @@ def run_child(step: str, args: list[str]) -> None:
         got["seconds"] = time.perf_counter() - started
     elif step == "single":
         got = _step_single(Path(args[0]), Path(args[1]))
+    elif step == "model":
+        got = _step_model(Path(args[0]))
     elif step == "dask":
         got = _step_dask(Path(args[0]), Path(args[1]), int(args[2]))
     elif step == "explain":
         got = _step_explain(Path(args[0]), int(args[1]))
     else:
-        raise SystemExit(f"unknown step {step!r}; allowed: dump, single, dask, explain")
+        raise SystemExit(f"unknown step {step!r}; allowed: dump, model, single, dask, explain")
     got["peak_mib"] = _mib(resource.RUSAGE_SELF)
     got["children_peak_mib"] = _mib(resource.RUSAGE_CHILDREN)
     print("\n".join(f"{k}={v}" for k, v in got.items()))
@@ -143,6 +185,8 @@ def main() -> None:
     small = args.small_accounts or max(args.accounts // 5, args.partition_rows)
     print(f"scoring_cpu_count={os.cpu_count()}")
     print(f"scoring_partition_rows={args.partition_rows}")
+    print(f"scoring_loadavg_start={_loadavg()}")
+    lightgbm = {"TRUSTREACH_COMPILED_TREES": "false"}
     with tempfile.TemporaryDirectory(prefix="trustreach-bench-scoring-") as tmp:
         work = Path(tmp)
         for n in sorted({small, args.accounts}):
@@ -153,10 +197,31 @@ def main() -> None:
             print(f"synth_dump_mib_{n}={made['mib']:.0f}")
             print(f"synth_dump_seconds_{n}={made['seconds']:.2f}")
 
+            if n == small:
+                model = child("model", str(sorted(dump.glob("*.parquet"))[0]))
+                rows = model["rows"]
+                print(f"model_compiled_available={model['compiled']:.0f}")
+                for t in (1, 2):
+                    base = rows / model[f"lightgbm_seconds_{t}"]
+                    print(f"model_lightgbm_rows_per_s_{t}thread={base:.0f}")
+                    if model["compiled"]:
+                        ours = rows / model[f"compiled_seconds_{t}"]
+                        print(f"model_compiled_rows_per_s_{t}thread={ours:.0f}")
+                        print(f"model_compiled_over_lightgbm_{t}thread={ours / base:.2f}")
+                if model["compiled"]:
+                    print(f"model_compiled_max_abs_raw_score_diff={model['max_abs_diff']:.1e}")
+
             one = child("single", str(dump), str(work / f"single{n}"))
             print(f"score_single_accounts_per_s_{n}={one['rows'] / one['seconds']:.0f}")
             print(f"score_single_seconds_{n}={one['seconds']:.2f}")
             print(f"score_single_peak_mib_{n}={one['peak_mib']:.0f}")
+            if n == small:  # the peer: the same pipeline with LightGBM's predict
+                peer = child("single", str(dump), str(work / f"peer{n}"), env=lightgbm)
+                print(
+                    f"score_single_lightgbm_accounts_per_s_{n}={peer['rows'] / peer['seconds']:.0f}"
+                )
+                speedup = peer["seconds"] / one["seconds"]
+                print(f"score_single_compiled_over_lightgbm_{n}={speedup:.2f}")
 
             data = work / f"data{n}"
             dask = child(
@@ -168,6 +233,9 @@ def main() -> None:
             )
             w = args.workers
             print(f"score_dask{w}_accounts_per_s_{n}={dask['rows'] / dask['seconds']:.0f}")
+            single_rate = one["rows"] / one["seconds"]
+            ratio = dask["rows"] / dask["seconds"] / single_rate
+            print(f"score_dask{w}_over_single_{n}={ratio:.2f}")
             print(f"score_dask{w}_seconds_{n}={dask['seconds']:.2f}")
             print(f"score_dask{w}_input_digest_seconds_{n}={dask['digest_seconds']:.2f}")
             without = dask["rows"] / max(dask["seconds"] - dask["digest_seconds"], 1e-9)
@@ -179,8 +247,17 @@ def main() -> None:
                 ex = child("explain", str(part), str(args.explain_rows))
                 print(f"explain_rows={ex['rows']:.0f}")
                 print(f"explain_rows_per_s={ex['rows'] / ex['seconds']:.0f}")
-            for folder in (dump, work / f"single{n}", work / f"dask{n}"):
+            for folder in (dump, work / f"single{n}", work / f"peer{n}", work / f"dask{n}"):
                 subprocess.run(["rm", "-rf", str(folder)], check=True)
+    print(f"scoring_loadavg_end={_loadavg()}")
+
+
+def _loadavg() -> str:
+    """1-, 5- and 15-minute load averages (``/proc/loadavg``), or ``unknown``."""
+    try:
+        return ",".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 if __name__ == "__main__":

@@ -77,3 +77,35 @@ def test_integer_columns_checked_as_before(
     else:
         with pytest.raises(ValueError, match=message):
             _numeric_column(frame, "c", flag=flag)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_partition_scored_in_chunks_is_scored_as_a_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: int
+) -> None:
+    from trustreach.audience import load_authenticity_model, score_frame
+    from trustreach.audience._scoring import validated_accounts
+    from trustreach.ingest import RawBatch
+
+    monkeypatch.setattr("trustreach.audience._scoring._CHUNK_ROWS", 70)  # 200 rows: 3 chunks
+    (part,) = _dump(tmp_path / "dump", partitions=1)
+    table = pl.read_parquet(part).to_arrow()
+    whole, _ = validated_accounts(RawBatch(str(part), list(range(1, 201)), table=table))
+    expected = score_frame(load_authenticity_model(), whole, explain="flagged")
+
+    assert (
+        score_partition(str(part), str(tmp_path / "out.parquet"), "flagged", num_threads=threads)
+        == 200
+    )
+    assert pl.read_parquet(tmp_path / "out.parquet").equals(expected)
+
+    bad = pl.read_parquet(part).with_columns(
+        pl.when(pl.int_range(pl.len()).is_in([5, 150]))
+        .then(-1)
+        .otherwise(pl.col("posts_count"))
+        .alias("posts_count")
+    )
+    bad.write_parquet(part)
+    with pytest.raises(ValueError, match=r"2 invalid record\(s\).*row 6.*posts_count.*row 151"):
+        score_partition(str(part), str(tmp_path / "again.parquet"), num_threads=threads)
+    assert not (tmp_path / "again.parquet").exists()

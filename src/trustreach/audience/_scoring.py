@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from trustreach.audience._artefact import AuthenticityModel, load_authenticity_model
 from trustreach.audience._features import REQUIRED_FIELDS
+from trustreach.audience._model import _threads
 from trustreach.core import RecordError, replaced_atomically
 from trustreach.ingest import RawBatch, validate_batch
 
@@ -109,6 +114,22 @@ def _dask_worker_threads() -> int | None:
     return int(threads) if isinstance(threads, int) and threads >= 1 else None
 
 
+#: Rows read, validated and scored at a time within a partition (balanced chunks).
+_CHUNK_ROWS: Final = 100_000
+
+
+def _chunks(source: str) -> Iterator[pa.Table]:
+    """The partition in balanced chunks of about :data:`_CHUNK_ROWS` rows (one if empty)."""
+    parquet = pq.ParquetFile(source)
+    total = parquet.metadata.num_rows
+    if total == 0:
+        yield parquet.read()
+        return
+    size = -(-total // -(-total // _CHUNK_ROWS))
+    for batch in parquet.iter_batches(batch_size=size):
+        yield pa.Table.from_batches([batch])
+
+
 def score_partition(
     source: str, target: str, explain: Explain = "none", *, num_threads: int | None = None
 ) -> int:
@@ -116,21 +137,40 @@ def score_partition(
 
     Runs inside Dask workers: it loads the shipped model itself (cached per
     process) and touches nothing but the two files. Invalid records raise a
-    ``ValueError`` naming the partition, row and field. LightGBM uses
-    ``num_threads`` threads; by default as many as the Dask worker running the
-    call has (1 in a single-threaded worker, so workers do not oversubscribe
-    the cores), and 2 outside a worker.
+    ``ValueError`` naming the partition, row and field (and how many there are),
+    and nothing is written. The model uses ``num_threads`` threads; by default
+    as many as the Dask worker running the call has (1 in a single-threaded
+    worker, so workers do not oversubscribe the cores), and 2 outside a worker.
+    With 2 or more, the partition is read in chunks and each chunk is scored in
+    a second thread while the next one is read and validated; with 1, chunk
+    after chunk in this thread.
     """
     model = load_authenticity_model()
-    table = pq.read_table(source)
-    batch = RawBatch(source, list(range(1, table.num_rows + 1)), table=table)
-    frame, errors = validated_accounts(batch)
+    if num_threads is None:
+        num_threads = _dask_worker_threads()
+    threads = _threads(num_threads)
+    errors: list[RecordError] = []
+    pieces: list[pl.DataFrame | Future[pl.DataFrame]] = []
+    rows = 0
+    with ThreadPoolExecutor(max_workers=1) if threads > 1 else nullcontext() as pool:
+        for table in _chunks(source):
+            batch = RawBatch(source, list(range(rows + 1, rows + table.num_rows + 1)), table=table)
+            rows += table.num_rows
+            frame, found = validated_accounts(batch)
+            errors += found
+            if errors:  # read on only to count them; nothing is written
+                continue
+            if pool is None:
+                pieces.append(score_frame(model, frame, explain=explain, num_threads=threads))
+            else:
+                pieces.append(
+                    pool.submit(score_frame, model, frame, explain=explain, num_threads=1)
+                )
+        scored = [p.result() if isinstance(p, Future) else p for p in pieces]
     if errors:
         shown = "; ".join(str(e) for e in errors[:3])
         raise ValueError(f"{len(errors)} invalid record(s) in {source}: {shown}")
-    if num_threads is None:
-        num_threads = _dask_worker_threads()
-    scored = score_frame(model, frame, explain=explain, num_threads=num_threads)
+    result = pl.concat(scored, how="vertical") if len(scored) > 1 else scored[0]
     with replaced_atomically(Path(target)) as tmp:  # a link at target is replaced, not followed
-        scored.write_parquet(tmp)
-    return scored.height
+        result.write_parquet(tmp)
+    return result.height

@@ -477,6 +477,10 @@ it. It is evidence for a person to weigh, not a verdict about anyone.
 - **SHA-256 of the model text:** `{report["sha256"]}`
 - **Estimator:** `trustreach.audience.FakeAccountClassifier` ({params},
   random_state={report["seed"]}).
+- **Inference:** batches of 10,000 accounts or more run this model text compiled to
+  native code by lleaves (built on first use, cached by SHA-256, checked against
+  LightGBM to 1e-9 before use); LightGBM where it cannot be built
+  ([authenticity.md](../authenticity.md#compiled-trees)).
 
 ## Training data
 
