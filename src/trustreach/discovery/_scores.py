@@ -349,14 +349,15 @@ def _similarities_and_fit(
             continue
         for start in range(chunk, stop, _BLOCK):
             end = min(start + _BLOCK, stop)
-            sims = similarities[start:end, :topics].astype(np.float64)
+            # one row per topic, contiguous: the column-wise work reads memory in order
+            sims = np.ascontiguousarray(similarities[start:end, :topics].T, dtype=np.float64)
             scaled = _scale(sims, lo, hi)
             text = sims != 0.0
             has_text = np.zeros(end - start, dtype=bool)
             total = np.zeros(end - start)
             for j in range(topics):
-                has_text |= text[:, j]
-                total += scaled[:, j]
+                has_text |= text[j]
+                total += scaled[j]
             with np.errstate(divide="ignore", invalid="ignore"):
                 fit[start:end] = np.where(has_text, total / topics, np.nan)
     return similarities, fit
