@@ -35,6 +35,7 @@ reads them.
   hashtags and caption keywords (:func:`trustreach.content.topic_mentions`,
   done once and reusable), ``_scan_ms`` tests every candidate term at one
   ``as_of`` (:func:`trustreach.content.detect_rising`); best of 3;
+  ``latency_1m_posts_hashtags_only_ms``: the same for hashtags alone;
 - ``latency_service_ms_p50`` / ``_p95``: one ``services.rising_topics`` call for a
   niche and for an account on the demo world (seed 7, 80 creators) in its own
   store (``--demo-store``; built here if absent).
@@ -316,6 +317,12 @@ def latency(args: argparse.Namespace) -> None:
     print(f"latency_1m_posts_ms={best['total']:.0f}")
     print(f"latency_1m_prepare_ms={best['prepare']:.0f}")
     print(f"latency_1m_scan_ms={best['scan']:.0f}")
+    tags_only = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        detect_rising(topic_mentions(frame, kinds=("hashtag",)), kinds=("hashtag",))
+        tags_only = min(tags_only, (time.perf_counter() - t) * 1000)
+    print(f"latency_1m_posts_hashtags_only_ms={tags_only:.0f}")
     store = _demo_store(args.demo_store)
     lat = service_latency(store, args.repeats)
     print(f"latency_service_ms_p50={lat['p50']:.1f}")

@@ -323,6 +323,7 @@ def topic_mentions(
     *,
     keyword_words: int = 2,
     theme_words: int = 3,
+    kinds: tuple[str, ...] = TOPIC_KINDS,
 ) -> TopicMentions:
     """Every post's hashtags, caption keywords and comment themes, once each.
 
@@ -338,9 +339,14 @@ def topic_mentions(
         themes), and optionally ``author`` (a pseudonym): comments of a creator's
         regular commenters (pod-like, :data:`REGULAR_SHARE`) are then left out.
         Authors are only counted, never returned.
+    kinds
+        Which of :data:`TOPIC_KINDS` to read (hashtags alone skip the caption words).
     keyword_words, theme_words
         Longest phrase, in words, of a caption keyword and of a comment theme.
     """
+    bad = [k for k in kinds if k not in TOPIC_KINDS]
+    if bad:
+        raise ValueError(f"kinds: unknown {bad}; allowed: {', '.join(TOPIC_KINDS)}")
     missing = {"post_id", "account_id", "posted_at", "hashtags", "caption"} - set(posts.columns)
     if missing:
         raise ValueError(f"posts lacks the columns {sorted(missing)}")
@@ -371,15 +377,16 @@ def topic_mentions(
         .filter(pl.col("term").is_not_null() & (pl.col("term") != "")),
         "hashtag",
     )
-    words = _distinct(
-        _grams(base["row"], posts["caption"].cast(pl.String), keyword_words), "keyword"
-    )
-    parts = {"hashtag": tags, "keyword": words}
+    parts = {"hashtag": tags}
+    if "keyword" in kinds:
+        parts["keyword"] = _distinct(
+            _grams(base["row"], posts["caption"].cast(pl.String), keyword_words), "keyword"
+        )
     volume_parts = [
         base.group_by("day").agg(pl.len().alias("posts")).with_columns(pl.lit(k).alias("kind"))
-        for k in ("hashtag", "keyword")
+        for k in parts
     ]
-    if comments is not None and not comments.is_empty():
+    if comments is not None and not comments.is_empty() and "comment_theme" in kinds:
         said = _without_regulars(
             comments.join(base.select("post_id"), on="post_id", how="semi"),
             base.select("post_id", "account_id"),
