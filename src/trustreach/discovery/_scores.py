@@ -288,11 +288,12 @@ def _shares(matrix: FloatArray, columns: Sequence[int], *, normalise: bool) -> F
     every = range(width)
     for start in range(0, n, _BLOCK):
         block = matrix[start : start + _BLOCK]
-        chosen = _row_sums(block, columns)
-        total = _row_sums(block, every) if normalise else chosen
+        by_column = np.ascontiguousarray(block.T)  # one contiguous row per column
+        chosen = _row_sums(by_column, columns)
+        total = _row_sums(by_column, every) if normalise else chosen
         gaps = np.flatnonzero(np.isnan(total))
         if gaps.size:  # hidden buckets count as 0; an unreported row stays all-NaN
-            shown = _shown_only(block[gaps])
+            shown = np.ascontiguousarray(_shown_only(block[gaps]).T)
             chosen[gaps] = _row_sums(shown, columns)
             if normalise:
                 total[gaps] = _row_sums(shown, every)
@@ -304,11 +305,11 @@ def _shares(matrix: FloatArray, columns: Sequence[int], *, normalise: bool) -> F
     return out
 
 
-def _row_sums(block: npt.NDArray[Any], columns: Sequence[int] | range) -> FloatArray:
-    """Each row's sum over ``columns`` in float64, from 0 in the order given."""
-    total = np.zeros(block.shape[0])
+def _row_sums(by_column: npt.NDArray[Any], columns: Sequence[int] | range) -> FloatArray:
+    """Sums over ``columns`` (rows of ``by_column``) in float64, from 0 in the order given."""
+    total = np.zeros(by_column.shape[1])
     for j in columns:
-        total += block[:, j]
+        total += by_column[j]
     return total
 
 
