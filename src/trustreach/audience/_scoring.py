@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import nullcontext
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Final, Literal
 
@@ -117,6 +117,22 @@ def _dask_worker_threads() -> int | None:
 #: Rows read, validated and scored at a time within a partition (balanced chunks).
 _CHUNK_ROWS: Final = 100_000
 
+_scorer: ThreadPoolExecutor | None = None
+_scorer_lock = threading.Lock()
+
+
+def _scoring_thread() -> ThreadPoolExecutor:
+    """The one thread that scores chunks beside the reading thread, kept for the process.
+
+    One long-lived thread, not one per call: each new thread gets its own malloc
+    arena, and a thread per partition grew the process by one arena a partition.
+    """
+    global _scorer
+    with _scorer_lock:
+        if _scorer is None:
+            _scorer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trustreach-scoring")
+        return _scorer
+
 
 def _chunks(source: str) -> Iterator[pa.Table]:
     """The partition in balanced chunks of about :data:`_CHUNK_ROWS` rows (one if empty)."""
@@ -152,7 +168,8 @@ def score_partition(
     errors: list[RecordError] = []
     pieces: list[pl.DataFrame | Future[pl.DataFrame]] = []
     rows = 0
-    with ThreadPoolExecutor(max_workers=1) if threads > 1 else nullcontext() as pool:
+    pool = _scoring_thread() if threads > 1 else None
+    try:
         for table in _chunks(source):
             batch = RawBatch(source, list(range(rows + 1, rows + table.num_rows + 1)), table=table)
             rows += table.num_rows
@@ -166,7 +183,9 @@ def score_partition(
                 pieces.append(
                     pool.submit(score_frame, model, frame, explain=explain, num_threads=1)
                 )
-        scored = [p.result() if isinstance(p, Future) else p for p in pieces]
+    finally:  # on an error while reading, the chunks handed over finish first
+        wait([p for p in pieces if isinstance(p, Future)])
+    scored = [p.result() if isinstance(p, Future) else p for p in pieces]
     if errors:
         shown = "; ".join(str(e) for e in errors[:3])
         raise ValueError(f"{len(errors)} invalid record(s) in {source}: {shown}")
