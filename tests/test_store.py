@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import polars as pl
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -92,3 +95,21 @@ def test_bulk_upsert_refuses_bad_input(followers_table) -> None:  # type: ignore
 def test_dedupe_sorted_keeps_last_and_sorts() -> None:
     frame = pl.DataFrame({"k": ["b", "a", "b"], "v": [1, 2, 3]})
     assert dedupe_sorted(frame, ["k"]).rows() == [("a", 2), ("b", 3)]
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "trustreach.store._alert_tables",
+        "trustreach.store._compliance_tables",
+        "trustreach.store._retention_tables",
+        "trustreach.store._rights_tables",
+        "trustreach.services._objections",
+    ],
+)
+def test_each_table_module_imports_first(module: str) -> None:
+    """A table module imported before ``_tables`` (a fresh interpreter) finds its metadata."""
+    done = subprocess.run(
+        [sys.executable, "-c", f"import {module}"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr

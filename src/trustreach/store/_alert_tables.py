@@ -20,7 +20,7 @@ from sqlalchemy import (
     Text,
 )
 
-from trustreach.store._tables import PersonalData, metadata
+from trustreach.store._metadata import PersonalData, metadata
 
 alerts = Table(
     "alerts",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, ForeignKeyConstraint, Index, String, Table, Text
 
-from trustreach.store._tables import PersonalData, metadata
+from trustreach.store._metadata import PersonalData, metadata
 
 deal_obligations = Table(
     "deal_obligations",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, String, Table
 
-from trustreach.store._tables import PersonalData, metadata
+from trustreach.store._metadata import PersonalData, metadata
 
 retention_tombstones = Table(
     "retention_tombstones",

@@ -29,7 +29,7 @@ from sqlalchemy import (
     Text,
 )
 
-from trustreach.store._tables import PersonalData, metadata
+from trustreach.store._metadata import PersonalData, metadata
 
 rights_requests = Table(
     "rights_requests",
