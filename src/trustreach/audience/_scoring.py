@@ -157,9 +157,9 @@ def score_partition(
     and nothing is written. The model uses ``num_threads`` threads; by default
     as many as the Dask worker running the call has (1 in a single-threaded
     worker, so workers do not oversubscribe the cores), and 2 outside a worker.
-    With 2 or more, the partition is read in chunks and each chunk is scored in
-    a second thread while the next one is read and validated; with 1, chunk
-    after chunk in this thread.
+    With 2 or more, the partition is read in chunks and each chunk is scored
+    (its model on ``num_threads`` threads) in a second thread while the next
+    one is read and validated; with 1, chunk after chunk in this thread.
     """
     model = load_authenticity_model()
     if num_threads is None:
@@ -181,7 +181,7 @@ def score_partition(
                 pieces.append(score_frame(model, frame, explain=explain, num_threads=threads))
             else:
                 pieces.append(
-                    pool.submit(score_frame, model, frame, explain=explain, num_threads=1)
+                    pool.submit(score_frame, model, frame, explain=explain, num_threads=threads)
                 )
     finally:  # on an error while reading, the chunks handed over finish first
         wait([p for p in pieces if isinstance(p, Future)])
