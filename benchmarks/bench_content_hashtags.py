@@ -4,7 +4,8 @@ Prints ``name=value`` lines. The generator gives, per niche, three of its tags a
 hidden reach multiplier (x1.15-1.35 on the counts of organic posts carrying
 them; ``ground_truth.json`` ``hashtag_effects``); the niche's other tags, ``fyp``
 and disclosure tags have none. Each world is imported into a store and read as
-the service reads it (:func:`trustreach.services._content_hashtags.hashtag_posts`).
+the service reads it (:func:`~trustreach.services._content_data.posts_frame`
+with the service's columns).
 Back-test: every account's last 25% of posts are held back; the method is
 fitted on the posts before (every account's first 75%):
 
@@ -61,7 +62,8 @@ from trustreach import services
 from trustreach.content import blocklist, hashtag_evidence, rank_hashtags
 from trustreach.core import Settings
 from trustreach.nlp import TextEmbedder
-from trustreach.services._content_hashtags import hashtag_posts, suggest_hashtags
+from trustreach.services._content_data import posts_frame
+from trustreach.services._content_hashtags import HASHTAG_COLUMNS, suggest_hashtags
 from trustreach.synth import generate_world
 
 HELD_BACK = 0.25
@@ -95,7 +97,7 @@ def _strip(caption: str) -> str:
 def evaluate(settings: Settings, truth: dict[str, Any], model: TextEmbedder) -> dict[str, Any]:
     """Counts for (a)-(d) on one world."""
     with services.open_store(settings).connect() as c:
-        frame = hashtag_posts(c, "default")
+        frame = posts_frame(c, "default", columns=HASHTAG_COLUMNS)
     train, held = split(frame)
     ev = hashtag_evidence(train)
     effects: dict[str, dict[str, float]] = truth["hashtag_effects"]
@@ -172,7 +174,7 @@ def latency(data: Path | None, calls: int, root: Path) -> tuple[list[float], lis
         settings = Settings(data_dir=data)
     actor = services.cli_actor("default")
     with services.open_store(settings).connect() as c:
-        frame = hashtag_posts(c, "default")
+        frame = posts_frame(c, "default", columns=HASHTAG_COLUMNS)
     accounts = frame["account_id"].unique().sort().to_list()
     captions = [_strip(c) for c in frame["caption"].to_list() if _strip(c)]
     rng = np.random.default_rng(0)

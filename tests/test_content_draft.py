@@ -26,7 +26,6 @@ from trustreach.content import (
 from trustreach.core import Actor, ConfigurationError, NotFoundError, Role, Settings
 from trustreach.services._content_data import AccountRef, posts_frame, resolve_account
 from trustreach.services._content_draft import (
-    DRAFT_COLUMNS,
     check_draft,
     draft_frame,
     minors_findings,
@@ -280,20 +279,19 @@ def _busiest(settings: Settings) -> tuple[str, str]:
     return str(top[0]), str(top[1])
 
 
-def test_draft_frame_reads_the_same_figures_as_posts_frame(
-    store_settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    world = tmp_path_factory.mktemp("small")
-    generate_world(world, seed=5, creators=4, followers_per_creator=10, days=40)
-    services.import_path(world, workspace=WS, settings=store_settings)
-    with services.open_store(store_settings).connect() as c:
-        every = posts_frame(c, WS, platform="instagram")
+def test_draft_frame_marks_the_niche_peers(imported: Settings) -> None:
+    with services.open_store(imported).connect() as c:
+        every = posts_frame(
+            c, WS, platform="instagram", columns=("post_id", "account_id", "niches")
+        )
         account = resolve_account(c, WS, str(every["account_id"][0]))
-        lean = draft_frame(c, WS, account)
-    assert lean.height > 0 and lean.select(DRAFT_COLUMNS).equals(every.select(DRAFT_COLUMNS))
-    niches = set(account.niches)
-    near = every.filter(pl.col("niches").list.eval(pl.element().is_in(sorted(niches))).list.any())
-    assert set(lean.filter(pl.col("niche_peer"))["post_id"]) == set(near["post_id"])
+        marked = draft_frame(c, WS, account)
+    assert marked.select(every.columns).equals(every)
+    niches = sorted(n.lower() for n in account.niches)
+    shares = pl.col("niches").list.eval(pl.element().str.to_lowercase().is_in(niches)).list.any()
+    near = every.filter(shares | (pl.col("account_id") == account.account_id))
+    assert set(marked.filter(pl.col("niche_peer"))["post_id"]) == set(near["post_id"])
+    assert 0 < near.height < every.height  # some peers are in another niche
 
 
 CAPTION = "New night serum ✨ Comment GLOW and I'll send the link! Only 5 left, hurry."

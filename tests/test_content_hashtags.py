@@ -13,7 +13,6 @@ import polars as pl
 import pytest
 from sqlalchemy import select
 from tests._api import client
-from tests.conftest import store_settings_for
 from typer.testing import CliRunner
 
 from trustreach import services
@@ -24,8 +23,8 @@ from trustreach.ethics.disclosure import rulebook
 from trustreach.nlp import TextEmbedder
 from trustreach.services._content_data import posts_frame
 from trustreach.services._content_hashtags import (
+    HASHTAG_COLUMNS,
     MAX_CAPTION_CHARS,
-    hashtag_posts,
     suggest_hashtags,
 )
 from trustreach.store._tables import audit_log
@@ -195,24 +194,9 @@ def imported(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 def _account(settings: Settings) -> tuple[str, str]:
     with services.open_store(settings).connect() as c:
-        frame = hashtag_posts(c, WS)
+        frame = posts_frame(c, WS, columns=HASHTAG_COLUMNS)
     top = frame.group_by("account_id", "creator_id").len().sort("len", descending=True).row(0)
     return str(top[0]), str(top[1])
-
-
-@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def test_hashtag_posts_reads_what_posts_frame_reads(
-    world: Path, tmp_path: Path, store: str
-) -> None:
-    settings = store_settings_for(store, tmp_path)
-    services.import_path(world, workspace=WS, settings=settings)
-    with services.open_store(settings).connect() as c:
-        every = posts_frame(c, WS)
-        lean = hashtag_posts(c, WS)
-    assert lean.height == every.height > 0
-    shared = [c for c in lean.columns if c in every.columns]
-    assert set(shared) >= {"post_id", "niches", "hashtags", "engagements", "posted_at"}
-    assert lean.select(shared).sort("post_id").equals(every.select(shared).sort("post_id"))
 
 
 def test_suggestions_for_an_account_with_evidence_and_one_audit_record(

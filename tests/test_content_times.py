@@ -20,7 +20,7 @@ from trustreach.content import audience_time_zone, best_posting_windows
 from trustreach.content._timing import _window_members
 from trustreach.core import Actor, ConfigurationError, NotFoundError, Role, Settings
 from trustreach.services._content_data import posts_frame
-from trustreach.services._content_times import TIMING_COLUMNS, best_times, timing_frame
+from trustreach.services._content_times import best_times
 from trustreach.services._rights import object_to_profiling
 from trustreach.store import audit_log
 from trustreach.synth import generate_world
@@ -176,16 +176,6 @@ def _busiest(settings: Settings) -> tuple[str, str]:
         frame = posts_frame(c, WS)
     top = frame.group_by("account_id", "creator_id").len().sort("len", descending=True).row(0)
     return str(top[0]), str(top[1])
-
-
-def test_timing_frame_reads_the_same_figures_as_posts_frame(
-    world: Path, store_settings: Settings
-) -> None:
-    services.import_path(world, workspace=WS, settings=store_settings)
-    with services.open_store(store_settings).connect() as c:
-        every = posts_frame(c, WS, platform="instagram")
-        lean = timing_frame(c, WS, platform="instagram")
-    assert lean.height > 0 and lean.equals(every.select(TIMING_COLUMNS))
 
 
 def test_best_times_answers_with_evidence_and_one_audit_record(imported: Settings) -> None:

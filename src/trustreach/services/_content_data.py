@@ -1,8 +1,9 @@
 """The posts content guidance learns from, read once in one shape.
 
-:func:`resolve_account` finds the account a person named; :func:`posts_frame`
-reads posts (of some accounts, or of every account in a niche and platform)
-as a polars frame with these columns:
+:func:`resolve_account` finds the account a person named. :func:`posts_frame`
+is the one reader of posts every content service uses, each asking only for the
+columns it needs: it reads posts (of some accounts, or of every account in a
+niche and platform) as a polars frame with these columns:
 
 ==================  =====================================================
 ``post_id``         str
@@ -10,6 +11,8 @@ as a polars frame with these columns:
 ``creator_id``      str
 ``platform``        str (``instagram``, ``tiktok``, ``youtube``, …)
 ``niches``          list[str], the creator's declared niches
+``followers_count`` int or null: the account's current followers (as last
+                    imported; what discovery's performance model takes)
 ``posted_at``       datetime (UTC, microseconds)
 ``media_type``      str
 ``caption``         str ("" when none)
@@ -30,7 +33,8 @@ as a polars frame with these columns:
 
 Creators who objected to profiling (GDPR Art. 21) are left out of peer pools
 (``exclude_objecting=True``, the default for every read that is not about the
-objecting creator's own account).
+objecting creator's own account). :func:`latest_post` says when the latest
+post such a read would return was posted.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, String, and_, cast, select
+from sqlalchemy import Connection, Date, String, and_, cast, func, select
 
 from trustreach.core import ConfigurationError, NotFoundError, closest_id
 from trustreach.services._objections import objecting
@@ -53,6 +57,7 @@ POST_COLUMNS = (
     "creator_id",
     "platform",
     "niches",
+    "followers_count",
     "posted_at",
     "media_type",
     "caption",
@@ -185,11 +190,12 @@ def posts_frame(
         Which of :data:`POST_COLUMNS` to return, in this order (default: all).
         Only what they need is read: a caller without ``caption`` or
         ``hashtags`` never loads the texts, one without ``followers`` never
-        reads the audience snapshots.
+        looks up the audience snapshots (one index look-up per post otherwise).
     account_ids
         Only these accounts' posts (None: every account).
     niche
-        Only creators who declared this niche (case-insensitive).
+        Only creators who declared this niche (case-insensitive, surrounding
+        spaces ignored).
     platform
         Only accounts on this platform.
     since, until
@@ -199,12 +205,15 @@ def posts_frame(
     keep_creator
         ... except this one (the account being advised is the creator's own).
 
-    Rows are ordered by ``account_id``, ``posted_at`` and ``post_id``.
+    Rows are ordered by ``account_id``, ``posted_at`` and ``post_id``. When the
+    filters keep only some of the accounts (a niche, ``account_ids``, objecting
+    creators), their posts are read by account id, in batches, through the
+    posts' (workspace, account, time) index.
     """
     unknown = [c for c in columns if c not in POST_COLUMNS]
     if unknown:
         raise ConfigurationError(f"columns {unknown} not known; allowed: {', '.join(POST_COLUMNS)}")
-    accounts = _accounts(
+    accounts, narrowed = _accounts(
         connection,
         workspace,
         account_ids=account_ids,
@@ -213,35 +222,38 @@ def posts_frame(
         exclude_objecting=exclude_objecting,
         keep_creator=keep_creator,
     )
+    if accounts.is_empty():
+        return _empty().select(columns)
     wanted = set(columns)
     if "engagements" in wanted:
         wanted |= {"likes", "comments", "shares"}
     read = [c for c in _POST_READS if c in wanted]
-    query = (
-        select(
-            posts.c.post_id,
-            posts.c.account_id,
-            posts.c.posted_at,
-            *(_POST_READS[c] for c in read),
-        )
-        .join(
-            creator_accounts,
-            and_(
-                creator_accounts.c.workspace == posts.c.workspace,
-                creator_accounts.c.account_id == posts.c.account_id,
-            ),
-        )
-        .where(posts.c.workspace == workspace)
-    )
-    if account_ids is not None:
-        query = query.where(posts.c.account_id.in_(sorted(set(account_ids))))
-    if platform is not None:
-        query = query.where(creator_accounts.c.platform == platform)
+    reads = [_POST_READS[c] for c in read]
+    if "followers" in wanted:
+        read.append("followers")
+        reads.append(_snapshot_followers(connection))
+    query = select(
+        posts.c.post_id,
+        posts.c.account_id,
+        _as_text(connection, posts.c.posted_at),
+        *reads,
+    ).where(posts.c.workspace == workspace)
     if since is not None:
         query = query.where(posts.c.posted_at >= since)
     if until is not None:
         query = query.where(posts.c.posted_at < until)
-    rows = connection.execute(query).all() if not accounts.is_empty() else []
+    if narrowed:
+        rows = _by_accounts(connection, query, posts.c.account_id, accounts["account_id"])
+    else:
+        if platform is not None:
+            query = query.join(
+                creator_accounts,
+                and_(
+                    creator_accounts.c.workspace == posts.c.workspace,
+                    creator_accounts.c.account_id == posts.c.account_id,
+                ),
+            ).where(creator_accounts.c.platform == platform)
+        rows = list(connection.execute(query).all())
     if not rows:
         return _empty().select(columns)
     names = ["post_id", "account_id", "posted_at", *read]
@@ -261,8 +273,41 @@ def posts_frame(
             )
         )
     if "followers" in columns:
-        frame = _with_followers(connection, workspace, frame)
+        frame = frame.with_columns(pl.coalesce("followers", "followers_count").alias("followers"))
     return frame.sort("account_id", "posted_at", "post_id").select(columns)
+
+
+def latest_post(
+    connection: Connection,
+    workspace: str,
+    *,
+    account_ids: Sequence[str] | None = None,
+    niche: str | None = None,
+    platform: str | None = None,
+    exclude_objecting: bool = True,
+    keep_creator: str | None = None,
+) -> datetime | None:
+    """When the latest post :func:`posts_frame` would read with these filters was
+    posted (UTC; None when there is none)."""
+    accounts, _ = _accounts(
+        connection,
+        workspace,
+        account_ids=account_ids,
+        niche=niche,
+        platform=platform,
+        exclude_objecting=exclude_objecting,
+        keep_creator=keep_creator,
+    )
+    query = select(func.max(posts.c.posted_at)).where(posts.c.workspace == workspace)
+    found = [
+        row[0]
+        for row in _by_accounts(connection, query, posts.c.account_id, accounts["account_id"])
+        if row[0] is not None
+    ]
+    if not found:
+        return None
+    latest = _utc(pl.Series("posted_at", found)).max()
+    return latest if isinstance(latest, datetime) else None
 
 
 _POST_READS: dict[str, Any] = {
@@ -284,6 +329,7 @@ _SCHEMA: dict[str, Any] = {
     "creator_id": pl.String,
     "platform": pl.String,
     "niches": pl.List(pl.String),
+    "followers_count": pl.Int64,
     "posted_at": pl.Datetime("us", "UTC"),
     "media_type": pl.String,
     "caption": pl.String,
@@ -298,7 +344,28 @@ _SCHEMA: dict[str, Any] = {
     "engagements": pl.Int64,
 }
 _TEXT_OR_COUNT = {"post_id", "account_id", "media_type", "caption", "likes", "comments", "views"}
-_TEXT_OR_COUNT |= {"shares", "saves"}
+_TEXT_OR_COUNT |= {"shares", "saves", "followers"}
+BATCH = 500
+"""Account ids per query when posts are read by account (well under every store's
+limit on bound parameters)."""
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S%.f"  # how SQLAlchemy writes a DateTime into SQLite
+
+
+def _as_text(connection: Connection, column: Any) -> Any:
+    """``column`` as stored text on SQLite (parsed in one go by Polars, not row by row by
+    the driver), as itself elsewhere (PostgreSQL's driver returns datetimes natively)."""
+    if connection.dialect.name == "sqlite":
+        return cast(column, String).label(column.name)
+    return column
+
+
+def _by_accounts(connection: Connection, query: Any, account: Any, ids: pl.Series) -> list[Any]:
+    """The rows of ``query`` for the accounts ``ids``, :data:`BATCH` ids per query."""
+    wanted = ids.unique().sort().to_list()
+    rows: list[Any] = []
+    for i in range(0, len(wanted), BATCH):
+        rows += connection.execute(query.where(account.in_(wanted[i : i + BATCH]))).all()
+    return rows
 
 
 def _accounts(
@@ -310,8 +377,9 @@ def _accounts(
     platform: str | None,
     exclude_objecting: bool,
     keep_creator: str | None,
-) -> pl.DataFrame:
-    """The accounts whose posts are read, with their creator, platform, niches and count."""
+) -> tuple[pl.DataFrame, bool]:
+    """The accounts whose posts are read, with their creator, platform, niches and count;
+    and whether they are fewer than the workspace's (platform's) accounts."""
     query = select(
         creator_accounts.c.account_id,
         creator_accounts.c.creator_id,
@@ -328,18 +396,18 @@ def _accounts(
     query = query.where(creator_accounts.c.workspace == workspace)
     if platform is not None:
         query = query.where(creator_accounts.c.platform == platform)
-    rows = connection.execute(query).all()
+    rows = every = connection.execute(query).all()
     if account_ids is not None:
         chosen = set(account_ids)
         rows = [r for r in rows if r.account_id in chosen]
     if niche is not None:
         folded = niche.strip().casefold()
-        rows = [r for r in rows if folded in {str(n).casefold() for n in (r.niches or [])}]
+        rows = [r for r in rows if folded in {str(n).strip().casefold() for n in (r.niches or [])}]
     if exclude_objecting and rows:
-        barred = objecting(connection, workspace, [str(r.creator_id) for r in rows])
+        barred = objecting(connection, workspace)
         barred.discard(keep_creator or "")
         rows = [r for r in rows if r.creator_id not in barred]
-    return pl.DataFrame(
+    frame = pl.DataFrame(
         {
             "account_id": [str(r.account_id) for r in rows],
             "creator_id": [str(r.creator_id) for r in rows],
@@ -347,20 +415,21 @@ def _accounts(
             "niches": [[str(n) for n in (r.niches or [])] for r in rows],
             "followers_count": [r.followers_count for r in rows],
         },
-        schema={
-            "account_id": pl.String,
-            "creator_id": pl.String,
-            "platform": pl.String,
-            "niches": pl.List(pl.String),
-            "followers_count": pl.Int64,
-        },
+        schema={name: _SCHEMA[name] for name in _ACCOUNT_COLUMNS},
     )
+    return frame, len(rows) < len(every)
+
+
+_ACCOUNT_COLUMNS = ("account_id", "creator_id", "platform", "niches", "followers_count")
 
 
 def _utc(posted: pl.Series) -> pl.Series:
     """Timestamps as UTC microseconds, whichever way the store's driver returned them."""
     if posted.dtype == pl.String:
-        posted = posted.str.to_datetime(time_zone="UTC")
+        parsed = posted.str.to_datetime(_SQLITE_TIME, time_zone="UTC", strict=False)
+        if parsed.null_count() > posted.null_count():  # written some other way: let Polars infer
+            parsed = posted.str.to_datetime(time_zone="UTC")
+        posted = parsed
     elif isinstance(posted.dtype, pl.Datetime) and posted.dtype.time_zone is None:
         posted = posted.dt.replace_time_zone("UTC")
     else:
@@ -390,38 +459,25 @@ def _empty() -> pl.DataFrame:
     return pl.DataFrame(schema=_SCHEMA).select(POST_COLUMNS)
 
 
-def _with_followers(connection: Connection, workspace: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """``followers`` on the day of each post, from the latest snapshot on or before it
-    (the account's current count when no snapshot is that old)."""
-    snaps = connection.execute(
-        select(
-            audience_snapshots.c.account_id,
-            audience_snapshots.c.captured_on,
-            audience_snapshots.c.followers_count,
-        ).where(
-            audience_snapshots.c.workspace == workspace,
-            audience_snapshots.c.account_id.in_(frame["account_id"].unique().sort().to_list()),
-            audience_snapshots.c.followers_count.is_not(None),
-        )
-    ).all()
-    out = frame.with_columns(pl.col("posted_at").dt.date().alias("_day"))
-    if snaps:
-        account, day, count = zip(*snaps, strict=True)
-        days = pl.Series("_day", day)
-        if days.dtype == pl.String:
-            days = days.str.to_date()
-        table = pl.DataFrame(
-            [
-                pl.Series("account_id", account, dtype=pl.String),
-                days.cast(pl.Date),
-                pl.Series("_snap", count, dtype=pl.Int64),
-            ]
-        ).sort("account_id", "_day")
-        out = out.sort("account_id", "_day").join_asof(
-            table, on="_day", by="account_id", strategy="backward", check_sortedness=False
-        )
+def _snapshot_followers(connection: Connection) -> Any:
+    """The followers of the post's account on the day of the post (UTC): its latest
+    audience snapshot on or before that day, looked up per post through the snapshots'
+    primary key (null when none is that old)."""
+    if connection.dialect.name == "sqlite":
+        day: Any = func.date(posts.c.posted_at)  # stored as UTC text
     else:
-        out = out.with_columns(pl.lit(None, dtype=pl.Int64).alias("_snap"))
-    return out.with_columns(pl.coalesce("_snap", "followers_count").alias("followers")).drop(
-        "_day", "_snap"
+        day = cast(func.timezone("UTC", posts.c.posted_at), Date)
+    snap = audience_snapshots.c
+    return (
+        select(snap.followers_count)
+        .where(
+            snap.workspace == posts.c.workspace,
+            snap.account_id == posts.c.account_id,
+            snap.captured_on <= day,
+            snap.followers_count.is_not(None),
+        )
+        .order_by(snap.captured_on.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("followers")
     )

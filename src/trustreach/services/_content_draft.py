@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, func, select
 
 from trustreach.content import (
     FORMAT_METHOD_VERSION as METHOD_VERSION,
@@ -79,7 +79,7 @@ from trustreach.ethics.disclosure import (
 )
 from trustreach.ingest._vocab import MediaType
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
-from trustreach.services._content_data import AccountRef, resolve_account
+from trustreach.services._content_data import AccountRef, posts_frame, resolve_account
 from trustreach.services._context import (
     check_workspace,
     require_workspace,
@@ -87,7 +87,7 @@ from trustreach.services._context import (
     store_identity,
 )
 from trustreach.services._objections import objecting, require_not_objecting
-from trustreach.store._tables import audience_snapshots, creator_accounts, creators, posts
+from trustreach.store._tables import audience_snapshots, creator_accounts, posts
 
 AUDIT_ACTION = "content.check_draft"
 COVERAGE = 0.8
@@ -401,6 +401,8 @@ DRAFT_COLUMNS = (
     "post_id",
     "account_id",
     "platform",
+    "niches",
+    "followers_count",
     "posted_at",
     "media_type",
     "caption",
@@ -410,113 +412,30 @@ DRAFT_COLUMNS = (
     "shares",
     "engagements",
 )
-"""The columns :func:`draft_frame` reads (as :func:`posts_frame` names them)."""
+"""The columns of :func:`~trustreach.services._content_data.posts_frame` the draft check
+reads (``followers_count``, each account's current followers, is what the performance
+model takes)."""
 
 
 def draft_frame(connection: Connection, workspace: str, account: AccountRef) -> pl.DataFrame:
-    """Posts of the account's platform, each marked ``niche_peer`` when its account is
-    the advised one or shares a niche with it.
-
-    The same figures as :func:`~trustreach.services._content_data.posts_frame`
-    (:data:`DRAFT_COLUMNS`, objecting creators left out except the account's own),
-    read without hashtags and niches, which the draft check does not need, so one
-    check stays within its latency budget; plus ``followers_count``, each account's
-    current followers (what the performance model takes).
-    """
-    niches = {n.casefold() for n in account.niches}
-    accounts = connection.execute(
-        select(
-            creator_accounts.c.account_id,
-            creator_accounts.c.creator_id,
-            creator_accounts.c.followers_count,
-            creators.c.niches,
-        )
-        .select_from(
-            creator_accounts.join(
-                creators,
-                and_(
-                    creators.c.workspace == creator_accounts.c.workspace,
-                    creators.c.creator_id == creator_accounts.c.creator_id,
-                ),
-            )
-        )
-        .where(
-            creator_accounts.c.workspace == workspace,
-            creator_accounts.c.platform == account.platform,
-        )
-    ).all()
-    barred = objecting(connection, workspace, [str(r.creator_id) for r in accounts])
-    barred.discard(account.creator_id)
-    kept = [r for r in accounts if str(r.creator_id) not in barred]
-    followers = {str(r.account_id): r.followers_count for r in kept}
-    near = [
-        str(r.account_id)
-        for r in kept
-        if r.account_id == account.account_id
-        or not niches
-        or niches & {str(n).casefold() for n in (r.niches or [])}
-    ]
-    rows = connection.execute(
-        select(
-            posts.c.post_id,
-            posts.c.account_id,
-            posts.c.posted_at,
-            posts.c.media_type,
-            posts.c.caption,
-            posts.c.likes,
-            posts.c.comments,
-            posts.c.views,
-            posts.c.shares,
-        ).where(posts.c.workspace == workspace, posts.c.account_id.in_(sorted(followers)))
-    ).all()
-    schema: dict[str, Any] = {
-        "post_id": pl.String,
-        "account_id": pl.String,
-        "posted_at": pl.Datetime("us", "UTC"),
-        "media_type": pl.String,
-        "caption": pl.String,
-        "likes": pl.Int64,
-        "comments": pl.Int64,
-        "views": pl.Int64,
-        "shares": pl.Int64,
-    }
-    if rows:  # column by column: much faster than rows with schema inference
-        columns = list(zip(*rows, strict=True))
-        frame = pl.DataFrame(
-            {
-                name: pl.Series(name, values, dtype=None if name == "posted_at" else dtype)
-                for (name, dtype), values in zip(schema.items(), columns, strict=True)
-            }
-        )
-    else:
-        frame = pl.DataFrame(schema=schema)
-    posted = frame["posted_at"]
-    if posted.dtype == pl.String:
-        posted = posted.str.to_datetime(time_zone="UTC")
-    elif isinstance(posted.dtype, pl.Datetime) and posted.dtype.time_zone is None:
-        posted = posted.dt.replace_time_zone("UTC")
-    else:
-        posted = posted.dt.convert_time_zone("UTC")
-    counts = ("likes", "comments", "views", "shares")
-    return (
-        frame.with_columns(
-            posted.dt.cast_time_unit("us").alias("posted_at"),
-            pl.col("caption").cast(pl.String).fill_null(""),
-            *(pl.col(c).cast(pl.Int64) for c in counts),
-        )
-        .with_columns(
-            pl.lit(account.platform, dtype=pl.String).alias("platform"),
-            (pl.col("likes") + pl.col("comments") + pl.col("shares").fill_null(0)).alias(
-                "engagements"
-            ),
-            pl.col("account_id")
-            .replace_strict(followers, default=None, return_dtype=pl.Int64)
-            .alias("followers_count"),
-            pl.col("account_id").is_in(near).alias("niche_peer"),
-        )
-        .sort("account_id", "posted_at", "post_id")
-        .select(*DRAFT_COLUMNS, "followers_count", "niche_peer")
+    """Posts of the account's platform (objecting creators left out except the account's
+    own), each marked ``niche_peer`` when its account is the advised one or shares a niche
+    with it (every account is a peer of an account without niches)."""
+    niches = {n.strip().lower() for n in account.niches}
+    frame = posts_frame(
+        connection,
+        workspace,
+        columns=DRAFT_COLUMNS,
+        platform=account.platform,
+        keep_creator=account.creator_id,
     )
+    shared = (
+        pl.col("niches")
+        .list.eval(pl.element().str.strip_chars().str.to_lowercase().is_in(sorted(niches)))
+        .list.any()
+    )
+    near = pl.col("account_id") == account.account_id
+    return frame.with_columns((near | shared if niches else pl.lit(True)).alias("niche_peer"))
 
 
 def _age_bands(c: Connection, ws: str, account_id: str) -> dict[str, float] | None:

@@ -1,10 +1,9 @@
 """Hashtag suggestions for a draft caption or an account (use-case: store + domain + audit).
 
-Reads the workspace's posts once (:func:`hashtag_posts`: the columns of
-:func:`~trustreach.services._content_data.posts_frame` that hashtags need, read
-column-wise with the JSON lists decoded by Polars, so the demo world's posts
-read in tens of milliseconds; creators who objected to profiling are left out
-of the peers, the account's own creator is kept), ranks the tags with
+Reads the workspace's posts once (the columns of
+:func:`~trustreach.services._content_data.posts_frame` that hashtags need,
+:data:`HASHTAG_COLUMNS`; creators who objected to profiling are left out of
+the peers, the account's own creator is kept), ranks the tags with
 :func:`trustreach.content.rank_hashtags` and writes one audit record per call:
 the account, a digest of the caption (never its text), its length, and the
 tags suggested.
@@ -16,9 +15,6 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-
-import polars as pl
-from sqlalchemy import Connection, String, and_, cast, select
 
 from trustreach.content import (
     HashtagAdvice,
@@ -39,10 +35,8 @@ from trustreach.core import (
 )
 from trustreach.ethics.disclosure import generated_by
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
-from trustreach.services._content_data import AccountRef, resolve_account
+from trustreach.services._content_data import AccountRef, posts_frame, resolve_account
 from trustreach.services._context import check_workspace, require_workspace, store
-from trustreach.services._objections import objecting
-from trustreach.store._tables import creator_accounts, creators, posts
 
 AUDIT_ACTION = "content.hashtags"
 MAX_CAPTION_CHARS = 2200  # Instagram's caption limit, the longest of the platforms'
@@ -116,99 +110,20 @@ def _readable(actor: Actor, workspace: str | None) -> str:
     return ws
 
 
-def hashtag_posts(
-    connection: Connection, workspace: str, *, keep_creator: str | None = None
-) -> pl.DataFrame:
-    """Every post of the workspace with what hashtag suggestions read.
-
-    Columns: ``post_id``, ``account_id``, ``creator_id``, ``platform``,
-    ``niches`` (list, lower case), ``posted_at`` (UTC), ``media_type``,
-    ``caption``, ``hashtags`` (list, lower case, without ``#``) and
-    ``engagements`` (likes + comments + shares, as in ``posts_frame``). Creators
-    who objected to profiling are left out, except ``keep_creator``.
-    """
-    query = (
-        select(
-            posts.c.post_id,
-            posts.c.account_id,
-            creator_accounts.c.creator_id,
-            creator_accounts.c.platform,
-            cast(creators.c.niches, String).label("niches"),
-            posts.c.posted_at,
-            posts.c.media_type,
-            posts.c.caption,
-            cast(posts.c.hashtags, String).label("hashtags"),
-            posts.c.likes,
-            posts.c.comments,
-            posts.c.shares,
-        )
-        .join(
-            creator_accounts,
-            and_(
-                creator_accounts.c.workspace == posts.c.workspace,
-                creator_accounts.c.account_id == posts.c.account_id,
-            ),
-        )
-        .join(
-            creators,
-            and_(
-                creators.c.workspace == creator_accounts.c.workspace,
-                creators.c.creator_id == creator_accounts.c.creator_id,
-            ),
-        )
-        .where(posts.c.workspace == workspace)
-        .order_by(posts.c.account_id, posts.c.posted_at, posts.c.post_id)
-    )
-    result = connection.execute(query)
-    names = list(result.keys())
-    rows = result.all()
-    columns = {n: [r[i] for r in rows] for i, n in enumerate(names)}
-    strings = pl.List(pl.String)
-    frame = pl.DataFrame(
-        {
-            **{
-                n: pl.Series(n, columns[n], dtype=pl.String)
-                for n in ("post_id", "account_id", "creator_id", "platform", "media_type")
-            },
-            "caption": pl.Series("caption", columns["caption"], dtype=pl.String),
-            "niches": pl.Series("niches", columns["niches"], dtype=pl.String),
-            "hashtags": pl.Series("hashtags", columns["hashtags"], dtype=pl.String),
-            "posted_at": pl.Series("posted_at", columns["posted_at"]),
-            **{
-                n: pl.Series(n, columns[n], dtype=pl.Int64) for n in ("likes", "comments", "shares")
-            },
-        }
-    )
-    posted = frame["posted_at"]
-    if posted.dtype == pl.Datetime("us") or (
-        isinstance(posted.dtype, pl.Datetime) and posted.dtype.time_zone is None
-    ):
-        posted = posted.dt.replace_time_zone("UTC")
-    elif isinstance(posted.dtype, pl.Datetime):
-        posted = posted.dt.convert_time_zone("UTC")
-    frame = frame.with_columns(
-        posted.alias("posted_at"),
-        pl.col("caption").fill_null(""),
-        pl.col("niches")
-        .fill_null("[]")
-        .str.json_decode(strings)
-        .list.eval(pl.element().str.to_lowercase()),
-        pl.col("hashtags")
-        .fill_null("[]")
-        .str.json_decode(strings)
-        .list.eval(pl.element().str.strip_chars_start("#").str.to_lowercase()),
-        (
-            pl.col("likes").fill_null(0)
-            + pl.col("comments").fill_null(0)
-            + pl.col("shares").fill_null(0)
-        ).alias("engagements"),
-    )
-    if not frame.is_empty():
-        barred = objecting(connection, workspace, frame["creator_id"].unique().to_list())
-        barred.discard(keep_creator or "")
-        if barred:
-            frame = frame.filter(~pl.col("creator_id").is_in(sorted(barred)))
-    return frame
+HASHTAG_COLUMNS = (
+    "post_id",
+    "account_id",
+    "creator_id",
+    "platform",
+    "niches",
+    "posted_at",
+    "media_type",
+    "caption",
+    "hashtags",
+    "engagements",
+)
+"""The columns of :func:`~trustreach.services._content_data.posts_frame` hashtags read
+(no followers on the day: the reach fit controls for the account's level and trend)."""
 
 
 def _digest(caption: str | None, account_id: str | None, top: int) -> str:
@@ -274,7 +189,9 @@ def suggest_hashtags(
                 ref = resolve_account(c, ws, account)
                 if actor.role is Role.creator and ref.creator_id != actor.creator_id:
                     raise NotFoundError(f"account {account!r} not found in workspace {ws!r}")
-            history = hashtag_posts(c, ws, keep_creator=ref.creator_id if ref else None)
+            history = posts_frame(
+                c, ws, columns=HASHTAG_COLUMNS, keep_creator=ref.creator_id if ref else None
+            )
         evidence = hashtag_evidence(history, blocked=blocklist())
         advice = rank_hashtags(
             evidence,
@@ -330,8 +247,8 @@ def suggest_hashtags(
 
 __all__ = [
     "AUDIT_ACTION",
+    "HASHTAG_COLUMNS",
     "MAX_CAPTION_CHARS",
     "HashtagSuggestions",
-    "hashtag_posts",
     "suggest_hashtags",
 ]

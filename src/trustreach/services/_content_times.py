@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, String, and_, cast, select
 
 from trustreach.content import (
     TimingAdvice,
@@ -34,10 +33,8 @@ from trustreach.core import (
 )
 from trustreach.ethics.disclosure import generated_by
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
-from trustreach.services._content_data import AccountRef, resolve_account
+from trustreach.services._content_data import AccountRef, posts_frame, resolve_account
 from trustreach.services._context import check_workspace, require_workspace, store
-from trustreach.services._objections import objecting
-from trustreach.store._tables import audience_snapshots, creator_accounts, creators, posts
 
 AUDIT_ACTION = "content.best_times"
 MODEL_NAME = "trustreach.content.timing"
@@ -130,7 +127,14 @@ def best_times(
             ref = resolve_account(c, ws, account)
             if actor.role is Role.creator and ref.creator_id != actor.creator_id:
                 raise NotFoundError(f"account {account!r} not found in workspace {ws!r}")
-            frame = timing_frame(c, ws, platform=ref.platform, until=when, keep=ref.creator_id)
+            frame = posts_frame(
+                c,
+                ws,
+                columns=TIMING_COLUMNS,
+                platform=ref.platform,
+                until=when,
+                keep_creator=ref.creator_id,
+            ).with_columns(pl.col("followers").fill_null(0))  # no count known: none
         advice = best_posting_windows(
             frame,
             ref.account_id,
@@ -193,130 +197,4 @@ TIMING_COLUMNS = (
     "followers",
     "engagements",
 )
-
-
-def timing_frame(
-    connection: Connection,
-    workspace: str,
-    *,
-    platform: str,
-    until: datetime | None = None,
-    keep: str | None = None,
-) -> pl.DataFrame:
-    """The platform's posts in the columns the timing model reads (:data:`TIMING_COLUMNS`).
-
-    The same figures as :func:`~trustreach.services._content_data.posts_frame`
-    (followers on the day of the post, ``engagements = likes + comments +
-    shares``, objecting creators left out except ``keep``), read without the
-    captions and hashtags, which the timing model does not need: one call on
-    a platform of a few thousand posts stays within the latency budget.
-    """
-    accounts = connection.execute(
-        select(
-            creator_accounts.c.account_id,
-            creator_accounts.c.creator_id,
-            creator_accounts.c.followers_count,
-            creators.c.niches,
-        )
-        .join(
-            creators,
-            and_(
-                creators.c.workspace == creator_accounts.c.workspace,
-                creators.c.creator_id == creator_accounts.c.creator_id,
-            ),
-        )
-        .where(creator_accounts.c.workspace == workspace, creator_accounts.c.platform == platform)
-    ).all()
-    barred = objecting(connection, workspace, [str(a.creator_id) for a in accounts])
-    barred.discard(keep or "")
-    kept = [a for a in accounts if str(a.creator_id) not in barred]
-    schema: dict[str, Any] = {
-        "post_id": pl.String,
-        "account_id": pl.String,
-        "niches": pl.List(pl.String),
-        "posted_at": pl.Datetime("us", "UTC"),
-        "media_type": pl.String,
-        "followers": pl.Int64,
-        "engagements": pl.Int64,
-    }
-    if not kept:
-        return pl.DataFrame(schema=schema)
-    ids = sorted(str(a.account_id) for a in kept)
-    query = select(
-        posts.c.post_id,
-        posts.c.account_id,
-        posts.c.posted_at,
-        posts.c.media_type,
-        posts.c.likes,
-        posts.c.comments,
-        posts.c.shares,
-    ).where(posts.c.workspace == workspace, posts.c.account_id.in_(ids))
-    if until is not None:
-        query = query.where(posts.c.posted_at < until)
-    rows = connection.execute(query).all()
-    if not rows:
-        return pl.DataFrame(schema=schema)
-    cols = list(zip(*rows, strict=True))
-    frame = pl.DataFrame(
-        {
-            "post_id": pl.Series(cols[0], dtype=pl.String),
-            "account_id": pl.Series(cols[1], dtype=pl.String),
-            "posted_at": pl.Series(cols[2]),
-            "media_type": pl.Series(cols[3], dtype=pl.String),
-            "likes": pl.Series(cols[4], dtype=pl.Int64),
-            "comments": pl.Series(cols[5], dtype=pl.Int64),
-            "shares": pl.Series(cols[6], dtype=pl.Int64),
-        }
-    )
-    posted = frame["posted_at"]
-    if posted.dtype == pl.String:
-        posted = posted.str.to_datetime(time_zone="UTC")
-    elif isinstance(posted.dtype, pl.Datetime) and posted.dtype.time_zone is None:
-        posted = posted.dt.replace_time_zone("UTC")
-    else:
-        posted = posted.dt.convert_time_zone("UTC")
-    info = pl.DataFrame(
-        {
-            "account_id": [str(a.account_id) for a in kept],
-            "niches": [[str(n) for n in (a.niches or [])] for a in kept],
-            "_count": [int(a.followers_count or 0) for a in kept],
-        },
-        schema={"account_id": pl.String, "niches": pl.List(pl.String), "_count": pl.Int64},
-    )
-    frame = frame.with_columns(
-        posted.dt.cast_time_unit("us").alias("posted_at"),
-        (pl.col("likes") + pl.col("comments") + pl.col("shares").fill_null(0)).alias("engagements"),
-    ).join(info, on="account_id", how="left")
-    snaps = connection.execute(
-        select(
-            audience_snapshots.c.account_id,
-            # as ISO text: parsed in one go below, not row by row (the bulk of the rows)
-            cast(audience_snapshots.c.captured_on, String),
-            audience_snapshots.c.followers_count,
-        ).where(
-            audience_snapshots.c.workspace == workspace,
-            audience_snapshots.c.account_id.in_(ids),
-            audience_snapshots.c.followers_count.is_not(None),
-        )
-    ).all()
-    frame = frame.with_columns(pl.col("posted_at").dt.date().alias("_day"))
-    if snaps:
-        s_cols = list(zip(*snaps, strict=True))
-        days = pl.Series(s_cols[1], dtype=pl.String).str.slice(0, 10).str.to_date("%Y-%m-%d")
-        snap = pl.DataFrame(
-            {
-                "account_id": pl.Series(s_cols[0], dtype=pl.String),
-                "_day": days.cast(pl.Date),
-                "_snap": pl.Series(s_cols[2], dtype=pl.Int64),
-            }
-        ).sort("account_id", "_day")
-        frame = frame.sort("account_id", "_day").join_asof(
-            snap, on="_day", by="account_id", strategy="backward", check_sortedness=False
-        )
-    else:
-        frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("_snap"))
-    return (
-        frame.with_columns(pl.coalesce("_snap", "_count").alias("followers"))
-        .sort("account_id", "posted_at", "post_id")
-        .select(TIMING_COLUMNS)
-    )
+"""The columns of :func:`~trustreach.services._content_data.posts_frame` the timing model reads."""

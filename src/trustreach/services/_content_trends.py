@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, select
 
 from trustreach.content import TREND_METHOD, TrendScan, detect_rising, topic_mentions
 from trustreach.core import (
@@ -33,10 +33,9 @@ from trustreach.core import (
 )
 from trustreach.ethics.disclosure import generated_by
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
-from trustreach.services._content_data import resolve_account
-from trustreach.services._context import check_workspace, read_frame, require_workspace, store
-from trustreach.services._objections import objecting
-from trustreach.store._tables import comments, creator_accounts, creators, posts
+from trustreach.services._content_data import latest_post, posts_frame, resolve_account
+from trustreach.services._context import check_workspace, require_workspace, store
+from trustreach.store._tables import comments, creators
 
 AUDIT_ACTION = "content.rising_topics"
 RECENT_DAYS = 14
@@ -259,6 +258,18 @@ def rising_topics(
     )
 
 
+TREND_COLUMNS = (
+    "post_id",
+    "account_id",
+    "creator_id",
+    "posted_at",
+    "caption",
+    "hashtags",
+    "engagements",
+)
+"""The columns of :func:`~trustreach.services._content_data.posts_frame` trends read."""
+
+
 def _known_niches(c: Connection, workspace: str) -> list[str]:
     rows = c.execute(select(creators.c.niches).where(creators.c.workspace == workspace)).all()
     return sorted({str(n).strip().casefold() for (ns,) in rows for n in (ns or []) if n})
@@ -273,92 +284,26 @@ def _niche_frames(
     keep: str | None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Posts (of the two windows) and their comments' words, of the niche's creators."""
-    query = (
-        select(creator_accounts.c.account_id, creators.c.creator_id, creators.c.niches)
-        .join(
-            creators,
-            and_(
-                creators.c.workspace == creator_accounts.c.workspace,
-                creators.c.creator_id == creator_accounts.c.creator_id,
-            ),
-        )
-        .where(creator_accounts.c.workspace == workspace)
-    )
-    if platform is not None:
-        query = query.where(creator_accounts.c.platform == platform)
-    accounts = [
-        (str(a), str(cr))
-        for a, cr, ns in c.execute(query).all()
-        if niche in {str(n).strip().casefold() for n in (ns or [])}
-    ]
-    barred = objecting(c, workspace, sorted({cr for _, cr in accounts}))
-    barred.discard(keep or "")
-    owner = {a: cr for a, cr in accounts if cr not in barred}
-    ids = sorted(owner)
-    if as_of is None and ids:
-        last = c.execute(
-            select(func.max(posts.c.posted_at)).where(
-                posts.c.workspace == workspace, posts.c.account_id.in_(ids)
-            )
-        ).scalar()
-        if isinstance(last, str):
-            last = datetime.fromisoformat(last)
-        as_of = last.date() if isinstance(last, datetime) else None
-    conds = [posts.c.workspace == workspace, posts.c.account_id.in_(ids)]
+    if as_of is None:
+        last = latest_post(c, workspace, niche=niche, platform=platform, keep_creator=keep)
+        as_of = None if last is None else last.date()
+    since = until = None
     if as_of is not None:
-        since = as_of - timedelta(days=RECENT_DAYS + BASELINE_DAYS - 1)
-        start = datetime(since.year, since.month, since.day, tzinfo=UTC)
-        end = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC) + timedelta(days=1)
-        conds += [posts.c.posted_at >= start, posts.c.posted_at < end]
-    post_query = select(
-        posts.c.post_id,
-        posts.c.account_id,
-        posts.c.posted_at,
-        posts.c.caption,
-        posts.c.hashtags,
-        posts.c.likes,
-        posts.c.comments,
-        posts.c.shares,
-    ).where(*conds)
-    frame = read_frame(c, post_query) if ids else pl.DataFrame()
+        first = as_of - timedelta(days=RECENT_DAYS + BASELINE_DAYS - 1)
+        since = datetime(first.year, first.month, first.day, tzinfo=UTC)
+        until = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC) + timedelta(days=1)
+    frame = posts_frame(
+        c,
+        workspace,
+        columns=TREND_COLUMNS,
+        niche=niche,
+        platform=platform,
+        since=since,
+        until=until,
+        keep_creator=keep,
+    )
     if frame.is_empty():
-        empty = pl.DataFrame(
-            schema={
-                "post_id": pl.String,
-                "account_id": pl.String,
-                "creator_id": pl.String,
-                "posted_at": pl.Datetime("us", "UTC"),
-                "caption": pl.String,
-                "hashtags": pl.List(pl.String),
-                "engagements": pl.Int64,
-            }
-        )
-        return empty, pl.DataFrame(schema={"post_id": pl.String, "text": pl.String})
-    posted = frame["posted_at"]
-    if posted.dtype == pl.String:
-        posted = posted.str.to_datetime(time_zone="UTC")
-    elif isinstance(posted.dtype, pl.Datetime) and posted.dtype.time_zone is None:
-        posted = posted.dt.replace_time_zone("UTC")
-    else:
-        posted = posted.dt.convert_time_zone("UTC")
-    tags = pl.Series(
-        "hashtags",
-        [[str(t) for t in (x or [])] for x in frame["hashtags"].to_list()],
-        dtype=pl.List(pl.String),
-    )
-    frame = frame.with_columns(
-        posted.dt.cast_time_unit("us").alias("posted_at"),
-        tags,
-        pl.col("caption").fill_null(""),
-        pl.col("account_id").replace_strict(owner, return_dtype=pl.String).alias("creator_id"),
-        (
-            pl.col("likes").cast(pl.Int64)
-            + pl.col("comments").cast(pl.Int64)
-            + pl.col("shares").cast(pl.Int64).fill_null(0)
-        ).alias("engagements"),
-    ).select(
-        "post_id", "account_id", "creator_id", "posted_at", "caption", "hashtags", "engagements"
-    )
+        return frame, pl.DataFrame(schema={"post_id": pl.String, "text": pl.String})
     post_ids = frame["post_id"].to_list()
     rows: list[Any] = []
     for i in range(0, len(post_ids), CHUNK):  # by post: the index on (workspace, post_id)
