@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typer.testing import CliRunner
 from trustreach import services
 from trustreach.api._auth import current_actor
 from trustreach.cli import app
-from trustreach.content import detect_rising, find_rising_topics, topic_mentions
+from trustreach.content import _trends, detect_rising, find_rising_topics, topic_mentions
 from trustreach.core import (
     Actor,
     ConfigurationError,
@@ -149,6 +150,84 @@ def test_bad_parameters_name_the_field() -> None:
         topic_mentions(pl.DataFrame({"post_id": ["p"]}))
 
 
+def _reference_grams(texts: Sequence[str | None], max_words: int) -> set[tuple[int, str]]:
+    """The former implementation (string n-grams, then unique per text's row), kept as the
+    reference the vectorised one must equal."""
+    from trustreach.content._trends import _BREAK, _NULL, _STOP
+
+    words = (
+        pl.Series(texts, dtype=pl.String)
+        .fill_null("")
+        .str.to_lowercase()
+        .str.replace_all(r"['’]", "")
+        .str.replace_all(_BREAK, f" {_NULL} ")
+        .str.replace_all(rf"[^\p{{L}}{_NULL}]+", " ")
+        .str.strip_chars()
+        .str.split(" ")
+    )
+    flat = pl.DataFrame({"row": range(len(texts)), "w": words}).explode("w")
+    ok = ((~pl.col("w").is_in(_STOP)) & (pl.col("w").str.len_chars() >= 3)).fill_null(False)
+    flat = flat.with_columns(ok.alias("ok"))
+    out = set(flat.filter(pl.col("ok")).select("row", "w").iter_rows())
+    for n in range(2, max_words + 1):
+        cond = pl.col("ok") & pl.col("ok").shift(-(n - 1)).fill_null(False)
+        cond = cond & (pl.col("row").shift(-(n - 1)) == pl.col("row")).fill_null(False)
+        for i in range(1, n - 1):
+            w = pl.col("w").shift(-i)
+            cond = cond & ((w != _NULL) & (w != "")).fill_null(False)
+        term = pl.concat_str([pl.col("w").shift(-i) for i in range(n)], separator=" ")
+        kept = flat.with_columns(term.alias("t"), cond.alias("keep")).filter(pl.col("keep"))
+        out |= set(kept.select("row", "t").iter_rows())
+    return out
+
+
+def test_vectorised_mentions_equal_the_string_reference_on_a_generated_frame() -> None:
+    rng = np.random.default_rng(3)
+    vocab = ["zone", "training", "the", "run", "Café", "naïve", "it's", "don’t", "ad", "x1y2z"]
+    vocab += ["#tag", "@some.one", "https://t.co/x?y=1", "-", " - ", "...", "—", "(fun)", "/", "2"]
+    vocab += ["easy", "pace", "easy pace", "EASY", "über", "日本語", "ok", "a", "\n", "zone2"]
+    captions: list[str | None] = [
+        " ".join(vocab[int(k)] for k in rng.integers(0, len(vocab), int(rng.integers(0, 25))))
+        for _ in range(400)
+    ]
+    captions[:3] = [None, "", "!!!"]
+    posts = pl.DataFrame(
+        {
+            "post_id": [f"p{i}" for i in range(400)],
+            "account_id": [f"a{i % 7}" for i in range(400)],
+            "posted_at": [T0 + timedelta(hours=i) for i in range(400)],
+            "caption": captions,
+            "hashtags": [["Zone2", "#run", " x "] if i % 3 else [] for i in range(400)],
+        }
+    )
+    texts = [captions[int(i)] or "" for i in rng.integers(0, 400, 900)]
+    comments = pl.DataFrame({"post_id": [f"p{i % 400}" for i in range(900)], "text": texts})
+    prepared = topic_mentions(posts, comments)
+    got = prepared.mentions.join(prepared.terms, on="h").select("row", "kind", "term")
+    assert got.height == prepared.mentions.height  # every hash has its words
+    seen: dict[str, set[tuple[int, str]]] = {
+        k: set() for k in ("hashtag", "keyword", "comment_theme")
+    }
+    for row, kind, term in got.iter_rows():
+        assert (row, term) not in seen[kind]  # once per post
+        seen[kind].add((row, term))
+    assert seen["keyword"] == _reference_grams(captions, 2)
+    rows_of = [int(p[1:]) for p in comments["post_id"]]
+    themes = {(rows_of[i], t) for i, t in _reference_grams(texts, 3)}
+    assert seen["comment_theme"] == themes
+    assert seen["hashtag"] == {(r, t) for r in range(400) if r % 3 for t in ("zone2", "run", "x")}
+    # the exact fallback (a hash table) gives the same mentions as the sort
+    rows = prepared.mentions["row"].to_numpy()
+    hashes = prepared.mentions["h"].to_numpy()
+    twice = np.concatenate([rows, rows])
+    again = np.concatenate([hashes, hashes])
+    by_sort = _trends._once_per_row(twice, again)
+    by_table = _trends._once_per_row(twice + np.uint32(1 << 24), again)
+    assert len(by_sort) == len(by_table) == len(rows)
+    pairs = set(zip(twice[by_sort].tolist(), again[by_sort].tolist(), strict=True))
+    assert pairs == set(zip(rows.tolist(), hashes.tolist(), strict=True))
+
+
 # ---------------------------------------------------------------- the synthetic world
 
 
@@ -269,6 +348,23 @@ def test_rising_topics_finds_the_injected_trend_with_evidence_and_one_audit_reco
     )
     assert details["niches"][0]["topics"] == len(scan["topics"])
     assert trend["term"] not in json.dumps(details)  # counts only, no captions
+
+
+def test_a_trend_rising_at_the_worlds_end_is_found_as_of_now(
+    world: Path, imported: Settings
+) -> None:
+    truth = _truth(world)
+    end = date.fromisoformat(truth["parameters"]["end_date"])
+    now = [t for t in truth["trends"] if t["rising_at_end"] and t["kind"] == "hashtag"]
+    assert now, "each world has a trend rising at its end"
+    earlier = [t for t in truth["trends"] if not t["rising_at_end"]]
+    assert earlier  # kept for the back-test of delays
+    for t in now:
+        assert 10 <= (end - date.fromisoformat(t["start_date"])).days <= 25
+    trend = max(now, key=lambda t: t["posts"])
+    result = rising_topics(actor=ANALYST, niche=trend["niche"], settings=imported)  # as of now
+    assert result.as_of >= end - timedelta(days=1)
+    assert ("hashtag", trend["term"]) in {(t.kind, t.term) for _, t in result.topics}
 
 
 def test_rising_topics_for_an_account_reads_its_niches_on_its_platform(

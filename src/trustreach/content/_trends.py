@@ -69,6 +69,7 @@ _STOP = sorted(
 )
 _BREAK = r"[#@][\w.]+|https?://\S+|[.!?:;|,()\[\]{}\"“”…\n\r\t–—·/+&=]+|\s-\s"
 _NULL = "\x00"
+_MIX = 0x9E3779B97F4A7C15  # an n-gram's hash: h(w1) * _MIX + h(w2) (wrapping), then the next
 _SALT = {
     "hashtag": 0x243F6A8885A308D3,
     "keyword": 0x13198A2E03707344,
@@ -231,58 +232,128 @@ def _round(x: float) -> float:
     return round(x, 2) if x < 100 else round(x)
 
 
-def _grams(rows: pl.Series, texts: pl.Series, max_words: int) -> pl.DataFrame:
-    """``row``, ``term``: word 1..max_words-grams of each text, unique per row.
-
-    One flat pass: words in order with a break token at punctuation, hashtags and
-    @mentions; a phrase is a run of words of one text with no break inside and no
-    stop word (or word under 3 letters) at either end.
-    """
-    words = (
+def _words(texts: pl.Series) -> pl.Series:
+    """Each text's words in order, lower case, with a break token (``_NULL``) where a
+    phrase must not continue: punctuation, hashtags, @mentions and links."""
+    return (
         texts.fill_null("")
         .str.to_lowercase()
         .str.replace_all(r"['’]", "")
         .str.replace_all(_BREAK, f" {_NULL} ")
-        .str.replace_all(rf"[^\p{{L}}{_NULL}]+", " ")
-        .str.strip_chars()
-        .str.split(" ")
+        .str.extract_all(rf"\p{{L}}+|{_NULL}")
     )
+
+
+def _once_per_row(rows: np.ndarray[Any, Any], hashes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Indices of the first of each (row, hash), in row order.
+
+    One sort of a 64-bit key (row in the top 24 bits, the hash's top 40 below): equal
+    pairs become neighbours. When two different hashes of one row share the key (about
+    one in 10^12 pairs) or rows reach 2^24, a hash table decides instead: exact always.
+    """
+    n = len(rows)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    h = hashes.astype(np.uint64, copy=False)
+    if int(rows.max()) < 1 << 24:
+        key = rows.astype(np.uint64)
+        key <<= np.uint64(40)
+        key |= h >> np.uint64(24)
+        order = np.argsort(key, kind="stable")  # rows come sorted: runs merge fast
+        ks = key[order]
+        same = np.empty(n, dtype=bool)
+        same[0] = False
+        np.equal(ks[1:], ks[:-1], out=same[1:])
+        pairs = np.flatnonzero(same)  # few: a row's repeated terms
+        if not (h[order[pairs]] != h[order[pairs - 1]]).any():
+            return order[~same]
+    r = rows.astype(np.uint64)
+    mixed = pl.Series(h ^ (r * np.uint64(0x9E3779B97F4A7C15)))
+    return np.flatnonzero(mixed.is_first_distinct().to_numpy())
+
+
+def _grams(
+    rows: pl.Series, texts: pl.Series, max_words: int, kind: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Word 1..max_words-grams of each text, once per row: ``(row, h)`` and ``(h, term)``.
+
+    One flat pass over the words: a phrase is a run of words of one text with no break
+    inside and no stop word (or word under 3 letters) at either end. ``h`` (a 64-bit
+    hash of the kind and the phrase) is built from the words' hashes, so no phrase is
+    spelled out except once per distinct ``h`` for the second frame.
+    """
     seq = pl.int_range(0, len(rows), dtype=pl.UInt32, eager=True).alias("seq")  # one text
-    flat = pl.DataFrame({"row": rows, "seq": seq, "w": words}).explode("w")
-    ok = (~pl.col("w").is_in(_STOP)) & (pl.col("w").str.len_chars() >= 3)
-    flat = flat.with_columns(ok.fill_null(False).alias("ok"))
-    parts = [flat.filter(pl.col("ok")).select("row", pl.col("w").alias("term"))]
+    flat = pl.DataFrame({"row": rows.cast(pl.UInt32), "seq": seq, "w": _words(texts)}).explode("w")
+    ok = ((~pl.col("w").is_in(_STOP)) & (pl.col("w").str.len_chars() >= 3)).fill_null(False)
+    wh = pl.col("w").hash(7)
+    flat = flat.with_columns(ok.alias("ok"), wh.alias("wh"))
+    at = pl.int_range(0, pl.len(), dtype=pl.UInt32).alias("at")
+    parts = [
+        flat.select(
+            "row", (pl.col("wh") ^ _SALT[kind]).alias("h"), at, pl.lit(1, pl.UInt8).alias("n"), "ok"
+        )
+        .filter(pl.col("ok"))
+        .drop("ok")
+    ]
     for n in range(2, max_words + 1):
         last = n - 1
-        same = pl.col("seq").shift(-last) == pl.col("seq")
-        inner = [
-            (pl.col("w").shift(-i) != _NULL) & (pl.col("w").shift(-i) != "") for i in range(1, last)
-        ]
-        cond = pl.col("ok") & pl.col("ok").shift(-last).fill_null(False) & same.fill_null(False)
-        for c in inner:
-            cond = cond & c.fill_null(False)
+        same = (pl.col("seq").shift(-last) == pl.col("seq")).fill_null(False)
+        cond = pl.col("ok") & pl.col("ok").shift(-last).fill_null(False) & same
+        for i in range(1, last):
+            w = pl.col("w").shift(-i)
+            cond = cond & ((w != _NULL) & (w != "")).fill_null(False)
+        h = pl.col("wh")
+        for i in range(1, n):
+            h = h * _MIX + pl.col("wh").shift(-i).fill_null(0)
         parts.append(
-            flat.with_columns(
-                pl.concat_str([pl.col("w").shift(-i) for i in range(n)], separator=" ").alias(
-                    "term"
-                ),
+            flat.select(
+                "row",
+                (h ^ _SALT[kind]).alias("h"),
+                at,
+                pl.lit(n, pl.UInt8).alias("n"),
                 cond.alias("keep"),
             )
             .filter(pl.col("keep"))
-            .select("row", "term")
+            .drop("keep")
         )
-    return pl.concat(parts)
+    grams = pl.concat(parts)
+    grams = grams[_once_per_row(grams["row"].to_numpy(), grams["h"].to_numpy())]
+    first = grams.filter(pl.col("h").is_first_distinct())
+    spelled = []
+    for n in range(1, max_words + 1):
+        these = first.filter(pl.col("n") == n)
+        if these.is_empty():
+            continue
+        pieces = pl.DataFrame({f"w{i}": flat["w"].gather(these["at"] + i) for i in range(n)})
+        spelled.append(
+            pieces.select(
+                these["h"].alias("h"), pl.concat_str(pl.all(), separator=" ").alias("term")
+            )
+        )
+    terms = (
+        pl.concat(spelled) if spelled else pl.DataFrame(schema={"h": pl.UInt64, "term": pl.String})
+    )
+    return grams.select("row", "h"), terms
 
 
-def _distinct(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """``row``, ``h``, ``term``, one row per (row, term): a post mentions a term once.
-
-    ``h`` is a 64-bit hash of the kind and the term: the big frames are counted by it,
-    and the words are looked up only for the candidates.
-    """
-    h = pl.col("term").hash(7) ^ _SALT[kind]
-    key = h ^ (pl.col("row").cast(pl.UInt64) * 0x9E3779B97F4A7C15)
-    return frame.filter(key.is_first_distinct()).select("row", h.alias("h"), "term")
+def _tags(rows: pl.Series, hashtags: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each post's hashtags (trimmed, no ``#``, lower case), once per row, as :func:`_grams`."""
+    tags = (
+        pl.DataFrame({"row": rows.cast(pl.UInt32), "term": hashtags})
+        .explode("term")
+        .select(
+            "row",
+            pl.col("term")
+            .cast(pl.String)
+            .str.strip_chars()
+            .str.strip_chars_start("#")
+            .str.to_lowercase(),
+        )
+        .filter(pl.col("term").is_not_null() & (pl.col("term") != ""))
+        .with_columns((pl.col("term").hash(7) ^ _SALT["hashtag"]).alias("h"))
+    )
+    tags = tags[_once_per_row(tags["row"].to_numpy(), tags["h"].to_numpy())]
+    return tags.select("row", "h"), tags.filter(pl.col("h").is_first_distinct()).select("h", "term")
 
 
 def _without_regulars(comments: pl.DataFrame, owners: pl.DataFrame) -> pl.DataFrame:
@@ -363,24 +434,10 @@ def topic_mentions(
         ),
     )
     base = base.with_row_index("row")
-    tags = _distinct(
-        pl.DataFrame({"row": base["row"], "term": posts["hashtags"]})
-        .explode("term")
-        .select(
-            "row",
-            pl.col("term")
-            .cast(pl.String)
-            .str.strip_chars()
-            .str.strip_chars_start("#")
-            .str.to_lowercase(),
-        )
-        .filter(pl.col("term").is_not_null() & (pl.col("term") != "")),
-        "hashtag",
-    )
-    parts = {"hashtag": tags}
+    parts = {"hashtag": _tags(base["row"], posts["hashtags"])}
     if "keyword" in kinds:
-        parts["keyword"] = _distinct(
-            _grams(base["row"], posts["caption"].cast(pl.String), keyword_words), "keyword"
+        parts["keyword"] = _grams(
+            base["row"], posts["caption"].cast(pl.String), keyword_words, "keyword"
         )
     volume_parts = [
         base.group_by("day").agg(pl.len().alias("posts")).with_columns(pl.lit(k).alias("kind"))
@@ -391,8 +448,8 @@ def topic_mentions(
             comments.join(base.select("post_id"), on="post_id", how="semi"),
             base.select("post_id", "account_id"),
         ).join(base.select("post_id", "row"), on="post_id")
-        parts["comment_theme"] = _distinct(
-            _grams(said["row"], said["text"], theme_words), "comment_theme"
+        parts["comment_theme"] = _grams(
+            said["row"], said["text"].cast(pl.String), theme_words, "comment_theme"
         )
         volume_parts.append(
             base.join(said.select("post_id").unique(), on="post_id", how="semi")
@@ -403,7 +460,7 @@ def topic_mentions(
     rows = pl.concat(
         [
             p.select("row", "h", pl.lit(TOPIC_KINDS.index(k), dtype=pl.UInt8).alias("k"))
-            for k, p in parts.items()
+            for k, (p, _) in parts.items()
         ]
     )
     voice = base["account_id"].rank("dense").cast(pl.UInt32)
@@ -411,7 +468,7 @@ def topic_mentions(
         base["day"].gather(rows["row"]).alias("day"), voice.gather(rows["row"]).alias("who")
     )
     terms = pl.concat(
-        [p.select("h", pl.lit(k).alias("kind"), "term") for k, p in parts.items()]
+        [t.select("h", pl.lit(k).alias("kind"), "term") for k, (_, t) in parts.items()]
     ).unique("h", keep="any")
     volume = pl.concat(
         [v.select("day", "kind", pl.col("posts").cast(pl.Int64)) for v in volume_parts]

@@ -10,6 +10,11 @@ trends also have a comment theme: a phrase appended (after " — ") to some of
 the positive organic comments on the trend's posts. The share ramps linearly from the start
 day to its peak over ``ramp_days``; before the start the tag is absent or rare.
 
+Each world also gets trends rising at its end (:func:`_end_trends`): in a niche
+with enough recent posts, one that starts 10-25 days before the last day and
+ramps up over 5-10 days, so that a report "as of now" has something to find
+(``rising_at_end`` true in the truth; the earlier trends are false).
+
 Decoys make precision mean something: a *flat* tag used on a steady share of
 a niche's posts for the whole period, and a *fading* tag whose share falls.
 Neither rises, so a detector that reports them is wrong.
@@ -23,7 +28,7 @@ world as it was without trends.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -35,6 +40,10 @@ STREAM = 1603
 MIN_NICHE_POSTS = 60  # a niche needs this many organic posts to carry a trend
 MIN_NICHE_ACCOUNTS = 2
 COMMENT_SHARE = 0.3  # of the positive organic comments on a trend's posts
+END_SHARE = 0.7  # chance that a niche with enough recent posts has a trend rising at the end
+END_START_DAYS = (10, 25)  # such a trend starts this many days before the last day
+END_MIN_POSTS = 12.0  # expected posts carrying its tag by the last day
+END_MIN_ACCOUNTS = 4  # accounts of the niche posting since its start
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,135 @@ def _lead(row: dict[str, Any], phrase: str) -> None:
     row["caption"] = f"{phrase[:1].upper()}{phrase[1:]}: {row['caption']}"
 
 
+@dataclass(frozen=True)
+class _Shape:
+    trend_id: str
+    niche: str
+    bundle: TrendTerms
+    start_day: int
+    ramp: int
+    peak: float
+    prior: float
+
+
+def _inject_one(
+    posts: list[Post],
+    idx: list[int],
+    comments_of: dict[str, list[dict[str, Any]]],
+    rng: np.random.Generator,
+    shape: _Shape,
+    start: date,
+    *,
+    rising_at_end: bool,
+) -> list[dict[str, Any]]:
+    """Inject one trend into the niche's organic posts ``idx``; its truth entries."""
+    bundle, start_day, ramp, peak = shape.bundle, shape.start_day, shape.ramp, shape.peak
+    keyword_share = float(rng.uniform(0.7, 0.9))
+    themed = bool(rng.random() < 0.6)
+    carried: list[int] = []
+    keyed: list[int] = []
+    themed_comments = 0
+    for i in idx:
+        p = posts[i]
+        if p.day < start_day:
+            share = shape.prior
+        else:
+            share = peak * min(1.0, (p.day - start_day + 1) / ramp)
+        if rng.random() >= share:
+            continue
+        _add_tag(p.row, bundle.hashtag)
+        carried.append(i)
+        if p.day >= start_day and rng.random() < keyword_share:
+            _lead(p.row, bundle.keyword)
+            keyed.append(i)
+        if themed and p.day >= start_day:
+            for c in comments_of.get(p.row["post_id"], []):
+                if (
+                    c["_kind"] == "organic"
+                    and c["_label"] == "positive"
+                    and rng.random() < COMMENT_SHARE
+                ):
+                    c["text"] = f"{c['text']} — {bundle.comment}"
+                    themed_comments += 1
+    other = sorted({n for i in carried for n in posts[i].creator.niches if n != shape.niche})
+    common = {
+        "trend_id": shape.trend_id,
+        "niche": shape.niche,
+        "start_date": start + timedelta(days=start_day),
+        "start_day": start_day,
+        "ramp_days": ramp,
+        "peak_share": round(peak, 3),
+        "prior_share": shape.prior,
+        "also_in_niches": other,
+        "rising_at_end": rising_at_end,
+    }
+    terms: list[dict[str, Any]] = [
+        {
+            **common,
+            "kind": "hashtag",
+            "term": bundle.hashtag,
+            "posts": len(carried),
+            "posts_before_start": sum(posts[i].day < start_day for i in carried),
+        },
+        {**common, "kind": "keyword", "term": bundle.keyword, "posts": len(keyed)},
+    ]
+    if themed and themed_comments:
+        terms.append(
+            {**common, "kind": "comment_theme", "term": bundle.comment, "comments": themed_comments}
+        )
+    return terms
+
+
+def _end_trends(
+    posts: list[Post],
+    by_niche: dict[str, list[int]],
+    eligible: list[str],
+    used_in: dict[str, set[int]],
+    comments_of: dict[str, list[dict[str, Any]]],
+    days: int,
+    start: date,
+    seed: int,
+    first_no: int,
+) -> list[dict[str, Any]]:
+    """Trends that start 10-25 days before the world's last day: rising "now".
+
+    A niche carries one (a bundle it has not used) with chance :data:`END_SHARE`
+    when its organic posts since the start are expected to carry the tag
+    :data:`END_MIN_POSTS` times from :data:`END_MIN_ACCOUNTS` accounts (at least one
+    niche when any qualifies). Their own child generator (``[seed, 1603, 1]``)
+    leaves the earlier trends and the decoys as they were.
+    """
+    rng = np.random.default_rng([seed, STREAM, 1])
+    plans: list[tuple[bool, _Shape]] = []
+    for niche in eligible:
+        take = bool(rng.random() < END_SHARE)
+        free = [k for k in range(len(TRENDS[niche])) if k not in used_in.get(niche, set())]
+        pick = free[int(rng.integers(0, len(free)))]
+        start_day = int(rng.integers(days - END_START_DAYS[1], days - END_START_DAYS[0] + 1))
+        ramp = int(rng.integers(5, 11))
+        peak = float(rng.uniform(0.35, 0.55))
+        late = [i for i in by_niche[niche] if posts[i].day >= start_day]
+        expected = sum(peak * min(1.0, (posts[i].day - start_day + 1) / ramp) for i in late)
+        if expected < END_MIN_POSTS or (
+            len({posts[i].account.index for i in late}) < END_MIN_ACCOUNTS
+        ):
+            continue
+        shape = _Shape("", niche, TRENDS[niche][pick], start_day, ramp, peak, 0.0)
+        plans.append((take, shape))
+    if plans and not any(take for take, _ in plans):
+        plans[0] = (True, plans[0][1])
+    terms: list[dict[str, Any]] = []
+    no = first_no
+    for take, shape in plans:
+        if not take:
+            continue
+        no += 1
+        shape = replace(shape, trend_id=f"trend-{no}")
+        idx = by_niche[shape.niche]
+        terms += _inject_one(posts, idx, comments_of, rng, shape, start, rising_at_end=True)
+    return terms
+
+
 def inject_trends(
     posts: list[Post],
     comments: list[dict[str, Any]],
@@ -160,6 +298,7 @@ def inject_trends(
         return _section(terms, decoys)
     n_trend = max(1, round(0.4 * len(eligible)))
     chosen = sorted(rng.choice(len(eligible), size=n_trend, replace=False).tolist())
+    used_in: dict[str, set[int]] = {}
     comments_of: dict[str, list[dict[str, Any]]] = {}
     for c in comments:
         comments_of.setdefault(c["post_id"], []).append(c)
@@ -171,68 +310,21 @@ def inject_trends(
         picks = rng.choice(len(TRENDS[niche]), size=n_here, replace=False).tolist()
         for pick in sorted(picks):
             trend_no += 1
+            used_in.setdefault(niche, set()).add(int(pick))
             bundle = TRENDS[niche][int(pick)]
             start_day = int(rng.integers(round(0.35 * days), round(0.8 * days) + 1))
             ramp = int(rng.integers(7, 22))
             peak = float(rng.uniform(0.25, 0.5))
             prior = 0.01 if rng.random() < 0.5 else 0.0
-            keyword_share = float(rng.uniform(0.7, 0.9))
-            themed = bool(rng.random() < 0.6)
-            carried: list[int] = []
-            keyed: list[int] = []
-            themed_comments = 0
-            for i in idx:
-                p = posts[i]
-                if p.day < start_day:
-                    share = prior
-                else:
-                    share = peak * min(1.0, (p.day - start_day + 1) / ramp)
-                if rng.random() >= share:
-                    continue
-                _add_tag(p.row, bundle.hashtag)
-                carried.append(i)
-                if p.day >= start_day and rng.random() < keyword_share:
-                    _lead(p.row, bundle.keyword)
-                    keyed.append(i)
-                if themed and p.day >= start_day:
-                    for c in comments_of.get(p.row["post_id"], []):
-                        if (
-                            c["_kind"] == "organic"
-                            and c["_label"] == "positive"
-                            and rng.random() < COMMENT_SHARE
-                        ):
-                            c["text"] = f"{c['text']} — {bundle.comment}"
-                            themed_comments += 1
-            other = sorted({n for i in carried for n in posts[i].creator.niches if n != niche})
-            common = {
-                "trend_id": f"trend-{trend_no}",
-                "niche": niche,
-                "start_date": start + timedelta(days=start_day),
-                "start_day": start_day,
-                "ramp_days": ramp,
-                "peak_share": round(peak, 3),
-                "prior_share": prior,
-                "also_in_niches": other,
-            }
-            terms.append(
-                {
-                    **common,
-                    "kind": "hashtag",
-                    "term": bundle.hashtag,
-                    "posts": len(carried),
-                    "posts_before_start": sum(posts[i].day < start_day for i in carried),
-                }
+            terms += _inject_one(
+                posts,
+                idx,
+                comments_of,
+                rng,
+                _Shape(f"trend-{trend_no}", niche, bundle, start_day, ramp, peak, prior),
+                start,
+                rising_at_end=False,
             )
-            terms.append({**common, "kind": "keyword", "term": bundle.keyword, "posts": len(keyed)})
-            if themed and themed_comments:
-                terms.append(
-                    {
-                        **common,
-                        "kind": "comment_theme",
-                        "term": bundle.comment,
-                        "comments": themed_comments,
-                    }
-                )
     for niche in eligible:
         if rng.random() >= 0.5:
             continue
@@ -269,6 +361,9 @@ def inject_trends(
                 "posts": used[fading_tag],
             }
         )
+    terms += _end_trends(
+        posts, by_niche, eligible, used_in, comments_of, days, start, seed, trend_no
+    )
     return _section(terms, decoys)
 
 
