@@ -86,9 +86,12 @@ def world_frames(world: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
                 "caption": p.get("caption") or "",
                 "hashtags": p.get("hashtags") or [],
                 "engagements": int(p["likes"]) + int(p["comments"]) + int(p.get("shares") or 0),
+                "paid_partnership": bool(p.get("paid_partnership")),
+                "campaign_id": p.get("campaign_id"),
             }
             for p in _rows(world / "posts.jsonl")
-        ]
+        ],
+        infer_schema_length=None,
     )
     comments = pl.DataFrame(
         [
@@ -114,6 +117,7 @@ def evaluate(world: Path, *, step: int, horizon: int) -> dict[str, Any]:
     posts, comments = world_frames(world)
     first_as_of = start + timedelta(days=14 + 56 - 1)
     reported: dict[tuple[str, str, str], list[tuple[date, date]]] = {}
+    at_end: set[tuple[str, str, str]] = set()
     scans = 0
     niches = sorted({n for ns in posts["niches"].to_list() for n in ns})
     for niche in niches:
@@ -121,12 +125,19 @@ def evaluate(world: Path, *, step: int, horizon: int) -> dict[str, Any]:
         said = comments.join(mine.select("post_id"), on="post_id", how="semi")
         prepared = topic_mentions(mine, said)
         day = first_as_of
+        days = []
         while day <= end:
+            days.append(day)
+            day += timedelta(days=step)
+        if days[-1] != end:
+            days.append(end)  # a report "as of now"
+        for day in days:
             scan = detect_rising(prepared, as_of=day)
             scans += 1
             for t in scan.topics:
                 reported.setdefault((niche, t.kind, t.term), []).append((day, t.onset))
-            day += timedelta(days=step)
+                if day == end:
+                    at_end.add((niche, t.kind, t.term))
     injected = truth["trends"]
     decoys = {(d["niche"], d["kind"], d["term"]) for d in truth["trend_decoys"]}
     right = spill = 0
@@ -137,11 +148,42 @@ def evaluate(world: Path, *, step: int, horizon: int) -> dict[str, Any]:
         elif any(niche in t["also_in_niches"] for t in home):
             right += 1
             spill += 1
+
+    def right_term(k: tuple[str, str, str]) -> bool:
+        return any(
+            t["kind"] == k[1]
+            and _matches(k[1], k[2], t["term"])
+            and (t["niche"] == k[0] or k[0] in t["also_in_niches"])
+            for t in injected
+        )
+
+    now = [t for t in injected if t.get("rising_at_end")]
+    end_hit = sum(
+        any(
+            n == t["niche"] and kind == t["kind"] and _matches(kind, term, t["term"])
+            for n, kind, term in at_end
+        )
+        for t in now
+    )
+    end_delays = []  # days from the start of a trend rising at the end to its first report
+    for t in now:
+        s = date.fromisoformat(t["start_date"])
+        reports = [
+            d
+            for (n, kind, term), seen in reported.items()
+            if n == t["niche"] and kind == t["kind"] and _matches(kind, term, t["term"])
+            for d, _ in seen
+            if d >= s
+        ]
+        if reports:
+            end_delays.append(min(reports) - s)
     delays: list[int] = []
     onset_errors: list[int] = []
     eligible = hit = 0
     for t in injected:
         s = date.fromisoformat(t["start_date"])
+        if t.get("rising_at_end"):
+            continue  # scored at the end date
         if s - timedelta(days=56) < start or s + timedelta(days=horizon) > end:
             continue
         eligible += 1
@@ -167,6 +209,12 @@ def evaluate(world: Path, *, step: int, horizon: int) -> dict[str, Any]:
         "delays": delays,
         "onset_errors": onset_errors,
         "scans": scans,
+        "end_injected": len(now),
+        "end_hit": end_hit,
+        "end_reported": len(at_end),
+        "end_right": sum(right_term(k) for k in at_end),
+        "end_delays": [d.days for d in end_delays],
+        "end_false": sorted(k for k in at_end if not right_term(k)),
         "false": sorted(
             k
             for k in reported
@@ -274,6 +322,8 @@ def quality(args: argparse.Namespace) -> None:
     """Precision, recall and delay over the seeds' worlds."""
     totals: dict[str, Any] = {"reported": 0, "right": 0, "spillover": 0, "decoy_reports": 0}
     totals |= {"eligible": 0, "hit": 0, "delays": [], "onset_errors": [], "scans": 0}
+    totals |= {"end_injected": 0, "end_hit": 0, "end_reported": 0, "end_right": 0}
+    totals |= {"end_delays": []}
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
             world = Path(tmp) / f"w{seed}"
@@ -281,6 +331,7 @@ def quality(args: argparse.Namespace) -> None:
             result = evaluate(world, step=args.step, horizon=args.horizon)
             if args.show_false:
                 print(f"# seed {seed} false: {result['false']}", file=sys.stderr)
+                print(f"# seed {seed} false at the end: {result['end_false']}", file=sys.stderr)
             for key, value in result.items():
                 if key in totals:
                     totals[key] += value
@@ -297,6 +348,13 @@ def quality(args: argparse.Namespace) -> None:
     print(f"delay_days_p90={float(np.percentile(delays, 90)):.1f}")
     errors = totals["onset_errors"] or [float("nan")]
     print(f"onset_error_days_median={statistics.median(errors):.1f}")
+    print(f"end_injected_terms={totals['end_injected']}")
+    print(f"end_recall={totals['end_hit'] / max(totals['end_injected'], 1):.3f}")
+    print(f"end_reported_terms={totals['end_reported']}")
+    print(f"end_precision={totals['end_right'] / max(totals['end_reported'], 1):.3f}")
+    end_delays = totals["end_delays"] or [float("nan")]
+    print(f"end_delay_days_median={statistics.median(end_delays):.1f}")
+    print(f"end_delay_days_max={max(end_delays):.1f}")
 
 
 def latency(args: argparse.Namespace) -> None:

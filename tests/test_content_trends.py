@@ -140,6 +140,41 @@ def test_a_pod_like_regular_commenter_does_not_make_a_theme() -> None:
     }
 
 
+def test_campaign_posts_and_disclosure_words_are_left_out_and_counted() -> None:
+    posts, comments = _frame(rise_from=200)  # nothing organic rises
+    late = posts.filter(pl.col("posted_at") >= T0 + timedelta(days=72)).head(40)
+    paid = late.with_columns(
+        ("ad_" + pl.col("post_id")).alias("post_id"),
+        ("Partnered with Dewdrop: " + pl.col("caption")).alias("caption"),
+        pl.col("hashtags").list.concat(pl.lit(["ad", "dewdropglow"])),
+    )
+    said = pl.DataFrame(
+        {"post_id": paid["post_id"], "text": ["Is this post sponsored?"] * paid.height}
+    )
+    # undisclosed ones, known from their campaign
+    flagged = late.head(5).with_columns(
+        ("camp_" + pl.col("post_id")).alias("post_id"),
+        pl.lit("Dewdrop glow serum").alias("caption"),
+        pl.lit(["dewdropglow"]).alias("hashtags"),
+    )
+    both = pl.concat(
+        [
+            posts.with_columns(pl.lit(None, pl.String).alias("campaign_id")),
+            paid.with_columns(pl.lit(None, pl.String).alias("campaign_id")),
+            flagged.with_columns(pl.lit("camp-1").alias("campaign_id")),
+        ]
+    )
+    everything = pl.concat([comments.select("post_id", "text"), said])
+    scan = detect_rising(topic_mentions(both, everything))
+    assert scan.topics == ()
+    assert scan.campaign_posts == {"recent": paid.height + flagged.height, "baseline": 0}
+    assert scan.to_dict()["campaign_posts_left_out"]["recent"] == 45
+    kept = detect_rising(topic_mentions(both, everything, leave_out_campaigns=False))
+    found = {(t.kind, t.term) for t in kept.topics}
+    assert {("hashtag", "ad"), ("hashtag", "dewdropglow"), ("keyword", "partnered")} <= found
+    assert kept.campaign_posts == {"recent": 0, "baseline": 0}
+
+
 def test_bad_parameters_name_the_field() -> None:
     prepared = topic_mentions(*_frame())
     with pytest.raises(ValueError, match="q must be between 0 and 1"):
@@ -202,7 +237,7 @@ def test_vectorised_mentions_equal_the_string_reference_on_a_generated_frame() -
     )
     texts = [captions[int(i)] or "" for i in rng.integers(0, 400, 900)]
     comments = pl.DataFrame({"post_id": [f"p{i % 400}" for i in range(900)], "text": texts})
-    prepared = topic_mentions(posts, comments)
+    prepared = topic_mentions(posts, comments, leave_out_campaigns=False)  # "ad" is a word here
     got = prepared.mentions.join(prepared.terms, on="h").select("row", "kind", "term")
     assert got.height == prepared.mentions.height  # every hash has its words
     seen: dict[str, set[tuple[int, str]]] = {

@@ -38,9 +38,11 @@ are words as written (no stemming, no translation).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -48,6 +50,8 @@ import polars as pl
 from scipy.special import xlogy
 from scipy.stats import beta, binom, false_discovery_control
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from trustreach.ethics.disclosure import rulebook
 
 __all__ = [
     "TOPIC_KINDS",
@@ -75,6 +79,10 @@ _SALT = {
     "keyword": 0x13198A2E03707344,
     "comment_theme": 0xA4093822299F31D0,
 }
+CAMPAIGN_FLAGS = ("sponsored", "paid_partnership", "campaign_id")
+"""Columns of ``posts`` that mark a post as paid (true, or any value for ``campaign_id``)."""
+EVERYDAY = frozenset({"thanks", "thank you", "thanks to", "thx", "gift", "partner"})
+"""Disclosure-list words too common in organic captions to set a post or a topic aside."""
 REGULAR_SHARE = 0.3
 """Share of a creator's posts an author comments on to count as a regular (pod-like)."""
 REGULAR_MIN_POSTS = 10
@@ -97,12 +105,17 @@ class TopicMentions:
         ``row``, ``post_id``, ``day``, ``posted_at`` and ``engagements`` (to pick examples).
     terms
         ``h``, ``kind`` and ``term``: the words behind each hash.
+    campaign
+        Campaign posts left out, per ``day`` (``posts``).
     """
 
     mentions: pl.DataFrame
     volume: pl.DataFrame
     posts: pl.DataFrame
     terms: pl.DataFrame
+    campaign: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"day": pl.Date, "posts": pl.Int64})
+    )
 
 
 @dataclass(frozen=True)
@@ -189,7 +202,8 @@ class TrendScan:
 
     ``recent_volume`` and ``baseline_volume`` hold the posts per window and kind
     (the denominators of the shares); ``candidates`` the number of terms tested
-    (the size of the false-discovery control).
+    (the size of the false-discovery control); ``campaign_posts`` the campaign posts
+    left out of the two windows (``recent``, ``baseline``).
     """
 
     as_of: date
@@ -203,6 +217,7 @@ class TrendScan:
     min_creators: int
     min_growth: float
     topics: tuple[RisingTopic, ...] = field(default_factory=tuple)
+    campaign_posts: Mapping[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
@@ -219,6 +234,7 @@ class TrendScan:
                 "to": (self.recent_start - timedelta(days=1)).isoformat(),
                 "posts": dict(self.baseline_volume),
             },
+            "campaign_posts_left_out": dict(self.campaign_posts),
             "candidates_tested": self.candidates,
             "false_discovery_rate": self.q,
             "min_posts": self.min_posts,
@@ -356,6 +372,77 @@ def _tags(rows: pl.Series, hashtags: pl.Series) -> tuple[pl.DataFrame, pl.DataFr
     return tags.select("row", "h"), tags.filter(pl.col("h").is_first_distinct()).select("h", "term")
 
 
+@cache
+def campaign_words() -> tuple[frozenset[str], frozenset[str]]:
+    """``(tags, words)``: the disclosure rules' words (``rules.toml``, every jurisdiction).
+
+    ``tags``: accepted, weak and rejected words and phrases (spaces removed), as
+    hashtags; ``words``: the accepted and weak ones, as caption words and phrases;
+    neither holds :data:`EVERYDAY`. A post that carries one is a campaign post, and
+    no topic is made of them.
+    """
+    book = rulebook()
+    every: set[str] = set()
+    clear: set[str] = set()
+    for w in book.wording.values():
+        every |= {x.casefold() for x in (*w.accepted, *w.weak, *w.rejected)}
+        clear |= {x.casefold() for x in (*w.accepted, *w.weak)}
+    tags = frozenset(x.replace(" ", "") for x in every - EVERYDAY)
+    return tags, frozenset(clear - EVERYDAY)
+
+
+def _campaign_posts(posts: pl.DataFrame) -> pl.Series:
+    """True for a paid post: a flag column says so, a hashtag is a disclosure tag, or the
+    caption says "ad", "sponsored", "paid partnership", ... as words."""
+    tags, words = campaign_words()
+    flags = [
+        pl.col(c).is_not_null()
+        if c == "campaign_id"
+        else pl.col(c).cast(pl.Boolean).fill_null(False)
+        for c in CAMPAIGN_FLAGS
+        if c in posts.columns
+    ]
+    alternatives = "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
+    )
+    said = (
+        pl.col("caption")
+        .cast(pl.String)
+        .fill_null("")
+        .str.to_lowercase()
+        .str.contains(rf"(?:^|[^\p{{L}}\p{{N}}_])#?(?:{alternatives})(?:$|[^\p{{L}}\p{{N}}_])")
+    )
+    tagged = (
+        pl.col("hashtags")
+        .list.eval(
+            pl.element()
+            .cast(pl.String)
+            .str.strip_chars()
+            .str.strip_chars_start("#")
+            .str.to_lowercase()
+            .is_in(sorted(tags))
+        )
+        .list.any()
+        .fill_null(False)
+    )
+    return posts.select(pl.any_horizontal([said, tagged, *flags]).alias("campaign")).to_series()
+
+
+def _campaign_terms(terms: pl.DataFrame, kind: str) -> pl.Series:
+    """``h`` of the terms made of disclosure words (a tag, or a phrase with one in it)."""
+    tags, words = campaign_words()
+    if kind == "hashtag":
+        return terms.filter(pl.col("term").is_in(sorted(tags)))["h"]
+    single = sorted(w for w in words | tags if " " not in w)
+    phrases = sorted(w for w in words if " " in w)
+    has = pl.col("term").str.split(" ").list.eval(pl.element().is_in(single)).list.any()
+    for phrase in phrases:
+        has = has | pl.concat_str([pl.lit(" "), pl.col("term"), pl.lit(" ")]).str.contains(
+            f" {phrase} ", literal=True
+        )
+    return terms.filter(has)["h"]
+
+
 def _without_regulars(comments: pl.DataFrame, owners: pl.DataFrame) -> pl.DataFrame:
     """``post_id``, ``text`` of comments, less those of a creator's regular commenters.
 
@@ -395,6 +482,7 @@ def topic_mentions(
     keyword_words: int = 2,
     theme_words: int = 3,
     kinds: tuple[str, ...] = TOPIC_KINDS,
+    leave_out_campaigns: bool = True,
 ) -> TopicMentions:
     """Every post's hashtags, caption keywords and comment themes, once each.
 
@@ -414,6 +502,11 @@ def topic_mentions(
         Which of :data:`TOPIC_KINDS` to read (hashtags alone skip the caption words).
     keyword_words, theme_words
         Longest phrase, in words, of a caption keyword and of a comment theme.
+    leave_out_campaigns
+        Leave out campaign posts (and their comments): a column of
+        :data:`CAMPAIGN_FLAGS` marks them, or a disclosure tag or word of the rules
+        (:func:`campaign_words`); and make no topic of disclosure words. They are
+        counted per day in ``campaign``.
     """
     bad = [k for k in kinds if k not in TOPIC_KINDS]
     if bad:
@@ -422,6 +515,16 @@ def topic_mentions(
     if missing:
         raise ValueError(f"posts lacks the columns {sorted(missing)}")
     who = "creator_id" if "creator_id" in posts.columns else "account_id"
+    campaign = pl.DataFrame(schema={"day": pl.Date, "posts": pl.Int64})
+    if leave_out_campaigns and not posts.is_empty():
+        paid = _campaign_posts(posts)
+        campaign = (
+            posts.filter(paid)
+            .group_by(pl.col("posted_at").dt.date().alias("day"))
+            .agg(pl.len().cast(pl.Int64).alias("posts"))
+            .sort("day")
+        )
+        posts = posts.filter(~paid)
     base = posts.select(
         pl.col("post_id").cast(pl.String),
         pl.col(who).cast(pl.String).alias("account_id"),
@@ -457,6 +560,14 @@ def topic_mentions(
             .agg(pl.len().alias("posts"))
             .with_columns(pl.lit("comment_theme").alias("kind"))
         )
+    if leave_out_campaigns:
+        for k, (p, t) in list(parts.items()):
+            paid_terms = _campaign_terms(t, k)
+            if len(paid_terms):
+                parts[k] = (
+                    p.filter(~pl.col("h").is_in(paid_terms.implode())),
+                    t.filter(~pl.col("h").is_in(paid_terms.implode())),
+                )
     rows = pl.concat(
         [
             p.select("row", "h", pl.lit(TOPIC_KINDS.index(k), dtype=pl.UInt8).alias("k"))
@@ -474,7 +585,11 @@ def topic_mentions(
         [v.select("day", "kind", pl.col("posts").cast(pl.Int64)) for v in volume_parts]
     )
     return TopicMentions(
-        mentions, volume, base.select("row", "post_id", "day", "posted_at", "engagements"), terms
+        mentions,
+        volume,
+        base.select("row", "post_id", "day", "posted_at", "engagements"),
+        terms,
+        campaign,
     )
 
 
@@ -546,6 +661,10 @@ def detect_rising(
         "min_posts": min_posts,
         "min_creators": min_creators,
         "min_growth": min_growth,
+        "campaign_posts": {
+            "recent": int(prepared.campaign.filter(in_span & recent)["posts"].sum()),
+            "baseline": int(prepared.campaign.filter(in_span & ~recent)["posts"].sum()),
+        },
     }
     codes = [TOPIC_KINDS.index(k) for k in kinds]
     span = prepared.mentions.filter(in_span & pl.col("k").is_in(codes))
