@@ -20,7 +20,10 @@ Each measured step runs in its own process (``--child STEP``), so peak RSS
 ``RUSAGE_CHILDREN`` of the client process (worker processes are its descendants).
 Model loading (and building or reading the compiled trees) is done before the
 clock starts in the single-process step; the Dask step includes starting the
-cluster and each worker's model load. Target: >= 1.5M accounts/s end to end on
+cluster and each worker's model load (``score_accounts_dask`` loads the model in
+every worker as the cluster starts); a separate step times that fixed cost alone
+(start, warm, close) and the Dask rate without it is printed beside the full one.
+Target: >= 1.5M accounts/s end to end on
 2 cores, Dask on 2 workers within 20% of it at 10M accounts.
 """
 
@@ -134,6 +137,35 @@ def _step_dask(dump: Path, out: Path, workers: int) -> dict[str, float]:
     }
 
 
+def _step_dask_fixed(workers: int) -> dict[str, float]:
+    """The Dask path's fixed cost alone: start the cluster, warm its workers, close it."""
+    from dask.distributed import Client, LocalCluster
+
+    from trustreach.services._scoring_dask import WORKER_ENV, WarmScoring
+
+    started = time.perf_counter()
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        env=WORKER_ENV,
+    )
+    client = Client(cluster)
+    begun = time.perf_counter()
+    client.register_plugin(WarmScoring(), name="trustreach-warm-scoring")
+    warmed = time.perf_counter()
+    client.close()
+    cluster.close()
+    ended = time.perf_counter()
+    return {
+        "start_seconds": begun - started,
+        "warm_seconds": warmed - begun,
+        "close_seconds": ended - warmed,
+        "seconds": ended - started,
+    }
+
+
 def _step_explain(part: Path, rows: int) -> dict[str, float]:
     import polars as pl
 
@@ -158,10 +190,14 @@ def run_child(step: str, args: list[str]) -> None:
         got = _step_model(Path(args[0]))
     elif step == "dask":
         got = _step_dask(Path(args[0]), Path(args[1]), int(args[2]))
+    elif step == "dask_fixed":
+        got = _step_dask_fixed(int(args[0]))
     elif step == "explain":
         got = _step_explain(Path(args[0]), int(args[1]))
     else:
-        raise SystemExit(f"unknown step {step!r}; allowed: dump, model, single, dask, explain")
+        raise SystemExit(
+            f"unknown step {step!r}; allowed: dump, model, single, dask, dask_fixed, explain"
+        )
     got["peak_mib"] = _mib(resource.RUSAGE_SELF)
     got["children_peak_mib"] = _mib(resource.RUSAGE_CHILDREN)
     print("\n".join(f"{k}={v}" for k, v in got.items()))
@@ -240,6 +276,14 @@ def main() -> None:
             print(f"score_dask{w}_input_digest_seconds_{n}={dask['digest_seconds']:.2f}")
             without = dask["rows"] / max(dask["seconds"] - dask["digest_seconds"], 1e-9)
             print(f"score_dask{w}_accounts_per_s_without_digest_{n}={without:.0f}")
+            if n == args.accounts:  # the fixed cost inside that figure, measured on its own
+                fixed = child("dask_fixed", str(w))
+                for part in ("start", "warm", "close"):
+                    print(f"score_dask{w}_fixed_{part}_seconds={fixed[f'{part}_seconds']:.2f}")
+                busy = max(dask["seconds"] - fixed["seconds"], 1e-9)
+                print(f"score_dask{w}_accounts_per_s_without_fixed_{n}={dask['rows'] / busy:.0f}")
+                ratio_busy = dask["rows"] / busy / single_rate
+                print(f"score_dask{w}_without_fixed_over_single_{n}={ratio_busy:.2f}")
             print(f"score_dask{w}_client_peak_mib_{n}={dask['peak_mib']:.0f}")
             print(f"score_dask{w}_worker_peak_mib_{n}={dask['children_peak_mib']:.0f}")
             if n == small:

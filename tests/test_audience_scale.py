@@ -24,6 +24,18 @@ def _dump(folder: Path, partitions: int = 3, rows: int = 200) -> list[Path]:
     return paths
 
 
+def _compiled_forms_loaded() -> int:
+    """1 where this worker looked for the compiled trees (0 if it never did)."""
+    from trustreach.audience import _compiled
+    from trustreach.core import get_settings
+
+    if not get_settings().compiled_trees:  # nothing to load: the model alone was warmed
+        from trustreach.audience._artefact import load_authenticity_model
+
+        return int(load_authenticity_model.cache_info().currsize)
+    return len(_compiled._forests)
+
+
 def test_dask_partitions_match_in_process_scoring(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -37,8 +49,21 @@ def test_dask_partitions_match_in_process_scoring(
         .alias("followers_count")
     )
 
-    report = score_accounts_dask(tmp_path / "dump", tmp_path / "scored", workers=2)
+    from dask.distributed import Client, LocalCluster
 
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        report = score_accounts_dask(
+            tmp_path / "dump", tmp_path / "scored", scheduler=cluster.scheduler_address
+        )
+        # every worker loaded the model's compiled form as it was warmed: scoring
+        # 200-row partitions alone never would (LightGBM scores batches that small)
+        warmed = client.run(_compiled_forms_loaded)
+    assert sorted(warmed.values()) == [1, 1]
     assert report.accounts == 600
     assert report.audit_seq is not None
     flagged = 0

@@ -187,11 +187,15 @@ def score_accounts_dask(
     Each partition is scored by the same pure function
     (:func:`trustreach.audience.score_partition`) into ``output/<name>``. With no
     ``scheduler`` address a LocalCluster of ``workers`` single-threaded
-    processes is started; peak memory per worker is bounded by one partition.
+    processes is started (Polars on one thread in each); peak memory per worker
+    is bounded by one partition. Every worker loads the model and its compiled
+    trees once, as the cluster starts or as it joins (a worker plugin); the
+    client reads only the model's name and version.
     """
     from dask.distributed import Client, LocalCluster
 
-    from trustreach.audience import load_authenticity_model, score_partition
+    from trustreach.audience import score_partition
+    from trustreach.services._scoring_dask import WORKER_ENV, WarmScoring
 
     check_output_folder(output, option="output", overwrite=True)
     if not source.is_dir():
@@ -201,14 +205,21 @@ def score_accounts_dask(
         raise NotFoundError(f"{source}: holds no *.parquet partitions")
     output.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    model = load_authenticity_model()
+    model = _model_identity()  # the client needs the name and version only, not the trees
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            env=WORKER_ENV,
         )
     client = Client(cluster if cluster is not None else scheduler)
     try:
+        # each worker loads the model and its compiled trees once, at start (and any
+        # worker that joins later as it starts), not inside its first partition
+        client.register_plugin(WarmScoring(), name="trustreach-warm-scoring")
         futures = client.map(
             score_partition,
             [str(p) for p in partitions],
@@ -248,6 +259,22 @@ def score_accounts_dask(
         audit_seq=audit_seq,
         insufficient_data=insufficient,
     )
+
+
+@dataclass(frozen=True)
+class _ModelIdentity:
+    name: str
+    version: str
+
+
+def _model_identity() -> _ModelIdentity:
+    """Name and version of the shipped model, read from its JSON file (no LightGBM import)."""
+    import json
+    from importlib import resources
+
+    folder = resources.files("trustreach.audience").joinpath("models")
+    meta = json.loads(folder.joinpath("fake_account.json").read_text(encoding="utf-8"))
+    return _ModelIdentity(name=str(meta["name"]), version=str(meta["version"]))
 
 
 def _audit_scoring(
