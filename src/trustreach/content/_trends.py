@@ -9,6 +9,11 @@ share of the posts of the *baseline* window before it (default 56 days), so
 posting volume is normalised away and a tag that is merely frequent does not
 rise.
 
+Campaign posts (a paid flag, a disclosure tag of the rules, or an accepted or weak
+disclosure word in the caption: :func:`campaign_words`) and their comments are left
+out and counted, and no topic is made of a disclosure word: a campaign's words rise
+because a brand paid for them, not because the niche took them up.
+
 Test: given the term's mentions in both windows (``x = r + b``), under "no
 change" the recent count ``r`` is binomial with ``p0 = N_recent / (N_recent +
 N_baseline)`` (the exact conditional test that compares two Poisson rates);
@@ -29,7 +34,7 @@ level (a one-change-point binomial likelihood); ``first_seen`` is its first
 mention in the two windows. A phrase contained in a longer reported phrase of
 the same kind is left out when the longer one explains most of its posts.
 
-Limits: posts of one account are not independent (a creator's campaign can
+Limits: posts of one account are not independent (an undisclosed campaign can
 cluster a term), which the account minimum only partly guards against; a
 trend that rose before the baseline window is not "rising"; caption keywords
 are words as written (no stemming, no translation).
