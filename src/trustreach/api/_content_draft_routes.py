@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from trustreach import services
 from trustreach.api._auth import CurrentActor, settings_of
 from trustreach.api._routes import READERS, _problems
 from trustreach.core import Role, require_role
@@ -119,6 +120,6 @@ def check_draft(request: Request, actor: CurrentActor, body: DraftIn) -> DraftCh
     bait, false urgency, fake scarcity, disclosure and restricted categories aimed at minors
     (a creator's login: their own accounts)."""
     require_role(actor, *READERS, Role.creator)
-    draft = draft_service.parse_draft(body.model_dump(exclude_none=True))
-    result = draft_service.check_draft(draft, actor=actor, settings=settings_of(request))
+    draft = services.parse_draft(body.model_dump(exclude_none=True))
+    result = services.check_draft(draft, actor=actor, settings=settings_of(request))
     return DraftCheckOut.model_validate(result.to_dict())

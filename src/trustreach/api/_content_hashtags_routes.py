@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from trustreach import services
 from trustreach.api._auth import CurrentActor, settings_of
 from trustreach.api._routes import READERS, _problems
 from trustreach.core import Role, require_role
@@ -112,7 +113,7 @@ def suggest_hashtags(
     """Hashtags for a draft caption and/or an account: relevance, reach lift with its
     interval and the posts behind it, saturation; never banned, spam or disclosure tags."""
     require_role(actor, *READERS, Role.creator)
-    result = hashtag_service.suggest_hashtags(
+    result = services.suggest_hashtags(
         actor=actor,
         caption=body.caption,
         account=body.account,

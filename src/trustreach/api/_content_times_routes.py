@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from trustreach import services
 from trustreach.api._auth import CurrentActor, settings_of
 from trustreach.api._routes import READERS, _problems
 from trustreach.core import Role, require_role
@@ -88,7 +89,5 @@ def best_times(
 ) -> BestTimesOut:
     """Best windows to post on an account, each with its lift, interval and evidence."""
     require_role(actor, *READERS, Role.creator)
-    result = times_service.best_times(
-        account_id, actor=actor, top=top, settings=settings_of(request)
-    )
+    result = services.best_times(account_id, actor=actor, top=top, settings=settings_of(request))
     return BestTimesOut.model_validate(result.to_dict())

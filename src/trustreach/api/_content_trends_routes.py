@@ -16,10 +16,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from trustreach import services
 from trustreach.api._auth import CurrentActor, settings_of
 from trustreach.api._routes import READERS, _problems
 from trustreach.core import Role, require_role
-from trustreach.services import _content_trends as trends_service
 
 router = APIRouter(prefix="/api/v1", responses=_problems(401, 403, 404, 422, 500))
 
@@ -113,7 +113,7 @@ def rising_topics(
     Give exactly one of ``niche`` or ``account``.
     """
     require_role(actor, *READERS, Role.creator)
-    result = trends_service.rising_topics(
+    result = services.rising_topics(
         actor=actor, niche=niche, account=account, as_of=as_of, settings=settings_of(request)
     )
     return RisingTopicsOut.model_validate(result.to_dict())

@@ -1,7 +1,7 @@
 """``trustreach content check-draft FILE``: a draft's check (see :mod:`trustreach.cli._content`).
 
-Calls :func:`trustreach.services._content_draft.check_draft` on the draft read by
-:func:`~trustreach.services._content_draft.read_draft`; errors are printed by
+Calls :func:`trustreach.services.check_draft` on the draft read by
+:func:`~trustreach.services.read_draft`; errors are printed by
 :func:`trustreach.cli._app.main`.
 """
 
@@ -39,11 +39,10 @@ def check_draft(
     engagement bait, false urgency and fake scarcity, disclosure, restricted categories."""
     from trustreach import services
     from trustreach.ethics.disclosure import machine_generated_note
-    from trustreach.services._content_draft import NOTE, read_draft
-    from trustreach.services._content_draft import check_draft as check
+    from trustreach.services._content_draft import NOTE
 
-    draft = read_draft(file)
-    result = check(draft, actor=services.cli_actor(workspace), workspace=workspace)
+    draft = services.read_draft(file)
+    result = services.check_draft(draft, actor=services.cli_actor(workspace), workspace=workspace)
     data = result.to_dict()
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -1,6 +1,6 @@
 """``trustreach content hashtags``: hashtag suggestions for a caption and/or an account.
 
-Calls one library function (:func:`trustreach.services._content_hashtags.suggest_hashtags`);
+Calls one library function (:func:`trustreach.services.suggest_hashtags`);
 errors are printed by :func:`trustreach.cli._app.main`.
 """
 
@@ -36,9 +36,9 @@ def hashtags(
     """Hashtags for a caption or an account: relevance, reach lift with interval, saturation."""
     from trustreach import services
     from trustreach.ethics.disclosure import machine_generated_note
-    from trustreach.services._content_hashtags import NOTE, suggest_hashtags
+    from trustreach.services._content_hashtags import NOTE
 
-    result = suggest_hashtags(
+    result = services.suggest_hashtags(
         actor=services.cli_actor(workspace),
         caption=caption,
         account=account,

@@ -1,6 +1,6 @@
 """``trustreach content best-times ACCOUNT``: the best windows of the week to post.
 
-Calls one library function (:func:`trustreach.services._content_times.best_times`);
+Calls one library function (:func:`trustreach.services.best_times`);
 errors are printed by :func:`trustreach.cli._app.main`.
 """
 
@@ -31,9 +31,9 @@ def best_times(
     """Best windows of the week to post on an account: lift, interval and the posts behind it."""
     from trustreach import services
     from trustreach.ethics.disclosure import machine_generated_note
-    from trustreach.services._content_times import best_times as run
 
-    result = run(account, actor=services.cli_actor(workspace), workspace=workspace, top=top)
+    actor = services.cli_actor(workspace)
+    result = services.best_times(account, actor=actor, workspace=workspace, top=top)
     data = result.to_dict()
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))

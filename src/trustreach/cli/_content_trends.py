@@ -1,6 +1,6 @@
 """``trustreach content trends --niche NICHE | --account ACCOUNT``: rising topics.
 
-Calls one library function (:func:`trustreach.services._content_trends.rising_topics`);
+Calls one library function (:func:`trustreach.services.rising_topics`);
 errors are printed by :func:`trustreach.cli._app.main`.
 """
 
@@ -40,9 +40,8 @@ def trends(
     """Hashtags, keywords and comment themes rising against their own baseline, with evidence."""
     from trustreach import services
     from trustreach.ethics.disclosure import machine_generated_note
-    from trustreach.services._content_trends import rising_topics
 
-    result = rising_topics(
+    result = services.rising_topics(
         actor=services.cli_actor(workspace),
         niche=niche,
         account=account,

@@ -21,11 +21,10 @@ def demo_content(drafts: Path, workspace: str) -> None:
     niche; then the check of each example draft (engagement bait and the rest flagged)."""
     from trustreach.ethics.disclosure import machine_generated_note
     from trustreach.services import _content_data, _listing
-    from trustreach.services._content_draft import check_draft, read_draft
 
     actor = services.cli_actor(workspace)
     paths = sorted(drafts.glob("*.json")) if drafts.is_dir() else []
-    examples = [(p, read_draft(p)) for p in paths]
+    examples = [(p, services.read_draft(p)) for p in paths]
     chosen: list[str] = []
     creators: set[str] = set()
     niches: set[str] = set()
@@ -59,7 +58,7 @@ def demo_content(drafts: Path, workspace: str) -> None:
     for account in chosen:
         _print_guidance(account, workspace, actor)
     for path, draft in examples:
-        _print_draft(path, check_draft(draft, actor=actor, workspace=workspace))
+        _print_draft(path, services.check_draft(draft, actor=actor, workspace=workspace))
     console.print(
         machine_generated_note(
             "windows, tags, topics and findings from past posts and the rules; each line "
@@ -69,12 +68,8 @@ def demo_content(drafts: Path, workspace: str) -> None:
 
 
 def _print_guidance(account: str, workspace: str, actor: Actor) -> None:
-    from trustreach.services._content_hashtags import suggest_hashtags
-    from trustreach.services._content_times import best_times
-    from trustreach.services._content_trends import rising_topics
-
-    times = best_times(account, actor=actor, workspace=workspace, top=WINDOWS)
-    tags = suggest_hashtags(actor=actor, account=account, workspace=workspace, top=TAGS)
+    times = services.best_times(account, actor=actor, workspace=workspace, top=WINDOWS)
+    tags = services.suggest_hashtags(actor=actor, account=account, workspace=workspace, top=TAGS)
     name = _named(f"@{times.handle} on {times.platform}", account)
     table = Table(title=f"Content guidance for {name}", show_header=True)
     table.add_column("what", no_wrap=True)
@@ -94,7 +89,7 @@ def _print_guidance(account: str, workspace: str, actor: Actor) -> None:
     )
     table.add_row("hashtags", shown or "none with enough evidence")
     try:
-        trends = rising_topics(actor=actor, account=account, workspace=workspace)
+        trends = services.rising_topics(actor=actor, account=account, workspace=workspace)
     except ConfigurationError as exc:  # a creator who declares no niche: say why, go on
         table.add_row("rising", str(exc))
     else:
@@ -112,10 +107,7 @@ def _print_guidance(account: str, workspace: str, actor: Actor) -> None:
     console.print(table)
 
 
-def _print_draft(path: Path, check: object) -> None:
-    from trustreach.services._content_draft import DraftCheck
-
-    assert isinstance(check, DraftCheck)
+def _print_draft(path: Path, check: services.DraftCheck) -> None:
     table = Table(title=f"Draft check of {path} (@{check.handle} on {check.platform})")
     table.add_column("check", no_wrap=True)
     table.add_column("finding (evidence)", overflow="fold")

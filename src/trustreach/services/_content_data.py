@@ -34,20 +34,22 @@ niche and platform) as a polars frame with these columns:
 Creators who objected to profiling (GDPR Art. 21) are left out of peer pools
 (``exclude_objecting=True``, the default for every read that is not about the
 objecting creator's own account). :func:`latest_post` says when the latest
-post such a read would return was posted.
+post such a read would return was posted. :func:`own_account` resolves an
+account for an actor (a creator's login: only its own) and :func:`as_utc`
+reads a moment as UTC, as every content service does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Date, String, and_, cast, func, select
 
-from trustreach.core import ConfigurationError, NotFoundError, closest_id
+from trustreach.core import Actor, ConfigurationError, NotFoundError, Role, closest_id
 from trustreach.services._objections import objecting
 from trustreach.store._tables import audience_snapshots, creator_accounts, creators, posts
 
@@ -165,6 +167,24 @@ def resolve_account(connection: Connection, workspace: str, reference: str) -> A
         audience_countries={str(k): float(v) for k, v in (countries or {}).items()},
         creator_country=row.country,
     )
+
+
+def own_account(connection: Connection, workspace: str, actor: Actor, reference: str) -> AccountRef:
+    """:func:`resolve_account`, for ``actor``: a creator's login finds only its own
+    creator's accounts (another creator's answers "not found", as an unknown one)."""
+    ref = resolve_account(connection, workspace, reference)
+    if actor.role is Role.creator and ref.creator_id != actor.creator_id:
+        raise NotFoundError(f"account {reference!r} not found in workspace {workspace!r}")
+    return ref
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive one is taken to be UTC already.
+
+    >>> as_utc(datetime(2026, 1, 5, 9)).isoformat()
+    '2026-01-05T09:00:00+00:00'
+    """
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def posts_frame(

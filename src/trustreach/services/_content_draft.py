@@ -51,11 +51,8 @@ from trustreach.content import (
 from trustreach.core import (
     Actor,
     ConfigurationError,
-    NotFoundError,
-    Role,
     Settings,
     get_settings,
-    require_role,
 )
 from trustreach.discovery import PerformanceModel, ProductCategory
 from trustreach.discovery._performance import MODEL_NAME, MODEL_VERSION
@@ -79,9 +76,9 @@ from trustreach.ethics.disclosure import (
 )
 from trustreach.ingest._vocab import MediaType
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
-from trustreach.services._content_data import AccountRef, posts_frame, resolve_account
+from trustreach.services._content_data import AccountRef, as_utc, own_account, posts_frame
 from trustreach.services._context import (
-    check_workspace,
+    readable_workspace,
     require_workspace,
     store,
     store_identity,
@@ -195,9 +192,7 @@ def parse_draft(data: Mapping[str, Any]) -> Draft:
                 f"draft field 'planned_at' = {planned!r} is not an ISO-8601 date-time "
                 "(e.g. 2026-12-07T18:00:00+00:00)"
             ) from None
-        planned_at = (
-            planned_at.replace(tzinfo=UTC) if planned_at.tzinfo is None else planned_at
-        ).astimezone(UTC)
+        planned_at = as_utc(planned_at)
     tags = data.get("hashtags")
     if tags is not None and (
         not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags)
@@ -385,16 +380,6 @@ def _verdict(v: PostVerdict) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ reading
-
-
-def _readable(actor: Actor, workspace: str | None) -> str:
-    require_role(actor, Role.analyst, Role.approver, Role.auditor, Role.creator)
-    ws = check_workspace(workspace or actor.workspace)
-    if ws != actor.workspace:
-        raise NotFoundError(f"workspace {ws!r} not found")
-    if actor.role is Role.creator and not actor.creator_id:
-        raise ConfigurationError("a creator login must name its creator_id")
-    return ws
 
 
 DRAFT_COLUMNS = (
@@ -668,13 +653,11 @@ def check_draft(
         An ambiguous account reference.
     """
     settings = settings or get_settings()
-    ws = _readable(actor, workspace)
+    ws = readable_workspace(actor, workspace)
     with store(settings) as engine:
         with engine.connect() as c:
             require_workspace(c, ws, settings)
-            account = resolve_account(c, ws, draft.account)
-            if actor.role is Role.creator and account.creator_id != actor.creator_id:
-                raise NotFoundError(f"account {draft.account!r} not found in workspace {ws!r}")
+            account = own_account(c, ws, actor, draft.account)
             if actor.creator_id != account.creator_id:
                 require_not_objecting(c, ws, account.creator_id)
             fitted = _fitted(settings, c, ws, account)

@@ -27,16 +27,13 @@ from trustreach.content._hashtags import INTERVAL, METHOD, METHOD_VERSION
 from trustreach.core import (
     Actor,
     ConfigurationError,
-    NotFoundError,
-    Role,
     Settings,
     get_settings,
-    require_role,
 )
 from trustreach.ethics.disclosure import generated_by
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
-from trustreach.services._content_data import AccountRef, posts_frame, resolve_account
-from trustreach.services._context import check_workspace, require_workspace, store
+from trustreach.services._content_data import AccountRef, own_account, posts_frame
+from trustreach.services._context import readable_workspace, require_workspace, store
 
 AUDIT_ACTION = "content.hashtags"
 MAX_CAPTION_CHARS = 2200  # Instagram's caption limit, the longest of the platforms'
@@ -100,16 +97,6 @@ class HashtagSuggestions:
         }
 
 
-def _readable(actor: Actor, workspace: str | None) -> str:
-    require_role(actor, Role.analyst, Role.approver, Role.auditor, Role.creator)
-    ws = check_workspace(workspace or actor.workspace)
-    if ws != actor.workspace:
-        raise NotFoundError(f"workspace {ws!r} not found")
-    if actor.role is Role.creator and not actor.creator_id:
-        raise ConfigurationError("a creator login must name its creator_id")
-    return ws
-
-
 HASHTAG_COLUMNS = (
     "post_id",
     "account_id",
@@ -169,7 +156,7 @@ def suggest_hashtags(
         An unknown account (or another creator's).
     """
     settings = settings or get_settings()
-    ws = _readable(actor, workspace)
+    ws = readable_workspace(actor, workspace)
     if caption is None and account is None:
         raise ConfigurationError("give a caption, an account, or both")
     if caption is not None:
@@ -186,9 +173,7 @@ def suggest_hashtags(
         with engine.connect() as c:
             require_workspace(c, ws, settings)
             if account is not None:
-                ref = resolve_account(c, ws, account)
-                if actor.role is Role.creator and ref.creator_id != actor.creator_id:
-                    raise NotFoundError(f"account {account!r} not found in workspace {ws!r}")
+                ref = own_account(c, ws, actor, account)
             history = posts_frame(
                 c, ws, columns=HASHTAG_COLUMNS, keep_creator=ref.creator_id if ref else None
             )

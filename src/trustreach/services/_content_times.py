@@ -25,16 +25,13 @@ from trustreach.content._timing import METHOD, METHOD_VERSION
 from trustreach.core import (
     Actor,
     ConfigurationError,
-    NotFoundError,
-    Role,
     Settings,
     get_settings,
-    require_role,
 )
 from trustreach.ethics.disclosure import generated_by
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
-from trustreach.services._content_data import AccountRef, posts_frame, resolve_account
-from trustreach.services._context import check_workspace, require_workspace, store
+from trustreach.services._content_data import AccountRef, as_utc, own_account, posts_frame
+from trustreach.services._context import readable_workspace, require_workspace, store
 
 AUDIT_ACTION = "content.best_times"
 MODEL_NAME = "trustreach.content.timing"
@@ -66,16 +63,6 @@ class BestTimes:
             **{k: v for k, v in body.items() if k != "account_id"},
             "audit_seq": self.audit_seq,
         }
-
-
-def _readable(actor: Actor, workspace: str | None) -> str:
-    require_role(actor, Role.analyst, Role.approver, Role.auditor, Role.creator)
-    ws = check_workspace(workspace or actor.workspace)
-    if ws != actor.workspace:
-        raise NotFoundError(f"workspace {ws!r} not found")
-    if actor.role is Role.creator and not actor.creator_id:
-        raise ConfigurationError("a creator login must name its creator_id")
-    return ws
 
 
 def best_times(
@@ -114,19 +101,12 @@ def best_times(
     if not isinstance(top, int) or not 1 <= top <= MAX_TOP:
         raise ConfigurationError(f"top must be a whole number from 1 to {MAX_TOP}, got {top!r}")
     settings = settings or get_settings()
-    ws = _readable(actor, workspace)
-    if as_of is None:
-        when = datetime.now(UTC)
-    elif as_of.tzinfo is None:
-        when = as_of.replace(tzinfo=UTC)
-    else:
-        when = as_of.astimezone(UTC)
+    ws = readable_workspace(actor, workspace)
+    when = datetime.now(UTC) if as_of is None else as_utc(as_of)
     with store(settings) as engine:
         with engine.connect() as c:
             require_workspace(c, ws, settings)
-            ref = resolve_account(c, ws, account)
-            if actor.role is Role.creator and ref.creator_id != actor.creator_id:
-                raise NotFoundError(f"account {account!r} not found in workspace {ws!r}")
+            ref = own_account(c, ws, actor, account)
             frame = posts_frame(
                 c,
                 ws,

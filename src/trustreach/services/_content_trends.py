@@ -24,17 +24,15 @@ from trustreach.content import TREND_METHOD, TrendScan, detect_rising, topic_men
 from trustreach.core import (
     Actor,
     ConfigurationError,
-    NotFoundError,
     PermissionDenied,
     Role,
     Settings,
     get_settings,
-    require_role,
 )
 from trustreach.ethics.disclosure import generated_by
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
-from trustreach.services._content_data import latest_post, posts_frame, resolve_account
-from trustreach.services._context import check_workspace, require_workspace, store
+from trustreach.services._content_data import as_utc, latest_post, own_account, posts_frame
+from trustreach.services._context import readable_workspace, require_workspace, store
 from trustreach.store._tables import comments, creators
 
 AUDIT_ACTION = "content.rising_topics"
@@ -102,16 +100,6 @@ class RisingTopics:
         }
 
 
-def _readable(actor: Actor, workspace: str | None) -> str:
-    require_role(actor, Role.analyst, Role.approver, Role.auditor, Role.creator)
-    ws = check_workspace(workspace or actor.workspace)
-    if ws != actor.workspace:
-        raise NotFoundError(f"workspace {ws!r} not found")
-    if actor.role is Role.creator and not actor.creator_id:
-        raise ConfigurationError("a creator login must name its creator_id")
-    return ws
-
-
 def _as_day(as_of: date | datetime | str | None) -> date | None:
     if as_of is None:
         return None
@@ -121,7 +109,7 @@ def _as_day(as_of: date | datetime | str | None) -> date | None:
         except ValueError:
             raise ConfigurationError(f"as_of must be a date (YYYY-MM-DD), got {as_of!r}") from None
     elif isinstance(as_of, datetime):
-        day = (as_of if as_of.tzinfo is None else as_of.astimezone(UTC)).date()
+        day = as_utc(as_of).date()
     else:
         day = as_of
     if not FIRST_DAY <= day <= LAST_DAY:
@@ -170,7 +158,7 @@ def rising_topics(
     if (niche is None) == (account is None):
         raise ConfigurationError("give exactly one of niche or account")
     settings = settings or get_settings()
-    ws = _readable(actor, workspace)
+    ws = readable_workspace(actor, workspace)
     if niche is not None and actor.role is Role.creator:
         raise PermissionDenied(
             "role 'creator' may ask for rising topics of its own account only (account=...)"
@@ -183,9 +171,7 @@ def rising_topics(
             ref = None
             keep = None
             if account is not None:
-                ref = resolve_account(c, ws, account)
-                if actor.role is Role.creator and ref.creator_id != actor.creator_id:
-                    raise NotFoundError(f"account {account!r} not found in workspace {ws!r}")
+                ref = own_account(c, ws, actor, account)
                 wanted = [n.strip().casefold() for n in ref.niches if n.strip()]
                 if not wanted:
                     raise ConfigurationError(

@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, Row, select
 
 from trustreach.core import (
+    Actor,
     ConfigurationError,
     NotFoundError,
+    Role,
     Settings,
     get_settings,
+    require_role,
 )
 from trustreach.store import create_store_engine, upgrade
 from trustreach.store._engine import is_current
@@ -139,6 +142,22 @@ def check_workspace(workspace: str) -> str:
             "'-' or '_', starting with a letter or digit"
         )
     return workspace
+
+
+def readable_workspace(actor: Actor, workspace: str | None) -> str:
+    """The workspace a reader of posts asks about (default: the actor's own).
+
+    Admins, analysts, approvers, auditors and creator logins read; another
+    workspace answers "not found"; a creator login must name its creator (what
+    it may read is then narrowed to that creator's own accounts by the caller).
+    """
+    require_role(actor, Role.analyst, Role.approver, Role.auditor, Role.creator)
+    ws = check_workspace(workspace or actor.workspace)
+    if ws != actor.workspace:
+        raise NotFoundError(f"workspace {ws!r} not found")
+    if actor.role is Role.creator and not actor.creator_id:
+        raise ConfigurationError("a creator login must name its creator_id")
+    return ws
 
 
 def ensure_workspace(connection: Connection, workspace: str) -> None:

@@ -27,7 +27,6 @@ from trustreach.core import (
     Role,
     Settings,
     get_settings,
-    require_role,
 )
 from trustreach.ethics.disclosure import (
     Connection as MaterialConnection,
@@ -45,7 +44,11 @@ from trustreach.ethics.disclosure import (
     rules_version,
 )
 from trustreach.services._audit_guard import audited_transaction, confirm_anchor, record_audit
-from trustreach.services._context import check_workspace, require_workspace, store
+from trustreach.services._context import (
+    readable_workspace,
+    require_workspace,
+    store,
+)
 from trustreach.store._tables import brands, campaigns, creator_accounts, creators, deals, posts
 
 AUDIT_ACTION = "disclosure.check"
@@ -65,16 +68,6 @@ class DisclosureReport:
     verdicts: list[PostVerdict]
     counts: dict[str, int] = field(default_factory=dict)
     audit_seq: int | None = None
-
-
-def _readable(actor: Actor, workspace: str | None) -> str:
-    require_role(actor, Role.analyst, Role.approver, Role.auditor, Role.creator)
-    ws = check_workspace(workspace or actor.workspace)
-    if ws != actor.workspace:
-        raise NotFoundError(f"workspace {ws!r} not found")
-    if actor.role is Role.creator and not actor.creator_id:
-        raise ConfigurationError("a creator login must name its creator_id")
-    return ws
 
 
 def _facts(
@@ -251,7 +244,7 @@ def check_posts(
         An unknown jurisdiction, or too many post ids.
     """
     settings = settings or get_settings()
-    ws = _readable(actor, workspace)
+    ws = readable_workspace(actor, workspace)
     wanted = parse_jurisdictions(jurisdictions)
     ids = None if post_ids is None else list(dict.fromkeys(post_ids))
     if ids is not None and len(ids) > MAX_POST_IDS:
