@@ -137,6 +137,37 @@ def test_windows_do_not_overlap_and_bad_parameters_name_the_field(frame: pl.Data
         best_posting_windows(frame, "b0", window_hours=9)
 
 
+def test_every_window_of_the_week_has_its_lift_interval_and_posts(frame: pl.DataFrame) -> None:
+    advice = best_posting_windows(frame, "a0", top=3)
+    grid = advice.grid
+    assert [(g.weekday, g.start_hour) for g in grid] == [
+        (d, h) for d in range(7) for h in range(24)
+    ]
+    assert all(g.lift_low <= g.lift <= g.lift_high for g in grid)
+    assert min(g.lift for g in grid) < 0 < max(g.lift for g in grid)
+    for w in advice.windows:  # the best windows are the grid's, with the same figures
+        g = grid[w.weekday * 24 + w.start_hour]
+        assert (g.lift, g.lift_low, g.lift_high) == (w.lift, w.lift_low, w.lift_high)
+        assert (g.own_posts, g.peer_posts) == (w.own_posts, w.peer_posts)
+    assert max(g.lift for g in grid) == advice.windows[0].lift
+    # each post lies in window_hours windows
+    assert sum(g.own_posts for g in grid) == advice.own_posts * advice.window_hours
+    assert sum(g.peer_posts for g in grid) == advice.peer_posts * advice.window_hours
+    assert all((g.local_weekday, int(g.local_start[:2])) == (g.weekday, g.start_hour) for g in grid)
+    tokyo = best_posting_windows(
+        frame, "a0", zone=audience_time_zone({"JP": 1.0}, None), as_of=datetime(2026, 7, 1)
+    )
+    g = tokyo.grid[0]  # Monday 00:00 UTC is Monday 09:00 in Tokyo
+    assert (g.local_weekday, g.local_start) == (0, "09:00")
+    data = advice.to_dict()["grid"]
+    assert data["window_hours"] == 3 and len(data["windows"]) == 168
+    assert set(data["windows"][0]) == {
+        "weekday_utc", "start_hour_utc", "local_weekday", "local_start", "lift", "interval",
+        "evidence",
+    }  # fmt: skip
+    assert best_posting_windows(frame.head(0), "new").grid == ()
+
+
 def test_the_audience_time_zone_and_local_labels() -> None:
     us = audience_time_zone({"US": 0.5, "GB": 0.3}, "DE")
     assert (us.zone, us.country, us.source) == ("America/New_York", "US", "audience")
@@ -188,6 +219,7 @@ def test_best_times_answers_with_evidence_and_one_audit_record(imported: Setting
     first = data["windows"][0]
     assert first["interval"][0] <= first["lift"] <= first["interval"][1]
     assert set(first["evidence"]) == {"own_posts", "peer_posts", "platform_posts", "account_share"}
+    assert len(data["grid"]["windows"]) == 168 and data["grid"]["interval_level"] == 0.9
     json.dumps(data)
     with services.open_store(imported).connect() as c:
         entry = (

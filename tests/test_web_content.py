@@ -27,7 +27,7 @@ from trustreach.services import _content_hashtags, _content_times, _listing
 from trustreach.store._tables import audit_log
 from trustreach.synth import generate_world
 from trustreach.web import create_web_app
-from trustreach.web._content import WINDOWS_SHADED
+from trustreach.web._content import WINDOWS_LISTED, heat_cells
 
 __all__ = ["browser", "new_tab"]  # the shared browser fixtures the journey uses
 
@@ -123,7 +123,7 @@ def test_the_guidance_shows_the_services_evidence_and_the_marker(
     page = text(response)
     actor = Actor("user", "auditor@acme.test", Role.auditor, WS)
     times = _content_times.best_times(
-        account, actor=actor, top=WINDOWS_SHADED, settings=served.settings
+        account, actor=actor, top=WINDOWS_LISTED, settings=served.settings
     )
     assert times.advice.windows, "the account has posts to learn from"
     assert times.advice.statement in page
@@ -131,7 +131,14 @@ def test_the_guidance_shows_the_services_evidence_and_the_marker(
     for piece in (first.local, first.utc, f"{first.lift:+.0%}", first.reason):
         assert piece in page, piece
     assert f"{first.lift_low:+.0%} to {first.lift_high:+.0%}" in page
-    assert page.count('class="num heat-') >= first.hours  # the week's table shades the windows
+    # the week's table shades every window by its lift, with its interval and posts in a title
+    cells = heat_cells(times.advice.grid, times.advice.windows)
+    assert len(cells) >= 167 and page.count('class="num lift-') == len(cells)
+    best = cells[(times.advice.grid[first.weekday * 24 + first.start_hour].local_weekday,
+                  int(first.local.split()[1][:2]))]  # fmt: skip
+    assert best.rank == 1 and page.count(' top"') == len(times.advice.windows)
+    label = f"{best.start}, 3 hours: {best.lift:+.0%} ({best.low:+.0%} to {best.high:+.0%})"
+    assert label in page and f"{best.own_posts:,} own and {best.peer_posts:,} peers' posts" in page
     tags = _content_hashtags.suggest_hashtags(
         actor=actor, account=account, top=10, settings=served.settings
     )

@@ -55,6 +55,7 @@ from trustreach.content._timing import (
     AudienceZone,
     PostingWindow,
     TimingAdvice,
+    WindowLift,
     audience_time_zone,
     best_posting_windows,
 )
@@ -90,6 +91,7 @@ __all__: list[str] = [
     "TimingAdvice",
     "TopicMentions",
     "TrendScan",
+    "WindowLift",
     "audience_time_zone",
     "best_posting_windows",
     "blocklist",

@@ -204,8 +204,52 @@ class PostingWindow:
 
 
 @dataclass(frozen=True)
+class WindowLift:
+    """One window of the week (every start hour) with its lift, for a week's heat map.
+
+    ``weekday`` and ``start_hour`` are in UTC, ``local_weekday`` and
+    ``local_start`` (``HH:MM``) the same start in the audience's zone on the week
+    of ``as_of``. ``lift``, ``lift_low``/``lift_high`` (90% interval) and the
+    posts observed in the window are as in :class:`PostingWindow`; a window
+    without posts of the account or its peers is an extrapolation of the smooth
+    weekday and hour profile.
+    """
+
+    weekday: int
+    start_hour: int
+    local_weekday: int
+    local_start: str
+    lift: float
+    lift_low: float
+    lift_high: float
+    own_posts: int
+    peer_posts: int
+    platform_posts: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {
+            "weekday_utc": WEEKDAY_NAMES[self.weekday],
+            "start_hour_utc": self.start_hour,
+            "local_weekday": WEEKDAY_NAMES[self.local_weekday],
+            "local_start": self.local_start,
+            "lift": round(self.lift, 4),
+            "interval": [round(self.lift_low, 4), round(self.lift_high, 4)],
+            "evidence": {
+                "own_posts": self.own_posts,
+                "peer_posts": self.peer_posts,
+                "platform_posts": self.platform_posts,
+            },
+        }
+
+
+@dataclass(frozen=True)
 class TimingAdvice:
-    """The best windows for one account and what they rest on."""
+    """The best windows for one account and what they rest on.
+
+    ``grid`` holds every window of the week (168 start hours, UTC order) with its
+    lift, interval and posts observed: the best ``windows`` are among them.
+    """
 
     account_id: str
     niche: str | None
@@ -218,6 +262,8 @@ class TimingAdvice:
     statement: str
     adjustments: dict[str, float] = field(default_factory=dict)
     spreads: dict[str, float] = field(default_factory=dict)
+    grid: tuple[WindowLift, ...] = ()
+    window_hours: int = 3
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields (the service adds ``generated_by``)."""
@@ -233,6 +279,11 @@ class TimingAdvice:
                 "note": self.zone.note,
             },
             "windows": [w.to_dict() for w in self.windows],
+            "grid": {
+                "window_hours": self.window_hours,
+                "interval_level": INTERVAL,
+                "windows": [w.to_dict() for w in self.grid],
+            },
             "evidence": {
                 "own_posts": self.own_posts,
                 "peer_posts": self.peer_posts,
@@ -308,6 +359,7 @@ def best_posting_windows(
             account_id, niche, zone, [], 0, 0, 0, 0,
             "No posts by this account or by any account on its platform: "
             "there is nothing to learn a posting time from.",
+            window_hours=window_hours,
         )  # fmt: skip
 
     when = frame["posted_at"].dt.convert_time_zone("UTC")
@@ -373,6 +425,8 @@ def best_posting_windows(
     medians = np.median(scores[:, supported], axis=1)
     expected = windows @ mean_acc
     reference = float(np.median(expected[supported]))
+    draws_lift = np.expm1(scores - medians[:, None])  # (draws, 168)
+    lows, highs = np.quantile(draws_lift, [(1 - INTERVAL) / 2, (1 + INTERVAL) / 2], axis=0)
     centre = windows[supported].mean(axis=0)
     order = [int(i) for i in np.argsort(-expected, kind="stable") if supported[i]]
     chosen: list[int] = []
@@ -383,8 +437,7 @@ def best_posting_windows(
             chosen.append(i)
     out = []
     for i in chosen:
-        lifts = np.expm1(scores[:, i] - medians)
-        low, high = np.quantile(lifts, [(1 - INTERVAL) / 2, (1 + INTERVAL) / 2])
+        low, high = lows[i], highs[i]
         contrast = windows[i] - centre
         prior_var = float(contrast @ prior_cov @ contrast)
         post_var = float(contrast @ cov_acc @ contrast)
@@ -431,6 +484,8 @@ def best_posting_windows(
         peer_accounts=peer_accounts,
         platform_posts=n_other,
         statement=_statement(n_own, n_peer, peer_accounts, niche, zone),
+        grid=_grid(np.expm1(expected - reference), lows, highs, counts, zone.zone, as_of),
+        window_hours=window_hours,
         adjustments=adjustments,
         spreads={
             "account_weekday": spread_acc[0],
@@ -440,6 +495,38 @@ def best_posting_windows(
             "noise": sigma2,
         },
     )
+
+
+def _grid(
+    lift: Vector,
+    low: Vector,
+    high: Vector,
+    counts: Mapping[str, npt.NDArray[np.int64]],
+    zone: str,
+    as_of: datetime,
+) -> tuple[WindowLift, ...]:
+    """Every window of the week (UTC start hour order) with its local start in ``zone``."""
+    tz = ZoneInfo(zone)
+    base = as_of.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    out = []
+    for i in range(168):
+        d, s = divmod(i, 24)
+        local = (base + timedelta(days=(d - base.weekday()) % 7, hours=s)).astimezone(tz)
+        out.append(
+            WindowLift(
+                weekday=d,
+                start_hour=s,
+                local_weekday=local.weekday(),
+                local_start=f"{local:%H:%M}",
+                lift=float(lift[i]),
+                lift_low=float(low[i]),
+                lift_high=float(high[i]),
+                own_posts=int(counts["own"][i]),
+                peer_posts=int(counts["peer"][i]),
+                platform_posts=int(counts["other"][i]),
+            )
+        )
+    return tuple(out)
 
 
 def _check(**ranges: tuple[int, int, int]) -> None:

@@ -2,14 +2,14 @@
 
 - ``GET /content``: a select of the accounts the person may see (a creator's
   login: their own; the readers: the workspace's); with ``?account=ID`` the
-  account's best windows to post (:func:`~trustreach.services._content_times.best_times`,
+  account's best windows to post (:func:`~trustreach.services.best_times`,
   with a weekday x hour table of the windows in the audience's time zone),
-  its hashtag suggestions (:func:`~trustreach.services._content_hashtags.suggest_hashtags`)
+  its hashtag suggestions (:func:`~trustreach.services.suggest_hashtags`)
   and the rising topics of its niches
-  (:func:`~trustreach.services._content_trends.rising_topics`).
+  (:func:`~trustreach.services.rising_topics`).
 - ``POST /content/hashtags``: suggestions for a pasted caption on the account.
 - ``POST /content/draft``: the draft check
-  (:func:`~trustreach.services._content_draft.check_draft`): predicted engagement
+  (:func:`~trustreach.services.check_draft`): predicted engagement
   with its 80% interval, format effects, manipulation, disclosure and minors findings.
 
 Captions travel in POST bodies with the session's CSRF token, never in URLs, and
@@ -20,35 +20,36 @@ not see answers 404, like one of another workspace.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from trustreach import services
 from trustreach.core import Actor, ConfigurationError, NotFoundError, Role, require_role
 from trustreach.discovery import ProductCategory
 from trustreach.ingest._vocab import MediaType
-from trustreach.services import _content_draft as draft_service
-from trustreach.services import _content_hashtags as hashtags_service
-from trustreach.services import _content_times as times_service
-from trustreach.services import _content_trends as trends_service
 from trustreach.services import _listing
+from trustreach.services._content_hashtags import MAX_CAPTION_CHARS
 from trustreach.web._base import CheckedSession, CurrentSession, Session, render, settings_of
 
 router = APIRouter()
 
 WINDOWS_LISTED = 3
-"""Windows in the best-times table; the weekday x hour table shades up to :data:`WINDOWS_SHADED`."""
-WINDOWS_SHADED = 10
+"""Windows in the best-times table (marked in the weekday x hour table, which shades every
+window of the week by its lift)."""
+LIFT_STEPS = (-0.2, -0.1, -0.03, 0.03, 0.1, 0.2)
+"""Lift boundaries of the week table's seven shades, CSS classes ``lift-0`` (20% or more
+below the account's median window) to ``lift-6`` (20% or more above); ``lift-3`` is
+within 3% of it. Fixed, so one shade means the same lift on every account."""
 HASHTAGS_SHOWN = 10
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MEDIA_TYPES = tuple(m.value for m in MediaType)
 CATEGORIES = tuple(c.value for c in ProductCategory)
-MAX_CAPTION = hashtags_service.MAX_CAPTION_CHARS
+MAX_CAPTION = MAX_CAPTION_CHARS
 MAX_BRAND = 120
 MAX_TAGS_TEXT = 600
 _ACCOUNT = {"max_length": 200}
@@ -65,11 +66,16 @@ class AccountChoice:
 
 @dataclass(frozen=True)
 class HeatCell:
-    """One hour of the week in the audience's time zone inside a top window."""
+    """One window of the week, at its start hour in the audience's time zone."""
 
-    rank: int
+    start: str  # local start, HH:MM
     lift: float
-    level: int  # 1 (lowest lift shown) to 4 (highest): the CSS class heat-N
+    low: float
+    high: float
+    own_posts: int
+    peer_posts: int
+    level: int  # 0 to 6: the CSS class lift-N (see LIFT_STEPS)
+    rank: int | None  # its place among the listed best windows, if one
 
 
 def visible_accounts(actor: Actor, settings: Any) -> list[AccountChoice]:
@@ -102,33 +108,38 @@ def visible_accounts(actor: Actor, settings: Any) -> list[AccountChoice]:
     return sorted(out, key=lambda a: (a.label.casefold(), a.account_id))
 
 
-def heat_cells(
-    windows: Sequence[Any], zone: str, as_of: datetime
-) -> dict[tuple[int, int], HeatCell]:
-    """The hours of ``windows`` as ``(local weekday, local hour) -> HeatCell``.
+def heat_cells(grid: Sequence[Any], windows: Sequence[Any]) -> dict[tuple[int, int], HeatCell]:
+    """Every window of ``grid`` as ``(local weekday, local start hour) -> HeatCell``.
 
-    Windows are in UTC (``weekday``, ``start_hour``, ``hours``); they are placed
-    on the week of ``as_of`` (as the service labels them) and shown in ``zone``.
-    The best window is rank 1; shades split the shown lifts into four levels.
+    ``grid`` holds the service's windows of the week (``local_weekday``,
+    ``local_start``, ``lift`` with its interval and posts observed); the best
+    ``windows`` (UTC ``weekday`` and ``start_hour``) are ranked from 1. Shades
+    follow :data:`LIFT_STEPS`.
 
     >>> from types import SimpleNamespace as W
-    >>> cells = heat_cells([W(weekday=1, start_hour=23, hours=2, lift=0.3)], "UTC",
-    ...                    datetime(2026, 12, 1, tzinfo=UTC))
-    >>> sorted(cells), cells[(1, 23)].rank
-    ([(1, 23), (2, 0)], 1)
+    >>> grid = [W(weekday=1, start_hour=23, local_weekday=2, local_start="00:30", lift=0.25,
+    ...           lift_low=0.1, lift_high=0.4, own_posts=3, peer_posts=9)]
+    >>> cell = heat_cells(grid, [W(weekday=1, start_hour=23)])[(2, 0)]
+    >>> cell.level, cell.rank, cell.start
+    (6, 1, '00:30')
     """
-    tz = ZoneInfo(zone)
-    base = as_of.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    lifts = [float(w.lift) for w in windows]
-    low, high = (min(lifts), max(lifts)) if lifts else (0.0, 0.0)
+    ranks = {(w.weekday, w.start_hour): rank for rank, w in enumerate(windows, start=1)}
     cells: dict[tuple[int, int], HeatCell] = {}
-    for rank, w in enumerate(windows, start=1):
-        span = high - low
-        level = 4 if span <= 0 else 1 + min(3, int(4 * (float(w.lift) - low) / span))
-        begin = base + timedelta(days=(w.weekday - base.weekday()) % 7, hours=w.start_hour)
-        for h in range(w.hours):
-            local = (begin + timedelta(hours=h)).astimezone(tz)
-            cells.setdefault((local.weekday(), local.hour), HeatCell(rank, float(w.lift), level))
+    for g in grid:
+        lift = float(g.lift)
+        cells.setdefault(
+            (int(g.local_weekday), int(g.local_start[:2])),
+            HeatCell(
+                start=g.local_start,
+                lift=lift,
+                low=float(g.lift_low),
+                high=float(g.lift_high),
+                own_posts=int(g.own_posts),
+                peer_posts=int(g.peer_posts),
+                level=bisect.bisect_right(LIFT_STEPS, lift),
+                rank=ranks.get((g.weekday, g.start_hour)),
+            ),
+        )
     return cells
 
 
@@ -175,20 +186,18 @@ def _guidance(request: Request, session: Session, chosen: AccountChoice) -> dict
     """Best times, account hashtags and rising topics of ``chosen``."""
     actor = session.actor
     settings = settings_of(request)
-    times = times_service.best_times(
-        chosen.account_id, actor=actor, top=WINDOWS_SHADED, settings=settings
+    times = services.best_times(
+        chosen.account_id, actor=actor, top=WINDOWS_LISTED, settings=settings
     )
     advice = times.advice
-    cells = heat_cells(advice.windows, advice.zone.zone, times.as_of)
-    hashtags = hashtags_service.suggest_hashtags(
+    cells = heat_cells(advice.grid, advice.windows)
+    hashtags = services.suggest_hashtags(
         actor=actor, account=chosen.account_id, top=HASHTAGS_SHOWN, settings=settings
     )
     trends = None
     trends_message = ""
     try:
-        trends = trends_service.rising_topics(
-            actor=actor, account=chosen.account_id, settings=settings
-        )
+        trends = services.rising_topics(actor=actor, account=chosen.account_id, settings=settings)
     except ConfigurationError as error:  # e.g. a creator who declares no niche
         trends_message = str(error)
     return {
@@ -225,7 +234,7 @@ def caption_hashtags(
     chosen = _choose(context["accounts"], account)
     context.update(account=account, chosen=chosen, caption=caption, posted="hashtags")
     try:
-        context["caption_hashtags"] = hashtags_service.suggest_hashtags(
+        context["caption_hashtags"] = services.suggest_hashtags(
             actor=session.actor,
             caption=caption,
             account=chosen.account_id,
@@ -295,12 +304,12 @@ def draft_check(
     }
     context.update(account=account, chosen=chosen, draft=form, posted="draft")
     try:
-        draft = draft_service.parse_draft(
+        draft = services.parse_draft(
             _draft_fields(
                 account, caption, media_type, planned_at, hashtags, sponsored, brand, category
             )
         )
-        context["check"] = draft_service.check_draft(
+        context["check"] = services.check_draft(
             draft, actor=session.actor, settings=settings_of(request)
         )
     except ConfigurationError as error:
