@@ -76,6 +76,9 @@ class NicheTrendsOut(BaseModel):
     as_of: str
     recent_window: WindowOut
     baseline_window: WindowOut
+    campaign_posts_left_out: dict[str, int] = Field(
+        description="Campaign posts (paid-partnership flag or a disclosure) left out, per window."
+    )
     candidates_tested: int
     false_discovery_rate: float
     min_posts: int

@@ -102,6 +102,12 @@ def trends(
                 f"{len(scan['topics'])} rising of {scan['candidates_tested']} topics tested "
                 f"({posts} posts from {scan['creators']} creators)."
             )
+        left_out = sum(scan["campaign_posts_left_out"].values())
+        if left_out:
+            console.print(
+                f"{left_out} campaign post(s) (paid-partnership flag or a disclosure) left out: "
+                "a brand's words are not a trend."
+            )
         for t in scan["topics"]:
             console.print(f"- {t['reason']}")
     console.print(

@@ -43,7 +43,8 @@ CHUNK = 900  # post ids per comments query
 LIMITS = (
     "A topic is rising against its own baseline in these posts, not across the platform.",
     "Posts of one creator are not independent; a topic needs posts from at least 3 creators.",
-    "A campaign can make its own words rise (brand names, 'sponsored' questions in comments).",
+    "Campaign posts (a paid-partnership flag or a disclosure in the caption) and their "
+    "comments are left out; an undisclosed campaign's words can still rise.",
     "Keywords are words as written: no stemming, no translation.",
 )
 
@@ -251,6 +252,7 @@ TREND_COLUMNS = (
     "posted_at",
     "caption",
     "hashtags",
+    "paid_partnership",
     "engagements",
 )
 """The columns of :func:`~trustreach.services._content_data.posts_frame` trends read."""
