@@ -68,10 +68,19 @@ def store_settings_for(store: str, tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", database_url=POSTGRES_URL)
 
 
+@pytest.fixture(scope="session")
+def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache folder (compiled trees) for the session: compiled once, not per test."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test reads the developer's own data directory or database."""
+def _isolated_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _session_cache: Path
+) -> Iterator[None]:
+    """No test reads the developer's own data directory, database or cache."""
     monkeypatch.setenv("TRUSTREACH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TRUSTREACH_CACHE_DIR", str(_session_cache))
     monkeypatch.delenv("TRUSTREACH_DATABASE_URL", raising=False)
     monkeypatch.delenv("TRUSTREACH_PSEUDONYM_KEY_FILE", raising=False)
     # one terminal width whatever runs the tests (pytest-xdist workers say 80 columns, a

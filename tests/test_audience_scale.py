@@ -24,18 +24,6 @@ def _dump(folder: Path, partitions: int = 3, rows: int = 200) -> list[Path]:
     return paths
 
 
-def _compiled_forms_loaded() -> int:
-    """1 where this worker looked for the compiled trees (0 if it never did)."""
-    from trustreach.audience import _compiled
-    from trustreach.core import get_settings
-
-    if not get_settings().compiled_trees:  # nothing to load: the model alone was warmed
-        from trustreach.audience._artefact import load_authenticity_model
-
-        return int(load_authenticity_model.cache_info().currsize)
-    return len(_compiled._forests)
-
-
 def test_dask_partitions_match_in_process_scoring(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -60,6 +48,20 @@ def test_dask_partitions_match_in_process_scoring(
         report = score_accounts_dask(
             tmp_path / "dump", tmp_path / "scored", scheduler=cluster.scheduler_address
         )
+
+        # defined here, not at module level: a local function travels to the workers by
+        # value (the workers cannot import the tests package under pytest-xdist)
+        def _compiled_forms_loaded() -> int:
+            """1 where this worker looked for the compiled trees (0 if it never did)."""
+            from trustreach.audience import _compiled
+            from trustreach.core import get_settings
+
+            if not get_settings().compiled_trees:  # nothing to load: the model alone was warmed
+                from trustreach.audience._artefact import load_authenticity_model
+
+                return int(load_authenticity_model.cache_info().currsize)
+            return len(_compiled._forests)
+
         # every worker loaded the model's compiled form as it was warmed: scoring
         # 200-row partitions alone never would (LightGBM scores batches that small)
         warmed = client.run(_compiled_forms_loaded)
