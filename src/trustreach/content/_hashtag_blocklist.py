@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from trustreach.core import ConfigurationError
+from trustreach.core import ConfigurationError, read_toml
 from trustreach.ethics.disclosure import RuleBook, rulebook
 
 _BRAND_TAIL = re.compile(r"^[a-z0-9_]+_?(partner|ambassador)$")
@@ -151,14 +151,7 @@ def blocklist() -> Blocklist:
 def load_blocklist(path: str | Path) -> Blocklist:
     """A reviewed copy of ``hashtag_blocklist.toml``; errors name the file."""
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigurationError(
-            f"hashtag blocklist {p}: cannot be read ({exc.strerror})"
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"hashtag blocklist {p}: not valid TOML ({exc})") from None
+    data = read_toml(p, "hashtag blocklist")
     return parse_blocklist(data)
 
 

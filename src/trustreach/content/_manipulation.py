@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from trustreach.core import ConfigurationError
+from trustreach.core import ConfigurationError, read_toml
 
 Kind = Literal["engagement_bait", "false_urgency", "fake_scarcity"]
 KINDS: tuple[Kind, ...] = ("engagement_bait", "false_urgency", "fake_scarcity")
@@ -301,14 +301,7 @@ def manipulation_rules() -> ManipulationRules:
 def load_manipulation_rules(path: str | Path) -> ManipulationRules:
     """Rules from a TOML file shaped like the shipped one (a reviewed copy)."""
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigurationError(
-            f"manipulation rules {p}: cannot be read ({exc.strerror})"
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"manipulation rules {p}: not valid TOML ({exc})") from None
+    data = read_toml(p, "manipulation rules")
     try:
         return parse_manipulation_rules(data)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from trustreach.core._exceptions import ConfigurationError
 
@@ -228,3 +228,22 @@ def write_text_atomically(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` (UTF-8) in one rename, durable on return."""
     with replaced_atomically(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+    """A reviewed TOML file (rules, word lists) as a dict; errors name ``what`` and the file.
+
+    >>> read_toml("/nonexistent/rules.toml", "disclosure rules")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    trustreach.core._exceptions.ConfigurationError: disclosure rules ...: cannot be read (...)
+    """
+    import tomllib
+
+    p = Path(path)
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"{what} {p}: cannot be read ({exc.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"{what} {p}: not valid TOML ({exc})") from None

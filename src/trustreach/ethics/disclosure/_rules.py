@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from trustreach.core import ConfigurationError
+from trustreach.core import ConfigurationError, read_toml
 
 Jurisdiction = Literal["us", "uk", "eu"]
 JURISDICTIONS: tuple[Jurisdiction, ...] = ("us", "uk", "eu")
@@ -171,12 +171,7 @@ def load_rulebook(path: str | Path) -> RuleBook:
     Errors name the file and what is wrong with it.
     """
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigurationError(f"disclosure rules {p}: cannot be read ({exc.strerror})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"disclosure rules {p}: not valid TOML ({exc})") from None
+    data = read_toml(p, "disclosure rules")
     try:
         return parse_rulebook(data)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
