@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import tempfile
@@ -58,6 +57,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from _backtest import pooled_lift
 from trustreach import services
 from trustreach.content import blocklist, hashtag_evidence, rank_hashtags
 from trustreach.core import Settings
@@ -212,16 +212,7 @@ def report(total: dict[str, Any], args: argparse.Namespace) -> None:
         print(f"{key}_precision={p:.3f}")
         print(f"{key}_recall={r:.3f}")
     stats = total["stats"]
-    sxy = np.array([s[0] for s in stats])
-    sxx = np.array([s[1] for s in stats])
-    lift = math.expm1(sxy.sum() / sxx.sum()) if sxx.sum() > 0 else float("nan")
-    rng = np.random.default_rng(0)
-    boot = []
-    for _ in range(2000):
-        pick = rng.integers(0, len(stats), len(stats))
-        if sxx[pick].sum() > 0:
-            boot.append(math.expm1(sxy[pick].sum() / sxx[pick].sum()))
-    b_low, b_high = np.quantile(boot, [0.025, 0.975])
+    lift, b_low, b_high = pooled_lift(stats)
     print(f"heldback_accounts={len(stats)}")
     print(f"heldback_posts_with_suggested_tags={sum(s[2] for s in stats)}")
     print(f"heldback_lift={lift:.3f}")

@@ -49,6 +49,7 @@ import polars as pl
 # store._tables first: services._objections imports store._rights_tables, which imports
 # store._tables, which imports it back (a circular import when nothing loaded _tables yet)
 import trustreach.store._tables  # noqa: F401
+from _backtest import pooled_lift
 from trustreach import services
 from trustreach.content._timing import WEEKDAY_NAMES, _window_members
 from trustreach.core import Settings
@@ -155,17 +156,8 @@ def report(hits: int, n: int, stats: list[Any]) -> None:
     print(f"contains_best_share={hits / max(n, 1):.3f}")
     print(f"contains_best_share_low={low:.3f}")
     print(f"contains_best_share_high={high:.3f}")
-    sxy = np.array([s[0] for s in stats])
-    sxx = np.array([s[1] for s in stats])
     inside = sum(s[2] for s in stats)
-    lift = math.expm1(sxy.sum() / sxx.sum()) if sxx.sum() > 0 else float("nan")
-    rng = np.random.default_rng(0)
-    boot = []
-    for _ in range(2000):
-        pick = rng.integers(0, len(stats), len(stats))
-        if sxx[pick].sum() > 0:
-            boot.append(math.expm1(sxy[pick].sum() / sxx[pick].sum()))
-    b_low, b_high = np.quantile(boot, [0.025, 0.975])
+    lift, b_low, b_high = pooled_lift(stats)
     print(f"heldback_posts_in_windows={inside}")
     print(f"heldback_lift={lift:.3f}")
     print(f"heldback_lift_low={b_low:.3f}")
