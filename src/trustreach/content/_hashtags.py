@@ -380,16 +380,21 @@ def pooled_effects(frame: pl.DataFrame, blocked: Blocklist | None = None) -> dic
             effect, sd = w * beta[j], float(np.sqrt(w * se[j] ** 2))
         else:
             effect, sd = 0.0, float(np.sqrt(tau2))
-        out[t] = TagEffect(
-            t,
-            float(beta[j]),
-            float(se[j]),
-            float(effect),
-            sd,
-            int(carried[j]),
-            frame.height - int(carried[j]),
-        )
+        out[t] = _tag_effect(t, float(beta[j]), float(se[j]), effect, sd, int(carried[j]), frame)
     return out
+
+
+def _tag_effect(
+    tag: str,
+    estimate: float,
+    se: float,
+    effect: float,
+    sd: float,
+    carried: int,
+    frame: pl.DataFrame,
+) -> TagEffect:
+    """A :class:`TagEffect` from one fit's figures for a tag carried by ``carried`` posts."""
+    return TagEffect(tag, estimate, se, float(effect), sd, carried, frame.height - carried)
 
 
 def account_effects(
@@ -414,15 +419,7 @@ def account_effects(
             sd = float(np.sqrt(1 / prec))
         else:
             effect, sd = m0, float(np.sqrt(v0))
-        out[t] = TagEffect(
-            t,
-            float(beta[j]),
-            float(se[j]),
-            float(effect),
-            sd,
-            int(carried[j]),
-            frame.height - int(carried[j]),
-        )
+        out[t] = _tag_effect(t, float(beta[j]), float(se[j]), effect, sd, int(carried[j]), frame)
     return out
 
 
