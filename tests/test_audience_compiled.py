@@ -153,6 +153,24 @@ def test_a_cached_file_that_disagrees_is_rebuilt(tmp_path: Path) -> None:
     assert np.abs(again.margins(probe, 1) - expected).max() <= TOLERANCE
 
 
+def test_a_model_too_large_for_the_small_code_model_keeps_the_large_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    booster = _tiny_model(tmp_path / "m.txt", seed=4)
+    text = (tmp_path / "m.txt").read_text()
+    at = Settings(cache_dir=tmp_path / "cache")
+    small = compiled_forest(text, "4" * 64, booster, settings=at)
+    forget_compiled_forests()
+    monkeypatch.setattr("trustreach.audience._compiled._SMALL_CODE_TEXT", len(text))
+    large = compiled_forest(text, "4" * 64, booster, settings=at)
+    assert small is not None and large is not None and large.built
+    assert small.cache_file != large.cache_file  # the code model is part of the cache key
+    probe = threshold_probe(text, 2000, seed=5)
+    expected = booster.predict(probe, raw_score=True)
+    for forest in (small, large):
+        assert np.abs(forest.margins(probe, 1) - expected).max() <= TOLERANCE
+
+
 def test_processes_compiling_at_once_leave_one_whole_file(tmp_path: Path) -> None:
     _tiny_model(tmp_path / "model.txt", seed=4)
     script = (

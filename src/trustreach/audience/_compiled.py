@@ -53,8 +53,17 @@ TOLERANCE: Final = 1e-9
 _PROBE_ROWS: Final = 4096
 #: Rows per thread below which a second thread costs more than it saves.
 _ROWS_PER_THREAD: Final = 20_000
-#: What is compiled: raw scores (no sigmoid), float64 inputs, lleaves' default blocking.
-_FLAGS: Final = "raw_score fp64 fblocksize=34"
+#: Model text below this size is compiled with LLVM's small code model (32-bit offsets):
+#: about 9% faster for the shipped 200 trees (a few hundred KiB of code); lleaves warns
+#: that it crashes for very large forests, which keep the large code model.
+_SMALL_CODE_TEXT: Final = 32 * 2**20
+
+
+def _options(model_text: str) -> dict[str, Any]:
+    """lleaves' compile options: raw scores (no sigmoid), float64 inputs, default blocking."""
+    small = len(model_text) < _SMALL_CODE_TEXT
+    return {"raw_score": True, "fcodemodel": "small" if small else "large"}
+
 
 _forests: dict[tuple[str, str], CompiledForest | None] = {}
 _lock = threading.Lock()
@@ -167,7 +176,9 @@ def _build(model_text: str, sha256: str, booster: Any, folder: Path) -> Compiled
     except Exception as error:  # an llvmlite lleaves does not support, a platform LLVM lacks
         _report(f"LLVM could not be set up ({type(error).__name__}: {error})")
         return None
-    digest = hashlib.sha256(f"{engine}|{_FLAGS}|{cpu}".encode()).hexdigest()[:16]
+    options = _options(model_text)
+    flags = " ".join(f"{k}={v}" for k, v in sorted(options.items()))
+    digest = hashlib.sha256(f"{engine}|{flags} fp64 fblocksize=34|{cpu}".encode()).hexdigest()[:16]
     target = folder / f"trees-{sha256[:16]}-{digest}.o"
     probe = threshold_probe(model_text, _PROBE_ROWS, seed=0)
     expected = np.asarray(booster.predict(probe, raw_score=True, num_threads=1), np.float64)
@@ -177,12 +188,12 @@ def _build(model_text: str, sha256: str, booster: Any, folder: Path) -> Compiled
         try:
             if target.is_file():
                 model = lleaves.Model(model_file=str(text_file))
-                model.compile(cache=str(target), raw_score=True)
+                model.compile(cache=str(target), **options)
                 if _agrees(model, probe, expected):
                     return CompiledForest(engine, target, False, model)
                 _report(f"cached {target} disagreed with LightGBM; rebuilt", fallback=False)
                 target.unlink(missing_ok=True)
-            model, cache_file = _compile(lleaves, text_file, target)
+            model, cache_file = _compile(lleaves, text_file, target, options)
         except Exception as error:
             _report(f"{engine} could not compile the model ({type(error).__name__}: {error})")
             return None
@@ -194,7 +205,9 @@ def _build(model_text: str, sha256: str, booster: Any, folder: Path) -> Compiled
     return CompiledForest(engine, cache_file, True, model)
 
 
-def _compile(lleaves: Any, text_file: Path, target: Path) -> tuple[Any, Path | None]:
+def _compile(
+    lleaves: Any, text_file: Path, target: Path, options: dict[str, Any]
+) -> tuple[Any, Path | None]:
     """Compile, writing the object code to a temporary name renamed to ``target``."""
     model = lleaves.Model(model_file=str(text_file))
     try:
@@ -204,11 +217,11 @@ def _compile(lleaves: Any, text_file: Path, target: Path) -> tuple[Any, Path | N
         writable = False
     if not writable:
         _report(f"{target.parent} is not writable: compiled in memory only", fallback=False)
-        model.compile(raw_score=True)
+        model.compile(**options)
         return model, None
     partial = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
     try:
-        model.compile(cache=str(partial), raw_score=True)  # lleaves writes it when compiled
+        model.compile(cache=str(partial), **options)  # lleaves writes it when compiled
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)

@@ -423,6 +423,8 @@ def _coerce_int(series: pl.Series, spec: FieldSpec, out: _Collector, message: st
         out.add(present, spec.name, series, message)
         return pl.Series(spec.name, [None] * len(series), dtype=pl.Int64)
     bad = present & bad.fill_null(True)
+    if not bad.any():  # the common case: every value kept as it is
+        return series.cast(pl.Int64)
     out.add(bad, spec.name, series if dtype != pl.String else cleaned, message)
     return pl.select(pl.when(bad).then(None).otherwise(series)).to_series().cast(pl.Int64)
 
