@@ -85,9 +85,10 @@ def _step_model(part: Path) -> dict[str, float]:
 
     from trustreach.audience import account_features, load_authenticity_model
 
-    classifier = load_authenticity_model().classifier
+    model = load_authenticity_model()
+    classifier = model.classifier  # LightGBM, the peer
     matrix = account_features(pl.read_parquet(part).drop("username"))
-    forest = classifier._compiled_forest()  # built or read from the cache, before the clock
+    forest = model.compiled_trees()  # built or read from the cache, before the clock
     got: dict[str, float] = {"rows": matrix.shape[0], "compiled": float(forest is not None)}
     for threads in (1, 2):
         runs = {}
@@ -111,7 +112,7 @@ def _step_single(dump: Path, out: Path) -> dict[str, float]:
     from trustreach.audience import load_authenticity_model, score_partition
 
     # loading the model and building (or reading) its compiled form is not per-account work
-    load_authenticity_model().classifier._compiled_forest()
+    load_authenticity_model().compiled_trees()
     started = time.perf_counter()
     rows = 0
     for part in sorted(dump.glob("*.parquet")):

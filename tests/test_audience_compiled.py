@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -190,8 +191,8 @@ def test_processes_compiling_at_once_leave_one_whole_file(tmp_path: Path) -> Non
     runs = [subprocess.Popen(args, stdout=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [run.communicate(timeout=120)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
-    assert [p.name for p in (cache / "compiled").iterdir() if not p.name.endswith(".o")] == []
-    assert len(list((cache / "compiled").glob("*.o"))) == 1
+    names = sorted(p.name for p in (cache / "compiled").iterdir())
+    assert len(names) == 2 and names[0].endswith(".o") and names[1].endswith(".probe.npy")
 
 
 def test_without_lleaves_the_same_scores_come_from_lightgbm(
@@ -266,3 +267,116 @@ def test_byte_checks_of_ascii_text_match_the_regular_expressions(values: list[st
     for i, value in enumerate(values):
         if value is not None:
             assert counts[i] == digits[i], (value, counts[i], digits[i])
+
+
+_WARM_SCORING = """
+import sys
+import numpy as np
+import polars as pl
+from trustreach.audience import load_authenticity_model
+rng = np.random.default_rng(11)
+rows = int(sys.argv[1])
+frame = pl.DataFrame({"posts_count": rng.integers(0, 5000, rows),
+                      "followers_count": rng.integers(0, 2_000_000, rows),
+                      "following_count": rng.integers(0, 8000, rows),
+                      "has_profile_pic": rng.random(rows) < 0.7,
+                      "username_length": rng.integers(1, 31, rows)})
+model = load_authenticity_model()
+np.save(sys.argv[2], model.score(frame))
+forest = model.compiled_trees()
+print(forest is not None and not forest.built, "lightgbm" in sys.modules, "sklearn" in sys.modules)
+"""
+
+
+def _score_in_a_new_process(cache: Path, rows: int, out: Path) -> str:
+    env = {**os.environ, "TRUSTREACH_CACHE_DIR": str(cache)}
+    env.pop("TRUSTREACH_COMPILED_TREES", None)
+    args = [sys.executable, "-c", _WARM_SCORING, str(rows), str(out)]
+    run = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.strip()
+
+
+def test_a_warm_cache_scores_without_lightgbm_or_scikit_learn(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    text, sha256, booster = _shipped()
+    assert compiled_forest(text, sha256, booster, settings=Settings(cache_dir=cache)) is not None
+    rows = COMPILED_MIN_ROWS + 500
+    # a process that reads the object code and LightGBM's scores of the check from the cache
+    assert _score_in_a_new_process(cache, rows, tmp_path / "p.npy") == "True False False"
+    got = np.load(tmp_path / "p.npy")
+    # the same probabilities as LightGBM's margins through the same calibration
+    model = load_authenticity_model()
+    from trustreach.audience._features import account_features as features
+
+    rng = np.random.default_rng(11)
+    frame = pl.DataFrame({"posts_count": rng.integers(0, 5000, rows),
+                          "followers_count": rng.integers(0, 2_000_000, rows),
+                          "following_count": rng.integers(0, 8000, rows),
+                          "has_profile_pic": rng.random(rows) < 0.7,
+                          "username_length": rng.integers(1, 31, rows)})  # fmt: skip
+    margins = model.classifier._booster_margins(features(frame), 2)
+    expected = np.clip(model.classifier._calibrate(margins), 0.01, 0.99)
+    assert got.shape == (rows,)
+    assert np.abs(got - expected).max() <= 1e-9
+    np.testing.assert_array_equal(got, model.score(frame))  # as in a process with LightGBM
+    # a small batch, or no compiled trees, is scored by LightGBM: it is imported then
+    assert _score_in_a_new_process(cache, 100, tmp_path / "s.npy") == "True True True"
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "wrong shape", "wrong values"])
+def test_lightgbm_scores_kept_beside_the_code_are_recomputed_when_unusable(
+    tmp_path: Path, damage: str
+) -> None:
+    booster = _tiny_model(tmp_path / "m.txt", seed=7)
+    text = (tmp_path / "m.txt").read_text()
+    at = Settings(cache_dir=tmp_path / "cache")
+    built = compiled_forest(text, "7" * 64, booster, settings=at)
+    assert built is not None and built.built and built.cache_file is not None
+    reference = built.cache_file.with_suffix(".probe.npy")
+    probe = threshold_probe(text, 4096, seed=0)
+    expected = booster.predict(probe, raw_score=True, num_threads=1)
+    np.testing.assert_array_equal(np.load(reference), expected)
+    if damage == "missing":
+        reference.unlink()
+    elif damage == "truncated":
+        reference.write_bytes(reference.read_bytes()[:100])
+    elif damage == "wrong shape":
+        np.save(reference, expected[:10])
+    else:
+        np.save(reference, expected + 1.0)
+    forget_compiled_forests()
+    again = compiled_forest(text, "7" * 64, None, settings=at)  # LightGBM loaded from the text
+    assert again is not None and not again.built  # the cached code agrees with LightGBM: kept
+    np.testing.assert_array_equal(np.load(reference), expected)  # and the scores are kept again
+    assert np.abs(again.margins(probe, 1) - expected).max() <= TOLERANCE
+
+
+def test_wrong_cached_code_is_rebuilt_when_no_booster_is_given(tmp_path: Path) -> None:
+    one = _tiny_model(tmp_path / "one.txt", seed=1)
+    two = _tiny_model(tmp_path / "two.txt", seed=2)
+    text_one, text_two = (tmp_path / "one.txt").read_text(), (tmp_path / "two.txt").read_text()
+    at = Settings(cache_dir=tmp_path / "cache")
+    built_one = compiled_forest(text_one, "1" * 64, one, settings=at)
+    built_two = compiled_forest(text_two, "2" * 64, two, settings=at)
+    assert built_one is not None and built_two is not None
+    assert built_one.cache_file is not None and built_two.cache_file is not None
+    built_two.cache_file.write_bytes(built_one.cache_file.read_bytes())  # the wrong code
+    forget_compiled_forests()
+    again = compiled_forest(text_two, "2" * 64, None, settings=at)
+    assert again is not None and again.built  # the kept scores disagreed: LightGBM decided
+    probe = threshold_probe(text_two, 2000, seed=3)
+    expected = two.predict(probe, raw_score=True)
+    assert np.abs(again.margins(probe, 1) - expected).max() <= TOLERANCE
+
+
+def test_the_model_falls_back_to_lightgbm_when_compiled_trees_are_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRUSTREACH_COMPILED_TREES", "false")
+    reset_settings()
+    model = load_authenticity_model()
+    matrix = _accounts(COMPILED_MIN_ROWS, seed=12)
+    assert model.compiled_trees() is None
+    expected = model.classifier._probability(matrix, 1)
+    np.testing.assert_array_equal(model._probability(matrix, 1), expected)

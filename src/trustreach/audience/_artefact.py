@@ -1,4 +1,12 @@
-"""The shipped fake-account model: load it offline, score accounts, explain shown rows."""
+"""The shipped fake-account model: load it offline, score accounts, explain shown rows.
+
+Loading reads the artefact and checks it without LightGBM or scikit-learn: a
+batch of at least :data:`COMPILED_MIN_ROWS` accounts is scored by the compiled
+trees (:mod:`trustreach.audience._compiled`), which a process with a warm cache
+reads and checks without them too. The LightGBM classifier is built on first
+use: smaller batches, explanations, and scoring where no compiled form is
+available.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +14,12 @@ import functools
 import json
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import polars as pl
 
+from trustreach.audience._compiled import CompiledForest, compiled_forest
 from trustreach.audience._features import (
     BASE_FIELDS,
     FEATURES,
@@ -18,8 +27,16 @@ from trustreach.audience._features import (
     describe_contribution,
     sufficient_data,
 )
-from trustreach.audience._model import FakeAccountClassifier, _threads
+from trustreach.audience._inference import (
+    COMPILED_MIN_ROWS,
+    _threads,
+    calibrated_probability,
+    checked_artefact,
+)
 from trustreach.audience._prevalence import ValidatedRates
+
+if TYPE_CHECKING:
+    from trustreach.audience._model import FakeAccountClassifier
 
 __all__ = ["MODEL_NAME", "AuthenticityModel", "load_authenticity_model"]
 
@@ -44,11 +61,16 @@ class AuthenticityModel:
         SHA-256 of the model text (the model card quotes it).
     threshold : float
         Operating threshold: probabilities at or above it are flagged.
-    classifier : FakeAccountClassifier
-        The fitted classifier.
+    artefact : tuple of (str, dict)
+        The model text and the parsed JSON of the artefact, already checked.
     validation : mapping of str to ValidatedRates
         Out-of-fold confusion counts at the threshold, by field profile (``"full"``:
         every model field present; ``"minimal"``: only the minimal fields).
+
+    Attributes
+    ----------
+    classifier : FakeAccountClassifier
+        The fitted LightGBM classifier, built (and LightGBM imported) on first use.
 
     Examples
     --------
@@ -64,8 +86,39 @@ class AuthenticityModel:
     version: str
     sha256: str
     threshold: float
-    classifier: FakeAccountClassifier
+    artefact: tuple[str, dict[str, Any]] = field(repr=False, compare=False)
     validation: dict[str, ValidatedRates] = field(default_factory=dict)
+
+    @functools.cached_property
+    def classifier(self) -> FakeAccountClassifier:
+        """The fitted LightGBM classifier (imports LightGBM and scikit-learn)."""
+        from trustreach.audience._model import FakeAccountClassifier
+
+        text, meta = self.artefact
+        return FakeAccountClassifier.from_artefact(text.encode("utf-8"), meta)
+
+    @functools.cached_property
+    def _calibration(self) -> tuple[np.ndarray, str]:
+        meta = self.artefact[1]
+        return np.asarray(meta["calibrator"], dtype=np.float64), str(meta["calibration"])
+
+    def compiled_trees(self) -> CompiledForest | None:
+        """The compiled form that scores batches of :data:`COMPILED_MIN_ROWS` or more.
+
+        Built, or read from the cache and checked, on the first call in a process;
+        ``None`` where scoring stays with LightGBM (see
+        :mod:`trustreach.audience._compiled`). A Dask worker calls it as it starts.
+        """
+        return compiled_forest(self.artefact[0], self.sha256)
+
+    def _probability(self, matrix: np.ndarray, num_threads: int) -> np.ndarray:
+        """Calibrated probabilities of a validated feature matrix: compiled trees for a
+        large batch where they are available, else LightGBM (the same calibration)."""
+        forest = self.compiled_trees() if matrix.shape[0] >= COMPILED_MIN_ROWS else None
+        if forest is None:
+            return self.classifier._probability(matrix, num_threads)
+        calibrator, calibration = self._calibration
+        return calibrated_probability(forest.margins(matrix, num_threads), calibrator, calibration)
 
     def rates(self, profile: Literal["full", "minimal"]) -> ValidatedRates:
         """Validated counts for a field profile; ValueError if the artefact lacks them."""
@@ -112,15 +165,13 @@ class AuthenticityModel:
             return np.empty(0, dtype=np.float64)
         # account_features has validated every column, so the classifier's own
         # checks of the matrix are skipped (same result, less work per row)
-        self.classifier._check_fitted()
         matrix = account_features(frame)
         enough = sufficient_data(matrix)
         probs = np.full(frame.height, np.nan)
         if enough.all():
-            raw = self.classifier._probability(matrix, _threads(num_threads))
-            probs = np.asarray(raw, dtype=np.float64)
+            probs = self._probability(matrix, _threads(num_threads))
         elif enough.any():
-            probs[enough] = self.classifier._probability(matrix[enough], _threads(num_threads))
+            probs[enough] = self._probability(matrix[enough], _threads(num_threads))
         return np.asarray(np.clip(probs, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR), np.float64)
 
     def flag(self, probs: np.ndarray) -> np.ndarray:
@@ -181,14 +232,14 @@ def load_authenticity_model() -> AuthenticityModel:
     folder = resources.files("trustreach.audience").joinpath("models")
     meta = json.loads(folder.joinpath(f"{MODEL_NAME}.json").read_text(encoding="utf-8"))
     model_bytes = folder.joinpath(str(meta["model_file"])).read_bytes()
-    classifier = FakeAccountClassifier.from_artefact(model_bytes, meta)
+    text = checked_artefact(model_bytes, meta)
     validation = meta.get("metadata", {}).get("validation", {})
     return AuthenticityModel(
         name=str(meta["name"]),
         version=str(meta["version"]),
         sha256=str(meta["sha256"]),
         threshold=float(meta["threshold"]),
-        classifier=classifier,
+        artefact=(text, meta),
         validation={
             str(profile): ValidatedRates.from_mapping(counts)
             for profile, counts in validation.items()

@@ -13,10 +13,15 @@ the last rename wins with identical content.
 Before a compiled form is used, freshly built or read from the cache, its raw
 scores are compared with LightGBM's on rows at, just below and just above every
 split threshold of the model and with missing values; they must agree within
-:data:`TOLERANCE`. Where ``lleaves`` cannot be imported (no wheel for this
-Python), cannot compile, or disagrees, scoring stays with LightGBM: the same
-scores, slower. The reason is logged once per process; it names versions and
-paths, never an account.
+:data:`TOLERANCE`. LightGBM's raw scores of those rows are computed when the
+object code is built and kept beside it (``.probe.npy``, written the same way),
+so a process that reads both from the cache checks the code against them without
+importing LightGBM (and scikit-learn, which it imports); a reference file that is
+missing, unreadable or disagrees is computed again by LightGBM, and object code
+that disagrees with LightGBM's own scores is deleted and rebuilt. Where
+``lleaves`` cannot be imported (no wheel for this Python), cannot compile, or
+disagrees, scoring stays with LightGBM: the same scores, slower. The reason is
+logged once per process; it names versions and paths, never an account.
 
 .. _lleaves: https://github.com/siboehm/lleaves
 """
@@ -36,7 +41,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from trustreach.core import Settings, get_settings
+from trustreach.core import Settings, get_settings, replaced_atomically
 
 __all__ = ["LIGHTGBM_ZERO", "TOLERANCE", "CompiledForest", "compiled_forest", "threshold_probe"]
 
@@ -109,7 +114,7 @@ def _report(reason: str, *, fallback: bool = True) -> None:
 
 
 def compiled_forest(
-    model_text: str, sha256: str, booster: Any, *, settings: Settings | None = None
+    model_text: str, sha256: str, booster: Any = None, *, settings: Settings | None = None
 ) -> CompiledForest | None:
     """The compiled form of a LightGBM model, or ``None`` to score with LightGBM.
 
@@ -122,8 +127,10 @@ def compiled_forest(
         LightGBM model text, the file whose SHA-256 is ``sha256``.
     sha256 : str
         SHA-256 of ``model_text`` (names the cached file).
-    booster : lightgbm.Booster
+    booster : lightgbm.Booster, optional
         The same model loaded by LightGBM; the compiled form must agree with it.
+        Without it, LightGBM loads ``model_text`` only if its raw scores of the
+        check's rows are not in the cache already.
     settings : Settings, optional
         ``compiled_trees`` (false: always ``None``) and the cache directory.
 
@@ -180,8 +187,7 @@ def _build(model_text: str, sha256: str, booster: Any, folder: Path) -> Compiled
     flags = " ".join(f"{k}={v}" for k, v in sorted(options.items()))
     digest = hashlib.sha256(f"{engine}|{flags} fp64 fblocksize=34|{cpu}".encode()).hexdigest()[:16]
     target = folder / f"trees-{sha256[:16]}-{digest}.o"
-    probe = threshold_probe(model_text, _PROBE_ROWS, seed=0)
-    expected = np.asarray(booster.predict(probe, raw_score=True, num_threads=1), np.float64)
+    reference = _Reference(target.with_suffix(".probe.npy"), model_text, booster)
     with tempfile.TemporaryDirectory(prefix="trustreach-trees-") as tmp:
         text_file = Path(tmp) / "model.txt"  # lleaves reads the model from a file
         text_file.write_text(model_text, encoding="utf-8")
@@ -189,7 +195,11 @@ def _build(model_text: str, sha256: str, booster: Any, folder: Path) -> Compiled
             if target.is_file():
                 model = lleaves.Model(model_file=str(text_file))
                 model.compile(cache=str(target), **options)
-                if _agrees(model, probe, expected):
+                stored = reference.stored()
+                if stored is not None and _agrees(model, reference.probe, stored):
+                    return CompiledForest(engine, target, False, model)
+                if _agrees(model, reference.probe, reference.lightgbm()):
+                    reference.store()  # it was missing, unreadable or wrong
                     return CompiledForest(engine, target, False, model)
                 _report(f"cached {target} disagreed with LightGBM; rebuilt", fallback=False)
                 target.unlink(missing_ok=True)
@@ -197,12 +207,56 @@ def _build(model_text: str, sha256: str, booster: Any, folder: Path) -> Compiled
         except Exception as error:
             _report(f"{engine} could not compile the model ({type(error).__name__}: {error})")
             return None
-    if not _agrees(model, probe, expected):
+    if not _agrees(model, reference.probe, reference.lightgbm()):
         if cache_file is not None:
             cache_file.unlink(missing_ok=True)
         _report(f"{engine} disagreed with LightGBM by more than {TOLERANCE:g}")
         return None
+    if cache_file is not None:
+        reference.store()
     return CompiledForest(engine, cache_file, True, model)
+
+
+class _Reference:
+    """LightGBM's raw scores of the check's rows: read beside the object code, or computed."""
+
+    def __init__(self, path: Path, model_text: str, booster: Any) -> None:
+        self.path = path
+        self.probe = threshold_probe(model_text, _PROBE_ROWS, seed=0)
+        self._text = model_text
+        self._booster = booster
+        self._computed: np.ndarray | None = None
+
+    def stored(self) -> np.ndarray | None:
+        """The kept scores, or ``None`` when missing or not an array of the right shape."""
+        try:
+            with self.path.open("rb") as fh:
+                values = np.load(fh, allow_pickle=False)
+        except (OSError, ValueError, EOFError):
+            return None
+        if values.dtype != np.float64 or values.shape != (self.probe.shape[0],):
+            return None
+        return np.asarray(values)
+
+    def lightgbm(self) -> np.ndarray:
+        """LightGBM's own raw scores of the check's rows (loads LightGBM)."""
+        if self._computed is None:
+            booster = self._booster
+            if booster is None:
+                import lightgbm
+
+                booster = lightgbm.Booster(model_str=self._text)
+            scores = booster.predict(self.probe, raw_score=True, num_threads=1)
+            self._computed = np.asarray(scores, dtype=np.float64)
+        return self._computed
+
+    def store(self) -> None:
+        """Keep LightGBM's scores beside the object code (renamed into place; best effort)."""
+        try:
+            with replaced_atomically(self.path) as tmp, tmp.open("wb") as fh:
+                np.save(fh, self.lightgbm(), allow_pickle=False)
+        except OSError as error:
+            _report(f"{self.path} could not be written ({error})", fallback=False)
 
 
 def _compile(

@@ -40,18 +40,20 @@ from trustreach.audience._features import (
     MONOTONE_DIRECTIONS,
     account_features,
 )
+from trustreach.audience._inference import (
+    _NUM_THREADS,
+    ARTEFACT_FORMAT,
+    COMPILED_MIN_ROWS,
+    _threads,
+    calibrate,
+    calibrated_probability,
+    checked_artefact,
+)
 from trustreach.core import replaced_atomically, write_text_atomically
 
-__all__ = ["ARTEFACT_FORMAT", "FakeAccountClassifier"]
+__all__ = ["ARTEFACT_FORMAT", "COMPILED_MIN_ROWS", "FakeAccountClassifier"]
 
-#: Format tag written into the artefact's JSON file.
-ARTEFACT_FORMAT: Final = "trustreach.audience.fake_account/1"
-
-_NUM_THREADS: Final = 2
 _LAMBDA_L2: Final = 1.0
-#: Batches at least this large are scored by the compiled trees where they can be built
-#: (smaller ones never load LLVM: LightGBM scores them in a few milliseconds).
-COMPILED_MIN_ROWS: Final = 10_000
 # dependency matrix: _DEPENDS[i, j] is True when feature j needs base field i
 _DEPENDS: Final = np.array(
     [[field in FEATURE_INPUTS[feature] for feature in FEATURES] for field in BASE_FIELDS]
@@ -95,17 +97,6 @@ def _as_matrix(X: Any) -> np.ndarray:
     if (tiny & (matrix != 0)).any():  # LightGBM reads these as 0: so does every engine
         matrix = np.where(tiny, 0.0, matrix)
     return matrix
-
-
-def _threads(num_threads: int | None) -> int:
-    """LightGBM prediction threads: ``num_threads`` or the default (2)."""
-    if num_threads is None:
-        return _NUM_THREADS
-    if isinstance(num_threads, bool) or not isinstance(num_threads, int | np.integer):
-        raise ValueError(f"num_threads must be an int, got {num_threads!r}")
-    if num_threads < 1:
-        raise ValueError(f"num_threads must be at least 1, got {num_threads}")
-    return int(num_threads)
 
 
 def _as_labels(y: Any, n_rows: int) -> np.ndarray:
@@ -410,12 +401,7 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         return compiled_forest(source[1], self.sha256_, self.booster_)
 
     def _calibrate(self, margins: np.ndarray) -> np.ndarray:
-        if self.calibration == "sigmoid":
-            a, b = float(self.calibrator_[0, 0]), float(self.calibrator_[1, 0])
-            z = np.clip(a * margins + b, -35.0, 35.0)
-            return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
-        knots, values = self.calibrator_[0], self.calibrator_[1]
-        return np.asarray(np.interp(margins, knots, values), dtype=np.float64)
+        return calibrate(margins, self.calibrator_, self.calibration)
 
     def predict_proba(self, X: Any, *, num_threads: int | None = None) -> np.ndarray:
         """Calibrated probabilities.
@@ -438,8 +424,9 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
 
     def _probability(self, matrix: np.ndarray, num_threads: int) -> np.ndarray:
         """Calibrated probability (class 1) of a feature matrix already validated."""
-        p = np.clip(self._calibrate(self._margins(matrix, num_threads)), 0.0, 1.0)
-        return np.asarray(p, dtype=np.float64)
+        return calibrated_probability(
+            self._margins(matrix, num_threads), self.calibrator_, self.calibration
+        )
 
     def predict(self, X: Any) -> np.ndarray:
         """1 where the probability is at least ``threshold``, else 0."""
@@ -559,20 +546,11 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
     @classmethod
     def from_artefact(cls, model_bytes: bytes, meta: Mapping[str, Any]) -> FakeAccountClassifier:
         """Build a fitted classifier from model-text bytes and the parsed JSON."""
-        if meta.get("format") != ARTEFACT_FORMAT:
-            raise ValueError(f"artefact format {meta.get('format')!r} is not {ARTEFACT_FORMAT!r}")
-        sha256 = hashlib.sha256(model_bytes).hexdigest()
-        if sha256 != meta["sha256"]:
-            raise ValueError(
-                f"model text SHA-256 {sha256} does not match the recorded {meta['sha256']}"
-            )
-        if tuple(meta["feature_names"]) != FEATURES:
-            raise ValueError("artefact features differ from this version's FEATURES")
+        text = checked_artefact(model_bytes, meta)
         params = dict(meta["params"])
         params["threshold"] = float(meta["threshold"])
         params["ignored_features"] = tuple(params.get("ignored_features", ()))
         model = cls(**params)
-        text = model_bytes.decode("utf-8")
         model.booster_ = lgb.Booster(model_str=text)
         model._artefact_text = (model.booster_, text)
         model.calibrator_ = np.asarray(meta["calibrator"], dtype=np.float64)
@@ -580,7 +558,7 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         model.n_features_in_ = len(FEATURES)
         model.feature_names_in_ = np.array(FEATURES, dtype=object)
         model.version_ = str(meta["version"])
-        model.sha256_ = sha256
+        model.sha256_ = str(meta["sha256"])
         return model
 
 

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from trustreach.audience._artefact import AuthenticityModel, load_authenticity_model
 from trustreach.audience._features import REQUIRED_FIELDS
-from trustreach.audience._model import _threads
+from trustreach.audience._inference import _threads
 from trustreach.core import RecordError, replaced_atomically
 from trustreach.ingest import RawBatch, validate_batch
 
