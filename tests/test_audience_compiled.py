@@ -284,7 +284,9 @@ frame = pl.DataFrame({"posts_count": rng.integers(0, 5000, rows),
 model = load_authenticity_model()
 np.save(sys.argv[2], model.score(frame))
 forest = model.compiled_trees()
-print(forest is not None and not forest.built, "lightgbm" in sys.modules, "sklearn" in sys.modules)
+print(forest is not None and not forest.built,
+      *(name in sys.modules for name in ("lightgbm", "sklearn", "pandas")))
+import pandas  # refused to lleaves' import only: it loads as usual afterwards
 """
 
 
@@ -303,7 +305,8 @@ def test_a_warm_cache_scores_without_lightgbm_or_scikit_learn(tmp_path: Path) ->
     assert compiled_forest(text, sha256, booster, settings=Settings(cache_dir=cache)) is not None
     rows = COMPILED_MIN_ROWS + 500
     # a process that reads the object code and LightGBM's scores of the check from the cache
-    assert _score_in_a_new_process(cache, rows, tmp_path / "p.npy") == "True False False"
+    # (lleaves is imported without pandas, too)
+    assert _score_in_a_new_process(cache, rows, tmp_path / "p.npy") == "True False False False"
     got = np.load(tmp_path / "p.npy")
     # the same probabilities as LightGBM's margins through the same calibration
     model = load_authenticity_model()
@@ -321,7 +324,7 @@ def test_a_warm_cache_scores_without_lightgbm_or_scikit_learn(tmp_path: Path) ->
     assert np.abs(got - expected).max() <= 1e-9
     np.testing.assert_array_equal(got, model.score(frame))  # as in a process with LightGBM
     # a small batch, or no compiled trees, is scored by LightGBM: it is imported then
-    assert _score_in_a_new_process(cache, 100, tmp_path / "s.npy") == "True True True"
+    assert _score_in_a_new_process(cache, 100, tmp_path / "s.npy").startswith("True True True")
 
 
 @pytest.mark.parametrize("damage", ["missing", "truncated", "wrong shape", "wrong values"])
