@@ -323,6 +323,9 @@ def test_a_warm_cache_scores_without_lightgbm_or_scikit_learn(tmp_path: Path) ->
     assert got.shape == (rows,)
     assert np.abs(got - expected).max() <= 1e-9
     np.testing.assert_array_equal(got, model.score(frame))  # as in a process with LightGBM
+    calibrator, kind = model._calibration
+    np.testing.assert_array_equal(calibrator, model.classifier.calibrator_)
+    assert kind == model.classifier.calibration
     # a small batch, or no compiled trees, is scored by LightGBM: it is imported then
     assert _score_in_a_new_process(cache, 100, tmp_path / "s.npy").startswith("True True True")
 

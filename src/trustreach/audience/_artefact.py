@@ -99,8 +99,10 @@ class AuthenticityModel:
 
     @functools.cached_property
     def _calibration(self) -> tuple[np.ndarray, str]:
+        """The calibration map and its kind, read as the classifier reads them."""
         meta = self.artefact[1]
-        return np.asarray(meta["calibrator"], dtype=np.float64), str(meta["calibration"])
+        kind = str(meta["params"].get("calibration", "isotonic"))  # the classifier's default
+        return np.asarray(meta["calibrator"], dtype=np.float64), kind
 
     def compiled_trees(self) -> CompiledForest | None:
         """The compiled form that scores batches of :data:`COMPILED_MIN_ROWS` or more.
