@@ -17,11 +17,11 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +40,7 @@ from trustreach.core import (
 from trustreach.ingest._schema import AGE_BANDS, GENDERS
 
 FloatArray = npt.NDArray[np.float32]
+_T = TypeVar("_T")
 Float64Array = npt.NDArray[np.float64]
 ObjectArray = npt.NDArray[np.object_]
 BoolArray = npt.NDArray[np.bool_]
@@ -186,6 +187,23 @@ class CreatorIndex:
     def dim(self) -> int:
         """Dimension of the topic embeddings."""
         return int(self.topics.shape[1])
+
+    def derived(self, slot: str, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """A value computed from the index's columns, kept for the next call with the same ``key``.
+
+        One value per ``slot``: a call with another ``key`` computes and keeps
+        the new value in place of the old one, so a slot never holds more than
+        one. Ranking keeps here the columns that depend on the index alone
+        (or on the index and a few numbers of the query, which are the key),
+        like :meth:`segment_ids` and :meth:`codes`: an index must not be
+        modified once it has been ranked.
+        """
+        held = self._derived.get(f"derived:{slot}")
+        if held is None or held[0] != key:
+            held = (key, compute())
+            self._derived[f"derived:{slot}"] = held
+        value: _T = held[1]
+        return value
 
     def segments(self) -> npt.NDArray[np.intp]:
         """Start row of each creator's run of rows (rows are sorted by creator)."""

@@ -61,7 +61,6 @@ from trustreach.discovery._ranking import (
     Ranking,
     four_fifths_p,
 )
-from trustreach.discovery._relevance import topic_gate
 from trustreach.discovery._rules import (
     BRIEF_EXCLUSION_RULE_ID,
     DEFAULT_RULES,
@@ -74,7 +73,12 @@ from trustreach.discovery._rules import (
     rules_for,
     screen_creators,
 )
-from trustreach.discovery._scores import _shown_only, exact_median, explain_parts, score_components
+from trustreach.discovery._scores import (
+    _shown_only,
+    component_median,
+    explain_parts,
+    score_components,
+)
 from trustreach.ethics.fairness import ExposureAudit, exposure_audit_arrays, fair_rerank
 from trustreach.ingest._schema import AGE_BANDS
 
@@ -334,9 +338,8 @@ def rank_creators(
     weights = dict(query.weights)
     medians: dict[str, float | None] = {}
     for name in COMPONENTS:
-        raw = scored.values[name]
-        measured = np.isfinite(raw)
-        if not scored.applicable[name] or not measured.any():
+        median = component_median(index, scored, name) if scored.applicable[name] else None
+        if median is None:
             if scored.applicable[name] and rows.size:
                 notes.append(
                     f"No candidate has data for {LABELS[name]}: it is left out and the other "
@@ -347,17 +350,15 @@ def rank_creators(
             weights[name] = 0.0
             medians[name] = None
             continue
-        medians[name] = exact_median(raw if measured.all() else raw[measured])
+        medians[name] = median
     total_weight = sum(weights.values())
     if total_weight <= 0:
         raise ConfigurationError(
             "no component with a weight above 0 can be measured for this query"
         )
     weights = {k: v / total_weight for k, v in weights.items()}
-    topic_fit = scored.values["topic_fit"]
-    gate = topic_gate(topic_fit, query.weights["topic_fit"])
     # only accounts on topic get a score (the others are out of scope, see _relevance)
-    on_topic = np.arange(rows.size) if gate is None else np.flatnonzero(~gate.off_topic(topic_fit))
+    gate, on_topic = scored.gate, scored.on_topic
     if gate is not None:
         topics = "the reference creator's content" if query.kind == "like" else "the brief's topics"
         had = starts.size if rows.size == len(index) else _distinct(seg[rows])

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,7 @@ from trustreach.discovery._brief import Objective
 from trustreach.discovery._fx import FxRates
 from trustreach.discovery._index import CreatorIndex
 from trustreach.discovery._ranking import COMPONENTS, FloatArray, IntArray, Query, _Parts
+from trustreach.discovery._relevance import TopicGate, topic_gate
 from trustreach.ingest._schema import AGE_BANDS, GENDERS
 
 TOPIC_SCALE = (0.15, 0.65)
@@ -165,10 +166,14 @@ def exact_median(values: FloatArray) -> float:
 class Scored:
     """The raw component values of every candidate (NaN = not measured).
 
-    ``values`` and ``dims`` (the audience dimensions that count) are aligned
-    with the candidate rows; ``similarities`` covers every row of the index
+    ``values`` are aligned with the candidate rows; ``gate`` is the topic gate
+    (None: topics do not matter) and ``on_topic`` the positions of the
+    candidates it lets through, with which ``dims`` (the audience dimensions
+    that count) are aligned; ``similarities`` covers every row of the index
     (topics, then excluded topics); ``fake_median`` is the stand-in
-    inauthentic share for creators not audited.
+    inauthentic share for creators not audited; ``kept`` names the components
+    whose values are a whole column kept with the index (see
+    :func:`component_median`).
     """
 
     rows: IntArray
@@ -178,6 +183,28 @@ class Scored:
     similarities: npt.NDArray[np.float32]
     fake_median: float
     fx: FxRates
+    gate: TopicGate | None
+    on_topic: IntArray
+    kept: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+
+
+def component_median(index: CreatorIndex, scored: Scored, name: str) -> float | None:
+    """The median of component ``name`` over the candidates that have it (None: nobody).
+
+    For a component that is a column kept with the index, so is its median.
+    """
+    values = scored.values[name]
+    if name in scored.kept:
+        slot, key = scored.kept[name]
+        return index.derived(f"median:{slot}", key, lambda: _median_of_measured(values))
+    return _median_of_measured(values)
+
+
+def _median_of_measured(values: FloatArray) -> float | None:
+    measured = np.isfinite(values)
+    if not measured.any():
+        return None
+    return exact_median(values if measured.all() else values[measured])
 
 
 def score_components(index: CreatorIndex, rows: IntArray, query: Query, fx: FxRates) -> Scored:
@@ -190,29 +217,55 @@ def score_components(index: CreatorIndex, rows: IntArray, query: Query, fx: FxRa
 
     values: dict[str, FloatArray] = {}
     applicable = dict.fromkeys(COMPONENTS, True)
+    # First the components read from columns kept with the index (computed on the
+    # first ranking, before the per-query arrays exist, so the two never add up).
 
-    # audience fit
-    dims: dict[str, FloatArray] = {}
-    if query.kind == "like":  # distances over whole distributions: kept whole-matrix
-        dims = _like_dims(take(index.age), take(index.gender), take(index.country), query)
-        dims = {k: v for k, v in dims.items() if not np.isnan(v).all()}
+    # authentic reach: with every row a candidate, the medians and the column depend on
+    # the index alone and are kept with it
+    kept: dict[str, tuple[str, bytes]] = {}  # components that are whole kept columns
+    if everyone:
+        fake_median, quality_median = index.derived(
+            "medians:audit", b"", lambda: _audit_medians(index)
+        )
+        key = np.array(
+            [fake_median, np.nan if quality_median is None else quality_median]
+        ).tobytes()
+        kept["authentic_reach"] = ("authentic_reach", key)
+        values["authentic_reach"] = index.derived(
+            "authentic_reach",
+            key,
+            lambda: _frozen(
+                _authentic_reach(
+                    index.followers, index.fake_share, index.quality, fake_median, quality_median
+                )
+            ),
+        )
     else:
-        if query.age_target:
-            cols = [AGE_BANDS.index(b) for b in query.age_target]
-            dims["age"] = _shares(take(index.age), cols, normalise=True)
-        if query.gender_target:
-            cols = [GENDERS.index(g) for g in query.gender_target]
-            dims["gender"] = _shares(take(index.gender), cols, normalise=True)
-        if query.country_target:
-            cols = [index.countries.index(c) for c in query.country_target if c in index.countries]
-            dims["country"] = _shares(take(index.country), cols, normalise=False)
-    if dims:
-        values["audience_fit"] = _nanmean(list(dims.values()))
-    else:
-        applicable["audience_fit"] = False
-        values["audience_fit"] = np.full(n, np.nan)
+        fake, quality = take(index.fake_share), take(index.quality)
+        fake_median, quality_median = _audit_medians_of(fake, quality)
+        values["authentic_reach"] = _authentic_reach(
+            take(index.followers), fake, quality, fake_median, quality_median
+        )
+        del fake, quality
 
-    # topic fit, in the pass over the topic matrix
+    # predicted performance and cost: index columns (cost: for the exchange rates used)
+    metric = "reach" if query.objective is Objective.awareness else "engagements"
+    slot: tuple[str, bytes] = (f"performance:{metric}", b"")
+    values["performance"] = take(index.derived(*slot, lambda: _frozen(_performance(index, metric))))
+    if everyone:
+        kept["performance"] = slot
+    codes, currencies = index.codes("rate_currency")
+    factors = np.append(fx.factors(currencies, query.currency), np.nan)
+    slot = (f"cost:{metric}", factors.tobytes())
+    values["cost"] = take(
+        index.derived(*slot, lambda: _frozen(_cost(index, metric, factors[codes])))
+    )
+    if everyone:
+        kept["cost"] = slot
+    if query.currency is None:
+        applicable["cost"] = False
+
+    # topic fit, in the pass over the topic matrix, and the topic gate
     topics = query.topic_vectors.shape[0]
     similarities, fit = _similarities_and_fit(index, query, fused=topics < _PAIRWISE)
     if fit is None:  # as many topics as NumPy sums pairwise: the whole-matrix mean
@@ -222,38 +275,143 @@ def score_components(index: CreatorIndex, rows: IntArray, query: Query, fx: FxRa
             fit = np.where(
                 np.any(sims != 0.0, axis=1), _scale(sims, *TOPIC_SCALE).mean(axis=1), np.nan
             )
+        del sims
         values["topic_fit"] = fit
     else:
         values["topic_fit"] = take(fit)
+    del fit
+    gate = topic_gate(values["topic_fit"], query.weights["topic_fit"])
+    # only accounts on topic get a score (the others are out of scope, see _relevance)
+    on_topic = (
+        np.arange(n, dtype=np.intp)
+        if gate is None
+        else np.flatnonzero(~gate.off_topic(values["topic_fit"]))
+    )
 
-    # authentic reach
-    followers = take(index.followers)
-    fake = take(index.fake_share)
+    # audience fit: the mean of the dimensions, each added as it is computed and kept
+    # for the accounts on topic only (the shortlist is among them)
+    mean = _MeanOfMeasured(n)
+    dims: dict[str, FloatArray] = {}
+    if query.kind == "like":  # distances over whole distributions: kept whole-matrix
+        like = _like_dims(take(index.age), take(index.gender), take(index.country), query)
+        for name, dim in like.items():
+            if not np.isnan(dim).all():
+                mean.add(dim)
+                dims[name] = dim[on_topic]
+        del like
+    else:
+        chosen = None if everyone else rows
+        targets = (
+            ("age", [AGE_BANDS.index(b) for b in query.age_target], True),
+            ("gender", [GENDERS.index(g) for g in query.gender_target], True),
+            (
+                "country",
+                [index.countries.index(c) for c in query.country_target if c in index.countries],
+                False,
+            ),
+        )
+        for name, cols, normalise in targets:
+            if getattr(query, f"{name}_target"):
+                dim = _shares(index, name, chosen, cols, normalise=normalise)
+                mean.add(dim)
+                dims[name] = dim[on_topic]
+                del dim
+    if dims:
+        values["audience_fit"] = mean.result()
+    else:
+        applicable["audience_fit"] = False
+        values["audience_fit"] = np.full(n, np.nan)
+    del mean
+    values = {name: values[name] for name in COMPONENTS}
+    return Scored(
+        rows, values, applicable, dims, similarities, fake_median, fx, gate, on_topic, kept
+    )
+
+
+class _MeanOfMeasured:
+    """``np.nanmean(np.vstack(dims), axis=0)`` over dimensions added one at a time:
+    the measured values summed in order from 0, divided by their count."""
+
+    def __init__(self, n: int) -> None:
+        self.total = np.zeros(n)
+        self.count = np.zeros(n, dtype=np.uint8)
+
+    def add(self, values: FloatArray) -> None:
+        measured = ~np.isnan(values)
+        np.add(self.total, values, out=self.total, where=measured)  # + 0 where NaN
+        self.count += measured
+
+    def result(self) -> FloatArray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean: FloatArray = self.total / self.count
+        return mean
+
+
+def _frozen(values: FloatArray) -> FloatArray:
+    """``values`` made read-only (a column kept with the index is shared by every ranking)."""
+    values.flags.writeable = False
+    return values
+
+
+def _audit_medians(index: CreatorIndex) -> tuple[float, float | None]:
+    return _audit_medians_of(index.fake_share, index.quality)
+
+
+def _audit_medians_of(fake: FloatArray, quality: FloatArray) -> tuple[float, float | None]:
+    """The candidates' median inauthentic share (0 when nobody was audited) and median
+    Audience Quality / 100 (None when nobody has one): the stand-ins for creators not audited."""
     audited = np.isfinite(fake)
     fake_median = exact_median(fake[audited]) if audited.any() else 0.0
+    quality = quality / 100.0
+    has_quality = np.isfinite(quality)
+    quality_median = exact_median(quality[has_quality]) if has_quality.any() else None
+    return fake_median, quality_median
+
+
+def _authentic_reach(
+    followers: FloatArray,
+    fake: FloatArray,
+    quality: FloatArray,
+    fake_median: float,
+    quality_median: float | None,
+) -> FloatArray:
+    """The authentic reach component of these rows, missing audits at the medians."""
     # followers × (1 − share used), in place (IEEE products and sums commute)
-    authentic = np.subtract(1.0, np.where(audited, fake, fake_median))
+    authentic = np.subtract(1.0, np.where(np.isfinite(fake), fake, fake_median))
     authentic *= followers
     reach_part = _scale(_log10(authentic), *REACH_SCALE)
     del authentic
-    quality = take(index.quality) / 100.0
-    has_quality = np.isfinite(quality)
-    if has_quality.any():
-        quality_used = np.where(has_quality, quality, exact_median(quality[has_quality]))
+    if quality_median is not None:
+        quality = quality / 100.0
+        quality_used = np.where(np.isfinite(quality), quality, quality_median)
         del quality
         reach_part *= 1 - QUALITY_SHARE
         quality_used *= QUALITY_SHARE
         reach_part += quality_used
         del quality_used
-    values["authentic_reach"] = reach_part
+    return reach_part
 
-    # predicted performance and cost
-    values["performance"], values["cost"], _ = _performance_and_cost(
-        index, take, query, fx, with_value=False
-    )
-    if query.currency is None:
-        applicable["cost"] = False
-    return Scored(rows, values, applicable, dims, similarities, fake_median, fx)
+
+def _performance(index: CreatorIndex, metric: str) -> FloatArray:
+    """The performance component of every row: ``metric`` (reach or engagements) on its scale."""
+    scale = VIEWS_SCALE if metric == "reach" else ENGAGEMENTS_SCALE
+    return _scale(_log10(getattr(index, metric)), *scale)
+
+
+def _cost(index: CreatorIndex, metric: str, factor: FloatArray) -> FloatArray:
+    """The cost component of every row: fee × ``factor`` (into the budget's currency) per
+    engagement or per 1,000 reach, on its reversed scale (NaN where not measured)."""
+    rate = factor * index.rate
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if metric == "reach":
+            cost_value = np.divide(rate, index.reach / 1000.0, out=rate)
+            cost = _scale(_log10(cost_value), *CPM_SCALE)
+        else:
+            cost_value = np.divide(rate, index.engagements, out=rate)
+            cost = _scale(_log10(cost_value), *CPE_SCALE)
+        np.subtract(1.0, cost, out=cost)
+    cost[~np.isfinite(cost_value)] = np.nan
+    return cost
 
 
 def _like_dims(
@@ -271,38 +429,52 @@ def _like_dims(
     }
 
 
-def _shares(matrix: FloatArray, columns: Sequence[int], *, normalise: bool) -> FloatArray:
-    """``_share_in(_shown_only(matrix), columns, normalise=…)``, column by column.
+def _shares(
+    index: CreatorIndex,
+    name: str,
+    rows: IntArray | None,
+    columns: Sequence[int],
+    *,
+    normalise: bool,
+) -> FloatArray:
+    """``_share_in(_shown_only(matrix), columns, normalise=…)`` of the index's audience
+    matrix ``name`` at ``rows`` (None: every row), column by column.
 
     NumPy sums fewer than :data:`_PAIRWISE` numbers of a row from 0 in column
     order, so adding the float32 columns into float64 sums in that order gives
     the same sums. Rows whose sum meets a NaN (hidden buckets, or an
     unreported audience) are summed again the whole-matrix way, with hidden
-    buckets as 0; they are few. Longer sums (pairwise in NumPy) and no
-    chosen column take the whole-matrix form throughout.
+    buckets as 0; they are few. The row totals that normalise the shares
+    depend on the index alone and are kept with it. Longer sums (pairwise in
+    NumPy) and no chosen column take the whole-matrix form throughout.
     """
-    n, width = matrix.shape
+    whole: FloatArray = getattr(index, name)
+    matrix = whole if rows is None else whole[rows]
+    width = matrix.shape[1]
     if not columns or len(columns) >= _PAIRWISE or (normalise and width >= _PAIRWISE):
         return _share_in(_shown_only(matrix), columns, normalise=normalise)
-    out = np.empty(n)
-    every = range(width)
-    for start in range(0, n, _BLOCK):
-        block = matrix[start : start + _BLOCK]
-        by_column = np.ascontiguousarray(block.T)  # one contiguous row per column
-        chosen = _row_sums(by_column, columns)
-        total = _row_sums(by_column, every) if normalise else chosen
-        gaps = np.flatnonzero(np.isnan(total))
-        if gaps.size:  # hidden buckets count as 0; an unreported row stays all-NaN
-            shown = np.ascontiguousarray(_shown_only(block[gaps]).T)
-            chosen[gaps] = _row_sums(shown, columns)
-            if normalise:
-                total[gaps] = _row_sums(shown, every)
-        if normalise:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out[start : start + _BLOCK] = np.where(total > 0, chosen / total, np.nan)
-        else:
-            out[start : start + _BLOCK] = chosen
-    return out
+    chosen = _column_sums(matrix, columns)
+    if not normalise:
+        return chosen
+    total = index.derived(f"total:{name}", b"", lambda: _frozen(_column_sums(whole, range(width))))
+    if rows is not None:
+        total = total[rows]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chosen /= total
+    share: FloatArray = np.where(total > 0, chosen, np.nan)
+    return share
+
+
+def _column_sums(matrix: FloatArray, columns: Sequence[int] | range) -> FloatArray:
+    """The float64 sums of ``columns`` of each row, from 0 in the order given, hidden
+    buckets (NaN in a row with a number) as 0; NaN for a row without numbers."""
+    total = np.zeros(len(matrix))
+    for j in columns:
+        total += matrix[:, j]
+    gaps = np.flatnonzero(np.isnan(total))
+    if gaps.size:  # hidden buckets count as 0; an unreported row stays all-NaN
+        total[gaps] = _row_sums(np.ascontiguousarray(_shown_only(matrix[gaps]).T), columns)
+    return total
 
 
 def _row_sums(by_column: npt.NDArray[Any], columns: Sequence[int] | range) -> FloatArray:
@@ -311,19 +483,6 @@ def _row_sums(by_column: npt.NDArray[Any], columns: Sequence[int] | range) -> Fl
     for j in columns:
         total += by_column[j]
     return total
-
-
-def _nanmean(dims: list[FloatArray]) -> FloatArray:
-    """``np.nanmean(np.vstack(dims), axis=0)``: sums in order from 0, divided by the count."""
-    total = np.zeros(dims[0].size)
-    count = np.zeros(dims[0].size, dtype=np.intp)
-    for values in dims:
-        missing = np.isnan(values)
-        total += np.where(missing, 0.0, values)
-        count += ~missing
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean: FloatArray = total / count
-    return mean
 
 
 def _similarities_and_fit(
@@ -406,6 +565,7 @@ def explain_parts(index: CreatorIndex, rows: IntArray, scored: Scored, query: Qu
     (``scored``); the numbers behind them are computed for these rows.
     """
     at = np.searchsorted(scored.rows, rows)
+    at_on_topic = np.searchsorted(scored.rows[scored.on_topic], rows)
     topics = query.topic_vectors.shape[0]
     sims = scored.similarities[rows][:, :topics].astype(np.float64)
     has_text = np.any(sims != 0.0, axis=1)
@@ -425,7 +585,7 @@ def explain_parts(index: CreatorIndex, rows: IntArray, scored: Scored, query: Qu
         values={name: v[at] for name, v in scored.values.items()},
         topic_best=topic_best.astype(np.intp),
         topic_cosine=topic_cosine,
-        dims={name: v[at] for name, v in scored.dims.items()},
+        dims={name: v[at_on_topic] for name, v in scored.dims.items()},
         authentic=followers * (1.0 - fake_used),
         fake_used=fake_used,
         perf_metric="reach" if awareness else "engagements",
