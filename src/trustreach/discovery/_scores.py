@@ -449,14 +449,18 @@ def _shares(
     NumPy) and no chosen column take the whole-matrix form throughout.
     """
     whole: FloatArray = getattr(index, name)
-    matrix = whole if rows is None else whole[rows]
-    width = matrix.shape[1]
+    width = whole.shape[1]
     if not columns or len(columns) >= _PAIRWISE or (normalise and width >= _PAIRWISE):
+        matrix = whole if rows is None else whole[rows]
         return _share_in(_shown_only(matrix), columns, normalise=normalise)
-    chosen = _column_sums(matrix, columns)
+    partial = index.derived(f"partial:{name}", b"", lambda: _frozen(_partial_rows(whole)))
+    chosen = _column_sums(whole, rows, columns, partial)
     if not normalise:
         return chosen
-    total = index.derived(f"total:{name}", b"", lambda: _frozen(_column_sums(whole, range(width))))
+    every = range(width)
+    total = index.derived(
+        f"total:{name}", b"", lambda: _frozen(_column_sums(whole, None, every, partial))
+    )
     if rows is not None:
         total = total[rows]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -465,15 +469,44 @@ def _shares(
     return share
 
 
-def _column_sums(matrix: FloatArray, columns: Sequence[int] | range) -> FloatArray:
-    """The float64 sums of ``columns`` of each row, from 0 in the order given, hidden
-    buckets (NaN in a row with a number) as 0; NaN for a row without numbers."""
-    total = np.zeros(len(matrix))
-    for j in columns:
-        total += matrix[:, j]
-    gaps = np.flatnonzero(np.isnan(total))
-    if gaps.size:  # hidden buckets count as 0; an unreported row stays all-NaN
-        total[gaps] = _row_sums(np.ascontiguousarray(_shown_only(matrix[gaps]).T), columns)
+def _partial_rows(matrix: FloatArray) -> IntArray:
+    """Rows with hidden buckets: NaN beside numbers (a row of NaN is an unreported audience)."""
+    missing = np.isnan(matrix)
+    return np.flatnonzero(missing.any(axis=1) & ~missing.all(axis=1)).astype(np.intp)
+
+
+def _column_sums(
+    matrix: FloatArray, rows: IntArray | None, columns: Sequence[int] | range, partial: IntArray
+) -> FloatArray:
+    """The float64 sums of ``columns`` of ``matrix`` at ``rows`` (None: every row), from 0 in
+    the order given, hidden buckets as 0; NaN for an unreported row (all NaN).
+
+    The columns are added straight (NaN where a row has a hidden bucket among
+    them), then the ``partial`` rows (those with hidden buckets) summed again
+    with them as 0. Adding 0 last gives the sum from 0: it only turns a -0 into
+    0, which a sum from 0 gives where the straight one gives -0.
+    """
+
+    def column(j: int) -> npt.NDArray[np.float32]:
+        return matrix[:, j] if rows is None else matrix[rows, j]
+
+    first, *others = list(columns)
+    if others:
+        total = np.add(column(first), column(others[0]), dtype=np.float64)
+        for j in others[1:]:
+            total += column(j)
+        total += 0.0
+    else:
+        total = np.add(column(first), 0.0, dtype=np.float64)
+    if rows is None:
+        at = partial
+    else:
+        at = np.searchsorted(rows, partial)
+        inside = at < rows.size
+        at = at[inside][rows[at[inside]] == partial[inside]]
+    if at.size:  # hidden buckets count as 0
+        where = at if rows is None else rows[at]
+        total[at] = _row_sums(np.ascontiguousarray(_shown_only(matrix[where]).T), columns)
     return total
 
 
