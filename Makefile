@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check fmt format-check lint types contract bench docs clean
+.PHONY: demo test check fmt format-check lint types contract bench bench-doc docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ check: format-check lint types contract test  ## every gate, as CI runs them
 
 bench: $(STAMP)  ## benchmarks; each prints name=value lines
 	$(BIN)/python benchmarks/run.py
+
+bench-doc: $(STAMP)  ## docs/benchmarks.md rendered from docs/benchmark-run.txt (a kept run of benchmarks/run.py)
+	$(BIN)/python benchmarks/render_doc.py
 
 docs: $(STAMP)  ## regenerate the published JSON Schemas
 	$(BIN)/trustreach schema --out docs/schema --force

@@ -20,7 +20,8 @@ Placeholders in the template (``benchmarks/benchmarks.md.in``):
     (a script that prints the same names once per store, say); a name printed
     more than once with different values must say which.
 ``{{bench_scoring:score_single_accounts_per_s_10000000|,.0f}}``
-    the value as a number in a Python format specification.
+    the value as a number in a Python format specification (``\\|`` works too,
+    for a placeholder inside a Markdown table).
 ``{{check bench_discovery:rank_p50_s <= 0.25}}``
     ``met`` or ``**not met**`` (operators ``>=``, ``<=``, ``>``, ``<``).
 
@@ -47,7 +48,7 @@ OUTPUT = ROOT / "docs" / "benchmarks.md"
 
 _NAME = r"[A-Za-z0-9_.\-]+(?:@[0-9]+)?"
 _SOURCE = r"run|bench_[A-Za-z0-9_]+"
-_VALUE = re.compile(rf"^(?P<source>{_SOURCE}):(?P<name>{_NAME})(?:\|(?P<spec>[^}}]*))?$")
+_VALUE = re.compile(rf"^(?P<source>{_SOURCE}):(?P<name>{_NAME})(?:\\?\|(?P<spec>[^}}]*))?$")
 _CHECK = re.compile(
     rf"^check\s+(?P<source>{_SOURCE}):(?P<name>{_NAME})\s*(?P<op>>=|<=|>|<)\s*(?P<bound>\S+)$"
 )

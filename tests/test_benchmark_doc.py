@@ -68,7 +68,7 @@ def test_values_formats_and_checks_are_filled_from_the_run() -> None:
         "{{bench_scoring:model_compiled_max_abs_raw_score_diff|.0e}}, "
         "{{check bench_scoring:model_compiled_max_abs_raw_score_diff < 1e-9}}, "
         "load {{bench_scoring:scoring_loadavg_start}}, {{bench_scoring:script_seconds}} s\n"
-        "{{bench_retention:import_s@1}} / {{bench_retention:import_s@2|.1f}} "
+        "{{bench_retention:import_s@1}} / {{bench_retention:import_s@2\\|.1f}} "
         "{{check bench_retention:import_s@2 <= 7}} {{check bench_retention:import_s@2 < 7}}\n"
     )
     assert _render(template) == (
@@ -126,6 +126,17 @@ def test_check_mode_reports_a_stale_document(
     out.write_text("cpu by hand\n", encoding="utf-8")
     assert render_doc.main([*paths, "--check"]) == 1
     assert "+cpu AMD EPYC" in capsys.readouterr().out
+
+
+def test_every_placeholder_of_the_template_is_well_formed_and_names_a_script() -> None:
+    template = render_doc.TEMPLATE.read_text(encoding="utf-8")
+    bodies = render_doc._PLACEHOLDER.findall(template)
+    assert len(bodies) > 100
+    scripts = {path.stem for path in (ROOT / "benchmarks").glob("bench_*.py")}
+    for body in bodies:
+        match = render_doc._CHECK.match(body.strip()) or render_doc._VALUE.match(body.strip())
+        assert match is not None, body
+        assert match["source"] == "run" or match["source"] in scripts, body
 
 
 def test_the_committed_document_is_the_rendering_of_the_committed_run() -> None:
