@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from trustreach.discovery import (
     query_from_brief,
     query_like,
     rank_creators,
+    reference_fx_rates,
     synthetic_index,
 )
 
@@ -240,3 +242,37 @@ def test_the_index_reads_repeated_text_once_with_the_same_values(tmp_path: Path)
         assert len({id(v) for v in values}) == len(set(values.tolist())), column
     query = query_from_brief(make_brief(**BRIEFS["awareness"]), EMBEDDER)
     _same(back, query, top_n=25)
+
+
+def test_columns_kept_with_the_index_follow_the_query() -> None:
+    """Ranking keeps columns that depend on the index alone (or on it and the exchange
+    rates, the objective, the audit medians of a pool of everyone) with the index. One
+    index ranked for briefs in turn (every row a candidate, then a filtered pool; other
+    exchange rates; another objective; back again) ranks each exactly as the
+    whole-matrix form, and what is kept is read-only."""
+    index = _index(3_000, seed=12, accounts=2)
+    index.language[:] = np.where(np.arange(len(index)) % 5 == 0, "", "en")  # all in scope
+    fx = reference_fx_rates()
+    dearer = replace(fx, rates={**fx.rates, "EUR": fx.rates["EUR"] / 1.5, "GBP": 0.5})
+    everywhere = {"platforms": ["instagram", "tiktok", "youtube"], "content_language": "en"}
+    everyone = {**BRIEFS["awareness"], **everywhere}
+    engagement = {**BRIEFS["engagement"], **everywhere}
+    runs: list[tuple[dict[str, Any], Any]] = [
+        (everyone, None),
+        (everyone, dearer),
+        ({**BRIEFS["awareness"], "platforms": ["instagram", "tiktok"]}, dearer),
+        ({**engagement, "budget": {"amount": 50_000, "currency": "GBP"}}, None),
+        (everyone, None),
+        (engagement, dearer),
+        (BRIEFS["engagement"], None),
+        (everyone, dearer),
+    ]
+    for changes, rates in runs:
+        query = query_from_brief(make_brief(**changes), EMBEDDER)
+        _same(index, query, top_n=25, fx_rates=rates)
+    assert "derived:medians:audit" in index._derived  # a pool of everyone was ranked
+    kept = [v for v in index._derived.values() if isinstance(v, tuple) and len(v) == 2]
+    arrays = [a for _, a in kept if isinstance(a, np.ndarray) and a.dtype == np.float64]
+    assert len(arrays) >= 6  # totals, authentic reach, performance and cost of both objectives
+    for array in arrays:
+        assert not array.flags.writeable
