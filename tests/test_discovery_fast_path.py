@@ -231,6 +231,19 @@ def test_exact_median_is_np_median(values: list[float], sample: int) -> None:
     assert np.signbit(fast) == np.signbit(expected)
 
 
+@pytest.mark.parametrize("zero", [0.0, -0.0, 0.25])
+@pytest.mark.parametrize("size", [200_000, 200_001])
+def test_exact_median_of_a_long_run_of_one_value(zero: float, size: int) -> None:
+    """Most values equal (as the topic fit of off-topic accounts): the median is that value,
+    with its sign when it is a zero, as ``np.median`` gives it."""
+    rng = np.random.default_rng(size)
+    values = np.where(rng.random(size) < 0.8, 0.0, rng.random(size))
+    values[rng.random(size) < 0.5 * (zero == 0.0)] = zero
+    values[rng.random(size) < 0.7 * (zero == 0.25)] = zero
+    fast, expected = _scores.exact_median(values), float(np.median(values))
+    assert fast == expected and np.signbit(fast) == np.signbit(expected)
+
+
 def test_the_index_reads_repeated_text_once_with_the_same_values(tmp_path: Path) -> None:
     index = _index(3_000, seed=9, accounts=2)
     index.save(tmp_path / "index")

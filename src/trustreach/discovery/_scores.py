@@ -151,6 +151,12 @@ def exact_median(values: FloatArray) -> float:
     hi = sample[min(sample.size - 1, middle + margin)]
     ranks = sorted({(n - 1) // 2, n // 2})
     below = int(np.count_nonzero(values < lo))
+    if lo == hi and (lo != 0 or np.count_nonzero(np.signbit(values)) == below):
+        # one value brackets the median (a long run of it, as the zeros of topic fit):
+        # when the ranks fall in the run, every middle value is that value (and no -0
+        # is among the zeros), so there is nothing to partition
+        if below <= ranks[0] and ranks[-1] < below + int(np.count_nonzero(values == lo)):
+            return float(np.mean(np.full(len(ranks), lo)))
     inside = values[(values >= lo) & (values <= hi)]
     if below <= ranks[0] and ranks[-1] < below + inside.size:
         kth = [r - below for r in ranks]
