@@ -44,7 +44,9 @@ def main() -> None:
         if world is None:
             from trustreach.synth import generate_world
 
-            world = generate_world(root / "world", seed=7, creators=40, followers_per_creator=400)
+            world = generate_world(
+                root / "world", seed=7, creators=40, followers_per_creator=400
+            ).out_dir
         settings = Settings(data_dir=root / "data")
         services.import_path(world, workspace="bench", settings=settings)
         engine = services.open_store(settings)
