@@ -38,7 +38,7 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -69,6 +69,8 @@ _SAMPLE = 4_096
 """Values sampled to bracket the median in :func:`exact_median`."""
 
 BoolArray = npt.NDArray[np.bool_]
+Float32Array = npt.NDArray[np.float32]
+_Array = TypeVar("_Array", bound=npt.NDArray[Any])
 
 
 # --------------------------------------------------------------------------- elementwise
@@ -367,7 +369,7 @@ class _MeanOfMeasured:
         return mean
 
 
-def _frozen(values: FloatArray) -> FloatArray:
+def _frozen(values: _Array) -> _Array:
     """``values`` made read-only (a column kept with the index is shared by every ranking)."""
     values.flags.writeable = False
     return values
@@ -468,7 +470,7 @@ def _shares(
     depend on the index alone and are kept with it. Longer sums (pairwise in
     NumPy) and no chosen column take the whole-matrix form throughout.
     """
-    whole: FloatArray = getattr(index, name)
+    whole: Float32Array = getattr(index, name)
     width = whole.shape[1]
     if not columns or len(columns) >= _PAIRWISE or (normalise and width >= _PAIRWISE):
         matrix = whole if rows is None else whole[rows]
@@ -489,14 +491,17 @@ def _shares(
     return share
 
 
-def _partial_rows(matrix: FloatArray) -> IntArray:
+def _partial_rows(matrix: Float32Array) -> IntArray:
     """Rows with hidden buckets: NaN beside numbers (a row of NaN is an unreported audience)."""
     missing = np.isnan(matrix)
     return np.flatnonzero(missing.any(axis=1) & ~missing.all(axis=1)).astype(np.intp)
 
 
 def _column_sums(
-    matrix: FloatArray, rows: IntArray | None, columns: Sequence[int] | range, partial: IntArray
+    matrix: Float32Array,
+    rows: IntArray | None,
+    columns: Sequence[int] | range,
+    partial: IntArray,
 ) -> FloatArray:
     """The float64 sums of ``columns`` of ``matrix`` at ``rows`` (None: every row), from 0 in
     the order given, hidden buckets as 0; NaN for an unreported row (all NaN).
