@@ -20,11 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from trustreach.core import write_text_atomically
+
+if TYPE_CHECKING:  # httpx is imported when the replay runs, not at CLI start-up
+    import httpx
 
 REPLAY_SECONDS = 90.0
 """About how long the replay takes, whatever span of campaign time it covers."""
@@ -147,6 +148,8 @@ def replay(
 
 def wait_for_server(client: httpx.Client, *, timeout: float = 120.0) -> bool:
     """Whether ``/api/v1/health`` answered 200 within ``timeout`` seconds."""
+    import httpx
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -177,6 +180,8 @@ def start_replay(
             report(f"The demo replay could not check the campaign's alerts: {exc}")
 
     def run() -> None:
+        import httpx
+
         with httpx.Client(base_url=base_url, timeout=30) as client:
             if not wait_for_server(client):
                 report("The demo replay found no server to send its events to.")
