@@ -76,7 +76,9 @@ def test_summary_counts_an_order_reported_twice_once(
     import_path(write_world(tmp_path / "w"), workspace="acme", settings=store_settings)
     again = {**TINY["tracking_events"][1], "event_id": "e2-webhook"}  # same order_id 1001
     other = {**again, "event_id": "e3", "order_id": "1002", "value": 10.0}
-    write_records(tmp_path / "more" / "tracking_events.jsonl", [again, other])
+    # no order id: nothing ties two such purchases together, so each counts
+    loose = [{**other, "event_id": f"e{i}", "order_id": None, "value": 2.0} for i in (4, 5)]
+    write_records(tmp_path / "more" / "tracking_events.jsonl", [again, other, *loose])
     import_path(tmp_path / "more", workspace="acme", settings=store_settings)
     [campaign] = summarize_workspace("acme", settings=store_settings).campaigns
-    assert campaign.revenue_by_currency == {"USD": 49.5}
+    assert campaign.revenue_by_currency == {"USD": 53.5}
