@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-import polars as pl
 from sqlalchemy import Connection, insert, select
 
 from trustreach.ethics.privacy import Pseudonymizer
@@ -122,6 +121,8 @@ class ErasureBar:
         """``data`` without the records holding a barred key, their row numbers, how many went."""
         if not self.barred:
             return data, rows, 0
+        import polars as pl  # here, not at import: reading a shortlist needs no frames
+
         names = list(data.columns) if isinstance(data, pl.DataFrame) else list(columns or [])
         keep: list[bool] | None = None
         for name in names:
