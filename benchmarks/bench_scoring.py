@@ -145,20 +145,14 @@ def _step_dask_running(dump: Path, out: Path, workers: int) -> dict[str, float]:
     service or a notebook keeps one; the call still registers the warm-up plugin,
     scores every partition, counts the output and writes the audit record.
     """
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     from trustreach.services import score_accounts_dask
-    from trustreach.services._scoring_dask import WORKER_ENV, WarmScoring
+    from trustreach.services._scoring_dask import PLUGIN_NAME, WarmScoring, local_cluster
 
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        env=WORKER_ENV,
-    )
+    cluster = local_cluster(workers)
     with Client(cluster) as client:
-        client.register_plugin(WarmScoring(), name="trustreach-warm-scoring")
+        client.register_plugin(WarmScoring(), name=PLUGIN_NAME)
     try:
         started = time.perf_counter()
         report = score_accounts_dask(dump, out, scheduler=cluster.scheduler_address)
@@ -170,21 +164,15 @@ def _step_dask_running(dump: Path, out: Path, workers: int) -> dict[str, float]:
 
 def _step_dask_fixed(workers: int) -> dict[str, float]:
     """The Dask path's fixed cost alone: start the cluster, warm its workers, close it."""
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
-    from trustreach.services._scoring_dask import WORKER_ENV, WarmScoring
+    from trustreach.services._scoring_dask import PLUGIN_NAME, WarmScoring, local_cluster
 
     started = time.perf_counter()
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        env=WORKER_ENV,
-    )
+    cluster = local_cluster(workers)
     client = Client(cluster)
     begun = time.perf_counter()
-    client.register_plugin(WarmScoring(), name="trustreach-warm-scoring")
+    client.register_plugin(WarmScoring(), name=PLUGIN_NAME)
     warmed = time.perf_counter()
     client.close()
     cluster.close()

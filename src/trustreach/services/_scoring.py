@@ -192,10 +192,10 @@ def score_accounts_dask(
     trees once, as the cluster starts or as it joins (a worker plugin); the
     client reads only the model's name and version.
     """
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     from trustreach.audience import score_partition
-    from trustreach.services._scoring_dask import WORKER_ENV, WarmScoring
+    from trustreach.services._scoring_dask import PLUGIN_NAME, WarmScoring, local_cluster
 
     check_output_folder(output, option="output", overwrite=True)
     if not source.is_dir():
@@ -206,20 +206,12 @@ def score_accounts_dask(
     output.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     model = _model_identity()  # the client needs the name and version only, not the trees
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            env=WORKER_ENV,
-        )
+    cluster = local_cluster(workers) if scheduler is None else None
     client = Client(cluster if cluster is not None else scheduler)
     try:
         # each worker loads the model and its compiled trees once, at start (and any
         # worker that joins later as it starts), not inside its first partition
-        client.register_plugin(WarmScoring(), name="trustreach-warm-scoring")
+        client.register_plugin(WarmScoring(), name=PLUGIN_NAME)
         futures = client.map(
             score_partition,
             [str(p) for p in partitions],

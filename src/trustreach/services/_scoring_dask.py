@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from dask.distributed import WorkerPlugin
+from dask.distributed import LocalCluster, WorkerPlugin
 
-__all__ = ["WORKER_ENV", "WarmScoring"]
+__all__ = ["PLUGIN_NAME", "WORKER_ENV", "WarmScoring", "local_cluster"]
+
+#: Name the warm-up plugin is registered under (registering it again replaces it).
+PLUGIN_NAME: Final = "trustreach-warm-scoring"
 
 #: Environment of a LocalCluster's worker processes: each scores one partition at a time
 #: on one thread, so Polars' own pool is one thread too (two workers on two cores would
@@ -28,3 +31,18 @@ class WarmScoring(WorkerPlugin):  # type: ignore[misc, unused-ignore]
         from trustreach.audience import load_authenticity_model
 
         load_authenticity_model().compiled_trees()
+
+
+def local_cluster(workers: int) -> LocalCluster:
+    """The LocalCluster scoring starts when no scheduler is given.
+
+    ``workers`` single-threaded worker processes (Polars on one thread in each,
+    see :data:`WORKER_ENV`), no dashboard.
+    """
+    return LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        env=WORKER_ENV,
+    )
