@@ -14,7 +14,8 @@ and, when it failed, ``script_exit=``; it ends with ``run_ended_utc=``.
 Placeholders in the template (``benchmarks/benchmarks.md.in``):
 
 ``{{run:run_cpu}}``
-    a ``run_*`` line of the run.
+    a ``run_*`` line of the run; ``{{run:reruns}}`` every ``run_rerun_*`` line
+    (scripts re-run alone into the run by ``run.py --into``), or ``none``.
 ``{{bench_scoring:score_single_seconds_10000000}}``
     a script's value as printed. ``name@2`` takes the second line of that name
     (a script that prints the same names once per store, say); a name printed
@@ -121,6 +122,9 @@ def parse_run(text: str) -> Run:
 
 def _lookup(run: Run, source: str, name: str) -> str:
     if source == "run":
+        if name == "reruns":  # every script re-run alone after the run, or none
+            lines = [v for k, v in run.machine.items() if k.startswith("run_rerun_")]
+            return "<br>".join(lines) or "none"
         if name not in run.machine:
             raise LookupError(f"the run printed no {name}= line")
         return run.machine[name]

@@ -150,3 +150,52 @@ def test_the_committed_document_is_the_rendering_of_the_committed_run() -> None:
     assert render_doc.OUTPUT.read_text(encoding="utf-8") == rendered, (
         "docs/benchmarks.md is stale: run .venv/bin/python benchmarks/render_doc.py"
     )
+
+
+def _load_runner() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+FULL = """\
+run_started_utc=2026-12-05T15:00:00Z
+run_commit=aaaaaaa111
+run_loadavg=2.0 2.0 2.0
+# bench_a.py
+x=1
+script_seconds=1.0
+# bench_b.py
+y=1
+script_seconds=1.0
+run_ended_utc=2026-12-05T16:00:00Z
+"""
+
+AGAIN = """\
+run_started_utc=2026-12-05T16:30:00Z
+run_commit=bbbbbbb222
+run_loadavg=0.5 0.5 0.5
+# bench_b.py
+y=2
+script_seconds=2.0
+run_ended_utc=2026-12-05T16:31:00Z
+"""
+
+
+def test_a_script_run_again_replaces_its_section_and_says_so() -> None:
+    runner = _load_runner()
+    merged = runner.replace_sections(FULL, AGAIN, "fixed its measurement")
+    run = render_doc.parse_run(merged)
+    assert [v for _, v in run.scripts["bench_b"].lines] == ["2", "2.0"]
+    assert [v for _, v in run.scripts["bench_a"].lines] == ["1", "1.0"]  # the rest as it was
+    assert run.machine["run_commit"] == "aaaaaaa111"  # the run's own lines are kept
+    note = run.machine["run_rerun_bench_b"]
+    assert "2026-12-05T16:30:00Z" in note and "bbbbbbb" in note and "fixed its measurement" in note
+    assert render_doc.render("{{run:reruns}}", run) == note
+    assert render_doc.render("{{run:reruns}}", render_doc.parse_run(FULL)) == "none"
+    again = runner.replace_sections(merged, AGAIN.replace("y=2", "y=3"), "second fix")
+    assert again.count("run_rerun_bench_b=") == 1 and "second fix" in again and "y=3" in again
+    with pytest.raises(ValueError, match=r"bench_c\.py is not in the run"):
+        runner.replace_sections(FULL, AGAIN.replace("bench_b", "bench_c"), "x")
