@@ -70,9 +70,11 @@ _SMALL_CODE_TEXT: Final = 32 * 2**20
 
 
 def _options(model_text: str) -> dict[str, Any]:
-    """lleaves' compile options: raw scores (no sigmoid), float64 inputs, default blocking."""
+    """lleaves' compile options (all of them part of the cache key): raw scores (no
+    sigmoid), float64 inputs, lleaves' default blocking of 34 trees, the code model."""
     small = len(model_text) < _SMALL_CODE_TEXT
-    return {"raw_score": True, "fcodemodel": "small" if small else "large"}
+    code_model = "small" if small else "large"
+    return {"raw_score": True, "use_fp64": True, "fblocksize": 34, "fcodemodel": code_model}
 
 
 _forests: dict[tuple[str, str], CompiledForest | None] = {}
@@ -226,7 +228,7 @@ def _build(model_text: str, sha256: str, booster: Any, folder: Path) -> Compiled
         return None
     options = _options(model_text)
     flags = " ".join(f"{k}={v}" for k, v in sorted(options.items()))
-    digest = hashlib.sha256(f"{engine}|{flags} fp64 fblocksize=34|{cpu}".encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{engine}|{flags}|{cpu}".encode()).hexdigest()[:16]
     target = folder / f"trees-{sha256[:16]}-{digest}.o"
     reference = _Reference(target.with_suffix(".probe.npy"), model_text, booster)
     with tempfile.TemporaryDirectory(prefix="trustreach-trees-") as tmp:
